@@ -1,0 +1,38 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "epara",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "epara", targets: ["epara"]),
+        .library(name: "EparaCore", targets: ["EparaCore"]),
+        .library(name: "EparaClassify", targets: ["EparaClassify"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .target(
+            name: "EparaCore",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(name: "EparaClassify", dependencies: ["EparaCore"]),
+        .executableTarget(
+            name: "epara",
+            dependencies: [
+                "EparaCore",
+                "EparaClassify",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "EparaCoreTests", dependencies: ["EparaCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EparaClassifyTests", dependencies: ["EparaClassify", "EparaCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["EparaCore"]),
+    ]
+)

@@ -1,0 +1,27 @@
+import ArgumentParser
+
+@main
+struct Epara: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "epara",
+        abstract: "Plan and run categorized AI inference on edge clouds (after EPARA, arXiv 2511.00603).",
+        discussion: """
+            Each subcommand is one stage: it reads YAML or JSON documents (files, or - for \
+            standard input) and writes one JSON document to standard output. Diagnostics go to \
+            standard error as file:line:col: error: field.path: message.
+
+            Examples:
+              epara classify examples/edge-lab/*.yaml > classified.json
+              epara catalog --format table
+
+            Exit codes: 0 success, 1 failure, 64 usage error, 65 bad input data, \
+            66 input missing, 74 I/O error.
+            """,
+        version: EparaVersion.current,
+        subcommands: [Classify.self, CatalogCommand.self]
+    )
+}
+
+enum EparaVersion {
+    static let current = "0.1.0"
+}
