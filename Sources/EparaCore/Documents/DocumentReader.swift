@@ -79,7 +79,7 @@ public enum DocumentReader {
             return
         }
         // apiVersion and kind decide which other keys are known, so read them first.
-        let header = root.mapping(keys: CommonKeys.all + CommonKeys.kindKeys.values.flatMap { $0 })
+        let header = root.mapping(keys: CommonKeys.all + DocumentReader.kinds.flatMap { CommonKeys.kindKeys[$0] ?? [] })
         guard let header else { return }
         _ = header // unknown keys were reported against the union; the kind's own keys are checked below
         guard let kindValue = header.required("kind", "the document kind: \(allowed.joined(separator: ", "))"),

@@ -46,12 +46,13 @@ public struct DeviceType: Codable, Hashable, Sendable {
              kernelOverheadUs, computeEfficiency, memoryEfficiency, source
     }
 
-    /// Peak operations per second for a compute precision. CPU runtimes compute in fp32 on
-    /// Arm and x86 whatever the weights are stored in, so half precision gets no speed-up there.
+    /// Peak operations per second for a compute precision. 4-bit weights are dequantized into
+    /// 8-bit or 16-bit math, so they run at the int8 rate. (A CPU without half-precision
+    /// arithmetic should list its fp32 figure as `fp16`.)
     public func peakTflops(_ precision: Precision) -> Double {
         switch precision {
         case .fp32: fp32Tflops
-        case .fp16: deviceClass == .cpu ? fp32Tflops : fp16Tflops
+        case .fp16: fp16Tflops
         case .int8, .int4: int8Tops
         }
     }

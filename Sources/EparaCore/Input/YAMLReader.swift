@@ -11,6 +11,10 @@ public struct ParsedSource {
 public enum YAMLSource {
     public static func parse(_ source: SourceText) throws(InputError) -> ParsedSource {
         var documents: [Node] = []
+        if let problem = AliasGuard.check(source.text, maximumNodes: NodeReader.maximumNodes) {
+            throw InputError(.badData, at: SourceLocation(file: source.name, line: problem.line, column: problem.column),
+                             problem.message)
+        }
         do {
             let parser = try Parser(yaml: source.text)
             while let root = try parser.nextRoot() {
