@@ -33,6 +33,6 @@ let package = Package(
         ),
         .testTarget(name: "EparaCoreTests", dependencies: ["EparaCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EparaClassifyTests", dependencies: ["EparaClassify", "EparaCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["EparaCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["epara"], resources: [.copy("Fixtures")]),
     ]
 )
