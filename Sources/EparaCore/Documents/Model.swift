@@ -331,6 +331,11 @@ public enum ResourceCategory: String, Codable, Hashable, Sendable, CaseIterable 
 public struct DeclaredCategory: Codable, Hashable, Sendable {
     public var request: RequestCategory?
     public var resource: ResourceCategory?
+
+    public init(request: RequestCategory? = nil, resource: ResourceCategory? = nil) {
+        self.request = request
+        self.resource = resource
+    }
 }
 
 public enum BackendKind: String, Codable, Hashable, Sendable, CaseIterable {

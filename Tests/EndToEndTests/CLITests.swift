@@ -1,0 +1,120 @@
+import Foundation
+import XCTest
+
+final class CLITests: XCTestCase {
+    static let example = ["examples/edge-lab/cluster.yaml", "examples/edge-lab/services.yaml", "examples/edge-lab/catalog.yaml"]
+
+    /// Golden file: the example's ClassifiedWorkload, byte for byte. Regenerate with
+    /// `EPARA_UPDATE_GOLDEN=1 swift test --filter CLITests` and review the diff.
+    func testClassifyExampleMatchesGolden() throws {
+        let result = try Epara.run(["classify"] + Self.example)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "")
+        let golden = Epara.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/golden/edge-lab.classified.json")
+        if ProcessInfo.processInfo.environment["EPARA_UPDATE_GOLDEN"] == "1" {
+            try result.stdout.write(to: golden)
+        }
+        XCTAssertEqual(result.stdoutText, try String(contentsOf: golden, encoding: .utf8), "classify output drifted from the golden file")
+    }
+
+    func testClassifyCoversAllFourCategories() throws {
+        let result = try Epara.run(["classify"] + Self.example)
+        let json = try JSONSerialization.jsonObject(with: result.stdout) as! [String: Any]
+        let labels = Set((json["services"] as! [[String: Any]]).map { ($0["category"] as! [String: Any])["label"] as! String })
+        XCTAssertEqual(labels, ["latency/single-gpu", "latency/multi-gpu", "frequency/single-gpu", "frequency/multi-gpu"])
+        XCTAssertEqual(json["kind"] as? String, "ClassifiedWorkload")
+        XCTAssertTrue((json["input_digest"] as! String).hasPrefix("sha256:"))
+    }
+
+    func testClassifyIsDeterministic() throws {
+        let first = try Epara.run(["classify"] + Self.example)
+        let second = try Epara.run(["classify"] + Self.example.reversed())
+        XCTAssertEqual(first.stdout, second.stdout, "same documents in another order must give the same bytes")
+    }
+
+    func testStdinDashReadsStandardInput() throws {
+        let joined = try Self.example.map { try String(contentsOf: Epara.packageRoot.appendingPathComponent($0), encoding: .utf8) }
+            .joined(separator: "\n---\n")
+        let viaStdin = try Epara.run(["classify", "-"], stdin: Data(joined.utf8))
+        let viaFiles = try Epara.run(["classify"] + Self.example)
+        XCTAssertEqual(viaStdin.status, 0, viaStdin.stderr)
+        XCTAssertEqual(viaStdin.stdout, viaFiles.stdout)
+    }
+
+    func testThresholdFlagsChangeTheCall() throws {
+        // With a required slack of 100, no single device is fast enough for the 8B chat model.
+        let result = try Epara.run(["classify", "--min-slack", "100", "--allow-unservable"] + Self.example)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let json = try JSONSerialization.jsonObject(with: result.stdout) as! [String: Any]
+        let chat = (json["services"] as! [[String: Any]]).first { $0["name"] as? String == "chat" }!
+        XCTAssertNotEqual((chat["category"] as! [String: Any])["resource"] as? String, "single-gpu")
+        XCTAssertEqual((json["thresholds"] as! [String: Any])["min_slack"] as? Double, 100)
+    }
+
+    func testUsageErrorsExit64() throws {
+        XCTAssertEqual(try Epara.run(["classify", "--min-slack", "-1", "x.yaml"]).status, 64)
+        XCTAssertEqual(try Epara.run(["classify", "--no-such-flag"]).status, 64)
+        XCTAssertEqual(try Epara.run(["frobnicate"]).status, 64)
+    }
+
+    func testHelpListsOnlyWorkingStages() throws {
+        let result = try Epara.run(["--help"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertTrue(result.stdoutText.contains("classify"))
+        XCTAssertTrue(result.stdoutText.contains("catalog"))
+        for pending in ["  plan ", "  serve ", "  report "] {
+            XCTAssertFalse(result.stdoutText.contains(pending), "help lists a stage that does not exist yet: \(pending)")
+        }
+    }
+
+    func testCatalogListsEveryRequiredEntry() throws {
+        let result = try Epara.run(["catalog", "--format", "json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let json = try JSONSerialization.jsonObject(with: result.stdout) as! [String: Any]
+        let devices = Set((json["devices"] as! [[String: Any]]).map { $0["name"] as! String })
+        let models = Set((json["models"] as! [[String: Any]]).map { $0["name"] as! String })
+        XCTAssertTrue(devices.isSuperset(of: ["a100-80gb", "h100", "l4", "t4", "rtx-3090", "rtx-4090", "jetson-agx-orin-64gb",
+                                              "jetson-orin-nx-16gb", "jetson-orin-nano-8gb", "raspberry-pi-5"]))
+        XCTAssertTrue(models.isSuperset(of: ["llama-3-8b", "llama-3-8b-q4", "llama-3.3-70b-q4", "qwen2.5-1.5b",
+                                             "deeplabv3plus-mobilenetv2", "unet", "segformer-b0", "sam-vit-b", "mobile-sam",
+                                             "yolo11n", "yolo11s", "resnet-50"]))
+        for entry in (json["devices"] as! [[String: Any]]) + (json["models"] as! [[String: Any]]) {
+            XCTAssertGreaterThan((entry["source"] as? String)?.count ?? 0, 20, "\(entry["name"]!) has no source")
+        }
+    }
+
+    func testCatalogExtendedByUserDocument() throws {
+        let result = try Epara.run(["catalog", "--format", "table", "examples/edge-lab/catalog.yaml"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdoutText.contains("sam-vit-h"))
+        XCTAssertTrue(result.stdoutText.hasPrefix("DEVICES\n"))
+    }
+
+    func testCatalogRefusesOtherKinds() throws {
+        let result = try Epara.run(["catalog", "examples/edge-lab/cluster.yaml"])
+        XCTAssertEqual(result.status, 65)
+        XCTAssertTrue(result.stderr.contains("expected one of Catalog"), result.stderr)
+    }
+
+    /// man/ and completions/ are generated from the command tree; they must match the binary.
+    func testCompletionScriptsMatchTheCommandTree() throws {
+        for shell in ["bash", "zsh", "fish"] {
+            let result = try Epara.run(["--generate-completion-script", shell])
+            XCTAssertEqual(result.status, 0)
+            let committed = Epara.packageRoot.appendingPathComponent("completions/epara.\(shell)")
+            XCTAssertEqual(result.stdoutText, try String(contentsOf: committed, encoding: .utf8),
+                           "completions/epara.\(shell) drifted: run scripts/generate-docs")
+        }
+    }
+
+    func testManPagesMatchTheCommandTree() throws {
+        let dump = try Epara.run(["--experimental-dump-help"])
+        XCTAssertEqual(dump.status, 0)
+        let committed = Epara.packageRoot.appendingPathComponent("man/.command-tree.json")
+        XCTAssertEqual(dump.stdoutText, try String(contentsOf: committed, encoding: .utf8),
+                       "the command tree changed since man/ was generated: run scripts/generate-docs")
+        for page in ["epara.1", "epara.classify.1", "epara.catalog.1"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: Epara.packageRoot.appendingPathComponent("man/\(page)").path), page)
+        }
+    }
+}

@@ -1,0 +1,99 @@
+function __epara_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __epara_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __epara_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __epara_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __epara_parse_tokens -S
+    set -l unparsed_tokens (__epara_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'epara'
+        __epara_parse_subcommand 0 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'classify'
+            __epara_parse_subcommand -r 1 'min-slack=' 'memory-headroom=' 'min-stream-fps=' 'max-batch=' 'allow-unservable' 'version' 'h/help'
+        case 'catalog'
+            __epara_parse_subcommand -r 1 'format=' 'version' 'h/help'
+        case 'help'
+            __epara_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __epara_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __epara_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __epara_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __epara_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__epara_tokens -p)
+    if test -z "$(__epara_tokens -t)"
+        set -l index (count (__epara_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'epara' -f
+complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "epara" version' -l 'version' -d 'Show the version.'
+complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "epara" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'epara' -n '__epara_should_offer_completions_for_positional "epara" -eq 1' -fa 'classify' -d 'Label every service latency- or frequency-sensitive, single- or multi-GPU.'
+complete -c 'epara' -n '__epara_should_offer_completions_for_positional "epara" -eq 1' -fa 'catalog' -d 'List the device types, models and profiles epara knows.'
+complete -c 'epara' -n '__epara_should_offer_completions_for_positional "epara" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "epara classify" min-slack' -l 'min-slack' -d 'Slack (SLO ÷ latency) one device must reach to count as meeting the SLO.' -rfka ''
+complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "epara classify" memory-headroom' -l 'memory-headroom' -d 'Fraction of a device\'s memory a model may use.' -rfka ''
+complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "epara classify" min-stream-fps' -l 'min-stream-fps' -d 'Streams below this frame rate are treated request by request.' -rfka ''
+complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "epara classify" max-batch' -l 'max-batch' -d 'Largest batch size the capacity estimate tries.' -rfka ''
+complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "epara classify" allow-unservable' -l 'allow-unservable' -d 'Write services that no configuration can serve into the output instead of failing.'
+complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "epara classify" version' -l 'version' -d 'Show the version.'
+complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "epara classify" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "epara catalog" format' -l 'format' -d 'Output format (default: table on a terminal, json otherwise).' -rfka 'json table'
+complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "epara catalog" version' -l 'version' -d 'Show the version.'
+complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "epara catalog" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "epara help" version' -l 'version' -d 'Show the version.'
