@@ -85,11 +85,11 @@ final class ClassifierTests: XCTestCase {
         let light = only(Classifier.classify(workload(nodes: [node("g", "l4")], services: [
             service("p", "resnet-50", latencyMs: 30, demand: Demand(ratePerS: 10))])))
         let heavy = only(Classifier.classify(workload(nodes: [node("g", "l4")], services: [
-            service("p", "resnet-50", latencyMs: 30, demand: Demand(ratePerS: 1000))])))
+            service("p", "resnet-50", latencyMs: 30, demand: Demand(ratePerS: 20000))])))
         let capacity = try! XCTUnwrap(heavy.evidence.deviceCapacityPerS)
-        XCTAssertEqual(heavy.evidence.loadDeviceEquivalents!, 1000 / capacity, accuracy: 0.001)
+        XCTAssertEqual(heavy.evidence.loadDeviceEquivalents!, 20000 / capacity, accuracy: 0.001)
         XCTAssertEqual(light.evidence.loadDeviceEquivalents!, 10 / capacity, accuracy: 0.001)
-        XCTAssertGreaterThan(heavy.evidence.loadDeviceEquivalents!, 1, "1000 images/s need more than one L4")
+        XCTAssertGreaterThan(heavy.evidence.loadDeviceEquivalents!, 1, "20,000 images/s need more than one L4")
         XCTAssertGreaterThan(light.evidence.bestBatch!, 1, "a 30 ms deadline leaves room to batch")
     }
 
