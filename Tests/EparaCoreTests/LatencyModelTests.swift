@@ -70,3 +70,16 @@ final class LatencyModelTests: XCTestCase {
         XCTAssertLessThan(model.memoryGib(llm, on: gpu, batch: 1, context: 100, tensorParallel: 2), short * 0.6)
     }
 }
+
+final class DeviceSharingTests: XCTestCase {
+    func testSharingAddsTheOtherServicesResidualAndRefusesOvercommit() {
+        let a = SharedWork(batchMs: 10, batchesPerS: 20) // 20% busy
+        let b = SharedWork(batchMs: 40, batchesPerS: 10) // 40% busy
+        XCTAssertEqual(LatencyModel.utilization([a, b]), 0.6, accuracy: 1e-12)
+        let shared = LatencyModel.sharedLatencyMs([a, b])!
+        XCTAssertEqual(shared[0], 10 + 0.4 * 40 / 2, accuracy: 1e-12)
+        XCTAssertEqual(shared[1], 40 + 0.2 * 10 / 2, accuracy: 1e-12)
+        XCTAssertEqual(LatencyModel.sharedLatencyMs([a])!, [10])
+        XCTAssertNil(LatencyModel.sharedLatencyMs([a, b, SharedWork(batchMs: 50, batchesPerS: 10)]))
+    }
+}
