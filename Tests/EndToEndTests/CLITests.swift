@@ -118,3 +118,16 @@ final class CLITests: XCTestCase {
         }
     }
 }
+
+final class CatalogGoldenTests: XCTestCase {
+    /// The built-in catalog as JSON, byte for byte: a changed number shows up in review.
+    func testBuiltinCatalogMatchesGolden() throws {
+        let result = try Epara.run(["catalog", "--format", "json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let golden = Epara.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/golden/catalog.json")
+        if ProcessInfo.processInfo.environment["EPARA_UPDATE_GOLDEN"] == "1" {
+            try result.stdout.write(to: golden)
+        }
+        XCTAssertEqual(result.stdoutText, try String(contentsOf: golden, encoding: .utf8))
+    }
+}

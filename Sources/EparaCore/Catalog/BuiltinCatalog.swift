@@ -4,7 +4,8 @@
 /// and are checked against those and other measurements by LatencyModelValidationTests.
 ///
 /// Conventions: `fp16`/`int8` are peak dense tensor throughput (no sparsity); `memory` is what
-/// a model server can use (on Jetsons and the Pi, the shared LPDDR less what the OS keeps);
+/// a model server can use (GPU memory sizes are binary: an "80 GB" A100 has 80 GiB; on Jetsons
+/// and the Pi, the shared LPDDR less what the OS keeps);
 /// `kernel_overhead` is the per-kernel launch-and-sync cost, calibrated as 6.3 µs·GHz
 /// (embedded GPUs) or 6.0 µs·GHz (discrete GPUs) divided by the GPU clock.
 public enum BuiltinCatalog {
@@ -18,7 +19,7 @@ metadata:
 devices:
   - name: a100-80gb
     class: gpu
-    memory: 80GB
+    memory: 80GiB
     fp16: 312TFLOPS
     int8: 624TOPS
     fp32: 19.5TFLOPS
@@ -27,7 +28,7 @@ devices:
     source: "NVIDIA A100 datasheet (SXM4 80GB): 312 TFLOPS FP16 tensor dense, 624 TOPS INT8, 19.5 TFLOPS FP32, 2,039 GB/s HBM2e; boost 1.41 GHz"
   - name: h100
     class: gpu
-    memory: 80GB
+    memory: 80GiB
     fp16: 989TFLOPS
     int8: 1979TOPS
     fp32: 67TFLOPS
@@ -36,7 +37,7 @@ devices:
     source: "NVIDIA H100 datasheet (SXM5 80GB): 989 TFLOPS FP16 tensor dense, 1,979 TOPS INT8, 67 TFLOPS FP32, 3.35 TB/s HBM3; boost 1.98 GHz"
   - name: a40
     class: gpu
-    memory: 48GB
+    memory: 48GiB
     fp16: 149.7TFLOPS
     int8: 299.3TOPS
     fp32: 37.4TFLOPS
@@ -45,7 +46,7 @@ devices:
     source: "NVIDIA A40 datasheet: 149.7 TFLOPS FP16 tensor dense, 299.3 TOPS INT8, 37.4 TFLOPS FP32, 696 GB/s GDDR6; boost 1.74 GHz"
   - name: l4
     class: gpu
-    memory: 24GB
+    memory: 24GiB
     fp16: 121TFLOPS
     int8: 242TOPS
     fp32: 30.3TFLOPS
@@ -54,7 +55,7 @@ devices:
     source: "NVIDIA L4 datasheet: 242 TFLOPS FP16 / 485 TOPS INT8 with sparsity (half without), 30.3 TFLOPS FP32, 300 GB/s GDDR6; boost 2.04 GHz"
   - name: t4
     class: gpu
-    memory: 16GB
+    memory: 16GiB
     fp16: 65TFLOPS
     int8: 130TOPS
     fp32: 8.1TFLOPS
@@ -63,7 +64,7 @@ devices:
     source: "NVIDIA T4 datasheet: 65 TFLOPS FP16 mixed precision, 130 TOPS INT8, 8.1 TFLOPS FP32, 320 GB/s GDDR6; boost 1.59 GHz"
   - name: rtx-3090
     class: gpu
-    memory: 24GB
+    memory: 24GiB
     fp16: 71TFLOPS
     int8: 284TOPS
     fp32: 35.6TFLOPS
@@ -72,7 +73,7 @@ devices:
     source: "NVIDIA Ampere GA102 whitepaper, RTX 3090: 71 TFLOPS FP16 tensor dense with FP32 accumulate, 284 TOPS INT8, 35.6 TFLOPS FP32, 936 GB/s GDDR6X; boost 1.695 GHz"
   - name: rtx-4090
     class: gpu
-    memory: 24GB
+    memory: 24GiB
     fp16: 165.2TFLOPS
     int8: 660.6TOPS
     fp32: 82.6TFLOPS
