@@ -173,13 +173,13 @@ _epara() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    classify|catalog|help)
+    classify|plan|catalog|help)
         # Offer subcommand argument completions
         "_epara_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'classify catalog help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'classify plan catalog help' -- "${cur}"))
         ;;
     esac
 }
@@ -203,6 +203,41 @@ _epara_classify() {
         return
         ;;
     '--max-batch')
+        return
+        ;;
+    esac
+}
+
+_epara_plan() {
+    repeating_flags=()
+    non_repeating_flags=(--detailed-exitcode --allow-partial --plain-greedy --timing --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--policy --state --previous --memory-headroom --max-batch --state-windows --format)
+    __epara_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--policy')
+        __epara_add_completions -W 'epara'$'\n''local'$'\n''round-robin'$'\n''alpaserve'
+        return
+        ;;
+    '--state')
+        return
+        ;;
+    '--previous')
+        return
+        ;;
+    '--memory-headroom')
+        return
+        ;;
+    '--max-batch')
+        return
+        ;;
+    '--state-windows')
+        return
+        ;;
+    '--format')
+        __epara_add_completions -W 'json'$'\n''table'
         return
         ;;
     esac

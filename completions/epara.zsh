@@ -51,6 +51,7 @@ _epara() {
     command)
         local -ar subcommands=(
             'classify:Label every service latency- or frequency-sensitive, single- or multi-GPU.'
+            'plan:Choose each service'\''s parallel modes and place instances on devices.'
             'catalog:List the device types, models and profiles epara knows.'
             'help:Show subcommand help information.'
         )
@@ -58,7 +59,7 @@ _epara() {
         ;;
     arg)
         case "${words[1]}" in
-        classify|catalog|help)
+        classify|plan|catalog|help)
             "_epara_${words[1]}" && ret=0
             ;;
         esac
@@ -77,6 +78,31 @@ _epara_classify() {
         '--min-stream-fps[Streams below this frame rate are treated request by request.]:min-stream-fps:'
         '--max-batch[Largest batch size the capacity estimate tries.]:max-batch:'
         '--allow-unservable[Write services that no configuration can serve into the output instead of failing.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_epara_plan() {
+    local -i ret=1
+    local -ar ___policy=('epara' 'local' 'round-robin' 'alpaserve')
+    local -ar ___format=('json' 'table')
+    local -ar arg_specs=(
+        ':file:'
+        '--policy[Placement policy\: epara, local, round-robin, alpaserve.]:policy:{__epara_complete "${___policy[@]}"}'
+        '--state[SQLite state store written by `epara serve`\: observed demand and node health.]:db:'
+        '--previous[The plan in force\: placement becomes migration-aware and moves are listed.]:plan:'
+        '--detailed-exitcode[Exit 2 when the plan differs from --previous (or there is none), 0 when unchanged.]'
+        '--allow-partial[Plan what fits and list the shortfalls instead of failing when the cluster is too small.]'
+        '--memory-headroom[Fraction of each device'\''s memory instances may use.]:memory-headroom:'
+        '--max-batch[Largest batch size considered.]:max-batch:'
+        '--state-windows[Number of most recent windows of --state to average demand over.]:state-windows:'
+        '--plain-greedy[Evaluate every candidate at every step instead of lazily (same plan, slower; for comparison).]'
+        '--timing[Add the solver'\''s wall time to the output (which then differs run to run).]'
+        '--format[Output format (default\: table on a terminal, json otherwise).]:format:{__epara_complete "${___format[@]}"}'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

@@ -152,7 +152,7 @@ public enum Classifier {
             evidence: evidence, servable: unservable == nil, unservableReason: unservable)
     }
 
-    static func format(_ x: Double) -> String {
+    public static func format(_ x: Double) -> String {
         x == x.rounded() ? String(Int(x)) : String(format: "%.2f", x)
     }
 }

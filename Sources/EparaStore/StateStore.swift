@@ -45,19 +45,6 @@ public struct NodeHealth: Hashable, Sendable, Codable {
     }
 }
 
-/// What the store says about the present: demand as observed and which nodes are down.
-public struct ObservedState: Hashable, Sendable, Codable {
-    public var runId: String?
-    /// Mean arrival rate per service over the windows read.
-    public var demandPerS: [String: Double]
-    /// The same, by the node where requests arrived.
-    public var demandByOrigin: [String: [String: Double]]
-    public var nodesDown: [String]
-    public var windowsRead: Int
-
-    public static let empty = ObservedState(runId: nil, demandPerS: [:], demandByOrigin: [:], nodesDown: [], windowsRead: 0)
-}
-
 /// The SQLite state store that `serve` writes and `plan --state` reads. One type owns the
 /// database and its migrations; migrations are never edited once shipped, only appended.
 public final class StateStore: Sendable {
@@ -165,7 +152,7 @@ public final class StateStore: Sendable {
 
     /// Demand over the last `lastWindows` windows of the most recently recorded run, and the
     /// latest health of each node in it.
-    public func observedState(lastWindows: Int = 5) throws -> ObservedState {
+    public func observedDemand(lastWindows: Int = 5) throws -> ObservedDemand {
         try writer.read { db in
             guard let runId = try String.fetchOne(db, sql: "SELECT id FROM run ORDER BY rowid DESC LIMIT 1") else {
                 return .empty
@@ -195,7 +182,7 @@ public final class StateStore: Sendable {
             let down = health.filter { !($0["up"] as Bool) }.map { $0["node"] as String }
             var demand: [String: Double] = [:]
             for (service, origins) in byOrigin { demand[service] = origins.values.reduce(0, +) }
-            return ObservedState(runId: runId, demandPerS: demand, demandByOrigin: byOrigin, nodesDown: down,
+            return ObservedDemand(runId: runId, demandPerS: demand, demandByOrigin: byOrigin, nodesDown: down,
                                  windowsRead: starts.count)
         }
     }

@@ -13,14 +13,14 @@ final class StateStoreTests: XCTestCase {
 
     func testObservedDemandIsTheMeanRateOfTheLastWindows() throws {
         let store = try StateStore()
-        XCTAssertEqual(try store.observedState(), .empty)
+        XCTAssertEqual(try store.observedDemand(), .empty)
         let w = windows("r1", service: "chat", node: "a", arrivals: [100, 100, 20, 20, 20, 20, 20])
             + windows("r1", service: "chat", node: "b", arrivals: [0, 0, 0, 0, 0, 0, 10])
         try store.record(runId: "r1", engine: "sim", planDigest: "p", traceDigest: "t", summaryJSON: "{}", windows: w,
                          health: [NodeHealth(runId: "r1", timeS: 0, node: "a", up: true),
                                   NodeHealth(runId: "r1", timeS: 0, node: "b", up: true),
                                   NodeHealth(runId: "r1", timeS: 30, node: "b", up: false)])
-        let state = try store.observedState(lastWindows: 5)
+        let state = try store.observedDemand(lastWindows: 5)
         XCTAssertEqual(state.runId, "r1")
         XCTAssertEqual(state.windowsRead, 5)
         XCTAssertEqual(state.demandByOrigin["chat"]?["a"] ?? -1, 2.0, accuracy: 1e-12) // 100 arrivals in 50 s
@@ -35,10 +35,10 @@ final class StateStoreTests: XCTestCase {
                          windows: windows("r1", service: "s", node: "a", arrivals: [10]), health: [])
         try store.record(runId: "r2", engine: "sim", planDigest: "p", traceDigest: "t", summaryJSON: "{}",
                          windows: windows("r2", service: "s", node: "a", arrivals: [30]), health: [])
-        XCTAssertEqual(try store.observedState().demandPerS["s"], 3)
+        XCTAssertEqual(try store.observedDemand().demandPerS["s"], 3)
         try store.record(runId: "r2", engine: "sim", planDigest: "p", traceDigest: "t", summaryJSON: "{}",
                          windows: windows("r2", service: "s", node: "a", arrivals: [50]), health: [])
-        XCTAssertEqual(try store.observedState().demandPerS["s"], 5)
+        XCTAssertEqual(try store.observedDemand().demandPerS["s"], 5)
     }
 
     func testFileStoreUsesWALAndMigrationsAreRecorded() throws {

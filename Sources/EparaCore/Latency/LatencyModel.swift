@@ -106,7 +106,8 @@ public struct LatencyModel: Sendable {
         let matmul = 2 * (model.parameters - model.embeddingParameters) * tokens
         let attention = 4 * Double(model.layers * model.hiddenSize) * tokens * context
         let compute = computeMs(gflop: (matmul + attention) * split / 1e9, device: device, precision: .fp16)
-        let bytes = (streamedWeightBytes(model) + model.kvBytesPerToken * context * max(tokens, 1)) * split
+        // Weights stream once; the KV cache of the context is read once and the new tokens' written.
+        let bytes = (streamedWeightBytes(model) + model.kvBytesPerToken * (context + tokens)) * split
         return overheadMs(kernels: Double(model.kernels) * fraction, device: device)
             + max(compute, memoryMs(bytes: bytes, device: device))
     }

@@ -1,0 +1,109 @@
+import Foundation
+import Yams
+
+/// Reads documents that epara stages write (ClassifiedWorkload, Plan, Run): JSON checked for
+/// `apiVersion` and `kind` first, then decoded; a decoding failure is reported at the line and
+/// column of the offending field.
+public struct StageDocument<T: Decodable> {
+    public var value: T
+    public var source: SourceText
+    let root: Node
+
+    public static func read(_ source: SourceText, kind: String, producedBy producer: String) throws(InputError) -> StageDocument<T> {
+        let parsed = try YAMLSource.parse(source)
+        let start = SourceLocation(file: source.name, line: 1, column: 1)
+        guard parsed.documents.count == 1, let root = parsed.documents.first else {
+            throw InputError(.badData, at: start, parsed.documents.isEmpty
+                ? "empty input: expected a \(kind) document (the output of \(producer))"
+                : "expected one \(kind) document, found \(parsed.documents.count)")
+        }
+        let sink = DiagnosticSink()
+        let reader = NodeReader(file: source.name, sink: sink)
+        guard case .mapping = root, let value = reader.value(root, path: "") else {
+            throw InputError(.badData, at: start, "expected a \(kind) document (the output of \(producer))")
+        }
+        if case let .mapping(mapping) = root {
+            let keys = mapping.compactMap { $0.key.string }
+            let header = value
+            if !keys.contains("kind") {
+                header.error("missing key 'kind': expected a \(kind) document (the output of \(producer))")
+            } else if let kindNode = root["kind"], kindNode.string != kind {
+                sink.error(reader.location(of: kindNode), "kind", "expected kind \(kind) (the output of \(producer)), found '\(kindNode.string ?? "?")'")
+            }
+            if let version = root["apiVersion"], let text = version.string, text != DocumentReader.apiVersion {
+                sink.error(reader.location(of: version), "apiVersion",
+                           text.hasPrefix("epara/v") ? "apiVersion \(text) is not \(DocumentReader.apiVersion); use the epara that wrote it"
+                                                     : "expected apiVersion \(DocumentReader.apiVersion), found '\(text)'")
+            }
+        }
+        try sink.check()
+        do {
+            let decoded = try JSONOutput.decoder().decode(T.self, from: Data(source.text.utf8))
+            return StageDocument(value: decoded, source: source, root: root)
+        } catch let error as DecodingError {
+            throw InputError(.badData, [diagnostic(error, root: root, reader: reader, kind: kind)])
+        } catch {
+            throw InputError(.badData, at: start, "expected JSON (the output of \(producer)): \(error)")
+        }
+    }
+
+    static func diagnostic(_ error: DecodingError, root: Node, reader: NodeReader, kind: String) -> Diagnostic {
+        let (path, message): ([CodingKey], String)
+        switch error {
+        case let .keyNotFound(key, context): (path, message) = (context.codingPath, "missing key '\(JSONOutput.snakeCase(key.stringValue))'")
+        case let .typeMismatch(type, context): (path, message) = (context.codingPath, "expected \(describe(type)): \(context.debugDescription)")
+        case let .valueNotFound(type, context): (path, message) = (context.codingPath, "expected \(describe(type)), found null")
+        case let .dataCorrupted(context): (path, message) = (context.codingPath, context.debugDescription)
+        @unknown default: (path, message) = ([], "\(error)")
+        }
+        let (node, text) = locate(path, in: root)
+        return Diagnostic(at: reader.location(of: node), path: text, "not a valid \(kind): \(message)")
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is Double.Type, is Int.Type: "a number"
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        default: "\(type)"
+        }
+    }
+
+    /// The deepest node along `path` and the path in document spelling (`services[2].spec.name`).
+    static func locate(_ path: [CodingKey], in root: Node) -> (Node, String) {
+        var node = root
+        var text = ""
+        for key in path {
+            if let index = key.intValue {
+                guard case let .sequence(sequence) = node, index < sequence.count else { break }
+                node = sequence[index]
+                text += "[\(index)]"
+            } else {
+                let name = JSONOutput.snakeCase(key.stringValue)
+                guard let child = node[name] else { break }
+                node = child
+                text += text.isEmpty ? name : ".\(name)"
+            }
+        }
+        return (node, text)
+    }
+
+    /// Where a field of the document was written, for diagnostics found after decoding.
+    public func location(of path: String) -> SourceLocation {
+        var node = root
+        for part in path.split(separator: ".") {
+            var name = Substring(part)
+            var indices: [Int] = []
+            while let open = name.lastIndex(of: "["), let index = Int(name[name.index(after: open)...].dropLast()) {
+                indices.insert(index, at: 0)
+                name = name[..<open]
+            }
+            if let child = node[String(name)] { node = child }
+            for index in indices {
+                if case let .sequence(sequence) = node, index < sequence.count { node = sequence[index] }
+            }
+        }
+        let mark = node.mark
+        return SourceLocation(file: source.name, line: mark?.line ?? 1, column: mark?.column ?? 1)
+    }
+}

@@ -1,0 +1,249 @@
+import EparaClassify
+import EparaCore
+
+/// A device of the cluster as the allocator sees it.
+struct Slot {
+    var ref: DeviceRef
+    var node: ClusterNode
+    var type: DeviceType
+    var usableMemoryGib: Double
+}
+
+/// One way to run one service: on one device with a share of its time, or on a model-parallel group.
+struct Candidate {
+    var index = 0
+    var service: Int
+    var market: Int = 0
+    var slots: [Int]
+    var memoryGib: [Double]
+    var share: Double
+    var capacityPerS: Double
+    /// Origin groups of its market it can reach within the SLO.
+    var reach: [Int] = []
+    var latencyMs: Double
+    var tpotMs: Double?
+    var batch: Int
+    var framesPacked: Int
+    var packWaitMs: Double = 0
+    var stages: [ParallelGroup.Stage]
+    var modes: [String]
+    var isModelParallel: Bool { !stages.isEmpty }
+    var penalty: Double = 0
+    /// Resources it takes, for cost-benefit greedy: per device, the larger of its time share and
+    /// memory fraction, weighted by the device's compute relative to the cluster's mean.
+    var cost: Double = 1
+}
+
+/// What the allocator may use, by policy.
+struct AllocatorRules {
+    /// EPARA's MF: frequency-sensitive services pack frames of a stream.
+    var frameParallel: Bool
+    /// MT: fractions of a device other than 1.
+    var shares: Bool
+    /// Single-device candidates for multi-GPU services and groups for single-GPU ones.
+    var categoryUnaware: Bool
+    var maxBatch: Int
+    var headroom: Double
+}
+
+/// Per-service facts the allocator and router need.
+struct ServiceContext {
+    var index: Int
+    var classified: ClassifiedService
+    var model: ModelSpec
+    var weight: Double
+    var demandPerS: Double
+    /// Demand by the node where it arrives.
+    var origins: [(node: String, demandPerS: Double)]
+
+    var service: Service { classified.spec }
+    var isFrequency: Bool { classified.category.request == .frequency }
+    var isMultiGPU: Bool { classified.category.resource == .multiGPU }
+    var inputTokens: Double { service.demand?.inputTokens ?? 0 }
+    var outputTokens: Double { service.demand?.outputTokens ?? 0 }
+    var meanContext: Double { inputTokens + outputTokens / 2 }
+    var fps: Double { service.stream?.fps ?? 0 }
+    /// The deadline a request is held to end to end (LLM: time to first token).
+    var deadlineMs: Double {
+        service.slo.ttftMs ?? service.slo.latencyMs ?? 0
+    }
+}
+
+/// Enumerates candidate instances: batch sizes bounded by deadlines, device shares (MT),
+/// frame packing (MF), and model-parallel groups (MP), each with its throughput within the
+/// SLO, latency and memory per device.
+struct Allocator {
+    let cluster: Cluster
+    let latency: LatencyModel
+    let rules: AllocatorRules
+
+    struct Config {
+        var batch: Int
+        var framesPacked: Int
+        var capacityPerS: Double
+        var latencyMs: Double
+        var tpotMs: Double?
+        var memoryGib: Double
+        /// MF: the deterministic wait for a pack's last frame, included in latencyMs.
+        var packWaitMs: Double = 0
+    }
+
+    /// EPARA schedules a frequency-sensitive service's frames per stream (MF): a pack starts
+    /// when its last frame arrives, on an instance that keeps up with its streams, so a frame
+    /// waits for its pack but not for another batch. Latency-sensitive requests (and every
+    /// service under category-unaware policies) may find a batch in progress: 2·t ≤ deadline.
+    func packsFrames(_ ctx: ServiceContext) -> Bool { ctx.isFrequency && rules.frameParallel }
+
+    static func batches(upTo limit: Int) -> [Int] {
+        var result: [Int] = []
+        var b = 1
+        while b <= limit { result.append(b); b *= 2 }
+        return result
+    }
+
+    /// Best configuration of `ctx` alone on `device` with `share` of its time, or nil when none meets the SLO.
+    /// Vision batches must finish within half the deadline (a request may wait for one batch in
+    /// progress, then run in the next); with MF, a pack of k frames of a stream is launched when
+    /// its last frame arrives, so the first waits (k−1)/fps and the pack needs no second slot.
+    func bestSingle(_ ctx: ServiceContext, on device: DeviceType, share: Double) -> Config? {
+        configurations(ctx, on: device, share: share).first
+    }
+
+    /// The highest-capacity configuration, then (when it differs) the highest-capacity one whose
+    /// latency stays within half the deadline: less throughput, but little risk of missing the SLO.
+    func configurations(_ ctx: ServiceContext, on device: DeviceType, share: Double) -> [Config] {
+        let memoryLimit = device.memoryGib * rules.headroom
+        var best: Config? = nil
+        var safe: Config? = nil
+        func consider(_ c: Config) {
+            if c.capacityPerS > (best?.capacityPerS ?? 0) * (1 + 1e-12) { best = c }
+            let isSafe = c.latencyMs - c.packWaitMs <= (ctx.deadlineMs - c.packWaitMs) / 2
+            if isSafe, c.capacityPerS > (safe?.capacityPerS ?? 0) * (1 + 1e-12) { safe = c }
+        }
+        switch ctx.model.kind {
+        case .vision:
+            let packs = ctx.isFrequency && rules.frameParallel ? [1, 2, 4, 8] : [1]
+            for k in packs {
+                let packWait = Double(k - 1) * 1000 / max(ctx.fps, 1e-9)
+                if k > 1 && packWait >= ctx.deadlineMs { break }
+                for b in Self.batches(upTo: rules.maxBatch) where b >= k && b % k == 0 {
+                    let memory = latency.memoryGib(ctx.model, on: device, batch: b)
+                    guard memory <= memoryLimit else { break }
+                    let t = latency.batchLatencyMs(ctx.model, on: device, batch: b) / share
+                    let fits = packsFrames(ctx) ? packWait + t <= ctx.deadlineMs : 2 * t <= ctx.deadlineMs
+                    guard fits else { continue }
+                    consider(Config(batch: b, framesPacked: k, capacityPerS: Double(b) * 1000 / t, latencyMs: t + packWait,
+                                    memoryGib: memory, packWaitMs: packWait))
+                }
+            }
+        case .llm:
+            let prefill = latency.prefillMs(ctx.model, on: device, inputTokens: ctx.inputTokens) / share
+            guard prefill <= ctx.deadlineMs / 2 else { return [] }
+            for b in Self.batches(upTo: max(rules.maxBatch, 128)) {
+                let memory = latency.memoryGib(ctx.model, on: device, batch: b, context: ctx.inputTokens + ctx.outputTokens)
+                guard memory <= memoryLimit else { break }
+                let step = latency.decodeStepMs(ctx.model, on: device, batch: b, context: ctx.meanContext) / share
+                if let tpot = ctx.service.slo.tpotMs, step > tpot { break }
+                if ctx.service.slo.tpotMs == nil, let total = ctx.service.slo.latencyMs,
+                   prefill + ctx.outputTokens * step > total { break }
+                let perRequest = prefill + ctx.outputTokens * step / Double(b)
+                consider(Config(batch: b, framesPacked: 1, capacityPerS: 1000 / perRequest, latencyMs: prefill, tpotMs: step,
+                                memoryGib: memory))
+            }
+        }
+        guard let best else { return [] }
+        if let safe, safe.batch != best.batch || safe.framesPacked != best.framesPacked { return [best, safe] }
+        return [best]
+    }
+
+    /// Best batch on a model-parallel group, and per-stage memory.
+    func bestGroup(_ ctx: ServiceContext, group: ParallelGroup) -> (Config, [Double])? {
+        var best: (Config, [Double])? = nil
+        let limit = ctx.model.kind == .llm ? max(rules.maxBatch, 128) : rules.maxBatch
+        batches: for b in Self.batches(upTo: limit) {
+            guard let timing = latency.timing(ctx.model, on: group, in: cluster, batch: b, inputTokens: ctx.inputTokens,
+                                              context: ctx.meanContext)
+            else { return nil }
+            var memories: [Double] = []
+            var fits = true
+            for stage in group.stages {
+                guard let device = latency.catalog.device(stage.device) else { return nil }
+                let m = latency.memoryGib(ctx.model, on: device, batch: b, context: ctx.inputTokens + ctx.outputTokens,
+                                          fraction: stage.layerFraction, tensorParallel: stage.tensorParallel)
+                if m > device.memoryGib * rules.headroom { fits = false }
+                memories.append(contentsOf: Array(repeating: m, count: stage.tensorParallel))
+            }
+            guard fits else { break batches }
+            let config: Config
+            switch ctx.model.kind {
+            case .vision:
+                guard (packsFrames(ctx) ? 1 : 2) * timing.latencyMs <= ctx.deadlineMs else { break batches }
+                config = Config(batch: b, framesPacked: 1, capacityPerS: Double(b) * 1000 / timing.bottleneckMs,
+                                latencyMs: timing.latencyMs, memoryGib: memories.max() ?? 0)
+            case .llm:
+                guard timing.latencyMs <= ctx.deadlineMs / 2 else { return best }
+                if let tpot = ctx.service.slo.tpotMs, timing.tpotMs > tpot { break batches }
+                let perRequest = timing.latencyMs + ctx.outputTokens * timing.bottleneckMs / Double(b)
+                config = Config(batch: b, framesPacked: 1, capacityPerS: 1000 / perRequest, latencyMs: timing.latencyMs,
+                                tpotMs: timing.tpotMs, memoryGib: memories.max() ?? 0)
+            }
+            if config.capacityPerS > (best?.0.capacityPerS ?? 0) * (1 + 1e-12) { best = (config, memories) }
+        }
+        return best
+    }
+
+    /// Every candidate of one service over the given slots.
+    func candidates(_ ctx: ServiceContext, slots: [Slot], slotIndex: [String: [Int]], allowSingle: Bool,
+                    allowGroups: Bool) -> [Candidate] {
+        var result: [Candidate] = []
+        if allowSingle {
+            let shares: [Double] = rules.shares ? (ctx.model.kind == .llm ? [1, 0.5] : [1, 0.5, 0.25]) : [1]
+            var cache: [String: [Config]] = [:]
+            for (i, slot) in slots.enumerated() {
+                for share in shares {
+                    let key = "\(slot.type.name)|\(share)"
+                    let configs: [Config]
+                    if let cached = cache[key] { configs = cached } else {
+                        configs = configurations(ctx, on: slot.type, share: share)
+                        cache[key] = configs
+                    }
+                    for config in configs {
+                    var modes = ["BS"]
+                    if share < 1 { modes.append("MT") }
+                    if config.framesPacked > 1 { modes.append("MF") }
+                    result.append(Candidate(service: ctx.index, slots: [i], memoryGib: [config.memoryGib], share: share,
+                                            capacityPerS: config.capacityPerS, latencyMs: config.latencyMs, tpotMs: config.tpotMs,
+                                            batch: config.batch, framesPacked: config.framesPacked, packWaitMs: config.packWaitMs,
+                                            stages: [], modes: modes))
+                    }
+                }
+            }
+        }
+        if allowGroups {
+            for group in ModelParallelCandidates.groups(for: ctx.model, in: cluster, latency: latency, headroom: rules.headroom) {
+                guard let (config, memories) = bestGroup(ctx, group: group) else { continue }
+                // Replicas of an intra-node group on the node's other devices of the type.
+                let replicas = group.stages.count == 1 ? max(1, (slotIndex["\(group.stages[0].node)|\(group.stages[0].device)"]?.count ?? 0) / group.stages[0].tensorParallel) : 1
+                for replica in 0..<replicas {
+                    var chosen: [Int] = []
+                    var complete = true
+                    for stage in group.stages {
+                        let available = slotIndex["\(stage.node)|\(stage.device)"] ?? []
+                        let offset = replica * stage.tensorParallel
+                        guard available.count >= offset + stage.tensorParallel else { complete = false; break }
+                        chosen.append(contentsOf: available[offset..<(offset + stage.tensorParallel)])
+                    }
+                    guard complete else { continue }
+                    var modes = ["MP"]
+                    if group.stages.contains(where: { $0.tensorParallel > 1 }) { modes.append("TP") }
+                    if group.stages.count > 1 { modes.append("PP") }
+                    if config.batch > 1 { modes.insert("BS", at: 0) }
+                    result.append(Candidate(service: ctx.index, slots: chosen, memoryGib: memories, share: 1,
+                                            capacityPerS: config.capacityPerS, latencyMs: config.latencyMs, tpotMs: config.tpotMs,
+                                            batch: config.batch, framesPacked: 1, stages: group.stages, modes: modes))
+                }
+            }
+        }
+        return result
+    }
+}

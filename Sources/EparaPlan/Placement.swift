@@ -1,0 +1,166 @@
+import HeapModule
+
+/// One stage of the staged greedy: which candidates it may add and whether a zero gain is accepted.
+struct PlacementStage {
+    var name: String
+    var admits: (Candidate) -> Bool
+    var acceptsTies: Bool
+}
+
+/// Maximises φ(Θ) = Σ_m w_m · served_m(Θ) − Σ_{i∈Θ} penalty_i over sets Θ of candidates
+/// that fit every device's memory and time. served_m is min(D_m, S_m) for one origin group and
+/// the max flow from origin groups to instances otherwise; both are submodular in Θ, so a
+/// candidate's gain can only shrink as Θ grows: lazy (CELF) evaluation
+/// re-evaluates a candidate only when its stale gain still tops the heap.
+struct Placement {
+    let candidates: [Candidate]
+    let markets: [FlowMarket]
+    let slotMemory: [Double]
+
+    struct Result {
+        var chosen: [Int]
+        var objective: Double
+        var evaluations: Int
+        var stageCounts: [(name: String, placed: Int, objective: Double)]
+    }
+
+    struct State {
+        var memoryUsed: [Double]
+        var shareUsed: [Double]
+        /// Devices holding any instance (key -1) or a model-parallel group (key -2, exclusive).
+        /// Several instances of one service may share a device: each is a model server with its share.
+        var taken: Set<Int64>
+        var markets: [FlowMarket]
+        var objective = 0.0
+        var chosen: [Int] = []
+    }
+
+    func initialState() -> State {
+        State(memoryUsed: Array(repeating: 0, count: slotMemory.count), shareUsed: Array(repeating: 0, count: slotMemory.count),
+              taken: [], markets: markets)
+    }
+
+    static func key(_ service: Int, _ slot: Int) -> Int64 { Int64(service) << 32 | Int64(slot) }
+
+    func fits(_ c: Candidate, _ state: State) -> Bool {
+        for (j, slot) in c.slots.enumerated() {
+            // A model-parallel group needs its devices to itself.
+            if c.isModelParallel && state.taken.contains(Self.key(-1, slot)) { return false }
+            if state.taken.contains(Self.key(-2, slot)) { return false }
+            if state.memoryUsed[slot] + c.memoryGib[j] > slotMemory[slot] + 1e-9 { return false }
+            if state.shareUsed[slot] + c.share > 1 + 1e-9 { return false }
+        }
+        return true
+    }
+
+    func gain(_ c: Candidate, _ state: State) -> Double {
+        let m = state.markets[c.market]
+        return m.weight * m.gain(capacity: c.capacityPerS, reach: c.reach) - c.penalty
+    }
+
+    func apply(_ index: Int, gain: Double, to state: inout State) {
+        let c = candidates[index]
+        for (j, slot) in c.slots.enumerated() {
+            state.memoryUsed[slot] += c.memoryGib[j]
+            state.shareUsed[slot] += c.share
+            // Mark devices as used (-1) or held by a group (-2).
+            state.taken.insert(Self.key(c.isModelParallel ? -2 : -1, slot))
+        }
+        state.markets[c.market].add(capacity: c.capacityPerS, reach: c.reach)
+        state.objective += gain
+        state.chosen.append(index)
+    }
+
+    /// φ of a given set, for tests and the exhaustive comparison.
+    func objective(of set: [Int]) -> Double? {
+        var state = initialState()
+        for i in set {
+            guard fits(candidates[i], state) else { return nil }
+            apply(i, gain: gain(candidates[i], state), to: &state)
+        }
+        return state.objective
+    }
+
+    /// Heap entry ordered by (gain bound, then lower candidate index first) so that lazy and
+    /// plain greedy break ties the same way.
+    struct Entry: Comparable {
+        var bound: Double
+        var index: Int
+        static func < (a: Entry, b: Entry) -> Bool {
+            a.bound != b.bound ? a.bound < b.bound : a.index > b.index
+        }
+    }
+
+    /// `costBenefit` ranks candidates by gain per unit of cost instead of gain (the second half
+    /// of CELF: with knapsack-like limits, either greedy alone can be far from the optimum, the
+    /// better of the two is not).
+    func run(stages: [PlacementStage], lazy: Bool, costBenefit: Bool = false, seed: [Int] = []) -> Result {
+        var state = initialState()
+        var evaluations = 0
+        for i in seed where fits(candidates[i], state) {
+            apply(i, gain: gain(candidates[i], state), to: &state)
+        }
+        var counts: [(String, Int, Double)] = []
+        for stage in stages {
+            let before = state.chosen.count
+            let admitted = candidates.indices.filter { stage.admits(candidates[$0]) }
+            if lazy {
+                lazyGreedy(admitted, stage: stage, costBenefit: costBenefit, state: &state, evaluations: &evaluations)
+            } else {
+                plainGreedy(admitted, stage: stage, costBenefit: costBenefit, state: &state, evaluations: &evaluations)
+            }
+            counts.append((stage.name, state.chosen.count - before, state.objective))
+        }
+        return Result(chosen: state.chosen, objective: state.objective, evaluations: evaluations, stageCounts: counts)
+    }
+
+    func accepts(_ gain: Double, _ stage: PlacementStage) -> Bool {
+        stage.acceptsTies ? gain >= 0 : gain > 1e-12
+    }
+
+    /// The heap key: gain, or gain per cost. Positive gains keep their order under division by
+    /// a positive cost, and a zero or negative gain stays at or below zero.
+    func key(_ gain: Double, _ c: Candidate, _ costBenefit: Bool) -> Double {
+        costBenefit ? gain / max(c.cost, 1e-9) : gain
+    }
+
+    func lazyGreedy(_ admitted: [Int], stage: PlacementStage, costBenefit: Bool, state: inout State, evaluations: inout Int) {
+        var heap = Heap<Entry>()
+        for i in admitted where fits(candidates[i], state) {
+            evaluations += 1
+            heap.insert(Entry(bound: key(gain(candidates[i], state), candidates[i], costBenefit), index: i))
+        }
+        while let top = heap.popMax() {
+            let c = candidates[top.index]
+            guard fits(c, state) else { continue } // resources only shrink: drop for good
+            evaluations += 1
+            let g = gain(c, state)
+            let fresh = Entry(bound: key(g, c, costBenefit), index: top.index)
+            if let next = heap.max, fresh < next {
+                heap.insert(fresh)
+                continue
+            }
+            guard accepts(g, stage) else { break }
+            apply(top.index, gain: g, to: &state)
+        }
+    }
+
+    func plainGreedy(_ admitted: [Int], stage: PlacementStage, costBenefit: Bool, state: inout State, evaluations: inout Int) {
+        var remaining = admitted
+        while true {
+            var best: Entry? = nil
+            var survivors: [Int] = []
+            for i in remaining where fits(candidates[i], state) {
+                survivors.append(i)
+                evaluations += 1
+                let entry = Entry(bound: key(gain(candidates[i], state), candidates[i], costBenefit), index: i)
+                if best.map({ $0 < entry }) ?? true { best = entry }
+            }
+            guard let chosen = best else { return }
+            let g = gain(candidates[chosen.index], state)
+            guard accepts(g, stage) else { return }
+            apply(chosen.index, gain: g, to: &state)
+            remaining = survivors.filter { $0 != chosen.index }
+        }
+    }
+}

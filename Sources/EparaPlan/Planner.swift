@@ -1,0 +1,449 @@
+import EparaClassify
+import EparaCore
+
+public enum Policy: String, CaseIterable, Codable, Sendable {
+    case epara
+    case local
+    case roundRobin = "round-robin"
+    case alpaserve
+}
+
+public struct PlanOptions: Sendable {
+    public var policy: Policy
+    public var observed: ObservedDemand?
+    public var previous: Plan?
+    public var allowPartial: Bool
+    /// CELF lazy evaluation (false: plain greedy, for comparison).
+    public var lazy: Bool
+    public var memoryHeadroom: Double
+    public var maxBatch: Int
+    /// Placement window: a move's model-load time is charged against this much service.
+    public var windowS: Double
+    /// A new placement must beat the previous one by this fraction of φ to replace it.
+    public var hysteresis: Double
+
+    public init(policy: Policy = .epara, observed: ObservedDemand? = nil, previous: Plan? = nil, allowPartial: Bool = false,
+                lazy: Bool = true, memoryHeadroom: Double = 0.9, maxBatch: Int = 64, windowS: Double = 60, hysteresis: Double = 0.02) {
+        self.policy = policy
+        self.observed = observed
+        self.previous = previous
+        self.allowPartial = allowPartial
+        self.lazy = lazy
+        self.memoryHeadroom = memoryHeadroom
+        self.maxBatch = maxBatch
+        self.windowS = windowS
+        self.hysteresis = hysteresis
+    }
+}
+
+/// The cluster cannot carry the workload; each shortfall says what is missing.
+public struct PlanShortfallError: Error, Sendable {
+    public var shortfalls: [Shortfall]
+}
+
+public enum Planner {
+    public static func plan(_ workload: ClassifiedWorkload, options: PlanOptions = PlanOptions()) throws(PlanShortfallError) -> Plan {
+        let problem = Problem(workload: workload, options: options)
+        let solved = problem.solve()
+        if !options.allowPartial && !solved.shortfalls.isEmpty {
+            throw PlanShortfallError(shortfalls: solved.shortfalls)
+        }
+        return solved
+    }
+}
+
+/// One planning problem: the slots, services, candidates and markets of a policy.
+struct Problem {
+    let workload: ClassifiedWorkload
+    let options: PlanOptions
+    let latency: LatencyModel
+    let slots: [Slot]
+    let slotIndex: [String: [Int]]
+    let contexts: [ServiceContext]
+
+    init(workload: ClassifiedWorkload, options: PlanOptions) {
+        self.workload = workload
+        self.options = options
+        latency = LatencyModel(catalog: workload.catalog)
+        let down = Set(options.observed?.nodesDown ?? [])
+        var slots: [Slot] = []
+        for node in workload.cluster.nodes.sorted(by: { $0.name < $1.name }) where !down.contains(node.name) {
+            for group in node.devices {
+                guard let type = workload.catalog.device(group.type) else { continue }
+                for k in 0..<group.count {
+                    slots.append(Slot(ref: DeviceRef(node: node.name, device: type.name, index: k), node: node, type: type,
+                                      usableMemoryGib: type.memoryGib * options.memoryHeadroom))
+                }
+            }
+        }
+        self.slots = slots
+        var index: [String: [Int]] = [:]
+        for (i, slot) in slots.enumerated() { index["\(slot.ref.node)|\(slot.ref.device)", default: []].append(i) }
+        slotIndex = index
+        let upNodes = workload.cluster.nodes.filter { !down.contains($0.name) }.map(\.name).sorted()
+        contexts = workload.services.enumerated().compactMap { i, classified in
+            guard classified.servable, let model = workload.catalog.model(classified.spec.model) else { return nil }
+            let service = classified.spec
+            let demand = options.observed?.demandPerS[service.name] ?? service.offeredRate
+            var origins: [(String, Double)]
+            if let observed = options.observed?.demandByOrigin[service.name], !observed.isEmpty {
+                origins = observed.keys.sorted().filter { upNodes.contains($0) }.map { ($0, observed[$0]!) }
+            } else {
+                let names = service.origin.isEmpty ? upNodes : upNodes.filter { node in
+                    service.origin.contains(node) || service.origin.contains(workload.cluster.node(node)?.site ?? "")
+                }
+                origins = names.map { ($0, demand / Double(max(names.count, 1))) }
+            }
+            let weight = options.policy == .alpaserve ? 1 / max(demand, 1e-9) : service.priority
+            return ServiceContext(index: i, classified: classified, model: model, weight: weight, demandPerS: demand,
+                                  origins: origins)
+        }
+    }
+
+    var meanTflops: Double {
+        slots.isEmpty ? 1 : slots.reduce(0) { $0 + $1.type.fp16Tflops } / Double(slots.count)
+    }
+
+    var rules: AllocatorRules {
+        switch options.policy {
+        case .epara, .local:
+            AllocatorRules(frameParallel: true, shares: true, categoryUnaware: false, maxBatch: options.maxBatch,
+                           headroom: options.memoryHeadroom)
+        case .alpaserve:
+            AllocatorRules(frameParallel: false, shares: true, categoryUnaware: true, maxBatch: options.maxBatch,
+                           headroom: options.memoryHeadroom)
+        case .roundRobin:
+            AllocatorRules(frameParallel: false, shares: false, categoryUnaware: true, maxBatch: options.maxBatch,
+                           headroom: options.memoryHeadroom)
+        }
+    }
+
+    var dispatch: Dispatch {
+        switch options.policy {
+        case .epara: .nearest
+        case .local: .local
+        case .roundRobin: .roundRobin
+        case .alpaserve: .capacityOnly
+        }
+    }
+
+    /// Every candidate of every service, with its market, reach and penalty.
+    func buildCandidates() -> (candidates: [Candidate], markets: [FlowMarket]) {
+        let allocator = Allocator(cluster: workload.cluster, latency: latency, rules: rules)
+        var candidates: [Candidate] = []
+        var markets: [FlowMarket] = []
+        let previousIDs = Set(options.previous?.instances.map(\.id) ?? [])
+        for ctx in contexts {
+            let allowSingle = rules.categoryUnaware || !ctx.isMultiGPU
+            let allowGroups = rules.categoryUnaware || ctx.isMultiGPU
+            var own = allocator.candidates(ctx, slots: slots, slotIndex: slotIndex, allowSingle: allowSingle, allowGroups: allowGroups)
+            if options.policy == .local {
+                // One market per origin node; instances only where the requests arrive.
+                var marketOf: [String: Int] = [:]
+                for origin in ctx.origins {
+                    marketOf[origin.node] = markets.count
+                    markets.append(FlowMarket(weight: ctx.weight, groupDemand: [origin.demandPerS]))
+                }
+                own = own.compactMap { c in
+                    let nodes = Set(c.slots.map { slots[$0].ref.node })
+                    guard nodes.count == 1, let m = marketOf[nodes.first!], c.latencyMs <= ctx.deadlineMs else { return nil }
+                    var c = c
+                    c.market = m
+                    c.reach = [0]
+                    return c
+                }
+            } else {
+                // One market per service; its demand in groups by origin site.
+                let groups = originGroups(ctx)
+                let market = markets.count
+                markets.append(FlowMarket(weight: ctx.weight, groupDemand: groups.map(\.demand)))
+                own = own.compactMap { c in
+                    var c = c
+                    c.market = market
+                    let entry = slots[c.slots[0]].node
+                    c.reach = groups.indices.filter { g in
+                        groups[g].nodes.allSatisfy { origin in
+                            Router.networkMs(ctx, from: origin, to: entry, cluster: workload.cluster) + c.latencyMs <= ctx.deadlineMs
+                        } && Router.linkCarries(ctx, demandPerS: groups[g].demand, from: groups[g].nodes, to: entry,
+                                                cluster: workload.cluster)
+                    }
+                    return c.reach.isEmpty ? nil : c
+                }
+            }
+            for var c in own {
+                c.cost = c.slots.enumerated().reduce(0) { sum, entry in
+                    let slot = slots[entry.element]
+                    return sum + max(c.share, c.memoryGib[entry.offset] / slot.type.memoryGib) * slot.type.fp16Tflops / meanTflops
+                }
+                c.penalty = penalty(c, ctx: ctx, market: markets[c.market], previousIDs: previousIDs)
+                candidates.append(c)
+            }
+        }
+        for i in candidates.indices { candidates[i].index = i }
+        return (candidates, markets)
+    }
+
+    /// A service's origins grouped by site, with their demand.
+    func originGroups(_ ctx: ServiceContext) -> [(site: String, nodes: [ClusterNode], demand: Double)] {
+        var bySite: [String: (nodes: [ClusterNode], demand: Double)] = [:]
+        for origin in ctx.origins {
+            guard let node = workload.cluster.node(origin.node) else { continue }
+            bySite[node.site, default: ([], 0)].nodes.append(node)
+            bySite[node.site, default: ([], 0)].demand += origin.demandPerS
+        }
+        return bySite.keys.sorted().map { (site: $0, nodes: bySite[$0]!.nodes, demand: bySite[$0]!.demand) }
+    }
+
+    /// Penalties of φ, in the same unit as its gain (weighted requests per second):
+    /// - resources: 0.1% of the market's value per device-equivalent taken (the candidate's
+    ///   cost), so that of two equal gains the one leaving more for others wins;
+    /// - expected SLO violation: 1% of what it serves when its latency reaches the deadline,
+    ///   nothing at half the deadline or less, quadratic in between;
+    /// - moving: an instance the previous plan did not have serves nothing while its model
+    ///   loads (weights at 1 GB/s plus 2 s to start), charged against the placement window.
+    func penalty(_ c: Candidate, ctx: ServiceContext, market: FlowMarket, previousIDs: Set<String>) -> Double {
+        var p = 1e-3 * market.weight * market.demand * c.cost
+        let reachable = c.reach.reduce(0) { $0 + market.groupDemand[$1] }
+        let served = min(reachable, c.capacityPerS)
+        // A pack's wait for its frames is deterministic; only the processing part is at risk.
+        let budget = max(ctx.deadlineMs - c.packWaitMs, 1e-9)
+        let excess = max(0, (c.latencyMs - c.packWaitMs) / budget - 0.5) / 0.5
+        p += market.weight * served * 0.01 * excess * excess
+        if options.previous != nil && !previousIDs.contains(instanceID(c)) {
+            let loadS = ctx.model.weightsGib * 1.073741824 / 1.0 + 2
+            p += market.weight * served * loadS / options.windowS
+        }
+        return p
+    }
+
+    func instanceID(_ c: Candidate) -> String {
+        "\(contexts.first { $0.index == c.service }!.service.name)@" + c.slots.map { slots[$0].ref.id }.joined(separator: "+")
+    }
+
+    func stages(for candidates: [Candidate]) -> [PlacementStage] {
+        let priorityServices = Set(contexts.filter { $0.service.priority > 1 }.map(\.index))
+        switch options.policy {
+        case .epara, .local:
+            return [
+                PlacementStage(name: "priority services", admits: { priorityServices.contains($0.service) }, acceptsTies: true),
+                PlacementStage(name: "single-device instances", admits: { !$0.isModelParallel }, acceptsTies: false),
+                PlacementStage(name: "model-parallel groups", admits: { $0.isModelParallel }, acceptsTies: false),
+            ]
+        case .alpaserve, .roundRobin:
+            return [PlacementStage(name: "all instances", admits: { _ in true }, acceptsTies: false)]
+        }
+    }
+
+    /// Round-robin placement: one full-device instance per service per round, on the next
+    /// device in turn where it fits, until each service's capacity covers its demand.
+    func roundRobinPlacement(_ placement: Placement) -> [Int] {
+        var state = placement.initialState()
+        let byService = Dictionary(grouping: placement.candidates.filter { $0.share == 1 }, by: \.service)
+        var pointer = 0
+        var progress = true
+        while progress {
+            progress = false
+            for ctx in contexts {
+                guard let options = byService[ctx.index] else { continue }
+                let supply = options.first.map { c in state.chosen.filter { placement.candidates[$0].service == c.service }
+                    .reduce(0) { $0 + placement.candidates[$1].capacityPerS } } ?? 0
+                guard supply < ctx.demandPerS else { continue }
+                // The next fitting candidate whose first device comes at or after the pointer.
+                let ordered = options.sorted { ($0.slots[0] - pointer + slots.count) % max(slots.count, 1) < ($1.slots[0] - pointer + slots.count) % max(slots.count, 1) }
+                guard let pick = ordered.first(where: { placement.fits($0, state) }) else { continue }
+                placement.apply(pick.index, gain: placement.gain(pick, state), to: &state)
+                pointer = (pick.slots.last! + 1) % max(slots.count, 1)
+                progress = true
+            }
+        }
+        return state.chosen
+    }
+
+    func solve() -> Plan {
+        let (candidates, markets) = buildCandidates()
+        let placement = Placement(candidates: candidates, markets: markets, slotMemory: slots.map(\.usableMemoryGib))
+        var chosen: [Int]
+        var evaluations = 0
+        var stageStats: [SolverStats.StageStats] = []
+        var objective: Double
+        if options.policy == .roundRobin {
+            chosen = roundRobinPlacement(placement)
+            objective = placement.objective(of: chosen) ?? 0
+            stageStats = [.init(name: "round robin", placed: chosen.count, objective: objective.rounded(places: 6))]
+        } else {
+            // CELF: the better of unit-cost and cost-benefit greedy.
+            let unit = placement.run(stages: stages(for: candidates), lazy: options.lazy)
+            let perCost = placement.run(stages: stages(for: candidates), lazy: options.lazy, costBenefit: true)
+            let result = perCost.objective > unit.objective + 1e-9 ? perCost : unit
+            chosen = result.chosen
+            evaluations = unit.evaluations + perCost.evaluations
+            objective = result.objective
+            let variant = result.chosen == perCost.chosen && perCost.objective > unit.objective + 1e-9 ? "cost-benefit" : "unit-cost"
+            stageStats = result.stageCounts.map {
+                .init(name: "\($0.name) (\(variant))", placed: $0.placed, objective: $0.objective.rounded(places: 6))
+            }
+        }
+        // Hysteresis: keep the previous placement unless the new one is clearly better.
+        if let previous = options.previous {
+            let ids = Dictionary(candidates.map { (instanceID($0), $0.index) }, uniquingKeysWith: { a, _ in a })
+            let old = previous.instances.compactMap { ids[$0.id] }
+            if old.count == previous.instances.count, let oldObjective = placement.objective(of: old),
+               objective <= oldObjective + options.hysteresis * abs(oldObjective) {
+                chosen = old
+                objective = oldObjective
+            }
+        }
+        return assemble(candidates: candidates, placement: placement, chosen: chosen, objective: objective,
+                        evaluations: evaluations, stageStats: stageStats)
+    }
+
+    func assemble(candidates: [Candidate], placement: Placement, chosen: [Int], objective: Double, evaluations: Int,
+                  stageStats: [SolverStats.StageStats]) -> Plan {
+        let picked = chosen.map { candidates[$0] }
+        var instances: [Instance] = picked.map { c in
+            Instance(id: instanceID(c), service: contexts.first { $0.index == c.service }!.service.name,
+                     devices: c.slots.map { slots[$0].ref }, stages: c.stages, batch: c.batch, framesPacked: c.framesPacked,
+                     share: c.share, capacityPerS: c.capacityPerS.rounded(places: 4), latencyMs: c.latencyMs.rounded(places: 4),
+                     tpotMs: c.tpotMs.map { $0.rounded(places: 4) }, memoryGibPerDevice: c.memoryGib.map { $0.rounded(places: 4) },
+                     modes: c.modes)
+        }
+        instances.sort { $0.id < $1.id }
+        var routes: [Route] = []
+        var allocations: [Allocation] = []
+        var shortfalls: [Shortfall] = []
+        var totalGoodput = 0.0, totalDemand = 0.0
+        let singleCapacity = bestSingleCapacities()
+        for ctx in contexts {
+            let own = picked.filter { $0.service == ctx.index }
+            let placed = own.map { c in
+                PlacedInstance(id: instanceID(c), entry: slots[c.slots[0]].node, capacityPerS: c.capacityPerS, latencyMs: c.latencyMs)
+            }.sorted { $0.id < $1.id }
+            let outcome = Router.route(ctx, instances: placed, cluster: workload.cluster, dispatch: dispatch)
+            routes.append(contentsOf: outcome.routes)
+            let supply = own.reduce(0) { $0 + $1.capacityPerS }
+            let goodput = min(outcome.goodputPerS, ctx.demandPerS)
+            totalGoodput += goodput
+            totalDemand += ctx.demandPerS
+            var modes = Set(own.flatMap(\.modes))
+            if own.count > 1 { modes.insert("DP") }
+            let best = singleCapacity[ctx.index] ?? 0
+            allocations.append(Allocation(
+                service: ctx.service.name, category: ctx.classified.category.label,
+                modes: ["BS", "MT", "MF", "DP", "MP", "TP", "PP"].filter(modes.contains), demandPerS: ctx.demandPerS.rounded(places: 6),
+                supplyPerS: supply.rounded(places: 4), instances: placed.map(\.id), replicas: own.count,
+                minReplicasPerStream: ctx.service.stream.map { s in best > 0 ? Int((s.fps / best).rounded(.up)) : 0 },
+                predictedGoodputPerS: goodput.rounded(places: 4),
+                predictedAttainment: ctx.demandPerS > 0 ? (goodput / ctx.demandPerS).rounded(places: 4) : 1))
+            if supply < ctx.demandPerS * (1 - 1e-9) {
+                shortfalls.append(Shortfall(service: ctx.service.name, demandPerS: ctx.demandPerS.rounded(places: 4),
+                                            supplyPerS: supply.rounded(places: 4),
+                                            reason: missing(ctx, supply: supply, candidates: candidates, bestSingle: best)))
+            }
+        }
+        for classified in workload.services where !classified.servable {
+            shortfalls.append(Shortfall(service: classified.name, demandPerS: classified.spec.offeredRate, supplyPerS: 0,
+                                        reason: classified.unservableReason ?? "no configuration meets its SLO"))
+        }
+        var uses: [DeviceUse] = []
+        var memoryUsed = Array(repeating: 0.0, count: slots.count), shareUsed = Array(repeating: 0.0, count: slots.count)
+        var onSlot: [[String]] = Array(repeating: [], count: slots.count)
+        for c in picked {
+            for (j, s) in c.slots.enumerated() {
+                memoryUsed[s] += c.memoryGib[j]
+                shareUsed[s] += c.share
+                onSlot[s].append(instanceID(c))
+            }
+        }
+        for (i, slot) in slots.enumerated() {
+            uses.append(DeviceUse(device: slot.ref, memoryGib: slot.type.memoryGib.rounded(places: 4),
+                                  memoryUsedGib: memoryUsed[i].rounded(places: 4), shareUsed: shareUsed[i].rounded(places: 4),
+                                  instances: onSlot[i].sorted()))
+        }
+        let bound = upperBound(candidates: candidates)
+        let observed = options.observed
+        let digestInput = DigestInput(workload: workload.inputDigest, policy: options.policy.rawValue, headroom: options.memoryHeadroom,
+                                      maxBatch: options.maxBatch, windowS: options.windowS, observed: observed)
+        var moves: [Move] = []
+        if let previous = options.previous {
+            let before = Set(previous.instances.map(\.id)), after = Set(instances.map(\.id))
+            moves += previous.instances.filter { !after.contains($0.id) }.map { Move(kind: .remove, service: $0.service, instance: $0.id) }
+            moves += instances.filter { !before.contains($0.id) }.map { Move(kind: .add, service: $0.service, instance: $0.id) }
+            moves.sort { ($0.instance, $0.kind.rawValue) < ($1.instance, $1.kind.rawValue) }
+        }
+        return Plan(
+            inputDigest: JSONOutput.digest(digestInput), policy: options.policy.rawValue, cluster: workload.cluster,
+            catalog: workload.catalog, services: workload.services, allocations: allocations, instances: instances,
+            routing: routes.sorted { ($0.service, $0.origin) < ($1.service, $1.origin) }, devices: uses,
+            predicted: Prediction(goodputPerS: totalGoodput.rounded(places: 4), demandPerS: totalDemand.rounded(places: 4),
+                                  attainment: totalDemand > 0 ? (totalGoodput / totalDemand).rounded(places: 4) : 1,
+                                  upperBoundGoodputPerS: bound.rounded(places: 4),
+                                  fractionOfUpperBound: bound > 0 ? (totalGoodput / bound).rounded(places: 4) : 1),
+            solver: SolverStats(policy: options.policy.rawValue, candidates: candidates.count, objectiveEvaluations: evaluations,
+                                lazy: options.lazy, objective: objective.rounded(places: 6), stages: stageStats),
+            shortfalls: shortfalls, moves: moves,
+            state: observed.map { StateSummary(runId: $0.runId, windowsRead: $0.windowsRead, nodesDown: $0.nodesDown,
+                                               observedDemandPerS: $0.demandPerS.mapValues { $0.rounded(places: 6) }) })
+    }
+
+    struct DigestInput: Encodable {
+        var workload: String
+        var policy: String
+        var headroom: Double
+        var maxBatch: Int
+        var windowS: Double
+        var observed: ObservedDemand?
+    }
+
+    /// Best full-device capacity per service over the cluster's device types.
+    func bestSingleCapacities() -> [Int: Double] {
+        let allocator = Allocator(cluster: workload.cluster, latency: latency,
+                                  rules: AllocatorRules(frameParallel: rules.frameParallel, shares: false, categoryUnaware: true,
+                                                        maxBatch: options.maxBatch, headroom: options.memoryHeadroom))
+        let types = Dictionary(slots.map { ($0.type.name, $0.type) }, uniquingKeysWith: { a, _ in a })
+        var result: [Int: Double] = [:]
+        for ctx in contexts {
+            result[ctx.index] = types.values.compactMap { allocator.bestSingle(ctx, on: $0, share: 1)?.capacityPerS }.max()
+        }
+        return result
+    }
+
+    func missing(_ ctx: ServiceContext, supply: Double, candidates: [Candidate], bestSingle: Double) -> String {
+        let unmet = ctx.demandPerS - supply
+        let own = candidates.filter { $0.service == ctx.index }
+        if own.isEmpty {
+            return "no device or model-parallel group of the cluster meets its SLO from where its requests arrive"
+        }
+        let best = own.max { ($0.capacityPerS / Double($0.slots.count), $1.index) < ($1.capacityPerS / Double($1.slots.count), $0.index) }!
+        let type = slots[best.slots[0]].type.name
+        let perInstance = best.capacityPerS
+        let more = Int((unmet / max(perInstance, 1e-9)).rounded(.up))
+        let unit = best.isModelParallel ? "groups of \(best.slots.count) devices like \(best.stages.map(\.device).joined(separator: "+"))" : "\(type) devices"
+        return "placed \(Classifier.format(supply))/s of \(Classifier.format(ctx.demandPerS))/s; about \(more) more \(unit) "
+            + "(\(Classifier.format(perInstance))/s each) would cover the remaining \(Classifier.format(unmet))/s"
+    }
+
+    /// Fluid upper bound on goodput over this policy's candidates plus full-device single
+    /// instances of every service (so it bounds the other policies too).
+    func upperBound(candidates: [Candidate]) -> Double {
+        let types = Array(Set(slots.map(\.type.name))).sorted()
+        let typeIndex = Dictionary(uniqueKeysWithValues: types.enumerated().map { ($1, $0) })
+        var capacity = Array(repeating: Array(repeating: 0.0, count: types.count), count: workload.services.count)
+        func raise(_ s: Int, _ d: Int, _ c: Double) { capacity[s][d] = max(capacity[s][d], c) }
+        for c in candidates {
+            let perDevice = c.capacityPerS / c.share / Double(c.slots.count)
+            for slot in c.slots { raise(c.service, typeIndex[slots[slot].type.name]!, perDevice) }
+        }
+        let allocator = Allocator(cluster: workload.cluster, latency: latency,
+                                  rules: AllocatorRules(frameParallel: true, shares: false, categoryUnaware: true,
+                                                        maxBatch: options.maxBatch, headroom: options.memoryHeadroom))
+        for ctx in contexts {
+            for (d, name) in types.enumerated() {
+                if let config = allocator.bestSingle(ctx, on: workload.catalog.device(name)!, share: 1) { raise(ctx.index, d, config.capacityPerS) }
+            }
+        }
+        var demand = Array(repeating: 0.0, count: workload.services.count)
+        for ctx in contexts { demand[ctx.index] = ctx.demandPerS }
+        let counts = types.map { t in Double(slots.filter { $0.type.name == t }.count) }
+        return FluidBound.solve(demand: demand, capacity: capacity, devices: counts)
+    }
+}

@@ -1,0 +1,161 @@
+import ArgumentParser
+import EparaClassify
+import EparaCore
+import EparaPlan
+import EparaStore
+import Foundation
+
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Choose each service's parallel modes and place instances on devices.",
+        discussion: """
+            Reads a ClassifiedWorkload (the output of `epara classify`) and writes a Plan: \
+            candidate instances per service (batch sizes bounded by deadlines, device shares, \
+            frame packing for streams, data-parallel replicas, tensor- and pipeline-parallel \
+            groups), the placement that maximises weighted goodput under memory and device-time \
+            limits (EPARA's staged submodular greedy with lazy evaluation), routing from each \
+            origin node, predicted goodput and its fluid upper bound.
+
+            --policy picks a baseline for comparison: local (serve requests only where they \
+            arrive), round-robin (round-robin placement and dispatch), alpaserve \
+            (category-unaware placement by predicted SLO attainment).
+
+            For cron-driven replanning: --state DB reads the demand and node health that \
+            `epara serve` recorded; --previous PLAN keeps the current placement unless the new \
+            one is clearly better, and lists the moves; --detailed-exitcode exits 2 when the \
+            plan changed, 0 when it did not.
+
+            Examples:
+              epara classify examples/edge-lab/*.yaml | epara plan > plan.json
+              epara plan classified.json --policy alpaserve --format table
+              epara plan classified.json --state state.db --previous plan.json --detailed-exitcode > next.json
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case json, table }
+
+    @Argument(help: ArgumentHelp("A ClassifiedWorkload (JSON); - or nothing reads standard input.", valueName: "file"))
+    var file: String?
+
+    @Option(help: "Placement policy: \(Policy.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var policy: Policy = .epara
+
+    @Option(help: ArgumentHelp("SQLite state store written by `epara serve`: observed demand and node health.", valueName: "db"))
+    var state: String?
+
+    @Option(help: ArgumentHelp("The plan in force: placement becomes migration-aware and moves are listed.", valueName: "plan"))
+    var previous: String?
+
+    @Flag(help: "Exit 2 when the plan differs from --previous (or there is none), 0 when unchanged.")
+    var detailedExitcode = false
+
+    @Flag(help: "Plan what fits and list the shortfalls instead of failing when the cluster is too small.")
+    var allowPartial = false
+
+    @Option(help: "Fraction of each device's memory instances may use.")
+    var memoryHeadroom: Double = 0.9
+
+    @Option(help: "Largest batch size considered.")
+    var maxBatch: Int = 64
+
+    @Option(help: "Number of most recent windows of --state to average demand over.")
+    var stateWindows: Int = 5
+
+    @Flag(help: "Evaluate every candidate at every step instead of lazily (same plan, slower; for comparison).")
+    var plainGreedy = false
+
+    @Flag(help: "Add the solver's wall time to the output (which then differs run to run).")
+    var timing = false
+
+    @Option(help: "Output format (default: table on a terminal, json otherwise).")
+    var format: Format?
+
+    func validate() throws {
+        guard memoryHeadroom > 0, memoryHeadroom <= 1 else { throw ValidationError("--memory-headroom must be in (0, 1]") }
+        guard (1...4096).contains(maxBatch) else { throw ValidationError("--max-batch must be from 1 to 4096") }
+        guard stateWindows >= 1 else { throw ValidationError("--state-windows must be at least 1") }
+    }
+
+    func run() throws {
+        var exitCode: Int32 = 0
+        try StageIO.run {
+            let source = try StageIO.load(file.map { [$0] } ?? [])[0]
+            let input = try StageDocument<ClassifiedWorkload>.read(source, kind: "ClassifiedWorkload", producedBy: "epara classify")
+            var observed: ObservedDemand? = nil
+            if let state {
+                let store = try StateStore.open(existing: state)
+                do {
+                    observed = try store.observedDemand(lastWindows: stateWindows)
+                } catch {
+                    throw InputError(.badData, at: SourceLocation(file: state, line: 1, column: 1), "cannot read the state store: \(error)")
+                }
+            }
+            let previousPlan = try previous.map { path in
+                try StageDocument<Plan>.read(try SourceText.load(path), kind: "Plan", producedBy: "epara plan").value
+            }
+            let options = PlanOptions(policy: policy, observed: observed, previous: previousPlan, allowPartial: allowPartial,
+                                      lazy: !plainGreedy, memoryHeadroom: memoryHeadroom, maxBatch: maxBatch)
+            let clock = ContinuousClock()
+            let start = clock.now
+            var plan: Plan
+            do {
+                plan = try Planner.plan(input.value, options: options)
+            } catch let error as PlanShortfallError {
+                throw InputError(.badData, error.shortfalls.map { shortfall in
+                    let index = input.value.services.firstIndex { $0.name == shortfall.service } ?? 0
+                    return Diagnostic(at: input.location(of: "services[\(index)]"), path: "services[\(index)]",
+                                      "cluster too small for service '\(shortfall.service)': \(shortfall.reason) (--allow-partial plans what fits)")
+                })
+            }
+            if timing {
+                let elapsed = clock.now - start
+                plan.solver.timeMs = (Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15).rounded(places: 3)
+            }
+            for shortfall in plan.shortfalls {
+                StageIO.printError("epara plan: warning: \(shortfall.service): \(shortfall.reason)")
+            }
+            switch format ?? (StageIO.stdoutIsTerminal ? .table : .json) {
+            case .json: try StageIO.writeStdout(try JSONOutput.document(plan))
+            case .table: try StageIO.writeStdout(PlanTable.render(plan))
+            }
+            if detailedExitcode {
+                exitCode = previousPlan.map { $0.deployment == plan.deployment ? 0 : 2 } ?? 2
+            }
+        }
+        if exitCode != 0 { throw ExitCode(exitCode) }
+    }
+}
+
+extension Policy: ExpressibleByArgument {}
+
+enum PlanTable {
+    static func render(_ plan: Plan) -> String {
+        var out = "PLACEMENT (policy \(plan.policy))\n"
+        var rows: [[String]] = []
+        for use in plan.devices {
+            let instances = use.instances.isEmpty ? "-" : use.instances.map { id in
+                let instance = plan.instances.first { $0.id == id }
+                return "\(instance?.service ?? id)(\(instance?.modes.joined(separator: "+") ?? ""), b=\(instance?.batch ?? 0))"
+            }.joined(separator: ", ")
+            rows.append([use.device.node, "\(use.device.device)#\(use.device.index)",
+                         "\(fmt(use.memoryUsedGib))/\(fmt(use.memoryGib))", fmt(use.shareUsed), instances])
+        }
+        out += TextTable.render(header: ["node", "device", "memory GiB", "time", "instances"], rows: rows)
+        out += "\nSERVICES\n"
+        out += TextTable.render(header: ["service", "category", "modes", "replicas", "demand/s", "supply/s", "goodput/s", "attainment"],
+                                rows: plan.allocations.map {
+            [$0.service, $0.category, $0.modes.joined(separator: ","), String($0.replicas), fmt($0.demandPerS), fmt($0.supplyPerS),
+             fmt($0.predictedGoodputPerS), fmt($0.predictedAttainment)]
+        })
+        let p = plan.predicted
+        out += "\npredicted goodput \(fmt(p.goodputPerS))/s of \(fmt(p.demandPerS))/s demand (attainment \(fmt(p.attainment))); "
+        out += "fluid upper bound \(fmt(p.upperBoundGoodputPerS))/s (\(fmt(p.fractionOfUpperBound * 100))%)\n"
+        if !plan.moves.isEmpty {
+            out += "moves: " + plan.moves.map { "\($0.kind.rawValue) \($0.instance)" }.joined(separator: ", ") + "\n"
+        }
+        return out
+    }
+
+    static func fmt(_ x: Double) -> String { CatalogTable.fmt(x) }
+}
