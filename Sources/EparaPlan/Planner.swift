@@ -271,14 +271,19 @@ struct Problem {
             objective = placement.objective(of: chosen) ?? 0
             stageStats = [.init(name: "round robin", placed: chosen.count, objective: objective.rounded(places: 6))]
         } else {
-            // CELF: the better of unit-cost and cost-benefit greedy.
-            let unit = placement.run(stages: stages(for: candidates), lazy: options.lazy)
-            let perCost = placement.run(stages: stages(for: candidates), lazy: options.lazy, costBenefit: true)
-            let result = perCost.objective > unit.objective + 1e-9 ? perCost : unit
+            // CELF: the better of unit-cost and cost-benefit greedy, each over EPARA's stages and,
+            // as a safeguard against an unlucky stage order, over all candidates at once.
+            let staged = stages(for: candidates)
+            let flat = [PlacementStage(name: "all instances", admits: { _ in true }, acceptsTies: false)]
+            var runs: [(String, Placement.Result)] = []
+            for (label, plan) in [("staged", staged), ("unstaged", flat)] where label == "staged" || staged.count > 1 {
+                runs.append(("\(label) unit-cost", placement.run(stages: plan, lazy: options.lazy)))
+                runs.append(("\(label) cost-benefit", placement.run(stages: plan, lazy: options.lazy, costBenefit: true)))
+            }
+            let (variant, result) = runs.reduce(runs[0]) { best, next in next.1.objective > best.1.objective + 1e-9 ? next : best }
             chosen = result.chosen
-            evaluations = unit.evaluations + perCost.evaluations
+            evaluations = runs.reduce(0) { $0 + $1.1.evaluations }
             objective = result.objective
-            let variant = result.chosen == perCost.chosen && perCost.objective > unit.objective + 1e-9 ? "cost-benefit" : "unit-cost"
             stageStats = result.stageCounts.map {
                 .init(name: "\($0.name) (\(variant))", placed: $0.placed, objective: $0.objective.rounded(places: 6))
             }

@@ -234,6 +234,12 @@ public struct SiteLink: Codable, Hashable, Sendable {
     public var bandwidthMbps: Double
     public var latencyMs: Double
 
+    public init(sites: [String], bandwidthMbps: Double, latencyMs: Double) {
+        self.sites = sites
+        self.bandwidthMbps = bandwidthMbps
+        self.latencyMs = latencyMs
+    }
+
     public var link: Link { Link(bandwidthMbps: bandwidthMbps, latencyMs: latencyMs) }
 }
 
