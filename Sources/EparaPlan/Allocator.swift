@@ -129,6 +129,8 @@ struct Allocator {
                 for b in Self.batches(upTo: rules.maxBatch) where b >= k && b % k == 0 {
                     let memory = latency.memoryGib(ctx.model, on: device, batch: b)
                     guard memory <= memoryLimit else { break }
+                    // Under MF a batch holds packs of k frames from at most all the service's streams.
+                    if packsFrames(ctx), b > k * (ctx.service.stream?.streams ?? 1) { break }
                     let t = latency.batchLatencyMs(ctx.model, on: device, batch: b) / share
                     let fits = packsFrames(ctx) ? packWait + t <= ctx.deadlineMs : 2 * t <= ctx.deadlineMs
                     guard fits else { continue }

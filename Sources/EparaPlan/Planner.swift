@@ -44,7 +44,12 @@ public struct PlanShortfallError: Error, Sendable {
 public enum Planner {
     public static func plan(_ workload: ClassifiedWorkload, options: PlanOptions = PlanOptions()) throws(PlanShortfallError) -> Plan {
         let problem = Problem(workload: workload, options: options)
-        let solved = problem.solve()
+        var solved = problem.solve()
+        // Nothing changed, in the inputs or the placement: hand back the plan in force, byte for byte.
+        if var previous = options.previous, previous.inputDigest == solved.inputDigest, previous.deployment == solved.deployment {
+            previous.moves = []
+            solved = previous
+        }
         if !options.allowPartial && !solved.shortfalls.isEmpty {
             throw PlanShortfallError(shortfalls: solved.shortfalls)
         }

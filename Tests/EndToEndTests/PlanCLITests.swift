@@ -1,0 +1,137 @@
+import EparaCore
+import EparaStore
+import Foundation
+import XCTest
+
+final class PlanCLITests: XCTestCase {
+    static let example = CLITests.example
+
+    func classified() throws -> Data {
+        let result = try Epara.run(["classify"] + Self.example)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return result.stdout
+    }
+
+    func json(_ data: Data) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: data) as! [String: Any]
+    }
+
+    /// Golden plan for the example. Regenerate with EPARA_UPDATE_GOLDEN=1 and review the diff.
+    func testPlanOfTheExampleMatchesGolden() throws {
+        let result = try Epara.run(["plan", "-"], stdin: try classified())
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "")
+        let golden = Epara.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/golden/edge-lab.plan.json")
+        if ProcessInfo.processInfo.environment["EPARA_UPDATE_GOLDEN"] == "1" { try result.stdout.write(to: golden) }
+        XCTAssertEqual(result.stdoutText, try String(contentsOf: golden, encoding: .utf8), "plan output drifted from the golden file")
+    }
+
+    func testClassifyPipesIntoPlan() throws {
+        let plan = try json(try Epara.run(["plan"], stdin: try classified()).stdout)
+        XCTAssertEqual(plan["kind"] as? String, "Plan")
+        let allocations = plan["allocations"] as! [[String: Any]]
+        let byName = Dictionary(uniqueKeysWithValues: allocations.map { ($0["service"] as! String, $0) })
+        XCTAssertTrue((byName["big-chat"]!["modes"] as! [String]).contains("MP"), "the 70B model runs model-parallel")
+        XCTAssertTrue((byName["robot-pick-segmentation"]!["modes"] as! [String]).contains("MP"))
+        XCTAssertTrue((byName["defect-detection"]!["modes"] as! [String]).contains("DP"), "480 frames/s need replicas")
+        for device in plan["devices"] as! [[String: Any]] {
+            XCTAssertLessThanOrEqual(device["memory_used_gib"] as! Double, device["memory_gib"] as! Double)
+        }
+        let predicted = plan["predicted"] as! [String: Any]
+        XCTAssertLessThanOrEqual(predicted["goodput_per_s"] as! Double, predicted["upper_bound_goodput_per_s"] as! Double + 1e-6)
+    }
+
+    func testEveryBaselineGivesItsOwnValidPlan() throws {
+        let input = try classified()
+        var placements: [String: String] = [:]
+        for policy in ["epara", "local", "round-robin", "alpaserve"] {
+            let result = try Epara.run(["plan", "--policy", policy, "--allow-partial"], stdin: input)
+            XCTAssertEqual(result.status, 0, "\(policy): \(result.stderr)")
+            let plan = try json(result.stdout)
+            XCTAssertEqual(plan["policy"] as? String, policy)
+            for device in plan["devices"] as! [[String: Any]] {
+                XCTAssertLessThanOrEqual(device["share_used"] as! Double, 1 + 1e-9, policy)
+            }
+            placements[policy] = ((plan["instances"] as! [[String: Any]]).map { $0["id"] as! String } + (plan["routing"] as! [[String: Any]]).map { "\($0)" })
+                .joined(separator: ",")
+        }
+        XCTAssertEqual(Set(placements.values).count, 4, "each policy plans differently")
+        XCTAssertEqual(try Epara.run(["plan", "--policy", "fifo"], stdin: input).status, 64)
+    }
+
+    func testTooSmallClusterSaysWhatIsMissingOrPlansPartially() throws {
+        let cluster = """
+            apiVersion: epara/v1
+            kind: Cluster
+            nodes:
+              - {name: nano, site: lab, devices: [{type: jetson-orin-nano-8gb}]}
+            """
+        let services = """
+            apiVersion: epara/v1
+            kind: Services
+            services:
+              - {name: cams, model: yolo11s, slo: {latency: 50ms}, stream: {streams: 64, fps: 30}}
+            """
+        let classified = try Epara.run(["classify", "-"], stdin: Data((cluster + "\n---\n" + services).utf8))
+        XCTAssertEqual(classified.status, 0, classified.stderr)
+        let refused = try Epara.run(["plan"], stdin: classified.stdout)
+        XCTAssertEqual(refused.status, 65)
+        XCTAssertTrue(refused.stderr.contains("cluster too small for service 'cams'"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("more jetson-orin-nano-8gb devices"), refused.stderr)
+        XCTAssertTrue(refused.stderr.hasPrefix("<stdin>:"), refused.stderr)
+        let partial = try Epara.run(["plan", "--allow-partial"], stdin: classified.stdout)
+        XCTAssertEqual(partial.status, 0)
+        let shortfalls = try json(partial.stdout)["shortfalls"] as! [[String: Any]]
+        XCTAssertEqual(shortfalls.map { $0["service"] as! String }, ["cams"])
+    }
+
+    func testBadPlanInputIsLocated() throws {
+        let wrongKind = try Epara.run(["plan", "examples/edge-lab/cluster.yaml"])
+        XCTAssertEqual(wrongKind.status, 65)
+        XCTAssertTrue(wrongKind.stderr.contains("expected kind ClassifiedWorkload"), wrongKind.stderr)
+        var text = String(decoding: try classified(), as: UTF8.self)
+        text = text.replacingOccurrences(of: "\"min_slack\" : 1.2", with: "\"min_slack\" : \"high\"")
+        let bad = try Epara.run(["plan", "-"], stdin: Data(text.utf8))
+        XCTAssertEqual(bad.status, 65)
+        XCTAssertTrue(bad.stderr.contains("thresholds.min_slack"), bad.stderr)
+        XCTAssertNotNil(bad.stderr.range(of: #"^<stdin>:\d+:\d+: error: "#, options: .regularExpression), bad.stderr)
+    }
+
+    /// The cron loop: serve records state, plan reads it; an unchanged situation keeps the plan
+    /// byte for byte and exits 0 with --detailed-exitcode; a node going down changes it (exit 2).
+    func testStateStoreAndPreviousPlanLoop() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("epara-loop-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("classified.json")
+        try try classified().write(to: input)
+        let first = try Epara.run(["plan", input.path, "--detailed-exitcode"])
+        XCTAssertEqual(first.status, 2, "no previous plan: everything is new")
+        let planFile = directory.appendingPathComponent("plan.json")
+        try first.stdout.write(to: planFile)
+
+        let again = try Epara.run(["plan", input.path, "--previous", planFile.path, "--detailed-exitcode"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(again.stdout, first.stdout, "an unchanged situation must give a byte-identical plan")
+
+        // The store says demand for photo-classify tripled and orin-nx-2 is down.
+        let db = directory.appendingPathComponent("state.db").path
+        let store = try StateStore(path: db)
+        let windows = (0..<5).flatMap { w in
+            [WindowStats(runId: "run-1", windowStartS: Double(w) * 60, windowLengthS: 60, service: "photo-classify", node: "orin-nx-1",
+                         arrivals: 9000, completedInSLO: 9000, completedLate: 0, dropped: 0, failed: 0)]
+        }
+        try store.record(runId: "run-1", engine: "sim", planDigest: "x", traceDigest: "y", summaryJSON: "{}", windows: windows,
+                         health: [NodeHealth(runId: "run-1", timeS: 240, node: "orin-nx-2", up: false)])
+        let next = try Epara.run(["plan", input.path, "--state", db, "--previous", planFile.path, "--detailed-exitcode", "--allow-partial"])
+        XCTAssertEqual(next.status, 2, next.stderr)
+        let plan = try json(next.stdout)
+        let devices = (plan["instances"] as! [[String: Any]]).flatMap { ($0["devices"] as! [[String: Any]]).map { $0["node"] as! String } }
+        XCTAssertFalse(devices.contains("orin-nx-2"), "a node marked down is not used")
+        let state = plan["state"] as! [String: Any]
+        XCTAssertEqual(state["nodes_down"] as? [String], ["orin-nx-2"])
+        XCTAssertEqual((state["observed_demand_per_s"] as! [String: Double])["photo-classify"], 150)
+        XCTAssertFalse((plan["moves"] as! [[String: Any]]).isEmpty)
+        XCTAssertEqual(try Epara.run(["plan", input.path, "--state", directory.appendingPathComponent("none.db").path]).status, 66)
+    }
+}
