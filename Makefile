@@ -3,14 +3,18 @@ SWIFT ?= swift
 EPARA = $(shell $(SWIFT) build --show-bin-path)/epara
 EXAMPLE = examples/edge-lab/cluster.yaml examples/edge-lab/services.yaml examples/edge-lab/catalog.yaml
 
-.PHONY: demo build test docs clean
+.PHONY: demo build test docs bench clean
 
 build:
 	$(SWIFT) build --product epara
 
-# The main job on the embedded example: today the classify stage, whose JSON goes to stdout.
+# The main job on the embedded example: classify | plan, with the placement shown as a table.
 demo: build
-	$(EPARA) classify $(EXAMPLE)
+	$(EPARA) classify $(EXAMPLE) | $(EPARA) plan --format table
+
+# Planning time for generated clusters of 10 to 5,000 nodes (release build).
+bench:
+	$(SWIFT) run -c release plan-bench
 
 test:
 	$(SWIFT) test

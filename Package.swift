@@ -52,6 +52,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "plan-bench",
+            dependencies: ["EparaCore", "EparaClassify", "EparaPlan"],
+            path: "bench/PlanBench"
+        ),
         .testTarget(name: "EparaCoreTests", dependencies: ["EparaCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EparaClassifyTests", dependencies: ["EparaClassify", "EparaCore"]),
         .testTarget(name: "EparaPlanTests", dependencies: ["EparaPlan", "EparaClassify", "EparaCore"]),

@@ -162,16 +162,27 @@ struct Problem {
                 let groups = originGroups(ctx)
                 let market = markets.count
                 markets.append(FlowMarket(weight: ctx.weight, groupDemand: groups.map(\.demand)))
+                // Network time from a group's slowest origin to each node, and whether the links
+                // carry the group's payload: once per (group, node), not per candidate.
+                var worstNetwork: [String: [Double]] = [:]
+                var carries: [String: [Bool]] = [:]
+                func entryFacts(_ entry: ClusterNode) -> ([Double], [Bool]) {
+                    if let known = worstNetwork[entry.name] { return (known, carries[entry.name]!) }
+                    let network = groups.map { group in
+                        group.nodes.map { Router.networkMs(ctx, from: $0, to: entry, cluster: workload.cluster) }.max() ?? 0
+                    }
+                    let ok = groups.map { group in
+                        Router.linkCarries(ctx, demandPerS: group.demand, from: group.nodes, to: entry, cluster: workload.cluster)
+                    }
+                    worstNetwork[entry.name] = network
+                    carries[entry.name] = ok
+                    return (network, ok)
+                }
                 own = own.compactMap { c in
                     var c = c
                     c.market = market
-                    let entry = slots[c.slots[0]].node
-                    c.reach = groups.indices.filter { g in
-                        groups[g].nodes.allSatisfy { origin in
-                            Router.networkMs(ctx, from: origin, to: entry, cluster: workload.cluster) + c.latencyMs <= ctx.deadlineMs
-                        } && Router.linkCarries(ctx, demandPerS: groups[g].demand, from: groups[g].nodes, to: entry,
-                                                cluster: workload.cluster)
-                    }
+                    let (network, ok) = entryFacts(slots[c.slots[0]].node)
+                    c.reach = groups.indices.filter { ok[$0] && network[$0] + c.latencyMs <= ctx.deadlineMs }
                     return c.reach.isEmpty ? nil : c
                 }
             }
@@ -222,7 +233,7 @@ struct Problem {
     }
 
     func instanceID(_ c: Candidate) -> String {
-        "\(contexts.first { $0.index == c.service }!.service.name)@" + c.slots.map { slots[$0].ref.id }.joined(separator: "+")
+        "\(workload.services[c.service].name)@" + c.slots.map { slots[$0].ref.id }.joined(separator: "+")
     }
 
     func stages(for candidates: [Candidate]) -> [PlacementStage] {

@@ -1,0 +1,83 @@
+// Planning-time benchmark: `swift run -c release plan-bench` (figures recorded in docs/plan.md).
+import EparaClassify
+import EparaCore
+import EparaPlan
+import Foundation
+
+/// SplitMix64, so every run plans the same clusters.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+let catalog = BuiltinCatalog.load()
+let deviceMix: [(String, Int)] = [("rtx-4090", 2), ("l4", 2), ("a100-80gb", 1), ("jetson-agx-orin-64gb", 3), ("jetson-orin-nx-16gb", 5),
+                                  ("jetson-orin-nano-8gb", 5), ("raspberry-pi-5", 4)]
+let vision = ["yolo11n", "yolo11s", "resnet-50", "deeplabv3plus-mobilenetv2", "segformer-b0", "mobile-sam", "unet"]
+let llms = ["qwen2.5-1.5b", "llama-3-8b-q4", "llama-3.2-3b-q4", "llama-3.3-70b-q4"]
+
+func workload(nodes: Int, services: Int, seed: UInt64) -> Workload {
+    var rng = SeededRandom(state: seed)
+    let sites = (0..<max(1, nodes / 40)).map { "site\($0)" }
+    let weighted = deviceMix.flatMap { Array(repeating: $0.0, count: $0.1) }
+    let clusterNodes = (0..<nodes).map { i in
+        let type = weighted.randomElement(using: &rng)!
+        let count = type.hasPrefix("jetson") || type.hasPrefix("raspberry") ? 1 : Int.random(in: 1...4, using: &rng)
+        return ClusterNode(name: "node\(i)", site: sites[i % sites.count], devices: [DeviceGroup(type: type, count: count)])
+    }
+    var links: [SiteLink] = []
+    for (i, a) in sites.enumerated() { for b in sites.dropFirst(i + 1) { links.append(SiteLink(sites: [a, b], bandwidthMbps: 1000, latencyMs: 5)) } }
+    let list = (0..<services).map { i -> Service in
+        let origin = [sites.randomElement(using: &rng)!]
+        if i % 4 == 0 {
+            return Service(name: "llm\(i)", model: llms.randomElement(using: &rng)!, slo: SLO(ttftMs: 2000, tpotMs: 150),
+                           demand: Demand(ratePerS: Double.random(in: 0.2...4, using: &rng), inputTokens: 1024, outputTokens: 200),
+                           origin: origin, priority: i % 8 == 0 ? 2 : 1)
+        }
+        let stream = i % 2 == 1
+        return Service(name: "vision\(i)", model: vision.randomElement(using: &rng)!, slo: SLO(latencyMs: Double.random(in: 50...300, using: &rng)),
+                       demand: stream ? nil : Demand(ratePerS: Double.random(in: 5...200, using: &rng)),
+                       stream: stream ? StreamDemand(streams: Int.random(in: 1...16, using: &rng), fps: 15) : nil, origin: origin)
+    }
+    return Workload(cluster: Cluster(name: "bench", nodes: clusterNodes, network: Network(default: Link(bandwidthMbps: 10_000, latencyMs: 0.3), links: links)),
+                    services: list, catalog: catalog)
+}
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let clock = ContinuousClock()
+    let start = clock.now
+    try body()
+    let d = clock.now - start
+    return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+}
+
+let arguments = CommandLine.arguments.dropFirst()
+let quick = arguments.contains("--quick")
+let sizes: [(Int, Int)] = quick ? [(10, 20), (100, 50)] : [(10, 20), (100, 50), (100, 100), (1000, 100), (1000, 200), (5000, 100), (5000, 500)]
+print("nodes  services  devices  classify_s  plan_s  candidates  evaluations  goodput/bound")
+for (nodes, services) in sizes {
+    let w = workload(nodes: nodes, services: services, seed: UInt64(nodes * 1000 + services))
+    var classified: ClassifiedWorkload!
+    let tClassify = seconds { classified = Classifier.classify(w) }
+    var plan: Plan!
+    let tPlan = try seconds { plan = try Planner.plan(classified, options: PlanOptions(allowPartial: true)) }
+    let devices = w.cluster.nodes.reduce(0) { $0 + $1.devices.reduce(0) { $0 + $1.count } }
+    print(String(format: "%5d  %8d  %7d  %10.3f  %6.3f  %10d  %11d  %.3f", nodes, services, devices, tClassify, tPlan,
+                 plan.solver.candidates, plan.solver.objectiveEvaluations, plan.predicted.fractionOfUpperBound))
+}
+// Lazy against plain greedy on the same problem: same plan, fewer evaluations.
+let (n, s) = quick ? (60, 20) : (300, 60)
+let w = workload(nodes: n, services: s, seed: 42)
+let c = Classifier.classify(w)
+var lazy: Plan!, plain: Plan!
+let tLazy = try seconds { lazy = try Planner.plan(c, options: PlanOptions(allowPartial: true, lazy: true)) }
+let tPlain = try seconds { plain = try Planner.plan(c, options: PlanOptions(allowPartial: true, lazy: false)) }
+print(String(format: "lazy vs plain greedy on %d nodes x %d services: same plan %@; evaluations %d vs %d (%.1fx fewer); time %.3f s vs %.3f s",
+             n, s, lazy.instances == plain.instances ? "yes" : "NO", lazy.solver.objectiveEvaluations, plain.solver.objectiveEvaluations,
+             Double(plain.solver.objectiveEvaluations) / Double(lazy.solver.objectiveEvaluations), tLazy, tPlain))
