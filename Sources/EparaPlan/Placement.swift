@@ -24,12 +24,11 @@ struct Placement {
         var stageCounts: [(name: String, placed: Int, objective: Double)]
     }
 
+    /// A model-parallel group takes the whole time (share 1) of each of its devices, so the
+    /// share limit alone keeps groups off shared devices and other instances off a group's.
     struct State {
         var memoryUsed: [Double]
         var shareUsed: [Double]
-        /// Devices holding any instance (key -1) or a model-parallel group (key -2, exclusive).
-        /// Several instances of one service may share a device: each is a model server with its share.
-        var taken: Set<Int64>
         var markets: [FlowMarket]
         var objective = 0.0
         var chosen: [Int] = []
@@ -37,16 +36,11 @@ struct Placement {
 
     func initialState() -> State {
         State(memoryUsed: Array(repeating: 0, count: slotMemory.count), shareUsed: Array(repeating: 0, count: slotMemory.count),
-              taken: [], markets: markets)
+              markets: markets)
     }
-
-    static func key(_ service: Int, _ slot: Int) -> Int64 { Int64(service) << 32 | Int64(slot) }
 
     func fits(_ c: Candidate, _ state: State) -> Bool {
         for (j, slot) in c.slots.enumerated() {
-            // A model-parallel group needs its devices to itself.
-            if c.isModelParallel && state.taken.contains(Self.key(-1, slot)) { return false }
-            if state.taken.contains(Self.key(-2, slot)) { return false }
             if state.memoryUsed[slot] + c.memoryGib[j] > slotMemory[slot] + 1e-9 { return false }
             if state.shareUsed[slot] + c.share > 1 + 1e-9 { return false }
         }
@@ -63,8 +57,6 @@ struct Placement {
         for (j, slot) in c.slots.enumerated() {
             state.memoryUsed[slot] += c.memoryGib[j]
             state.shareUsed[slot] += c.share
-            // Mark devices as used (-1) or held by a group (-2).
-            state.taken.insert(Self.key(c.isModelParallel ? -2 : -1, slot))
         }
         state.markets[c.market].add(capacity: c.capacityPerS, reach: c.reach)
         state.objective += gain
@@ -94,12 +86,9 @@ struct Placement {
     /// `costBenefit` ranks candidates by gain per unit of cost instead of gain (the second half
     /// of CELF: with knapsack-like limits, either greedy alone can be far from the optimum, the
     /// better of the two is not).
-    func run(stages: [PlacementStage], lazy: Bool, costBenefit: Bool = false, seed: [Int] = []) -> Result {
+    func run(stages: [PlacementStage], lazy: Bool, costBenefit: Bool = false) -> Result {
         var state = initialState()
         var evaluations = 0
-        for i in seed where fits(candidates[i], state) {
-            apply(i, gain: gain(candidates[i], state), to: &state)
-        }
         var counts: [(String, Int, Double)] = []
         for stage in stages {
             let before = state.chosen.count

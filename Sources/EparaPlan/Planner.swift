@@ -236,7 +236,7 @@ struct Problem {
         "\(workload.services[c.service].name)@" + c.slots.map { slots[$0].ref.id }.joined(separator: "+")
     }
 
-    func stages(for candidates: [Candidate]) -> [PlacementStage] {
+    var stages: [PlacementStage] {
         let priorityServices = Set(contexts.filter { $0.service.priority > 1 }.map(\.index))
         switch options.policy {
         case .epara, .local:
@@ -289,7 +289,7 @@ struct Problem {
         } else {
             // CELF: the better of unit-cost and cost-benefit greedy, each over EPARA's stages and,
             // as a safeguard against an unlucky stage order, over all candidates at once.
-            let staged = stages(for: candidates)
+            let staged = stages
             let flat = [PlacementStage(name: "all instances", admits: { _ in true }, acceptsTies: false)]
             var runs: [(String, Placement.Result)] = []
             for (label, plan) in [("staged", staged), ("unstaged", flat)] where label == "staged" || staged.count > 1 {
