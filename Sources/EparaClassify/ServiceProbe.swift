@@ -72,31 +72,12 @@ struct ServiceProbe {
         return evidence
     }
 
-    /// Best sustainable rate on one device within the SLO, over batch sizes 1, 2, 4, … maxBatch.
-    /// A vision batch must finish within half the deadline (a request may wait one batch, then
-    /// run in the next); an LLM decode batch must keep TPOT within its SLO and fit in memory.
+    /// Best sustainable rate on one device within the SLO, by the same batch rules the
+    /// allocator plans with (frame packing for streams the request axis calls frequency-sensitive).
     func capacity(on device: DeviceType) -> (rate: Double, batch: Int)? {
-        var best: (rate: Double, batch: Int)? = nil
-        var batch = 1
-        while batch <= thresholds.maxBatch {
-            let memory = latency.memoryGib(model, on: device, batch: batch, context: inputTokens + outputTokens)
-            guard memory <= device.memoryGib * thresholds.memoryHeadroom else { break }
-            let rate: Double?
-            switch model.kind {
-            case .vision:
-                let t = latency.batchLatencyMs(model, on: device, batch: batch)
-                rate = t <= (service.slo.latencyMs ?? 0) / 2 ? Double(batch) / t * 1000 : nil
-            case .llm:
-                let step = latency.decodeStepMs(model, on: device, batch: batch, context: meanContext)
-                let prefill = latency.prefillMs(model, on: device, inputTokens: inputTokens)
-                let ok = service.slo.tpotMs.map { step <= $0 } ?? true
-                // Device time per request under continuous batching: its prefill plus its share of decode steps.
-                rate = ok ? 1000 / (prefill + outputTokens * step / Double(batch)) : nil
-            }
-            if let rate, rate > (best?.rate ?? 0) { best = (rate, batch) }
-            batch *= 2
-        }
-        return best
+        let packs = (service.stream?.fps ?? 0) >= thresholds.minStreamFps && service.stream != nil
+        return latency.configurations(service, model: model, on: device, packsFrames: packs, maxBatch: thresholds.maxBatch,
+                                      headroom: thresholds.memoryHeadroom).first.map { ($0.capacityPerS, $0.batch) }
     }
 
     func singleDeviceMeetsSLO(_ evidence: Evidence) -> Bool {

@@ -62,11 +62,7 @@ struct ServiceContext {
     var inputTokens: Double { service.demand?.inputTokens ?? 0 }
     var outputTokens: Double { service.demand?.outputTokens ?? 0 }
     var meanContext: Double { inputTokens + outputTokens / 2 }
-    var fps: Double { service.stream?.fps ?? 0 }
-    /// The deadline a request is held to end to end (LLM: time to first token).
-    var deadlineMs: Double {
-        service.slo.ttftMs ?? service.slo.latencyMs ?? 0
-    }
+    var deadlineMs: Double { service.deadlineMs }
 }
 
 /// Enumerates candidate instances: batch sizes bounded by deadlines, device shares (MT),
@@ -77,16 +73,7 @@ struct Allocator {
     let latency: LatencyModel
     let rules: AllocatorRules
 
-    struct Config {
-        var batch: Int
-        var framesPacked: Int
-        var capacityPerS: Double
-        var latencyMs: Double
-        var tpotMs: Double?
-        var memoryGib: Double
-        /// MF: the deterministic wait for a pack's last frame, included in latencyMs.
-        var packWaitMs: Double = 0
-    }
+    typealias Config = BatchConfiguration
 
     /// EPARA schedules a frequency-sensitive service's frames per stream (MF): a pack starts
     /// when its last frame arrives, on an instance that keeps up with its streams, so a frame
@@ -94,75 +81,21 @@ struct Allocator {
     /// service under category-unaware policies) may find a batch in progress: 2·t ≤ deadline.
     func packsFrames(_ ctx: ServiceContext) -> Bool { ctx.isFrequency && rules.frameParallel }
 
-    static func batches(upTo limit: Int) -> [Int] {
-        var result: [Int] = []
-        var b = 1
-        while b <= limit { result.append(b); b *= 2 }
-        return result
+    /// Configurations of `ctx` alone on `device` with `share` of its time (see `LatencyModel.configurations`).
+    func configurations(_ ctx: ServiceContext, on device: DeviceType, share: Double) -> [Config] {
+        latency.configurations(ctx.service, model: ctx.model, on: device, share: share, packsFrames: packsFrames(ctx),
+                               maxBatch: rules.maxBatch, headroom: rules.headroom)
     }
 
-    /// Best configuration of `ctx` alone on `device` with `share` of its time, or nil when none meets the SLO.
-    /// Vision batches must finish within half the deadline (a request may wait for one batch in
-    /// progress, then run in the next); with MF, a pack of k frames of a stream is launched when
-    /// its last frame arrives, so the first waits (k−1)/fps and the pack needs no second slot.
     func bestSingle(_ ctx: ServiceContext, on device: DeviceType, share: Double) -> Config? {
         configurations(ctx, on: device, share: share).first
-    }
-
-    /// The highest-capacity configuration, then (when it differs) the highest-capacity one whose
-    /// latency stays within half the deadline: less throughput, but little risk of missing the SLO.
-    func configurations(_ ctx: ServiceContext, on device: DeviceType, share: Double) -> [Config] {
-        let memoryLimit = device.memoryGib * rules.headroom
-        var best: Config? = nil
-        var safe: Config? = nil
-        func consider(_ c: Config) {
-            if c.capacityPerS > (best?.capacityPerS ?? 0) * (1 + 1e-12) { best = c }
-            let isSafe = c.latencyMs - c.packWaitMs <= (ctx.deadlineMs - c.packWaitMs) / 2
-            if isSafe, c.capacityPerS > (safe?.capacityPerS ?? 0) * (1 + 1e-12) { safe = c }
-        }
-        switch ctx.model.kind {
-        case .vision:
-            let packs = ctx.isFrequency && rules.frameParallel ? [1, 2, 4, 8] : [1]
-            for k in packs {
-                let packWait = Double(k - 1) * 1000 / max(ctx.fps, 1e-9)
-                if k > 1 && packWait >= ctx.deadlineMs { break }
-                for b in Self.batches(upTo: rules.maxBatch) where b >= k && b % k == 0 {
-                    let memory = latency.memoryGib(ctx.model, on: device, batch: b)
-                    guard memory <= memoryLimit else { break }
-                    // Under MF a batch holds packs of k frames from at most all the service's streams.
-                    if packsFrames(ctx), b > k * (ctx.service.stream?.streams ?? 1) { break }
-                    let t = latency.batchLatencyMs(ctx.model, on: device, batch: b) / share
-                    let fits = packsFrames(ctx) ? packWait + t <= ctx.deadlineMs : 2 * t <= ctx.deadlineMs
-                    guard fits else { continue }
-                    consider(Config(batch: b, framesPacked: k, capacityPerS: Double(b) * 1000 / t, latencyMs: t + packWait,
-                                    memoryGib: memory, packWaitMs: packWait))
-                }
-            }
-        case .llm:
-            let prefill = latency.prefillMs(ctx.model, on: device, inputTokens: ctx.inputTokens) / share
-            guard prefill <= ctx.deadlineMs / 2 else { return [] }
-            for b in Self.batches(upTo: max(rules.maxBatch, 128)) {
-                let memory = latency.memoryGib(ctx.model, on: device, batch: b, context: ctx.inputTokens + ctx.outputTokens)
-                guard memory <= memoryLimit else { break }
-                let step = latency.decodeStepMs(ctx.model, on: device, batch: b, context: ctx.meanContext) / share
-                if let tpot = ctx.service.slo.tpotMs, step > tpot { break }
-                if ctx.service.slo.tpotMs == nil, let total = ctx.service.slo.latencyMs,
-                   prefill + ctx.outputTokens * step > total { break }
-                let perRequest = prefill + ctx.outputTokens * step / Double(b)
-                consider(Config(batch: b, framesPacked: 1, capacityPerS: 1000 / perRequest, latencyMs: prefill, tpotMs: step,
-                                memoryGib: memory))
-            }
-        }
-        guard let best else { return [] }
-        if let safe, safe.batch != best.batch || safe.framesPacked != best.framesPacked { return [best, safe] }
-        return [best]
     }
 
     /// Best batch on a model-parallel group, and per-stage memory.
     func bestGroup(_ ctx: ServiceContext, group: ParallelGroup) -> (Config, [Double])? {
         var best: (Config, [Double])? = nil
         let limit = ctx.model.kind == .llm ? max(rules.maxBatch, 128) : rules.maxBatch
-        batches: for b in Self.batches(upTo: limit) {
+        batches: for b in LatencyModel.batchSizes(upTo: limit) {
             guard let timing = latency.timing(ctx.model, on: group, in: cluster, batch: b, inputTokens: ctx.inputTokens,
                                               context: ctx.meanContext)
             else { return nil }
@@ -180,14 +113,14 @@ struct Allocator {
             switch ctx.model.kind {
             case .vision:
                 guard (packsFrames(ctx) ? 1 : 2) * timing.latencyMs <= ctx.deadlineMs else { break batches }
-                config = Config(batch: b, framesPacked: 1, capacityPerS: Double(b) * 1000 / timing.bottleneckMs,
-                                latencyMs: timing.latencyMs, memoryGib: memories.max() ?? 0)
+                config = Config(batch: b, capacityPerS: Double(b) * 1000 / timing.bottleneckMs, latencyMs: timing.latencyMs,
+                                memoryGib: memories.max() ?? 0)
             case .llm:
                 guard timing.latencyMs <= ctx.deadlineMs / 2 else { return best }
                 if let tpot = ctx.service.slo.tpotMs, timing.tpotMs > tpot { break batches }
                 let perRequest = timing.latencyMs + ctx.outputTokens * timing.bottleneckMs / Double(b)
-                config = Config(batch: b, framesPacked: 1, capacityPerS: 1000 / perRequest, latencyMs: timing.latencyMs,
-                                tpotMs: timing.tpotMs, memoryGib: memories.max() ?? 0)
+                config = Config(batch: b, capacityPerS: 1000 / perRequest, latencyMs: timing.latencyMs, tpotMs: timing.tpotMs,
+                                memoryGib: memories.max() ?? 0)
             }
             if config.capacityPerS > (best?.0.capacityPerS ?? 0) * (1 + 1e-12) { best = (config, memories) }
         }
@@ -210,13 +143,13 @@ struct Allocator {
                         cache[key] = configs
                     }
                     for config in configs {
-                    var modes = ["BS"]
-                    if share < 1 { modes.append("MT") }
-                    if config.framesPacked > 1 { modes.append("MF") }
-                    result.append(Candidate(service: ctx.index, slots: [i], memoryGib: [config.memoryGib], share: share,
-                                            capacityPerS: config.capacityPerS, latencyMs: config.latencyMs, tpotMs: config.tpotMs,
-                                            batch: config.batch, framesPacked: config.framesPacked, packWaitMs: config.packWaitMs,
-                                            stages: [], modes: modes))
+                        var modes = ["BS"]
+                        if share < 1 { modes.append("MT") }
+                        if config.framesPacked > 1 { modes.append("MF") }
+                        result.append(Candidate(service: ctx.index, slots: [i], memoryGib: [config.memoryGib], share: share,
+                                                capacityPerS: config.capacityPerS, latencyMs: config.latencyMs, tpotMs: config.tpotMs,
+                                                batch: config.batch, framesPacked: config.framesPacked, packWaitMs: config.packWaitMs,
+                                                stages: [], modes: modes))
                     }
                 }
             }
