@@ -75,7 +75,7 @@ struct ServiceProbe {
     /// Best sustainable rate on one device within the SLO, by the same batch rules the
     /// allocator plans with (frame packing for streams the request axis calls frequency-sensitive).
     func capacity(on device: DeviceType) -> (rate: Double, batch: Int)? {
-        let packs = (service.stream?.fps ?? 0) >= thresholds.minStreamFps && service.stream != nil
+        let packs = service.stream.map { $0.fps >= thresholds.minStreamFps } ?? false
         return latency.configurations(service, model: model, on: device, packsFrames: packs, maxBatch: thresholds.maxBatch,
                                       headroom: thresholds.memoryHeadroom).first.map { ($0.capacityPerS, $0.batch) }
     }

@@ -232,8 +232,29 @@ struct Problem {
         return p
     }
 
+    /// `service@device[+device…]`: where the instance runs. Several instances of one service may
+    /// share a device (each a model server with its share of time); those get `~2`, `~3`, ….
     func instanceID(_ c: Candidate) -> String {
         "\(workload.services[c.service].name)@" + c.slots.map { slots[$0].ref.id }.joined(separator: "+")
+    }
+
+    /// Unique ids for the chosen candidates; on a shared device, larger shares first.
+    func instanceIDs(_ chosen: [Int], _ candidates: [Candidate]) -> [Int: String] {
+        let byBase = Dictionary(grouping: chosen) { instanceID(candidates[$0]) }
+        var ids: [Int: String] = [:]
+        for (base, members) in byBase {
+            let ordered = members.sorted {
+                let a = candidates[$0], b = candidates[$1]
+                return (a.share, a.batch, -a.index) > (b.share, b.batch, -b.index)
+            }
+            for (k, i) in ordered.enumerated() { ids[i] = k == 0 ? base : "\(base)~\(k + 1)" }
+        }
+        return ids
+    }
+
+    /// What identifies an instance across plans: where it runs and how.
+    static func configurationKey(base: String, share: Double, batch: Int, framesPacked: Int) -> String {
+        "\(base)|\(share)|\(batch)|\(framesPacked)"
     }
 
     var stages: [PlacementStage] {
@@ -306,8 +327,16 @@ struct Problem {
         }
         // Hysteresis: keep the previous placement unless the new one is clearly better.
         if let previous = options.previous {
-            let ids = Dictionary(candidates.map { (instanceID($0), $0.index) }, uniquingKeysWith: { a, _ in a })
-            let old = previous.instances.compactMap { ids[$0.id] }
+            var byKey: [String: [Int]] = [:]
+            for c in candidates {
+                byKey[Self.configurationKey(base: instanceID(c), share: c.share, batch: c.batch, framesPacked: c.framesPacked), default: []].append(c.index)
+            }
+            var old: [Int] = []
+            for instance in previous.instances {
+                let base = String(instance.id.split(separator: "~").first ?? "")
+                let key = Self.configurationKey(base: base, share: instance.share, batch: instance.batch, framesPacked: instance.framesPacked)
+                if let match = byKey[key]?.first(where: { !old.contains($0) }) { old.append(match) }
+            }
             if old.count == previous.instances.count, let oldObjective = placement.objective(of: old),
                objective <= oldObjective + options.hysteresis * abs(oldObjective) {
                 chosen = old
@@ -321,8 +350,9 @@ struct Problem {
     func assemble(candidates: [Candidate], placement: Placement, chosen: [Int], objective: Double, evaluations: Int,
                   stageStats: [SolverStats.StageStats]) -> Plan {
         let picked = chosen.map { candidates[$0] }
+        let ids = instanceIDs(chosen, candidates)
         var instances: [Instance] = picked.map { c in
-            Instance(id: instanceID(c), service: contexts.first { $0.index == c.service }!.service.name,
+            Instance(id: ids[c.index]!, service: workload.services[c.service].name,
                      devices: c.slots.map { slots[$0].ref }, stages: c.stages, batch: c.batch, framesPacked: c.framesPacked,
                      share: c.share, capacityPerS: c.capacityPerS.rounded(places: 4), latencyMs: c.latencyMs.rounded(places: 4),
                      tpotMs: c.tpotMs.map { $0.rounded(places: 4) }, memoryGibPerDevice: c.memoryGib.map { $0.rounded(places: 4) },
@@ -337,7 +367,7 @@ struct Problem {
         for ctx in contexts {
             let own = picked.filter { $0.service == ctx.index }
             let placed = own.map { c in
-                PlacedInstance(id: instanceID(c), entry: slots[c.slots[0]].node, capacityPerS: c.capacityPerS, latencyMs: c.latencyMs)
+                PlacedInstance(id: ids[c.index]!, entry: slots[c.slots[0]].node, capacityPerS: c.capacityPerS, latencyMs: c.latencyMs)
             }.sorted { $0.id < $1.id }
             let outcome = Router.route(ctx, instances: placed, cluster: workload.cluster, dispatch: dispatch)
             routes.append(contentsOf: outcome.routes)
@@ -372,7 +402,7 @@ struct Problem {
             for (j, s) in c.slots.enumerated() {
                 memoryUsed[s] += c.memoryGib[j]
                 shareUsed[s] += c.share
-                onSlot[s].append(instanceID(c))
+                onSlot[s].append(ids[c.index]!)
             }
         }
         for (i, slot) in slots.enumerated() {

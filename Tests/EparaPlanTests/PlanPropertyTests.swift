@@ -37,6 +37,7 @@ final class PlanPropertyTests: XCTestCase {
                 }
             }
         }
+        XCTAssertEqual(Set(plan.instances.map(\.id)).count, plan.instances.count, "\(context): instance ids repeat")
         // Groups hold their devices alone.
         for use in plan.devices where use.instances.count > 1 {
             for id in use.instances {
