@@ -363,7 +363,9 @@ struct Problem {
         var allocations: [Allocation] = []
         var shortfalls: [Shortfall] = []
         var totalGoodput = 0.0, totalDemand = 0.0
-        let singleCapacity = bestSingleCapacities()
+        // Frame packing is always in the bound's table; the policy's own table only differs without it.
+        let packedCapacity = singleDeviceCapacity(framePacking: true)
+        let policyCapacity = rules.frameParallel ? packedCapacity : singleDeviceCapacity(framePacking: false)
         for ctx in contexts {
             let own = picked.filter { $0.service == ctx.index }
             let placed = own.map { c in
@@ -377,7 +379,7 @@ struct Problem {
             totalDemand += ctx.demandPerS
             var modes = Set(own.flatMap(\.modes))
             if own.count > 1 { modes.insert("DP") }
-            let best = singleCapacity[ctx.index] ?? 0
+            let best = policyCapacity[ctx.index]?.max() ?? 0
             allocations.append(Allocation(
                 service: ctx.service.name, category: ctx.classified.category.label,
                 modes: ["BS", "MT", "MF", "DP", "MP", "TP", "PP"].filter(modes.contains), demandPerS: ctx.demandPerS.rounded(places: 6),
@@ -410,7 +412,7 @@ struct Problem {
                                   memoryUsedGib: memoryUsed[i].rounded(places: 4), shareUsed: shareUsed[i].rounded(places: 4),
                                   instances: onSlot[i].sorted()))
         }
-        let bound = upperBound(candidates: candidates)
+        let bound = upperBound(candidates: candidates, singleCapacity: packedCapacity)
         let observed = options.observed
         let digestInput = DigestInput(workload: workload.inputDigest, policy: options.policy.rawValue, headroom: options.memoryHeadroom,
                                       maxBatch: options.maxBatch, windowS: options.windowS, observed: observed)
@@ -445,15 +447,21 @@ struct Problem {
         var observed: ObservedDemand?
     }
 
-    /// Best full-device capacity per service over the cluster's device types.
-    func bestSingleCapacities() -> [Int: Double] {
-        let allocator = Allocator(cluster: workload.cluster, latency: latency,
-                                  rules: AllocatorRules(frameParallel: rules.frameParallel, shares: false, categoryUnaware: true,
-                                                        maxBatch: options.maxBatch, headroom: options.memoryHeadroom))
-        let types = Dictionary(slots.map { ($0.type.name, $0.type) }, uniquingKeysWith: { a, _ in a })
-        var result: [Int: Double] = [:]
+    /// The cluster's device types, in name order.
+    var deviceTypes: [DeviceType] {
+        Dictionary(slots.map { ($0.type.name, $0.type) }, uniquingKeysWith: { a, _ in a }).values.sorted { $0.name < $1.name }
+    }
+
+    /// Full-device capacity of each service (by workload index) on each of `deviceTypes`, with or
+    /// without frame packing for its streams.
+    func singleDeviceCapacity(framePacking: Bool) -> [Int: [Double]] {
+        let types = deviceTypes
+        var result: [Int: [Double]] = [:]
         for ctx in contexts {
-            result[ctx.index] = types.values.compactMap { allocator.bestSingle(ctx, on: $0, share: 1)?.capacityPerS }.max()
+            result[ctx.index] = types.map { type in
+                latency.configurations(ctx.service, model: ctx.model, on: type, packsFrames: framePacking && ctx.isFrequency,
+                                       maxBatch: options.maxBatch, headroom: options.memoryHeadroom).first?.capacityPerS ?? 0
+            }
         }
         return result
     }
@@ -474,27 +482,22 @@ struct Problem {
     }
 
     /// Fluid upper bound on goodput over this policy's candidates plus full-device single
-    /// instances of every service (so it bounds the other policies too).
-    func upperBound(candidates: [Candidate]) -> Double {
-        let types = Array(Set(slots.map(\.type.name))).sorted()
-        let typeIndex = Dictionary(uniqueKeysWithValues: types.enumerated().map { ($1, $0) })
+    /// instances of every service with frame packing (so it bounds the other policies too).
+    func upperBound(candidates: [Candidate], singleCapacity: [Int: [Double]]) -> Double {
+        let types = deviceTypes
+        let typeIndex = Dictionary(uniqueKeysWithValues: types.enumerated().map { ($1.name, $0) })
         var capacity = Array(repeating: Array(repeating: 0.0, count: types.count), count: workload.services.count)
-        func raise(_ s: Int, _ d: Int, _ c: Double) { capacity[s][d] = max(capacity[s][d], c) }
+        for (service, row) in singleCapacity { capacity[service] = row }
         for c in candidates {
             let perDevice = c.capacityPerS / c.share / Double(c.slots.count)
-            for slot in c.slots { raise(c.service, typeIndex[slots[slot].type.name]!, perDevice) }
-        }
-        let allocator = Allocator(cluster: workload.cluster, latency: latency,
-                                  rules: AllocatorRules(frameParallel: true, shares: false, categoryUnaware: true,
-                                                        maxBatch: options.maxBatch, headroom: options.memoryHeadroom))
-        for ctx in contexts {
-            for (d, name) in types.enumerated() {
-                if let config = allocator.bestSingle(ctx, on: workload.catalog.device(name)!, share: 1) { raise(ctx.index, d, config.capacityPerS) }
+            for slot in c.slots {
+                let d = typeIndex[slots[slot].type.name]!
+                capacity[c.service][d] = max(capacity[c.service][d], perDevice)
             }
         }
         var demand = Array(repeating: 0.0, count: workload.services.count)
         for ctx in contexts { demand[ctx.index] = ctx.demandPerS }
-        let counts = types.map { t in Double(slots.filter { $0.type.name == t }.count) }
+        let counts = types.map { t in Double(slots.filter { $0.type.name == t.name }.count) }
         return FluidBound.solve(demand: demand, capacity: capacity, devices: counts)
     }
 }
