@@ -276,20 +276,21 @@ struct Problem {
     func roundRobinPlacement(_ placement: Placement) -> [Int] {
         var state = placement.initialState()
         let byService = Dictionary(grouping: placement.candidates.filter { $0.share == 1 }, by: \.service)
+        var supply: [Int: Double] = [:]
         var pointer = 0
         var progress = true
+        let count = max(slots.count, 1)
         while progress {
             progress = false
-            for ctx in contexts {
+            for ctx in contexts where supply[ctx.index, default: 0] < ctx.demandPerS {
                 guard let options = byService[ctx.index] else { continue }
-                let supply = options.first.map { c in state.chosen.filter { placement.candidates[$0].service == c.service }
-                    .reduce(0) { $0 + placement.candidates[$1].capacityPerS } } ?? 0
-                guard supply < ctx.demandPerS else { continue }
                 // The next fitting candidate whose first device comes at or after the pointer.
-                let ordered = options.sorted { ($0.slots[0] - pointer + slots.count) % max(slots.count, 1) < ($1.slots[0] - pointer + slots.count) % max(slots.count, 1) }
-                guard let pick = ordered.first(where: { placement.fits($0, state) }) else { continue }
+                let distance = { (c: Candidate) in (c.slots[0] - pointer + count) % count }
+                guard let pick = options.filter({ placement.fits($0, state) }).min(by: { (distance($0), $0.index) < (distance($1), $1.index) })
+                else { continue }
                 placement.apply(pick.index, gain: placement.gain(pick, state), to: &state)
-                pointer = (pick.slots.last! + 1) % max(slots.count, 1)
+                supply[ctx.index, default: 0] += pick.capacityPerS
+                pointer = (pick.slots.last! + 1) % count
                 progress = true
             }
         }
