@@ -19,22 +19,20 @@ public struct StageDocument<T: Decodable> {
         }
         let sink = DiagnosticSink()
         let reader = NodeReader(file: source.name, sink: sink)
-        guard case .mapping = root, let value = reader.value(root, path: "") else {
+        guard case .mapping = root, let header = reader.value(root, path: "") else {
             throw InputError(.badData, at: start, "expected a \(kind) document (the output of \(producer))")
         }
-        if case let .mapping(mapping) = root {
-            let keys = mapping.compactMap { $0.key.string }
-            let header = value
-            if !keys.contains("kind") {
-                header.error("missing key 'kind': expected a \(kind) document (the output of \(producer))")
-            } else if let kindNode = root["kind"], kindNode.string != kind {
+        if let kindNode = root["kind"] {
+            if kindNode.string != kind {
                 sink.error(reader.location(of: kindNode), "kind", "expected kind \(kind) (the output of \(producer)), found '\(kindNode.string ?? "?")'")
             }
-            if let version = root["apiVersion"], let text = version.string, text != DocumentReader.apiVersion {
-                sink.error(reader.location(of: version), "apiVersion",
-                           text.hasPrefix("epara/v") ? "apiVersion \(text) is not \(DocumentReader.apiVersion); use the epara that wrote it"
-                                                     : "expected apiVersion \(DocumentReader.apiVersion), found '\(text)'")
-            }
+        } else {
+            header.error("missing key 'kind': expected a \(kind) document (the output of \(producer))")
+        }
+        if let version = root["apiVersion"], let text = version.string, text != DocumentReader.apiVersion {
+            sink.error(reader.location(of: version), "apiVersion",
+                       text.hasPrefix("epara/v") ? "apiVersion \(text) is not \(DocumentReader.apiVersion); use the epara that wrote it"
+                                                 : "expected apiVersion \(DocumentReader.apiVersion), found '\(text)'")
         }
         try sink.check()
         do {
