@@ -109,8 +109,7 @@ enum ServicesReader {
         case (nil, nil):
             m.error("expected either demand (a request rate) or stream (streams and fps)")
             ok = false
-        case let (d?, s?):
-            _ = d
+        case let (_?, s?):
             s.error("a service has either demand or stream, not both")
             ok = false
         case let (d?, nil):

@@ -78,10 +78,10 @@ public enum DocumentReader {
             root.error("expected a document (a mapping with apiVersion and kind), found \(root.found)")
             return
         }
-        // apiVersion and kind decide which other keys are known, so read them first.
-        let header = root.mapping(keys: CommonKeys.all + DocumentReader.kinds.flatMap { CommonKeys.kindKeys[$0] ?? [] })
-        guard let header else { return }
-        _ = header // unknown keys were reported against the union; the kind's own keys are checked below
+        // `kind` decides which other keys are known: keys foreign to every kind are reported
+        // here, keys of another kind once the kind is read.
+        guard let header = root.mapping(keys: CommonKeys.all + DocumentReader.kinds.flatMap { CommonKeys.kindKeys[$0] ?? [] })
+        else { return }
         guard let kindValue = header.required("kind", "the document kind: \(allowed.joined(separator: ", "))"),
               let kind = kindValue.oneOf(allowed)
         else { return }
