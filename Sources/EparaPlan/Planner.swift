@@ -168,8 +168,11 @@ struct Problem {
                 var carries: [String: [Bool]] = [:]
                 func entryFacts(_ entry: ClusterNode) -> ([Double], [Bool]) {
                     if let known = worstNetwork[entry.name] { return (known, carries[entry.name]!) }
+                    // A group's origins share a site, so every one but the entry node itself sees
+                    // the same path: one link lookup per group.
                     let network = groups.map { group in
-                        group.nodes.map { Router.networkMs(ctx, from: $0, to: entry, cluster: workload.cluster) }.max() ?? 0
+                        group.nodes.first { $0.name != entry.name }
+                            .map { Router.networkMs(ctx, from: $0, to: entry, cluster: workload.cluster) } ?? 0
                     }
                     let ok = groups.map { group in
                         Router.linkCarries(ctx, demandPerS: group.demand, from: group.nodes, to: entry, cluster: workload.cluster)

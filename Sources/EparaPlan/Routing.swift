@@ -34,19 +34,18 @@ enum Router {
         return link.transferMs(bytes: ctx.model.inputBytes * max(ctx.inputTokens, 1)) + link.transferMs(bytes: ctx.model.outputBytes)
     }
 
-    /// Whether the links from a group of origins to a node can carry the group's requests:
-    /// their payload must stay under 80% of each link's bandwidth (camera streams do not cross
-    /// a 100 Mbps site link just because one frame's transfer time would fit the deadline).
+    /// Whether the links from a group of origins (nodes of one site) to a node can carry the
+    /// group's requests: their payload must stay under 80% of the link's bandwidth (camera
+    /// streams do not cross a 100 Mbps site link just because one frame's transfer time would
+    /// fit the deadline). Origins in another site share the one link between the sites; inside a
+    /// site each node has its own path.
     static func linkCarries(_ ctx: ServiceContext, demandPerS: Double, from origins: [ClusterNode], to node: ClusterNode,
                             cluster: Cluster) -> Bool {
         let remote = origins.filter { $0.name != node.name }
-        guard !remote.isEmpty else { return true }
-        let share = demandPerS / Double(origins.count)
-        let megabits = share * ctx.model.inputBytes * max(ctx.inputTokens, 1) * 8 / 1e6
-        // Origins of one site share the link to another site; inside a site each has its own.
-        let crossing = remote.filter { $0.site != node.site }
-        let perLink = crossing.isEmpty ? megabits : megabits * Double(crossing.count)
-        return remote.allSatisfy { cluster.link(from: $0, to: node).bandwidthMbps * 0.8 >= ($0.site != node.site ? perLink : megabits) }
+        guard let first = remote.first else { return true }
+        let megabitsEach = demandPerS / Double(origins.count) * ctx.model.inputBytes * max(ctx.inputTokens, 1) * 8 / 1e6
+        let load = first.site != node.site ? megabitsEach * Double(remote.count) : megabitsEach
+        return cluster.link(from: first, to: node).bandwidthMbps * 0.8 >= load
     }
 
     static func route(_ ctx: ServiceContext, instances: [PlacedInstance], cluster: Cluster, dispatch: Dispatch) -> Outcome {

@@ -260,7 +260,9 @@ public struct Network: Codable, Hashable, Sendable {
 
     /// The link between two sites (order does not matter).
     public func link(_ a: String, _ b: String) -> Link {
-        links.first { Set($0.sites) == Set([a, b]) && ($0.sites.count == 2 || a == b) }?.link ?? `default`
+        links.first { link in
+            link.sites.count == 2 && ((link.sites[0] == a && link.sites[1] == b) || (link.sites[0] == b && link.sites[1] == a))
+        }?.link ?? `default`
     }
 }
 
