@@ -268,18 +268,35 @@ public struct Network: Codable, Hashable, Sendable {
 
 public struct Cluster: Codable, Hashable, Sendable {
     public var name: String
-    public var nodes: [ClusterNode]
+    public var nodes: [ClusterNode] {
+        didSet { nodeIndex = Self.index(nodes) }
+    }
     public var network: Network
+    /// Position of each node by name: planning looks nodes up in its inner loops.
+    private var nodeIndex: [String: Int]
 
     public init(name: String, nodes: [ClusterNode], network: Network) {
         self.name = name
         self.nodes = nodes
         self.network = network
+        nodeIndex = Self.index(nodes)
+    }
+
+    enum CodingKeys: String, CodingKey { case name, nodes, network }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try container.decode(String.self, forKey: .name), nodes: try container.decode([ClusterNode].self, forKey: .nodes),
+                  network: try container.decode(Network.self, forKey: .network))
+    }
+
+    static func index(_ nodes: [ClusterNode]) -> [String: Int] {
+        Dictionary(nodes.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     public var sites: [String] { Array(Set(nodes.map(\.site))).sorted() }
 
-    public func node(_ name: String) -> ClusterNode? { nodes.first { $0.name == name } }
+    public func node(_ name: String) -> ClusterNode? { nodeIndex[name].map { nodes[$0] } }
 
     /// The path between two nodes: their interconnect when they are the same node.
     public func link(from a: ClusterNode, to b: ClusterNode) -> Link {
