@@ -22,6 +22,8 @@ struct Placement {
         var objective: Double
         var evaluations: Int
         var stageCounts: [(name: String, placed: Int, objective: Double)]
+        /// Whether some market is left short of its demand.
+        var leavesDemandUnserved: Bool
     }
 
     /// A model-parallel group takes the whole time (share 1) of each of its devices, so the
@@ -100,7 +102,9 @@ struct Placement {
             }
             counts.append((stage.name, state.chosen.count - before, state.objective))
         }
-        return Result(chosen: state.chosen, objective: state.objective, evaluations: evaluations, stageCounts: counts)
+        let short = state.markets.contains { $0.served < $0.demand * (1 - 1e-9) }
+        return Result(chosen: state.chosen, objective: state.objective, evaluations: evaluations, stageCounts: counts,
+                      leavesDemandUnserved: short)
     }
 
     func accepts(_ gain: Double, _ stage: PlacementStage) -> Bool {

@@ -312,14 +312,18 @@ struct Problem {
             objective = placement.objective(of: chosen) ?? 0
             stageStats = [.init(name: "round robin", placed: chosen.count, objective: objective.rounded(places: 6))]
         } else {
-            // CELF: the better of unit-cost and cost-benefit greedy, each over EPARA's stages and,
-            // as a safeguard against an unlucky stage order, over all candidates at once.
+            // CELF: the better of unit-cost and cost-benefit greedy over EPARA's stages. When both
+            // leave demand unserved, an unlucky stage order may be the cause: try both once more
+            // over all candidates at once.
             let staged = stages
-            let flat = [PlacementStage(name: "all instances", admits: { _ in true }, acceptsTies: false)]
-            var runs: [(String, Placement.Result)] = []
-            for (label, plan) in [("staged", staged), ("unstaged", flat)] where label == "staged" || staged.count > 1 {
-                runs.append(("\(label) unit-cost", placement.run(stages: plan, lazy: options.lazy)))
-                runs.append(("\(label) cost-benefit", placement.run(stages: plan, lazy: options.lazy, costBenefit: true)))
+            var runs: [(String, Placement.Result)] = [
+                ("staged unit-cost", placement.run(stages: staged, lazy: options.lazy)),
+                ("staged cost-benefit", placement.run(stages: staged, lazy: options.lazy, costBenefit: true)),
+            ]
+            if staged.count > 1 && runs.allSatisfy({ $0.1.leavesDemandUnserved }) {
+                let flat = [PlacementStage(name: "all instances", admits: { _ in true }, acceptsTies: false)]
+                runs.append(("unstaged unit-cost", placement.run(stages: flat, lazy: options.lazy)))
+                runs.append(("unstaged cost-benefit", placement.run(stages: flat, lazy: options.lazy, costBenefit: true)))
             }
             let (variant, result) = runs.reduce(runs[0]) { best, next in next.1.objective > best.1.objective + 1e-9 ? next : best }
             chosen = result.chosen
