@@ -6,6 +6,8 @@ struct Slot {
     var ref: DeviceRef
     var node: ClusterNode
     var type: DeviceType
+    /// Position of `type` among the cluster's device types (name order).
+    var typeIndex: Int
     var usableMemoryGib: Double
 }
 
@@ -133,16 +135,14 @@ struct Allocator {
         var result: [Candidate] = []
         if allowSingle {
             let shares: [Double] = rules.shares ? (ctx.model.kind == .llm ? [1, 0.5] : [1, 0.5, 0.25]) : [1]
-            var cache: [String: [Config]] = [:]
+            // Configurations depend on the device type only: search once per type and share.
+            var configs: [[[Config]]?] = Array(repeating: nil, count: (slots.map(\.typeIndex).max() ?? -1) + 1)
             for (i, slot) in slots.enumerated() {
-                for share in shares {
-                    let key = "\(slot.type.name)|\(share)"
-                    let configs: [Config]
-                    if let cached = cache[key] { configs = cached } else {
-                        configs = configurations(ctx, on: slot.type, share: share)
-                        cache[key] = configs
-                    }
-                    for config in configs {
+                if configs[slot.typeIndex] == nil {
+                    configs[slot.typeIndex] = shares.map { configurations(ctx, on: slot.type, share: $0) }
+                }
+                for (share, options) in zip(shares, configs[slot.typeIndex]!) {
+                    for config in options {
                         var modes = ["BS"]
                         if share < 1 { modes.append("MT") }
                         if config.framesPacked > 1 { modes.append("MF") }

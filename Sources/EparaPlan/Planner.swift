@@ -71,13 +71,15 @@ struct Problem {
         self.options = options
         latency = LatencyModel(catalog: workload.catalog)
         let down = Set(options.observed?.nodesDown ?? [])
+        let typeNames = Set(workload.cluster.nodes.filter { !down.contains($0.name) }.flatMap { $0.devices.map(\.type) }).sorted()
+        let typeIndex = Dictionary(uniqueKeysWithValues: typeNames.enumerated().map { ($1, $0) })
         var slots: [Slot] = []
         for node in workload.cluster.nodes.sorted(by: { $0.name < $1.name }) where !down.contains(node.name) {
             for group in node.devices {
                 guard let type = workload.catalog.device(group.type) else { continue }
                 for k in 0..<group.count {
                     slots.append(Slot(ref: DeviceRef(node: node.name, device: type.name, index: k), node: node, type: type,
-                                      usableMemoryGib: type.memoryGib * options.memoryHeadroom))
+                                      typeIndex: typeIndex[type.name]!, usableMemoryGib: type.memoryGib * options.memoryHeadroom))
                 }
             }
         }
