@@ -107,10 +107,6 @@ struct Problem {
         }
     }
 
-    var meanTflops: Double {
-        slots.isEmpty ? 1 : slots.reduce(0) { $0 + $1.type.fp16Tflops } / Double(slots.count)
-    }
-
     var rules: AllocatorRules {
         switch options.policy {
         case .epara, .local:
@@ -140,6 +136,8 @@ struct Problem {
         var candidates: [Candidate] = []
         var markets: [FlowMarket] = []
         let previousIDs = Set(options.previous?.instances.map(\.id) ?? [])
+        // Costs weigh a device by its compute relative to the cluster's mean device.
+        let meanTflops = slots.isEmpty ? 1 : slots.reduce(0) { $0 + $1.type.fp16Tflops } / Double(slots.count)
         for ctx in contexts {
             let allowSingle = rules.categoryUnaware || !ctx.isMultiGPU
             let allowGroups = rules.categoryUnaware || ctx.isMultiGPU
