@@ -34,6 +34,8 @@ final class PlanCLITests: XCTestCase {
         XCTAssertTrue((byName["big-chat"]!["modes"] as! [String]).contains("MP"), "the 70B model runs model-parallel")
         XCTAssertTrue((byName["robot-pick-segmentation"]!["modes"] as! [String]).contains("MP"))
         XCTAssertTrue((byName["defect-detection"]!["modes"] as! [String]).contains("DP"), "480 frames/s need replicas")
+        let weld = byName["weld-inspection"]!["modes"] as! [String]
+        XCTAssertTrue(weld.contains("MF") && weld.contains("DP"), "one 60 fps camera on Jetsons: frames packed, replicas: \(weld)")
         for device in plan["devices"] as! [[String: Any]] {
             XCTAssertLessThanOrEqual(device["memory_used_gib"] as! Double, device["memory_gib"] as! Double)
         }
