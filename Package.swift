@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "EparaClassify", targets: ["EparaClassify"]),
         .library(name: "EparaPlan", targets: ["EparaPlan"]),
         .library(name: "EparaStore", targets: ["EparaStore"]),
+        .library(name: "EparaServe", targets: ["EparaServe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -17,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .target(
@@ -42,6 +44,18 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        .target(
+            name: "EparaServe",
+            dependencies: [
+                "EparaCore",
+                "EparaClassify",
+                "EparaPlan",
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "epara",
             dependencies: [
@@ -49,6 +63,7 @@ let package = Package(
                 "EparaClassify",
                 "EparaPlan",
                 "EparaStore",
+                "EparaServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -60,6 +75,12 @@ let package = Package(
         .testTarget(name: "EparaCoreTests", dependencies: ["EparaCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EparaClassifyTests", dependencies: ["EparaClassify", "EparaCore"]),
         .testTarget(name: "EparaPlanTests", dependencies: ["EparaPlan", "EparaClassify", "EparaCore"]),
+        .executableTarget(
+            name: "serve-bench",
+            dependencies: ["EparaCore", "EparaClassify", "EparaPlan", "EparaServe"],
+            path: "bench/ServeBench"
+        ),
+        .testTarget(name: "EparaServeTests", dependencies: ["EparaServe", "EparaPlan", "EparaClassify", "EparaCore", "EparaStore"]),
         .testTarget(name: "EparaStoreTests", dependencies: ["EparaStore", "EparaCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["epara"], resources: [.copy("Fixtures")]),
     ]

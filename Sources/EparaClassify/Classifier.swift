@@ -80,6 +80,16 @@ public struct ClassifiedWorkload: Codable, Hashable, Sendable {
     public var catalog: Catalog
     public var services: [ClassifiedService]
     public var summary: [String: Int]
+
+    public init(inputDigest: String, thresholds: Thresholds, cluster: Cluster, catalog: Catalog, services: [ClassifiedService],
+                summary: [String: Int]) {
+        self.inputDigest = inputDigest
+        self.thresholds = thresholds
+        self.cluster = cluster
+        self.catalog = catalog
+        self.services = services
+        self.summary = summary
+    }
 }
 
 public enum Classifier {

@@ -229,7 +229,7 @@ struct Problem {
         let excess = max(0, (c.latencyMs - c.packWaitMs) / budget - 0.5) / 0.5
         p += market.weight * served * 0.01 * excess * excess
         if options.previous != nil && !previousIDs.contains(instanceID(c)) {
-            let loadS = ctx.model.weightsGib * 1.073741824 / 1.0 + 2
+            let loadS = LatencyModel.loadSeconds(ctx.model)
             p += market.weight * served * loadS / options.windowS
         }
         return p

@@ -153,6 +153,13 @@ public struct LatencyModel: Sendable {
         return (model.weightsGib + working) * split + ClassDefaults.of(device.deviceClass).runtimeOverheadGib
     }
 
+    /// Seconds to bring a model up on a device that does not hold it: weights read at about
+    /// 1 GB/s (NVMe or page cache to device memory) plus a runtime start of 2 s. Planning charges
+    /// it to moves; the simulator keeps a moved instance offline for it.
+    public static func loadSeconds(_ model: ModelSpec) -> Double {
+        model.weightsGib * 1.073741824 + 2
+    }
+
     // MARK: Model parallelism
 
     /// Tensor-parallel communication for one pass: two ring all-reduces of the activations per layer.

@@ -1,0 +1,238 @@
+import EparaClassify
+import EparaCore
+import EparaPlan
+
+/// What the request handler needs to know about one service, in the units it works in (seconds).
+public struct ServiceInfo: Sendable {
+    public var name: String
+    /// One of EPARA's four category labels, `latency/single-gpu` etc.
+    public var category: String
+    public var isFrequency: Bool
+    public var isLLM: Bool
+    public var model: ModelSpec
+    /// End-to-end deadline of a request (an LLM's first token), seconds.
+    public var deadlineS: Double
+    /// LLM: time-per-output-token bound, seconds.
+    public var tpotS: Double?
+    public var streams: Int
+    public var fps: Double
+    /// Mean offered rate from the Services document, requests (frames) per second.
+    public var ratePerS: Double
+    public var inputTokens: Double
+    public var outputTokens: Double
+    public var priority: Double
+    /// Nodes where its requests arrive.
+    public var origins: [Int32]
+}
+
+/// One pipeline stage of an instance: the device it runs on and its batch times.
+public struct StageInfo: Sendable {
+    public var device: Int
+    public var node: Int
+    /// Vision: seconds for a batch of b items at index b (index 0 unused).
+    public var batchS: [Double]
+    /// Seconds to hand a batch of b items to the next stage (index 0 unused); empty for the last stage.
+    public var handoffS: [Double]
+}
+
+public struct InstanceInfo: Sendable {
+    public var id: String
+    public var service: Int
+    /// Node whose handler owns the instance's queue (its first stage's node).
+    public var node: Int
+    public var stages: [StageInfo]
+    public var batch: Int
+    public var framesPacked: Int
+    /// Requests per second within SLO, as planned.
+    public var capacityPerS: Double
+    public var loadS: Double
+    /// Every node the instance occupies (a model-parallel group may span several).
+    public var nodes: [Int]
+    /// LLM iteration times (nil for vision models).
+    public var llm: LLMTiming?
+}
+
+/// A plan turned into flat tables indexed by integers: what the request-handling core reads on
+/// every request, so that no string is hashed on the hot path.
+public struct Deployment: Sendable {
+    public var plan: Plan
+    public var services: [ServiceInfo]
+    public var serviceIndex: [String: Int]
+    public var nodes: [ClusterNode]
+    public var nodeIndex: [String: Int]
+    /// Every device of the cluster, in cluster order.
+    public var devices: [DeviceRef]
+    public var deviceIndex: [DeviceRef: Int]
+    public var instances: [InstanceInfo]
+    /// Instances of each service.
+    public var instancesOf: [[Int]]
+    /// Node-to-node links, row-major; degraded by faults.
+    public var links: [Link]
+    public let latency: LatencyModel
+
+    public init(plan: Plan) {
+        self.plan = plan
+        latency = LatencyModel(catalog: plan.catalog)
+        nodes = plan.cluster.nodes
+        nodeIndex = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1.name, $0) })
+        devices = []
+        for node in nodes {
+            for group in node.devices {
+                for index in 0..<group.count { devices.append(DeviceRef(node: node.name, device: group.type, index: index)) }
+            }
+        }
+        deviceIndex = Dictionary(uniqueKeysWithValues: devices.enumerated().map { ($1, $0) })
+        links = []
+        links.reserveCapacity(nodes.count * nodes.count)
+        for a in nodes {
+            for b in nodes { links.append(plan.cluster.link(from: a, to: b)) }
+        }
+        services = []
+        serviceIndex = [:]
+        let nodes = self.nodes
+        for (index, classified) in plan.services.enumerated() {
+            let spec = classified.spec
+            let model = plan.catalog.model(spec.model)!
+            var origins = spec.origin.isEmpty ? Array(nodes.indices) : nodes.indices.filter { i in
+                spec.origin.contains(nodes[i].name) || spec.origin.contains(nodes[i].site)
+            }
+            if origins.isEmpty { origins = Array(nodes.indices) }
+            services.append(ServiceInfo(
+                name: spec.name, category: classified.category.label, isFrequency: classified.category.request == .frequency,
+                isLLM: model.kind == .llm, model: model, deadlineS: spec.deadlineMs / 1000, tpotS: spec.slo.tpotMs.map { $0 / 1000 },
+                streams: spec.stream?.streams ?? 0, fps: spec.stream?.fps ?? 0, ratePerS: spec.offeredRate,
+                inputTokens: spec.demand?.inputTokens ?? 0, outputTokens: spec.demand?.outputTokens ?? 0,
+                priority: spec.priority, origins: origins.map { Int32($0) }))
+            serviceIndex[spec.name] = index
+        }
+        instances = []
+        instancesOf = Array(repeating: [], count: services.count)
+        for instance in plan.instances {
+            guard let service = serviceIndex[instance.service] else { continue }
+            let info = Self.instanceInfo(instance, service: service, model: services[service].model, plan: plan, latency: latency,
+                                         nodeIndex: nodeIndex, deviceIndex: deviceIndex)
+            instancesOf[service].append(instances.count)
+            instances.append(info)
+        }
+    }
+
+    static func instanceInfo(_ instance: Instance, service: Int, model: ModelSpec, plan: Plan, latency: LatencyModel,
+                             nodeIndex: [String: Int], deviceIndex: [DeviceRef: Int]) -> InstanceInfo {
+        let maxBatch = max(instance.batch, 1)
+        var stages: [StageInfo] = []
+        if instance.stages.isEmpty {
+            let ref = instance.devices[0]
+            let device = plan.catalog.device(ref.device)!
+            let times = (0...maxBatch).map { b in b == 0 ? 0 : latency.batchLatencyMs(model, on: device, batch: b) / 1000 }
+            stages.append(StageInfo(device: deviceIndex[ref]!, node: nodeIndex[ref.node]!, batchS: times, handoffS: []))
+        } else {
+            // A stage runs on the first device of its tensor-parallel set (the group owns the others).
+            var used = Set<DeviceRef>()
+            for (s, stage) in instance.stages.enumerated() {
+                let ref = instance.devices.first { $0.node == stage.node && $0.device == stage.device && !used.contains($0) }!
+                let members = instance.devices.filter { $0.node == stage.node && $0.device == stage.device && !used.contains($0) }
+                    .prefix(stage.tensorParallel)
+                used.formUnion(members)
+                let device = plan.catalog.device(stage.device)!
+                let node = plan.cluster.node(stage.node)!
+                let times = (0...maxBatch).map { b -> Double in
+                    guard b > 0 else { return 0 }
+                    return latency.batchLatencyMs(model, on: device, batch: b, fraction: stage.layerFraction,
+                                                  tensorParallel: stage.tensorParallel) / 1000
+                }
+                var handoff: [Double] = []
+                if s + 1 < instance.stages.count, let next = plan.cluster.node(instance.stages[s + 1].node) {
+                    let link = plan.cluster.link(from: node, to: next)
+                    handoff = (0...maxBatch).map { b in
+                        b == 0 ? 0 : link.transferMs(bytes: latency.activationBytes(model, tokens: Double(b))) / 1000
+                    }
+                }
+                stages.append(StageInfo(device: deviceIndex[ref]!, node: nodeIndex[stage.node]!, batchS: times, handoffS: handoff))
+            }
+        }
+        let nodes = Array(Set(instance.devices.compactMap { nodeIndex[$0.node] })).sorted()
+        return InstanceInfo(id: instance.id, service: service, node: stages[0].node, stages: stages,
+                            batch: maxBatch, framesPacked: max(instance.framesPacked, 1), capacityPerS: instance.capacityPerS,
+                            loadS: LatencyModel.loadSeconds(model), nodes: nodes,
+                            llm: model.kind == .llm ? LLMTiming(instance: instance, model: model, plan: plan, latency: latency) : nil)
+    }
+
+    @inline(__always) public func link(_ a: Int, _ b: Int) -> Link { links[a * nodes.count + b] }
+
+    /// Seconds to move `bytes` from node a to node b (0 on the same node).
+    @inline(__always) public func transferS(bytes: Double, from a: Int, to b: Int) -> Double {
+        if a == b { return 0 }
+        let link = links[a * nodes.count + b]
+        return (link.latencyMs + bytes * 8 / (link.bandwidthMbps * 1000)) / 1000
+    }
+
+    /// Bytes of a request's payload and of its answer (an LLM's prompt; its first token).
+    @inline(__always) public func requestBytes(_ service: Int, inputTokens: Int32) -> Double {
+        let s = services[service]
+        return s.model.inputBytes * Double(max(inputTokens, 1))
+    }
+
+    @inline(__always) public func answerBytes(_ service: Int) -> Double { services[service].model.outputBytes }
+
+    /// Replaces the link between two sites (both directions, every node pair), for link faults.
+    public mutating func setLink(sites: (String, String), to link: Link?) {
+        for (i, a) in nodes.enumerated() {
+            for (j, b) in nodes.enumerated() where i != j {
+                let matches = (a.site == sites.0 && b.site == sites.1) || (a.site == sites.1 && b.site == sites.0)
+                guard matches else { continue }
+                links[i * nodes.count + j] = link ?? plan.cluster.link(from: a, to: b)
+            }
+        }
+    }
+}
+
+/// LLM iteration times for one instance, memoised: a prefill of n prompt tokens, a decode step of
+/// b sequences with a mean context of c tokens. Token counts are rounded up to 64-token buckets so
+/// that a day of traffic needs a few thousand evaluations of the latency model, not millions.
+public final class LLMTiming: @unchecked Sendable {
+    let model: ModelSpec
+    let group: ParallelGroup?
+    let device: DeviceType
+    let cluster: Cluster
+    let latency: LatencyModel
+    private var prefill: [Int: Double] = [:]
+    private var decode: [Int: Double] = [:]
+    static let bucket = 64
+
+    init(instance: Instance, model: ModelSpec, plan: Plan, latency: LatencyModel) {
+        self.model = model
+        group = instance.stages.isEmpty ? nil : ParallelGroup(stages: instance.stages)
+        device = plan.catalog.device(instance.devices[0].device)!
+        cluster = plan.cluster
+        self.latency = latency
+    }
+
+    public func prefillS(tokens: Int) -> Double {
+        let key = (max(tokens, 1) + Self.bucket - 1) / Self.bucket
+        if let t = prefill[key] { return t }
+        let n = Double(key * Self.bucket)
+        let t: Double
+        if let group {
+            t = (latency.timing(model, on: group, in: cluster, batch: 1, inputTokens: n, context: n)?.latencyMs ?? .infinity) / 1000
+        } else {
+            t = latency.prefillMs(model, on: device, inputTokens: n) / 1000
+        }
+        prefill[key] = t
+        return t
+    }
+
+    public func decodeS(batch: Int, context: Double) -> Double {
+        let bucket = Int(context) / Self.bucket + 1
+        let key = batch << 20 | min(bucket, (1 << 20) - 1)
+        if let t = decode[key] { return t }
+        let c = Double(bucket * Self.bucket)
+        let t: Double
+        if let group {
+            t = (latency.timing(model, on: group, in: cluster, batch: batch, inputTokens: 1, context: c)?.tpotMs ?? .infinity) / 1000
+        } else {
+            t = latency.decodeStepMs(model, on: device, batch: batch, context: c) / 1000
+        }
+        decode[key] = t
+        return t
+    }
+}

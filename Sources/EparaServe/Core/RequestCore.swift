@@ -1,0 +1,851 @@
+import EparaCore
+import DequeModule
+import HeapModule
+
+/// What the request-handling core asks of the world around it: a clock, a way to run work on a
+/// device, to move a request between nodes, to be woken later, and to hand back finished
+/// requests. The simulator answers in virtual time; the live engine with real model servers and
+/// sockets. The core itself never sleeps, reads a clock of its own or does I/O.
+public protocol ServeExecutor: AnyObject {
+    /// Seconds since the start of the run.
+    var now: Double { get }
+    /// Run `work` (a batch, a prefill or a decode step) for about `durationS`; call
+    /// `RequestCore.workFinished` when it is done.
+    func start(work: Int, durationS: Double)
+    /// Carry `request` to `node`; call `RequestCore.arrived` when it gets there.
+    func transfer(_ request: Request, to node: Int, delayS: Double)
+    /// Carry a model-parallel batch's activations to its next stage; call `RequestCore.handedOff`.
+    func handOff(work: Int, delayS: Double)
+    /// Call `RequestCore.wake` at `time` (a frame pack's wait ends).
+    func wake(instance: Int, at time: Double)
+    /// A request ended; `time` is when the answer reached its origin (or when it was given up).
+    func finish(_ request: Request, _ outcome: Outcome, _ reason: EndReason, at time: Double)
+}
+
+public enum DispatchMode: String, Sendable, CaseIterable {
+    /// EPARA: the instance with the best estimated completion from the last synced state.
+    case bestCompletion = "best-completion"
+    /// Follow the plan's routing weights (the baselines, and EPARA without information sync).
+    case planWeights = "plan-weights"
+}
+
+public struct CoreConfig: Sendable {
+    public var dispatch: DispatchMode
+    /// Times a request may be forwarded from one node's handler to another's.
+    public var maxOffload: Int
+    /// Drop a request as soon as it can no longer meet its deadline.
+    public var earlyDrop: Bool
+    /// Seconds between information syncs (0: none; a node knows only its own state).
+    public var syncIntervalS: Double
+    /// A peer whose sync messages stop for this many periods is treated as down.
+    public var missedSyncsForDown: Int
+    /// Largest number of prompt tokens one LLM prefill iteration takes (vLLM's max_num_batched_tokens).
+    public var prefillTokenBudget: Int
+
+    public init(dispatch: DispatchMode = .bestCompletion, maxOffload: Int = 3, earlyDrop: Bool = true, syncIntervalS: Double = 2,
+                missedSyncsForDown: Int = 3, prefillTokenBudget: Int = 8192) {
+        self.dispatch = dispatch
+        self.maxOffload = maxOffload
+        self.earlyDrop = earlyDrop
+        self.syncIntervalS = syncIntervalS
+        self.missedSyncsForDown = missedSyncsForDown
+        self.prefillTokenBudget = prefillTokenBudget
+    }
+}
+
+struct ByDeadline: Comparable {
+    var request: Request
+    static func < (a: ByDeadline, b: ByDeadline) -> Bool {
+        (a.request.deadline, a.request.id) < (b.request.deadline, b.request.id)
+    }
+    static func == (a: ByDeadline, b: ByDeadline) -> Bool { a.request.id == b.request.id }
+}
+
+struct RunningSequence: Comparable {
+    /// Decode step at which the sequence has produced all its tokens.
+    var finishStep: Int
+    var request: Request
+    static func < (a: RunningSequence, b: RunningSequence) -> Bool { (a.finishStep, a.request.id) < (b.finishStep, b.request.id) }
+    static func == (a: RunningSequence, b: RunningSequence) -> Bool { a.request.id == b.request.id }
+}
+
+/// One instance's queues: latency-sensitive requests earliest deadline first, frames of
+/// frequency-sensitive streams first in first out; LLM sequences being decoded.
+struct InstanceState {
+    var edf = Heap<ByDeadline>()
+    var fifo = Deque<Request>()
+    var running = Heap<RunningSequence>()
+    var step = 0
+    var contextSum = 0.0
+    var accepting = true
+    var readyAt = 0.0
+    var worksInFlight = 0
+    var wakeAt = Double.infinity
+    var waiting: Int { edf.count + fifo.count }
+    var load: Int { edf.count + fifo.count + running.count }
+}
+
+struct DeviceState {
+    var busy = false
+    var current = -1
+    /// Later stages of model-parallel batches, which run before new work (they hold requests already).
+    var continuing = Deque<Int>()
+    /// Instances whose first stage runs here.
+    var instances: [Int] = []
+    var busyS = 0.0
+}
+
+enum WorkKind: UInt8 { case batch, prefill, decode }
+
+struct Work {
+    var instance = 0
+    var stage = 0
+    var kind = WorkKind.batch
+    var requests: [Request] = []
+    var cancelled = false
+    var startedAt = 0.0
+    var durationS = 0.0
+}
+
+/// What one node's handler believes about the others: the last synced queue lengths, what it
+/// sent since, when it last heard from each node, and the AIMD credits of its streams.
+struct NodeView {
+    var heardAt: [Double]
+    var queued: [Float]
+    var sent: [Int32]
+    var credit: [Float]
+    var inFlight: [Int32]
+}
+
+/// The distributed request handler of EPARA, for every node at once: per-instance queues,
+/// device scheduling (preempted > latency EDF > frequency FIFO), deadline-bounded dynamic
+/// batching, frame packing, dispatch by estimated completion on synced state, forwarding up to
+/// `maxOffload` hops, AIMD credits for streams, early drop, model-parallel stages, and LLM
+/// prefill plus continuously batched decode.
+public final class RequestCore {
+    public private(set) var deployment: Deployment
+    public let config: CoreConfig
+    /// Every instance any plan of the run has had, in order of first appearance: indices stay
+    /// valid across replans, which only switch instances on and off.
+    public private(set) var infos: [InstanceInfo] = []
+    var idIndex: [String: Int] = [:]
+    var instances: [InstanceState] = []
+    /// Instances taking new requests, per service.
+    var live: [[Int]]
+    var devices: [DeviceState]
+    var works: [Work] = []
+    var freeWorks: [Int] = []
+    /// The true state of each node.
+    public private(set) var nodeUp: [Bool]
+    var views: [NodeView]
+    /// Candidate instances per (service, node), nearest first; built on first use.
+    var reach: [[Int]?]
+    /// Smooth weighted round-robin state per (service, origin) for plan-weight dispatch.
+    var weighted: [[(instance: Int, weight: Double, current: Double)]?]
+    /// Instances whose queue each node's handler owns.
+    var onNode: [[Int]] = []
+    /// Requests forwarded onward by each node's handler.
+    public private(set) var forwardedBy: [Int]
+    /// Requests each node's instances completed.
+    public private(set) var servedAt: [Int]
+
+    public init(deployment: Deployment, config: CoreConfig) {
+        self.deployment = deployment
+        self.config = config
+        let n = deployment.nodes.count
+        nodeUp = Array(repeating: true, count: n)
+        devices = Array(repeating: DeviceState(), count: deployment.devices.count)
+        live = Array(repeating: [], count: deployment.services.count)
+        views = (0..<n).map { _ in NodeView(heardAt: Array(repeating: 0, count: n), queued: [], sent: [], credit: [], inFlight: []) }
+        reach = []
+        weighted = []
+        forwardedBy = Array(repeating: 0, count: n)
+        servedAt = Array(repeating: 0, count: n)
+        _ = install(deployment, now: 0, loadModels: false)
+    }
+
+    public var instanceCount: Int { infos.count }
+    public func isLive(_ instance: Int) -> Bool { instances[instance].accepting }
+    public func busySeconds(device: Int) -> Double { devices[device].busyS }
+
+    // MARK: Plans
+
+    /// Puts a deployment in force and returns the requests that were queued at instances it
+    /// removes (the caller dispatches them again). Instances the previous plan also had keep
+    /// their queues; new ones are offline while their model loads; removed ones stop taking
+    /// requests and finish the sequences they are decoding.
+    public func install(_ next: Deployment, now: Double, loadModels: Bool) -> [(request: Request, node: Int)] {
+        deployment.plan = next.plan
+        deployment.instances = next.instances
+        deployment.instancesOf = next.instancesOf
+        var inPlan = Set<Int>()
+        for info in next.instances {
+            if let index = idIndex[info.id] {
+                if !instances[index].accepting {
+                    instances[index].accepting = true
+                    instances[index].readyAt = max(instances[index].readyAt, now + info.loadS)
+                }
+                inPlan.insert(index)
+            } else {
+                let index = infos.count
+                idIndex[info.id] = index
+                infos.append(info)
+                var state = InstanceState()
+                state.readyAt = loadModels ? now + info.loadS : 0
+                instances.append(state)
+                devices[info.stages[0].device].instances.append(index)
+                inPlan.insert(index)
+            }
+        }
+        var orphans: [(request: Request, node: Int)] = []
+        for index in instances.indices where !inPlan.contains(index) && instances[index].accepting {
+            instances[index].accepting = false
+            let node = infos[index].node
+            orphans.append(contentsOf: instances[index].edf.unordered.map { (request: $0.request, node: node) })
+            orphans.append(contentsOf: instances[index].fifo.map { (request: $0, node: node) })
+            instances[index].edf = Heap()
+            instances[index].fifo = Deque()
+        }
+        live = Array(repeating: [], count: deployment.services.count)
+        for index in inPlan.sorted() { live[infos[index].service].append(index) }
+        let count = infos.count
+        for n in views.indices {
+            views[n].queued.append(contentsOf: repeatElement(0, count: count - views[n].queued.count))
+            views[n].sent.append(contentsOf: repeatElement(0, count: count - views[n].sent.count))
+            views[n].inFlight.append(contentsOf: repeatElement(0, count: count - views[n].inFlight.count))
+            while views[n].credit.count < count { views[n].credit.append(initialCredit(views[n].credit.count)) }
+        }
+        onNode = Array(repeating: [], count: deployment.nodes.count)
+        for index in infos.indices { onNode[infos[index].node].append(index) }
+        resetRoutes()
+        return orphans
+    }
+
+    /// Re-dispatches requests a replan took their instance from, from the node they were on.
+    public func redispatch<E: ServeExecutor>(_ orphans: [(request: Request, node: Int)], _ e: E) {
+        for (request, node) in orphans {
+            if deployment.services[Int(request.service)].isFrequency, request.instance >= 0 {
+                views[Int(request.origin)].inFlight[Int(request.instance)] -= 1
+            }
+            dispatch(request, from: node, excluding: Int(request.instance), e)
+        }
+    }
+
+    /// Recomputes reach after links or the plan change.
+    public func resetRoutes() {
+        let slots = deployment.services.count * deployment.nodes.count
+        reach = Array(repeating: nil, count: slots)
+        weighted = Array(repeating: nil, count: slots)
+    }
+
+    public func setLink(sites: (String, String), to link: Link?) {
+        deployment.setLink(sites: sites, to: link)
+        resetRoutes()
+    }
+
+    /// Frames a stream may have in flight at an instance to begin with: what it completes within one deadline.
+    func initialCredit(_ instance: Int) -> Float {
+        let info = infos[instance]
+        let deadline = deployment.services[info.service].deadlineS
+        return Float(max(2, (info.capacityPerS * deadline).rounded(.up)))
+    }
+
+    // MARK: Arrival and dispatch
+
+    /// A new request at its origin node.
+    public func admit<E: ServeExecutor>(_ request: Request, _ e: E) {
+        guard nodeUp[Int(request.origin)] else {
+            e.finish(request, .failed, .originDown, at: e.now)
+            return
+        }
+        dispatch(request, from: Int(request.origin), excluding: -1, e)
+    }
+
+    /// Static cost of reaching instance `i` from node `n` and back with an empty queue.
+    @inline(__always) func reachCost(_ service: Int, _ i: Int, from n: Int, inputTokens: Int32) -> Double {
+        let info = infos[i]
+        return deployment.transferS(bytes: deployment.requestBytes(service, inputTokens: inputTokens), from: n, to: info.node)
+            + firstResultS(i, inputTokens: inputTokens)
+            + deployment.transferS(bytes: deployment.answerBytes(service), from: info.node, to: n)
+    }
+
+    /// Processing time of a lone request on instance `i` (an LLM's prefill; a pipeline's stages).
+    @inline(__always) func firstResultS(_ i: Int, inputTokens: Int32) -> Double {
+        let info = infos[i]
+        if let llm = info.llm { return llm.prefillS(tokens: Int(inputTokens)) }
+        var t = 0.0
+        for stage in info.stages { t += stage.batchS[1] + (stage.handoffS.isEmpty ? 0 : stage.handoffS[1]) }
+        return t
+    }
+
+    func candidates(_ service: Int, from n: Int) -> [Int] {
+        let slot = service * deployment.nodes.count + n
+        if let cached = reach[slot] { return cached }
+        let s = deployment.services[service]
+        let tokens = Int32(s.inputTokens.rounded())
+        let ranked = live[service].map { (i: $0, cost: reachCost(service, $0, from: n, inputTokens: tokens)) }
+            .filter { $0.cost <= s.deadlineS }
+            .sorted { ($0.cost, $0.i) < ($1.cost, $1.i) }
+        let list = ranked.prefix(32).map(\.i)
+        reach[slot] = list
+        return list
+    }
+
+    /// Seconds of work ahead of a new request at instance `i`, as node `n` believes it.
+    @inline(__always) func backlogS(_ i: Int, from n: Int, now: Double) -> Double {
+        let info = infos[i]
+        let queued: Double
+        if info.node == n {
+            queued = Double(instances[i].load)
+        } else {
+            queued = Double(views[n].queued[i]) + Double(views[n].sent[i])
+        }
+        return queued / max(info.capacityPerS, 1e-9) + max(0, instances[i].readyAt - now)
+    }
+
+    @inline(__always) func believesUp(_ node: Int, from n: Int, now: Double) -> Bool {
+        guard config.syncIntervalS > 0, node != n else { return true }
+        return now - views[n].heardAt[node] <= config.syncIntervalS * Double(config.missedSyncsForDown) + 1e-9
+    }
+
+    func dispatch<E: ServeExecutor>(_ request: Request, from n: Int, excluding: Int, _ e: E) {
+        let now = e.now
+        let service = Int(request.service)
+        let s = deployment.services[service]
+        var chosen = -1
+        var outOfCredit = false
+        if config.dispatch == .planWeights || config.syncIntervalS <= 0 {
+            chosen = weightedChoice(service, from: n, excluding: excluding, now: now)
+            if chosen < 0 {
+                e.finish(request, .dropped, live[service].isEmpty ? .noInstance : .noRoute, at: now)
+                return
+            }
+        } else {
+            var best = Double.infinity
+            for i in candidates(service, from: n) where i != excluding {
+                guard instances[i].accepting, believesUp(infos[i].node, from: n, now: now) else { continue }
+                if s.isFrequency, views[n].inFlight[i] >= Int32(views[n].credit[i]) {
+                    outOfCredit = true
+                    continue
+                }
+                let estimate = reachCost(service, i, from: n, inputTokens: request.inputTokens) + backlogS(i, from: n, now: now)
+                if estimate < best {
+                    best = estimate
+                    chosen = i
+                }
+            }
+            if chosen < 0 {
+                let reason: EndReason = live[service].isEmpty ? .noInstance : outOfCredit ? .noCredit : .noFeasibleInstance
+                e.finish(request, reason == .noInstance ? .failed : .dropped, reason, at: now)
+                return
+            }
+        }
+        send(request, to: chosen, from: n, e)
+    }
+
+    func send<E: ServeExecutor>(_ request: Request, to i: Int, from n: Int, _ e: E) {
+        var r = request
+        let info = infos[i]
+        r.instance = Int32(i)
+        r.returnS = deployment.transferS(bytes: deployment.answerBytes(Int(r.service)), from: info.node, to: Int(r.origin))
+        if deployment.services[Int(r.service)].isFrequency { views[Int(r.origin)].inFlight[i] += 1 }
+        if info.node == n {
+            enqueue(r, e)
+        } else {
+            views[n].sent[i] += 1
+            e.transfer(r, to: info.node, delayS: deployment.transferS(bytes: deployment.requestBytes(Int(r.service), inputTokens: r.inputTokens),
+                                                                       from: n, to: info.node))
+        }
+    }
+
+    func weightedChoice(_ service: Int, from n: Int, excluding: Int, now: Double) -> Int {
+        let slot = service * deployment.nodes.count + n
+        if weighted[slot] == nil {
+            let name = deployment.services[service].name, origin = deployment.nodes[n].name
+            let route = deployment.plan.routing.first { $0.service == name && $0.origin == origin }
+            weighted[slot] = (route?.targets ?? []).compactMap { target in
+                idIndex[target.instance].map { (instance: $0, weight: target.weight, current: 0) }
+            }
+        }
+        var entries = weighted[slot]!
+        var total = 0.0
+        var best = -1
+        for k in entries.indices {
+            let i = entries[k].instance
+            guard i != excluding, instances[i].accepting, believesUp(infos[i].node, from: n, now: now) else { continue }
+            entries[k].current += entries[k].weight
+            total += entries[k].weight
+            if best < 0 || entries[k].current > entries[best].current { best = k }
+        }
+        guard best >= 0 else { return -1 }
+        entries[best].current -= total
+        weighted[slot] = entries
+        return entries[best].instance
+    }
+
+    /// A request carried to the node of its instance.
+    public func arrived<E: ServeExecutor>(_ request: Request, at node: Int, _ e: E) {
+        var r = request
+        let i = Int(r.instance)
+        let service = Int(r.service)
+        guard nodeUp[node] else {
+            // The connection is refused; the sender tries another instance if hops remain.
+            if deployment.services[service].isFrequency { views[Int(r.origin)].inFlight[i] -= 1 }
+            if Int(r.hops) < config.maxOffload, nodeUp[Int(r.origin)] {
+                r.hops += 1
+                dispatch(r, from: Int(r.origin), excluding: i, e)
+            } else {
+                e.finish(r, .failed, .nodeDown, at: e.now)
+            }
+            return
+        }
+        if !instances[i].accepting {
+            if deployment.services[service].isFrequency { views[Int(r.origin)].inFlight[i] -= 1 }
+            dispatch(r, from: node, excluding: i, e)
+            return
+        }
+        // The node's handler sees its instance's true queue: forward when the request would
+        // miss its deadline here and another instance looks better (streams stay where their
+        // credits are).
+        if config.dispatch == .bestCompletion, !deployment.services[service].isFrequency, Int(r.hops) < config.maxOffload {
+            let now = e.now
+            let here = now + backlogS(i, from: node, now: now) + firstResultS(i, inputTokens: r.inputTokens) + r.returnS
+            if here > r.deadline {
+                var best = here, alternative = -1
+                for j in candidates(service, from: node) where j != i {
+                    guard instances[j].accepting, believesUp(infos[j].node, from: node, now: now) else { continue }
+                    let estimate = now + reachCost(service, j, from: node, inputTokens: r.inputTokens) + backlogS(j, from: node, now: now)
+                    if estimate < best - 1e-9 {
+                        best = estimate
+                        alternative = j
+                    }
+                }
+                if alternative >= 0 {
+                    r.hops += 1
+                    forwardedBy[node] += 1
+                    send(r, to: alternative, from: node, e)
+                    return
+                }
+            }
+        }
+        enqueue(r, e)
+    }
+
+    func enqueue<E: ServeExecutor>(_ r: Request, _ e: E) {
+        let i = Int(r.instance)
+        if deployment.services[Int(r.service)].isFrequency && !infos[i].isLLMInstance {
+            instances[i].fifo.append(r)
+        } else {
+            instances[i].edf.insert(ByDeadline(request: r))
+        }
+        schedule(device: infos[i].stages[0].device, e)
+    }
+
+    public func wake<E: ServeExecutor>(instance i: Int, _ e: E) {
+        instances[i].wakeAt = .infinity
+        schedule(device: infos[i].stages[0].device, e)
+    }
+
+    // MARK: Device scheduling and batching
+
+    /// Starts the next piece of work on a free device: later stages of model-parallel batches
+    /// first, then the most urgent instance: preempted (its head is about to miss) > latency
+    /// (earliest deadline) > frequency (oldest frame).
+    func schedule<E: ServeExecutor>(device d: Int, _ e: E) {
+        guard !devices[d].busy, nodeUp[deployment.nodeIndex[deployment.devices[d].node]!] else { return }
+        if let w = devices[d].continuing.popFirst() {
+            run(work: w, on: d, e)
+            return
+        }
+        let now = e.now
+        var bestInstance = -1
+        var bestKey = (3, Double.infinity, 0)
+        for i in devices[d].instances {
+            guard instances[i].readyAt <= now, instances[i].worksInFlight == 0 || infos[i].stages.count > 1 else { continue }
+            guard let key = priority(i, now: now) else { continue }
+            if (key.0, key.1, i) < bestKey { bestKey = (key.0, key.1, i); bestInstance = i }
+        }
+        guard bestInstance >= 0 else { return }
+        if let w = formWork(bestInstance, e) {
+            run(work: w, on: d, e)
+        } else {
+            // Everything at the head was dropped, or a pack is still filling: look again.
+            schedule(device: d, e)
+        }
+    }
+
+    /// (class, key) of an instance with work that can start now; nil when it has none.
+    func priority(_ i: Int, now: Double) -> (Int, Double)? {
+        let state = instances[i]
+        let info = infos[i]
+        if info.isLLMInstance {
+            if let head = state.edf.min, state.running.count < info.batch { return (slackClass(head.request, i, now: now), head.request.deadline) }
+            if !state.running.isEmpty { return (1, now + (deployment.services[info.service].tpotS ?? 0.05)) }
+            return nil
+        }
+        if let head = state.edf.min { return (slackClass(head.request, i, now: now), head.request.deadline) }
+        if let head = state.fifo.first {
+            if info.framesPacked > 1 && !packReady(i, now: now) { return nil }
+            return (slackClass(head, i, now: now) == 0 ? 0 : 2, head.arrival)
+        }
+        return nil
+    }
+
+    /// 0 when the request is about to miss (less slack than one full batch), else 1.
+    @inline(__always) func slackClass(_ r: Request, _ i: Int, now: Double) -> Int {
+        let info = infos[i]
+        let full = info.llm == nil ? info.stages[0].batchS[info.batch] : 0
+        return r.deadline - now - r.returnS - firstResultS(i, inputTokens: r.inputTokens) < full ? 0 : 1
+    }
+
+    /// MF: a pack is ready when the head's stream has `framesPacked` frames queued, or when
+    /// waiting longer would cost the head its deadline.
+    func packReady(_ i: Int, now: Double) -> Bool {
+        let info = infos[i]
+        let state = instances[i]
+        guard let head = state.fifo.first else { return false }
+        var count = 0
+        for r in state.fifo where r.stream == head.stream {
+            count += 1
+            if count >= info.framesPacked { return true }
+        }
+        let latest = head.deadline - head.returnS - info.stages.reduce(0) { $0 + $1.batchS[min(info.batch, state.fifo.count)] }
+        if now >= latest - 1e-9 { return true }
+        let s = deployment.services[info.service]
+        let fill = head.arrival + Double(info.framesPacked - 1) / max(s.fps, 1e-9) + 1e-6
+        return now >= fill
+    }
+
+    func newWork(_ i: Int, kind: WorkKind) -> Int {
+        let w: Int
+        if let free = freeWorks.popLast() {
+            w = free
+        } else {
+            w = works.count
+            works.append(Work())
+        }
+        works[w].instance = i
+        works[w].stage = 0
+        works[w].kind = kind
+        works[w].cancelled = false
+        works[w].requests.removeAll(keepingCapacity: true)
+        return w
+    }
+
+    func release(_ w: Int) {
+        works[w].requests.removeAll(keepingCapacity: true)
+        freeWorks.append(w)
+    }
+
+    /// Takes the next batch (or LLM iteration) off instance `i`'s queue; nil when nothing is left
+    /// to run once the requests that can no longer make it are dropped.
+    func formWork<E: ServeExecutor>(_ i: Int, _ e: E) -> Int? {
+        let now = e.now
+        let info = infos[i]
+        if let llm = info.llm { return formLLMWork(i, llm: llm, e) }
+        let stage = info.stages[0]
+        let tail = info.stages.dropFirst().reduce(0) { $0 + $1.batchS[1] } + (stage.handoffS.isEmpty ? 0 : stage.handoffS[1])
+        let packing = info.framesPacked > 1
+        if packing && !packReady(i, now: now) {
+            scheduleWake(i, e)
+            return nil
+        }
+        // Early drop: heads that cannot finish in time even alone.
+        if config.earlyDrop {
+            while let head = peek(i), now + stage.batchS[1] + tail + head.returnS > head.deadline {
+                popHead(i)
+                drop(head, .deadlineUnreachable, e)
+            }
+        }
+        guard let head = peek(i) else { return nil }
+        // Deadline-bounded: the largest batch that still gets the most urgent request out in time.
+        var size = min(instances[i].waiting, info.batch)
+        while size > 1, now + stage.batchS[size] + tail + head.returnS > head.deadline { size -= 1 }
+        let w = newWork(i, kind: .batch)
+        if packing {
+            takePacks(i, size: size, into: w)
+        } else {
+            for _ in 0..<size { works[w].requests.append(popHead(i)!) }
+        }
+        return w
+    }
+
+    @inline(__always) func peek(_ i: Int) -> Request? { instances[i].edf.min?.request ?? instances[i].fifo.first }
+
+    @discardableResult
+    @inline(__always) func popHead(_ i: Int) -> Request? {
+        if !instances[i].edf.isEmpty { return instances[i].edf.popMin()!.request }
+        return instances[i].fifo.popFirst()
+    }
+
+    /// MF: fills a batch with whole packs, the head's stream first, then streams by their oldest frame.
+    func takePacks(_ i: Int, size: Int, into w: Int) {
+        let k = infos[i].framesPacked
+        var taken = [Int32: Int]()
+        var order: [Int32] = []
+        var remaining = Deque<Request>()
+        var total = 0
+        for r in instances[i].fifo {
+            if total < size, taken[r.stream, default: 0] < k, order.count < size {
+                if taken[r.stream] == nil { order.append(r.stream) }
+                taken[r.stream, default: 0] += 1
+                works[w].requests.append(r)
+                total += 1
+            } else {
+                remaining.append(r)
+            }
+        }
+        instances[i].fifo = remaining
+    }
+
+    func scheduleWake<E: ServeExecutor>(_ i: Int, _ e: E) {
+        guard let head = instances[i].fifo.first else { return }
+        let info = infos[i]
+        let s = deployment.services[info.service]
+        let fill = head.arrival + Double(info.framesPacked - 1) / max(s.fps, 1e-9) + 1e-6
+        let latest = head.deadline - head.returnS - info.stages.reduce(0) { $0 + $1.batchS[min(info.batch, instances[i].fifo.count)] }
+        let at = max(e.now, min(fill, latest))
+        if at < instances[i].wakeAt {
+            instances[i].wakeAt = at
+            e.wake(instance: i, at: at)
+        }
+    }
+
+    /// LLM continuous batching: admit waiting prompts (prefill) while the decode batch has room,
+    /// else run one decode step for every running sequence.
+    func formLLMWork<E: ServeExecutor>(_ i: Int, llm: LLMTiming, _ e: E) -> Int? {
+        let now = e.now
+        let info = infos[i]
+        let free = info.batch - instances[i].running.count
+        if free > 0, !instances[i].edf.isEmpty {
+            let w = newWork(i, kind: .prefill)
+            var tokens = 0
+            while works[w].requests.count < free, let head = instances[i].edf.min?.request {
+                let t = Int(head.inputTokens)
+                if !works[w].requests.isEmpty, tokens + t > config.prefillTokenBudget { break }
+                instances[i].edf.removeMin()
+                if config.earlyDrop, now + llm.prefillS(tokens: tokens + t) + head.returnS > head.deadline {
+                    drop(head, .deadlineUnreachable, e)
+                    continue
+                }
+                tokens += t
+                works[w].requests.append(head)
+            }
+            if !works[w].requests.isEmpty { return w }
+            release(w)
+        }
+        if !instances[i].running.isEmpty { return newWork(i, kind: .decode) }
+        return nil
+    }
+
+    func duration(of w: Int) -> Double {
+        let work = works[w]
+        let info = infos[work.instance]
+        switch work.kind {
+        case .batch:
+            return info.stages[work.stage].batchS[work.requests.count]
+        case .prefill:
+            return info.llm!.prefillS(tokens: work.requests.reduce(0) { $0 + Int($1.inputTokens) })
+        case .decode:
+            let state = instances[work.instance]
+            return info.llm!.decodeS(batch: state.running.count, context: state.contextSum / Double(max(state.running.count, 1)))
+        }
+    }
+
+    func run<E: ServeExecutor>(work w: Int, on d: Int, _ e: E) {
+        let t = duration(of: w)
+        devices[d].busy = true
+        devices[d].current = w
+        works[w].startedAt = e.now
+        works[w].durationS = t
+        if works[w].stage == 0 { instances[works[w].instance].worksInFlight += 1 }
+        e.start(work: w, durationS: t)
+    }
+
+    // MARK: Completion
+
+    /// A piece of work finished on its device.
+    public func workFinished<E: ServeExecutor>(_ w: Int, _ e: E) {
+        let work = works[w]
+        let info = infos[work.instance]
+        let d = info.stages[work.stage].device
+        if devices[d].current == w {
+            devices[d].busy = false
+            devices[d].current = -1
+            devices[d].busyS += work.durationS
+        }
+        if work.cancelled {
+            release(w)
+            schedule(device: d, e)
+            return
+        }
+        let now = e.now
+        let i = work.instance
+        switch work.kind {
+        case .batch:
+            if work.stage + 1 < info.stages.count {
+                e.handOff(work: w, delayS: info.stages[work.stage].handoffS[work.requests.count])
+                if work.stage == 0 { instances[i].worksInFlight -= 1 }
+                schedule(device: d, e)
+                return
+            }
+            for r in work.requests { complete(r, at: now, e) }
+        case .prefill:
+            for var r in work.requests {
+                r.firstToken = now
+                if r.outputTokens <= 1 {
+                    complete(r, at: now, e)
+                } else {
+                    instances[i].contextSum += Double(r.inputTokens) + 1
+                    instances[i].running.insert(RunningSequence(finishStep: instances[i].step + Int(r.outputTokens) - 1, request: r))
+                }
+            }
+        case .decode:
+            instances[i].step += 1
+            instances[i].contextSum += Double(instances[i].running.count)
+            while let next = instances[i].running.min, next.finishStep <= instances[i].step {
+                instances[i].running.removeMin()
+                instances[i].contextSum -= Double(next.request.inputTokens + next.request.outputTokens)
+                complete(next.request, at: now, e)
+            }
+            if instances[i].running.isEmpty { instances[i].contextSum = 0 }
+        }
+        if work.stage == 0 { instances[i].worksInFlight -= 1 }
+        release(w)
+        schedule(device: d, e)
+    }
+
+    /// Activations of a model-parallel batch reached the next stage's device.
+    public func handedOff<E: ServeExecutor>(_ w: Int, _ e: E) {
+        let info = infos[works[w].instance]
+        works[w].stage += 1
+        let next = info.stages[works[w].stage]
+        if works[w].cancelled || !nodeUp[next.node] {
+            for r in works[w].requests { fail(r, .nodeDown, e) }
+            release(w)
+            return
+        }
+        devices[next.device].continuing.append(w)
+        schedule(device: next.device, e)
+    }
+
+    func complete<E: ServeExecutor>(_ r: Request, at now: Double, _ e: E) {
+        let s = deployment.services[Int(r.service)]
+        let end = now + r.returnS
+        var inSLO: Bool
+        if s.isLLM {
+            inSLO = r.firstToken + r.returnS <= r.deadline + 1e-12
+            if let tpot = s.tpotS, r.outputTokens > 1 {
+                inSLO = inSLO && (now - r.firstToken) / Double(r.outputTokens - 1) <= tpot + 1e-12
+            }
+        } else {
+            inSLO = end <= r.deadline + 1e-12
+        }
+        servedAt[infos[Int(r.instance)].node] += 1
+        if s.isFrequency { credit(r, success: inSLO) }
+        e.finish(r, inSLO ? .completedInSlo : .completedLate, .none, at: end)
+    }
+
+    func drop<E: ServeExecutor>(_ r: Request, _ reason: EndReason, _ e: E) {
+        if deployment.services[Int(r.service)].isFrequency { credit(r, success: false) }
+        e.finish(r, .dropped, reason, at: e.now)
+    }
+
+    func fail<E: ServeExecutor>(_ r: Request, _ reason: EndReason, _ e: E) {
+        if deployment.services[Int(r.service)].isFrequency, r.instance >= 0 { views[Int(r.origin)].inFlight[Int(r.instance)] -= 1 }
+        e.finish(r, .failed, reason, at: e.now)
+    }
+
+    /// AIMD: one more frame in flight after a frame in time, half as many after a miss.
+    func credit(_ r: Request, success: Bool) {
+        let o = Int(r.origin), i = Int(r.instance)
+        views[o].inFlight[i] -= 1
+        let cap = 4 * initialCredit(i)
+        views[o].credit[i] = success ? min(views[o].credit[i] + 1, cap) : max(views[o].credit[i] / 2, 1)
+    }
+
+    // MARK: Information sync and faults
+
+    /// Node `from` tells node `to` the state of its instances (the caller decides whether the
+    /// message got through).
+    public func sync(from: Int, to: Int, now: Double) {
+        guard nodeUp[from], nodeUp[to] else { return }
+        views[to].heardAt[from] = now
+        for i in onNode[from] {
+            views[to].queued[i] = Float(instances[i].load)
+            views[to].sent[i] = 0
+        }
+    }
+
+    /// A node goes down: every request queued or running on it fails.
+    public func nodeDown<E: ServeExecutor>(_ n: Int, _ e: E) {
+        guard nodeUp[n] else { return }
+        nodeUp[n] = false
+        for i in infos.indices where infos[i].nodes.contains(n) {
+            while let r = popHead(i) { fail(r, .nodeDown, e) }
+            while let seq = instances[i].running.popMin() { fail(seq.request, .nodeDown, e) }
+            instances[i].contextSum = 0
+        }
+        for d in devices.indices where deployment.nodeIndex[deployment.devices[d].node] == n {
+            if devices[d].current >= 0 {
+                let w = devices[d].current
+                if !works[w].cancelled {
+                    works[w].cancelled = true
+                    for r in works[w].requests { fail(r, .nodeDown, e) }
+                    if works[w].stage == 0 { instances[works[w].instance].worksInFlight -= 1 }
+                }
+            }
+            while let w = devices[d].continuing.popFirst() {
+                for r in works[w].requests { fail(r, .nodeDown, e) }
+                release(w)
+            }
+        }
+        // Model-parallel batches on other nodes whose group includes this one fail at handoff.
+    }
+
+    /// A node comes back: its instances reload their models before they take requests.
+    public func nodeUp<E: ServeExecutor>(_ n: Int, _ e: E) {
+        guard !nodeUp[n] else { return }
+        nodeUp[n] = true
+        for i in infos.indices where infos[i].nodes.contains(n) {
+            instances[i].readyAt = e.now + infos[i].loadS
+            instances[i].worksInFlight = 0
+            e.wake(instance: i, at: instances[i].readyAt)
+        }
+        for d in devices.indices where deployment.nodeIndex[deployment.devices[d].node] == n {
+            devices[d].busy = false
+            devices[d].current = -1
+        }
+        for m in views.indices { views[m].heardAt[n] = e.now }
+    }
+
+    /// A model-parallel batch between stages when the run ends.
+    public func abandon<E: ServeExecutor>(work w: Int, _ e: E) {
+        for r in works[w].requests { fail(r, .runEnded, e) }
+        release(w)
+    }
+
+    /// Requests still held when the run ends.
+    public func drain<E: ServeExecutor>(_ e: E) {
+        for i in instances.indices {
+            while let r = popHead(i) { fail(r, .runEnded, e) }
+            while let seq = instances[i].running.popMin() { fail(seq.request, .runEnded, e) }
+        }
+        for d in devices.indices {
+            if devices[d].current >= 0, !works[devices[d].current].cancelled {
+                works[devices[d].current].cancelled = true
+                for r in works[devices[d].current].requests { fail(r, .runEnded, e) }
+            }
+            while let w = devices[d].continuing.popFirst() {
+                for r in works[w].requests { fail(r, .runEnded, e) }
+            }
+        }
+    }
+
+    /// Queued plus running requests of an instance (for sync and tests).
+    public func load(_ instance: Int) -> Int { instances[instance].load }
+}
+
+extension InstanceInfo {
+    var isLLMInstance: Bool { llm != nil }
+}

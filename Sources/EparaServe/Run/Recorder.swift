@@ -1,0 +1,212 @@
+import EparaCore
+import EparaPlan
+import Foundation
+import Histogram
+
+/// Accumulates how requests ended into counters and histograms as they end, so that memory
+/// depends on the numbers of services, nodes and windows, never on the number of requests.
+public final class Recorder {
+    let services: [ServiceInfo]
+    let nodeCount: Int
+    public let windowS: Double
+    /// Per service: arrivals and the four outcomes.
+    var counts: [Counts]
+    var reasons: [[Int]]
+    var latency: [Histogram<UInt64>]
+    var ttft: [Histogram<UInt64>]
+    var tpot: [Histogram<UInt64>]
+    var byOrigin: [Counts]
+    /// [window][service] counts, by the window the request arrived in.
+    var windows: [[Counts]] = []
+    /// (window, service, origin) counts for the state store, only when one is written.
+    var windowOrigins: [Int: Counts]?
+    var requestLog: RequestLog?
+    public private(set) var lastEnd = 0.0
+
+    public init(services: [ServiceInfo], nodeCount: Int, windowS: Double, keepOrigins: Bool, requestLog: RequestLog?) {
+        self.services = services
+        self.nodeCount = nodeCount
+        self.windowS = windowS
+        counts = Array(repeating: Counts(), count: services.count)
+        reasons = Array(repeating: Array(repeating: 0, count: EndReason.allCases.count), count: services.count)
+        let make = { Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .two) }
+        latency = services.map { _ in make() }
+        ttft = services.map { $0.isLLM ? make() : Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: .two) }
+        tpot = ttft
+        byOrigin = Array(repeating: Counts(), count: nodeCount)
+        windowOrigins = keepOrigins ? [:] : nil
+        self.requestLog = requestLog
+    }
+
+    @inline(__always) func window(_ time: Double) -> Int {
+        let w = Int(time / windowS)
+        while windows.count <= w { windows.append(Array(repeating: Counts(), count: services.count)) }
+        return w
+    }
+
+    public func arrival(_ r: Request) {
+        let s = Int(r.service)
+        counts[s].arrivals += 1
+        byOrigin[Int(r.origin)].arrivals += 1
+        let w = window(r.arrival)
+        windows[w][s].arrivals += 1
+        if windowOrigins != nil { windowOrigins![(w * services.count + s) * nodeCount + Int(r.origin), default: Counts()].arrivals += 1 }
+    }
+
+    @inline(__always) static func add(_ outcome: Outcome, to c: inout Counts) {
+        switch outcome {
+        case .completedInSlo: c.completedInSlo += 1
+        case .completedLate: c.completedLate += 1
+        case .dropped: c.dropped += 1
+        case .failed: c.failed += 1
+        }
+    }
+
+    public func finish(_ r: Request, _ outcome: Outcome, _ reason: EndReason, at time: Double) {
+        let s = Int(r.service)
+        Self.add(outcome, to: &counts[s])
+        Self.add(outcome, to: &byOrigin[Int(r.origin)])
+        reasons[s][Int(reason.rawValue)] += 1
+        let w = Int(r.arrival / windowS)
+        Self.add(outcome, to: &windows[w][s])
+        if windowOrigins != nil { Self.add(outcome, to: &windowOrigins![(w * services.count + s) * nodeCount + Int(r.origin), default: Counts()]) }
+        if time > lastEnd { lastEnd = time }
+        if outcome == .completedInSlo || outcome == .completedLate {
+            _ = latency[s].record(UInt64(max(1, ((time - r.arrival) * 1e6).rounded())))
+            if services[s].isLLM, !r.firstToken.isNaN {
+                _ = ttft[s].record(UInt64(max(1, ((r.firstToken + r.returnS - r.arrival) * 1e6).rounded())))
+                if r.outputTokens > 1 {
+                    let perToken = (time - r.returnS - r.firstToken) / Double(r.outputTokens - 1)
+                    _ = tpot[s].record(UInt64(max(1, (perToken * 1e6).rounded())))
+                }
+            }
+        }
+        requestLog?.write(r, outcome, reason, end: time, services: services)
+    }
+
+    // MARK: Summaries
+
+    static func summary(_ h: Histogram<UInt64>) -> LatencySummary? {
+        guard h.totalCount > 0 else { return nil }
+        func ms(_ v: UInt64) -> Double { (Double(v) / 1000).rounded(places: 3) }
+        return LatencySummary(count: Int(h.totalCount), mean: (h.mean / 1000).rounded(places: 3),
+                              p50: ms(h.valueAtPercentile(50)), p90: ms(h.valueAtPercentile(90)), p99: ms(h.valueAtPercentile(99)),
+                              p999: ms(h.valueAtPercentile(99.9)), max: ms(h.max))
+    }
+
+    static func rate(_ n: Int, _ seconds: Double) -> Double { seconds > 0 ? (Double(n) / seconds).rounded(places: 4) : 0 }
+    static func fraction(_ n: Int, _ d: Int) -> Double { d > 0 ? (Double(n) / Double(d)).rounded(places: 6) : 0 }
+
+    func reasonMap(_ s: Int?, dropped: Bool) -> [String: Int] {
+        var map: [String: Int] = [:]
+        let dropReasons: Set<EndReason> = [.deadlineUnreachable, .noFeasibleInstance, .noCredit, .noRoute]
+        for reason in EndReason.allCases where reason != .none && dropReasons.contains(reason) == dropped {
+            let n = s.map { reasons[$0][Int(reason.rawValue)] } ?? reasons.reduce(0) { $0 + $1[Int(reason.rawValue)] }
+            if n > 0 { map[reason.name] = n }
+        }
+        return map
+    }
+
+    func serviceRuns(durationS: Double) -> [ServiceRun] {
+        services.indices.map { s in
+            let info = services[s]
+            let c = counts[s]
+            let histogram = latency[s].recordedValues().map { [Double($0.value) / 1000, Double($0.count)] }
+            return ServiceRun(
+                name: info.name, category: info.category, counts: c, goodputPerS: Self.rate(c.completedInSlo, durationS),
+                throughputPerS: Self.rate(c.completedInSlo + c.completedLate, durationS),
+                attainment: Self.fraction(c.completedInSlo, c.arrivals), dropReasons: reasonMap(s, dropped: true),
+                failReasons: reasonMap(s, dropped: false), latencyMs: Self.summary(latency[s]),
+                ttftMs: info.isLLM ? Self.summary(ttft[s]) : nil, tpotMs: info.isLLM ? Self.summary(tpot[s]) : nil,
+                deliveredFpsPerStream: info.streams > 0 ? Self.rate(c.completedInSlo, durationS * Double(info.streams)) : nil,
+                streams: info.streams > 0 ? info.streams : nil, latencyHistogram: histogram)
+        }
+    }
+
+    func categoryRuns(durationS: Double) -> [CategoryRun] {
+        let labels = ["latency/single-gpu", "latency/multi-gpu", "frequency/single-gpu", "frequency/multi-gpu"]
+        return labels.compactMap { label in
+            let members = services.indices.filter { services[$0].category == label }
+            guard !members.isEmpty else { return nil }
+            let c = members.reduce(Counts()) { $0 + counts[$1] }
+            var h = latency[members[0]]
+            for m in members.dropFirst() { h.add(latency[m]) }
+            return CategoryRun(category: label, services: members.map { services[$0].name }, counts: c,
+                               goodputPerS: Self.rate(c.completedInSlo, durationS), attainment: Self.fraction(c.completedInSlo, c.arrivals),
+                               latencyMs: Self.summary(h))
+        }
+    }
+
+    func totals(durationS: Double) -> ServiceTotals {
+        let c = counts.reduce(Counts(), +)
+        var h = latency.first ?? Histogram<UInt64>(highestTrackableValue: 2)
+        for other in latency.dropFirst() { h.add(other) }
+        return ServiceTotals(counts: c, goodputPerS: Self.rate(c.completedInSlo, durationS),
+                             throughputPerS: Self.rate(c.completedInSlo + c.completedLate, durationS),
+                             attainment: Self.fraction(c.completedInSlo, c.arrivals), dropReasons: reasonMap(nil, dropped: true),
+                             failReasons: reasonMap(nil, dropped: false), latencyMs: Self.summary(h))
+    }
+
+    func windowRuns() -> [WindowRun] {
+        windows.enumerated().map { w, perService in
+            var byName: [String: Counts] = [:]
+            for (s, c) in perService.enumerated() where c.arrivals > 0 { byName[services[s].name] = c }
+            let total = perService.reduce(Counts(), +)
+            return WindowRun(startS: (Double(w) * windowS).rounded(places: 6), counts: total,
+                             goodputPerS: Self.rate(total.completedInSlo, windowS), services: byName)
+        }
+    }
+
+    /// (window start, service, origin node, counts) for the state store.
+    public func originWindows() -> [(startS: Double, service: Int, node: Int, counts: Counts)] {
+        guard let windowOrigins else { return [] }
+        return windowOrigins.keys.sorted().map { key in
+            let node = key % nodeCount, rest = key / nodeCount
+            return (Double(rest / services.count) * windowS, rest % services.count, node, windowOrigins[key]!)
+        }
+    }
+}
+
+/// Per-request records as JSON Lines, written as requests end (buffered).
+public final class RequestLog {
+    let handle: FileHandle
+    var buffer: [UInt8] = []
+    public var nodeNames: [String] = []
+    public var instanceNames: [String] = []
+
+    public init(path: String) throws(InputError) {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw InputError(.io, at: SourceLocation(file: path, line: 1, column: 1), "cannot write the request log")
+        }
+        self.handle = handle
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    func write(_ r: Request, _ outcome: Outcome, _ reason: EndReason, end: Double, services: [ServiceInfo]) {
+        var line = "{\"id\":\(r.id),\"service\":\"\(services[Int(r.service)].name)\""
+        if r.stream >= 0 { line += ",\"stream\":\(r.stream)" }
+        line += ",\"origin\":\"\(nodeNames[Int(r.origin)])\""
+        if r.instance >= 0 { line += ",\"instance\":\"\(instanceNames[Int(r.instance)])\"" }
+        line += ",\"hops\":\(r.hops)"
+        line += ",\"arrival_s\":\(r.arrival.rounded(places: 6)),\"end_s\":\(end.rounded(places: 6))"
+        line += ",\"latency_ms\":\(((end - r.arrival) * 1000).rounded(places: 3))"
+        if !r.firstToken.isNaN { line += ",\"ttft_ms\":\(((r.firstToken + r.returnS - r.arrival) * 1000).rounded(places: 3))" }
+        if r.inputTokens > 0 { line += ",\"input_tokens\":\(r.inputTokens),\"output_tokens\":\(r.outputTokens)" }
+        line += ",\"outcome\":\"\(outcome.name)\""
+        if reason != .none { line += ",\"reason\":\"\(reason.name)\"" }
+        line += "}\n"
+        buffer.append(contentsOf: line.utf8)
+        if buffer.count >= 1 << 20 { flush() }
+    }
+
+    public func flush() {
+        guard !buffer.isEmpty else { return }
+        handle.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    deinit {
+        flush()
+        try? handle.close()
+    }
+}

@@ -1,0 +1,155 @@
+import EparaCore
+import EparaPlan
+
+/// Counts of how requests ended. arrivals = completed_in_slo + completed_late + dropped + failed.
+public struct Counts: Codable, Hashable, Sendable {
+    public var arrivals = 0
+    public var completedInSlo = 0
+    public var completedLate = 0
+    public var dropped = 0
+    public var failed = 0
+
+    public init() {}
+
+    public var ended: Int { completedInSlo + completedLate + dropped + failed }
+
+    public static func + (a: Counts, b: Counts) -> Counts {
+        var c = a
+        c.arrivals += b.arrivals
+        c.completedInSlo += b.completedInSlo
+        c.completedLate += b.completedLate
+        c.dropped += b.dropped
+        c.failed += b.failed
+        return c
+    }
+}
+
+/// Percentiles of a latency distribution, milliseconds (HdrHistogram, 2 significant digits).
+public struct LatencySummary: Codable, Hashable, Sendable {
+    public var count: Int
+    public var mean: Double
+    public var p50: Double
+    public var p90: Double
+    public var p99: Double
+    public var p999: Double
+    public var max: Double
+}
+
+/// One service's part of a run.
+public struct ServiceRun: Codable, Hashable, Sendable {
+    public var name: String
+    public var category: String
+    public var counts: Counts
+    public var goodputPerS: Double
+    public var throughputPerS: Double
+    public var attainment: Double
+    public var dropReasons: [String: Int]
+    public var failReasons: [String: Int]
+    /// End to end, arrival at the origin to the answer back there (an LLM's whole answer).
+    public var latencyMs: LatencySummary?
+    public var ttftMs: LatencySummary?
+    public var tpotMs: LatencySummary?
+    /// Streams: frames per second per stream completed within the SLO.
+    public var deliveredFpsPerStream: Double?
+    public var streams: Int?
+    /// The latency histogram, as [value_ms, count] pairs of HdrHistogram's recorded buckets, so
+    /// that `report` can merge runs and windows without per-request data.
+    public var latencyHistogram: [[Double]]
+}
+
+public struct CategoryRun: Codable, Hashable, Sendable {
+    public var category: String
+    public var services: [String]
+    public var counts: Counts
+    public var goodputPerS: Double
+    public var attainment: Double
+    public var latencyMs: LatencySummary?
+}
+
+public struct DeviceRun: Codable, Hashable, Sendable {
+    public var device: String
+    /// Fraction of the run the device was busy.
+    public var utilization: Double
+}
+
+public struct NodeRun: Codable, Hashable, Sendable {
+    public var name: String
+    public var site: String
+    /// Requests that arrived at this node, and how they ended.
+    public var counts: Counts
+    /// Requests completed by instances on this node.
+    public var served: Int
+    /// Requests this node's handler forwarded to another node.
+    public var forwarded: Int
+    public var upFraction: Double
+    public var devices: [DeviceRun]
+}
+
+public struct WindowRun: Codable, Hashable, Sendable {
+    public var startS: Double
+    public var counts: Counts
+    public var goodputPerS: Double
+    public var services: [String: Counts]
+}
+
+public struct ReplanRecord: Codable, Hashable, Sendable {
+    public var atS: Double
+    public var planDigest: String
+    public var added: [String]
+    public var removed: [String]
+    public var predictedGoodputPerS: Double
+}
+
+public struct FaultRecord: Codable, Hashable, Sendable {
+    public var atS: Double
+    public var event: String
+}
+
+public struct RunSettings: Codable, Hashable, Sendable {
+    public var seed: UInt64
+    public var dispatch: String
+    public var syncIntervalS: Double
+    public var syncLoss: Double
+    public var replanEveryS: Double
+    public var maxOffload: Int
+    public var earlyDrop: Bool
+    public var windowS: Double
+}
+
+/// What `serve` measured. Self-contained and deterministic: the same plan, trace and seed give
+/// byte-identical Run documents.
+public struct Run: Codable, Hashable, Sendable {
+    public var apiVersion = DocumentReader.apiVersion
+    public var kind = "Run"
+    public var engine: String
+    public var policy: String
+    /// Digest of the Plan document served.
+    public var planDigest: String
+    /// Digest of the workload the plan was made for (the ClassifiedWorkload): equal for plans of
+    /// different policies of one workload, so `report` can tell comparable runs apart.
+    public var workloadDigest: String
+    public var traceDigest: String
+    public var trace: [String: String]
+    public var settings: RunSettings
+    public var durationS: Double
+    /// When the last request ended (the run drains after the trace's end).
+    public var endS: Double
+    public var summary: ServiceTotals
+    public var services: [ServiceRun]
+    public var categories: [CategoryRun]
+    public var nodes: [NodeRun]
+    public var windows: [WindowRun]
+    public var replans: [ReplanRecord]
+    public var faults: [FaultRecord]
+    public var predicted: Prediction
+}
+
+public struct ServiceTotals: Codable, Hashable, Sendable {
+    public var counts: Counts
+    public var goodputPerS: Double
+    public var throughputPerS: Double
+    public var attainment: Double
+    public var dropReasons: [String: Int]
+    public var failReasons: [String: Int]
+    public var latencyMs: LatencySummary?
+}

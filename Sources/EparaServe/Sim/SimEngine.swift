@@ -1,0 +1,334 @@
+import EparaClassify
+import EparaCore
+import EparaPlan
+import HeapModule
+
+/// How a simulated run is set up besides the plan and the trace.
+public struct SimOptions: Sendable {
+    public var core: CoreConfig
+    /// Seconds between in-run replans (0: never).
+    public var replanEveryS: Double
+    /// Length of the Run's time windows, seconds.
+    public var windowS: Double
+    public var faults: FaultPlan
+    public var seed: UInt64
+    /// Longest the run goes on after the trace ends, for requests still in the system.
+    public var drainLimitS: Double
+    /// Keep per-(window, service, origin) counts for the state store.
+    public var keepOriginWindows: Bool
+
+    public init(core: CoreConfig = CoreConfig(), replanEveryS: Double = 60, windowS: Double = 10, faults: FaultPlan = .none,
+                seed: UInt64 = 1, drainLimitS: Double = 600, keepOriginWindows: Bool = false) {
+        self.core = core
+        self.replanEveryS = replanEveryS
+        self.windowS = windowS
+        self.faults = faults
+        self.seed = seed
+        self.drainLimitS = drainLimitS
+        self.keepOriginWindows = keepOriginWindows
+    }
+}
+
+struct Event: Comparable {
+    enum Kind: UInt8 { case workDone, transfer, handOff, wake, sync, replan, fault }
+    var time: Double
+    var order: UInt64
+    var kind: Kind
+    var payload: Int
+
+    static func < (a: Event, b: Event) -> Bool { a.time < b.time || (a.time == b.time && a.order < b.order) }
+    static func == (a: Event, b: Event) -> Bool { a.time == b.time && a.order == b.order }
+}
+
+struct SourceHead: Comparable {
+    var time: Double
+    var source: Int
+    static func < (a: SourceHead, b: SourceHead) -> Bool { (a.time, a.source) < (b.time, b.source) }
+}
+
+/// The embedded engine: a discrete-event simulation in virtual time that drives the
+/// request-handling core with the latency model standing in for devices. Deterministic: the
+/// same plan, trace and seed give the same Run.
+public final class SimEngine: ServeExecutor {
+    public private(set) var now = 0.0
+    public let core: RequestCore
+    public let recorder: Recorder
+    public private(set) var plan: Plan
+    let options: SimOptions
+    let trace: TraceSet
+    var events = Heap<Event>()
+    var order: UInt64 = 0
+    var sources: [any ArrivalSource]
+    var heads = Heap<SourceHead>()
+    var pending: [Arrival]
+    var transit: [Request] = []
+    var transitNode: [Int] = []
+    var freeTransit: [Int] = []
+    var nextID = 0
+    var originRandom: SeededRandom
+    var syncRandom: SeededRandom
+    /// Arrivals per (service, origin) since the last replan: the demand the scheduler observes.
+    var observed: [Int]
+    var lastReplan = 0.0
+    var downSince: [Double?]
+    var downTotal: [Double]
+    public private(set) var replans: [ReplanRecord] = []
+    public private(set) var replannedPlans: [Plan] = []
+    public private(set) var faultLog: [FaultRecord] = []
+    /// (time, node, up) whenever a node's state changes, starting with every node up.
+    public private(set) var health: [(timeS: Double, node: Int, up: Bool)] = []
+    /// Called now and then with (simulated seconds, horizon) for a progress bar.
+    public var progress: ((Double, Double) -> Void)?
+    /// Makes a new plan from the current one and the observed demand; nil keeps the current.
+    public var replanner: ((Plan, ObservedDemand) -> Plan?)?
+    /// The plan the run started with.
+    let planDigest: String
+    let initialPrediction: Prediction
+
+    public init(plan: Plan, trace: TraceSet, options: SimOptions, requestLog: RequestLog? = nil) {
+        self.plan = plan
+        planDigest = JSONOutput.digest(plan)
+        initialPrediction = plan.predicted
+        self.options = options
+        self.trace = trace
+        let deployment = Deployment(plan: plan)
+        core = RequestCore(deployment: deployment, config: options.core)
+        recorder = Recorder(services: deployment.services, nodeCount: deployment.nodes.count, windowS: options.windowS,
+                            keepOrigins: options.keepOriginWindows, requestLog: requestLog)
+        requestLog?.nodeNames = deployment.nodes.map(\.name)
+        requestLog?.instanceNames = core.infos.map(\.id)
+        sources = trace.sources
+        pending = []
+        let root = SeededRandom(seed: options.seed)
+        originRandom = root.derived(0xA11)
+        syncRandom = root.derived(0x5C)
+        observed = Array(repeating: 0, count: deployment.services.count * deployment.nodes.count)
+        downSince = Array(repeating: nil, count: deployment.nodes.count)
+        downTotal = Array(repeating: 0, count: deployment.nodes.count)
+        replanner = { current, demand in
+            let workload = ClassifiedWorkload(inputDigest: current.inputDigest, thresholds: Thresholds(), cluster: current.cluster,
+                                              catalog: current.catalog, services: current.services, summary: [:])
+            let options = PlanOptions(policy: Policy(rawValue: current.policy) ?? .epara, observed: demand, previous: current,
+                                      allowPartial: true)
+            return try? Planner.plan(workload, options: options)
+        }
+    }
+
+    // MARK: ServeExecutor
+
+    @inline(__always) func push(_ time: Double, _ kind: Event.Kind, _ payload: Int) {
+        order &+= 1
+        events.insert(Event(time: time, order: order, kind: kind, payload: payload))
+    }
+
+    public func start(work: Int, durationS: Double) { push(now + durationS, .workDone, work) }
+
+    public func transfer(_ request: Request, to node: Int, delayS: Double) {
+        let slot: Int
+        if let free = freeTransit.popLast() {
+            slot = free
+            transit[slot] = request
+            transitNode[slot] = node
+        } else {
+            slot = transit.count
+            transit.append(request)
+            transitNode.append(node)
+        }
+        push(now + delayS, .transfer, slot)
+    }
+
+    public func handOff(work: Int, delayS: Double) { push(now + delayS, .handOff, work) }
+
+    public func wake(instance: Int, at time: Double) { push(max(time, now), .wake, instance) }
+
+    public func finish(_ request: Request, _ outcome: Outcome, _ reason: EndReason, at time: Double) {
+        recorder.finish(request, outcome, reason, at: time)
+    }
+
+    // MARK: Running
+
+    func nextArrival(from source: Int) throws(InputError) {
+        if let arrival = try sources[source].next() {
+            pending[source] = arrival
+            heads.insert(SourceHead(time: arrival.time, source: source))
+        }
+    }
+
+    public func run() throws(InputError) -> Run {
+        let horizon = trace.durationS
+        let deployment = core.deployment
+        pending = Array(repeating: Arrival(time: 0, service: 0), count: sources.count)
+        for s in sources.indices { try nextArrival(from: s) }
+        for n in deployment.nodes.indices { health.append((0, n, true)) }
+        if options.core.syncIntervalS > 0, options.core.syncIntervalS < horizon { push(options.core.syncIntervalS, .sync, 0) }
+        if options.replanEveryS > 0, options.replanEveryS < horizon { push(options.replanEveryS, .replan, 0) }
+        for (k, fault) in options.faults.events.enumerated() where fault.atS <= horizon { push(fault.atS, .fault, k) }
+        let stopAt = horizon + options.drainLimitS
+        var steps = 0
+        while true {
+            let arrivalTime = heads.min?.time ?? .infinity
+            let eventTime = events.min?.time ?? .infinity
+            if arrivalTime == .infinity && eventTime == .infinity { break }
+            if arrivalTime <= eventTime {
+                let head = heads.removeMin()
+                now = head.time
+                admit(pending[head.source])
+                try nextArrival(from: head.source)
+            } else {
+                if eventTime > stopAt { break }
+                let event = events.removeMin()
+                now = event.time
+                handle(event)
+            }
+            steps &+= 1
+            if steps & 0xFFFF == 0, let progress { progress(now, horizon) }
+        }
+        // Past the drain limit: whatever is still moving or queued ends now.
+        while let event = events.popMin() {
+            switch event.kind {
+            case .transfer:
+                recorder.finish(transit[event.payload], .failed, .runEnded, at: now)
+            case .handOff:
+                core.abandon(work: event.payload, self)
+            default:
+                break
+            }
+        }
+        core.drain(self)
+        return assemble(horizon: horizon)
+    }
+
+    func admit(_ arrival: Arrival) {
+        let service = core.deployment.services[Int(arrival.service)]
+        var origin = arrival.origin
+        if origin < 0 {
+            origin = service.origins.count == 1 ? service.origins[0] : service.origins[Int(originRandom.next() % UInt64(service.origins.count))]
+        }
+        let request = Request(id: nextID, service: arrival.service, stream: arrival.stream, origin: origin, arrival: arrival.time,
+                              deadline: arrival.time + service.deadlineS, inputTokens: arrival.inputTokens,
+                              outputTokens: arrival.outputTokens)
+        nextID += 1
+        observed[Int(arrival.service) * core.deployment.nodes.count + Int(origin)] += 1
+        recorder.arrival(request)
+        core.admit(request, self)
+    }
+
+    func handle(_ event: Event) {
+        switch event.kind {
+        case .workDone:
+            core.workFinished(event.payload, self)
+        case .transfer:
+            let request = transit[event.payload], node = transitNode[event.payload]
+            freeTransit.append(event.payload)
+            core.arrived(request, at: node, self)
+        case .handOff:
+            core.handedOff(event.payload, self)
+        case .wake:
+            core.wake(instance: event.payload, self)
+        case .sync:
+            syncAll()
+            let next = now + options.core.syncIntervalS
+            if next < trace.durationS { push(next, .sync, 0) }
+        case .replan:
+            replan()
+            let next = now + options.replanEveryS
+            if next < trace.durationS { push(next, .replan, 0) }
+        case .fault:
+            apply(options.faults.events[event.payload])
+        }
+    }
+
+    func syncAll() {
+        let n = core.deployment.nodes.count
+        let loss = options.faults.syncLoss
+        for from in 0..<n {
+            for to in 0..<n where to != from {
+                if loss > 0, syncRandom.unit() <= loss { continue }
+                core.sync(from: from, to: to, now: now)
+            }
+        }
+    }
+
+    func apply(_ fault: FaultPlan.Timed) {
+        faultLog.append(FaultRecord(atS: fault.atS, event: fault.description))
+        let deployment = core.deployment
+        switch fault.event {
+        case let .nodeDown(name):
+            let n = deployment.nodeIndex[name]!
+            guard core.nodeUp[n] else { return }
+            core.nodeDown(n, self)
+            downSince[n] = now
+            health.append((now, n, false))
+        case let .nodeUp(name):
+            let n = deployment.nodeIndex[name]!
+            guard !core.nodeUp[n] else { return }
+            core.nodeUp(n, self)
+            if let since = downSince[n] { downTotal[n] += now - since }
+            downSince[n] = nil
+            health.append((now, n, true))
+        case let .link(sites, link):
+            core.setLink(sites: (sites[0], sites[1]), to: link)
+        }
+    }
+
+    /// The state-aware scheduler at work inside the run: demand observed since the last replan
+    /// and the nodes that are down go to the plan stage's placement, with the plan in force as
+    /// `previous` (so moves cost their model load time and small gains do not move anything).
+    func replan() {
+        guard let replanner else { return }
+        let deployment = core.deployment
+        let elapsed = max(now - lastReplan, 1e-9)
+        var perService: [String: Double] = [:]
+        var byOrigin: [String: [String: Double]] = [:]
+        for (s, service) in deployment.services.enumerated() {
+            var total = 0
+            for n in deployment.nodes.indices {
+                let count = observed[s * deployment.nodes.count + n]
+                guard count > 0 else { continue }
+                total += count
+                byOrigin[service.name, default: [:]][deployment.nodes[n].name] = Double(count) / elapsed
+            }
+            perService[service.name] = Double(total) / elapsed
+        }
+        observed = Array(repeating: 0, count: observed.count)
+        lastReplan = now
+        let down = deployment.nodes.indices.filter { !core.nodeUp[$0] }.map { deployment.nodes[$0].name }
+        let demand = ObservedDemand(runId: nil, demandPerS: perService, demandByOrigin: byOrigin, nodesDown: down, windowsRead: 1)
+        guard let next = replanner(plan, demand), next.deployment != plan.deployment else { return }
+        let before = Set(plan.instances.map(\.id)), after = Set(next.instances.map(\.id))
+        let orphans = core.install(Deployment(plan: next), now: now, loadModels: true)
+        recorder.requestLog?.instanceNames = core.infos.map(\.id)
+        plan = next
+        core.redispatch(orphans, self)
+        replans.append(ReplanRecord(atS: now.rounded(places: 6), planDigest: JSONOutput.digest(next),
+                                    added: after.subtracting(before).sorted(), removed: before.subtracting(after).sorted(),
+                                    predictedGoodputPerS: next.predicted.goodputPerS))
+        replannedPlans.append(next)
+    }
+
+    func assemble(horizon: Double) -> Run {
+        let deployment = core.deployment
+        let end = max(recorder.lastEnd, horizon)
+        var nodes: [NodeRun] = []
+        for (n, node) in deployment.nodes.enumerated() {
+            var down = downTotal[n]
+            if let since = downSince[n] { down += max(0, horizon - since) }
+            let devices = deployment.devices.indices.filter { deployment.devices[$0].node == node.name }.map { d in
+                DeviceRun(device: deployment.devices[d].id, utilization: min(1, core.busySeconds(device: d) / max(horizon, 1e-9)).rounded(places: 4))
+            }
+            nodes.append(NodeRun(name: node.name, site: node.site, counts: recorder.byOrigin[n], served: core.servedAt[n],
+                                 forwarded: core.forwardedBy[n], upFraction: (1 - down / max(horizon, 1e-9)).rounded(places: 6),
+                                 devices: devices))
+        }
+        let settings = RunSettings(seed: options.seed, dispatch: options.core.syncIntervalS > 0 ? options.core.dispatch.rawValue : DispatchMode.planWeights.rawValue,
+                                   syncIntervalS: options.core.syncIntervalS, syncLoss: options.faults.syncLoss,
+                                   replanEveryS: options.replanEveryS, maxOffload: options.core.maxOffload,
+                                   earlyDrop: options.core.earlyDrop, windowS: options.windowS)
+        return Run(engine: "sim", policy: plan.policy, planDigest: planDigest, workloadDigest: plan.inputDigest,
+                   traceDigest: trace.digest, trace: trace.description, settings: settings, durationS: horizon,
+                   endS: end.rounded(places: 6), summary: recorder.totals(durationS: horizon),
+                   services: recorder.serviceRuns(durationS: horizon), categories: recorder.categoryRuns(durationS: horizon),
+                   nodes: nodes, windows: recorder.windowRuns(), replans: replans, faults: faultLog, predicted: initialPrediction)
+    }
+
+}

@@ -1,0 +1,199 @@
+import Crypto
+import EparaCore
+import Foundation
+
+/// What `serve` runs: trace files and how to generate the rest.
+public struct TraceOptions: Sendable {
+    public var files: [TraceFile]
+    /// Process of generated requests for services no trace file covers.
+    public var process: ArrivalProcess
+    /// Length of the run; nil: the traces' span, or 60 s when there is none.
+    public var durationS: Double?
+    /// Multiplies every rate: generated ones, ServeGen's, and compresses trace time.
+    public var rateScale: Double
+    public var seed: UInt64
+
+    public init(files: [TraceFile] = [], process: ArrivalProcess = .poisson, durationS: Double? = nil, rateScale: Double = 1,
+                seed: UInt64 = 1) {
+        self.files = files
+        self.process = process
+        self.durationS = durationS
+        self.rateScale = rateScale
+        self.seed = seed
+    }
+}
+
+/// The arrivals of a run, ready for the engine.
+public struct TraceSet {
+    public var sources: [any ArrivalSource]
+    /// SHA-256 over the trace files' bytes and every generator setting: runs with equal digests
+    /// replayed the same workload.
+    public var digest: String
+    public var durationS: Double
+    /// Which services each file feeds, and which are generated (for the Run document).
+    public var description: [String: String]
+}
+
+public enum TraceBuilder {
+    public static func build(_ options: TraceOptions, deployment: Deployment) throws(InputError) -> TraceSet {
+        let names = TraceNames(deployment: deployment)
+        let root = SeededRandom(seed: options.seed)
+        var hasher = SHA256()
+        hasher.update(data: Data("seed=\(options.seed);process=\(options.process);scale=\(options.rateScale);".utf8))
+        var covered = Set<Int>()
+        var described: [String: String] = [:]
+        var pending: [(TraceFile, TraceFormat, [Int32])] = []
+        var spanS = 0.0
+        for (k, file) in options.files.enumerated() {
+            let reader = try LineReader(path: file.path)
+            guard let header = reader.next() else {
+                throw InputError(.badData, at: SourceLocation(file: file.path, line: 1, column: 1), "empty trace")
+            }
+            guard let format = TraceFormat.detect(header: header, path: file.path) else {
+                throw InputError(.badData, at: SourceLocation(file: file.path, line: 1, column: 1),
+                                 "unrecognized trace: expected a CSV header starting with 'time' (time,service,…), JSON Lines, "
+                                 + "the Azure LLM trace (TIMESTAMP,ContextTokens,GeneratedTokens) or ServeGen rates (client_id,window_start_s,rate_rps,…)")
+            }
+            hasher.update(data: Data("file\(k):\(file.service ?? "")=".utf8))
+            guard let data = FileManager.default.contents(atPath: file.path) else {
+                throw InputError(.missingInput, at: SourceLocation(file: file.path, line: 1, column: 1), "cannot read trace")
+            }
+            hasher.update(data: data)
+            var targets: [Int32] = []
+            let argumentLocation = SourceLocation(file: "--trace", line: 1, column: 1)
+            if let name = file.service {
+                targets = [try names.service(Substring(name), at: argumentLocation)]
+            }
+            switch format {
+            case .csv, .jsonl:
+                if file.service != nil {
+                    throw InputError(.badData, at: argumentLocation, "\(file.path): an epara trace names its services in each row; drop '\(file.service!)='")
+                }
+            case .azureLLM:
+                if targets.isEmpty {
+                    targets = deployment.services.indices.filter { deployment.services[$0].isLLM }.map { Int32($0) }
+                }
+                if let bad = targets.first(where: { !deployment.services[Int($0)].isLLM }) {
+                    throw InputError(.badData, at: argumentLocation, "\(file.path): an LLM trace cannot feed '\(deployment.services[Int(bad)].name)', which is not an LLM service")
+                }
+                if targets.isEmpty {
+                    throw InputError(.badData, at: argumentLocation, "\(file.path): an LLM trace needs an LLM service; the plan has none")
+                }
+            case .serveGen:
+                if targets.isEmpty {
+                    throw InputError(.badData, at: argumentLocation, "\(file.path): say which service a ServeGen rate file feeds, as SERVICE=\(file.path)")
+                }
+            }
+            spanS = max(spanS, try span(of: file.path, format: format, data: data) / options.rateScale)
+            pending.append((file, format, targets))
+        }
+        let durationS = options.durationS ?? (options.files.isEmpty ? 60 : spanS)
+        hasher.update(data: Data("duration=\(durationS);".utf8))
+        var sources: [any ArrivalSource] = []
+        for (k, (file, format, targets)) in pending.enumerated() {
+            let random = root.derived(UInt64(1000 + k))
+            switch format {
+            case .csv:
+                sources.append(try CSVTrace(path: file.path, names: names, random: random, rateScale: options.rateScale, endS: durationS))
+                // Which services a native trace covers is known only once read; it covers the
+                // services it names, so generated traffic is added only for the others below.
+                covered.formUnion(try servicesNamed(in: file.path, format: format, names: names))
+                described[file.path] = "epara CSV"
+            case .jsonl:
+                sources.append(try JSONLinesTrace(path: file.path, names: names, random: random, rateScale: options.rateScale, endS: durationS))
+                covered.formUnion(try servicesNamed(in: file.path, format: format, names: names))
+                described[file.path] = "epara JSON Lines"
+            case .azureLLM:
+                let weighted = targets.map { (index: $0, weight: max(deployment.services[Int($0)].ratePerS, 1e-9)) }
+                sources.append(try AzureLLMTrace(path: file.path, services: weighted, rateScale: options.rateScale, endS: durationS))
+                covered.formUnion(targets.map(Int.init))
+                described[file.path] = "Azure LLM 2023 → " + targets.map { deployment.services[Int($0)].name }.joined(separator: ", ")
+            case .serveGen:
+                let service = targets[0]
+                let origins = deployment.services[Int(service)].origins
+                for (client, windows) in try ServeGenTrace.read(path: file.path).sorted(by: { $0.key < $1.key }) {
+                    sources.append(ServeGenTrace.Client(service: service, origin: origins[client % origins.count], windows: windows,
+                                                        rateScale: options.rateScale, endS: durationS,
+                                                        random: random.derived(UInt64(client))))
+                }
+                covered.insert(Int(service))
+                described[file.path] = "ServeGen rates → \(deployment.services[Int(service)].name)"
+            }
+        }
+        for (index, service) in deployment.services.enumerated() where !covered.contains(index) {
+            let random = root.derived(UInt64(index))
+            if service.streams > 0 {
+                // Cameras start at random phases within one frame interval; each stays at one origin.
+                var phases = random
+                for stream in 0..<service.streams {
+                    let origin = service.origins[stream % service.origins.count]
+                    sources.append(StreamFrames(service: Int32(index), stream: Int32(stream), origin: origin,
+                                                fps: service.fps * options.rateScale, phaseS: phases.unit() / (service.fps * options.rateScale),
+                                                endS: durationS))
+                }
+                described[service.name] = "\(service.streams) streams × \(service.fps * options.rateScale) fps"
+            } else {
+                sources.append(GeneratedArrivals(service: Int32(index), ratePerS: service.ratePerS * options.rateScale,
+                                                 process: options.process, endS: durationS, inputTokens: service.inputTokens,
+                                                 outputTokens: service.outputTokens, random: random))
+                described[service.name] = "\(options.process) at \(service.ratePerS * options.rateScale)/s"
+            }
+        }
+        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return TraceSet(sources: sources, digest: "sha256:" + digest, durationS: durationS, description: described)
+    }
+
+    /// Seconds from the first arrival to the last (ServeGen: to the end of its last window).
+    static func span(of path: String, format: TraceFormat, data: Data) throws(InputError) -> Double {
+        let text = String(decoding: data, as: UTF8.self)
+        let lines = text.split(whereSeparator: \.isNewline)
+        guard lines.count > 1 else { return 0 }
+        switch format {
+        case .csv:
+            let header = lines[0].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let column = header.firstIndex(of: "time") else { return 0 }
+            let fields = lines[lines.count - 1].split(separator: ",", omittingEmptySubsequences: false)
+            return column < fields.count ? Double(fields[column]) ?? 0 : 0
+        case .jsonl:
+            let last = lines[lines.count - 1]
+            let object = try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any]
+            return (object?["time"] as? NSNumber)?.doubleValue ?? 0
+        case .azureLLM:
+            let first = lines[1].split(separator: ",").first.flatMap { AzureLLMTrace.seconds($0) } ?? 0
+            let last = lines[lines.count - 1].split(separator: ",").first.flatMap { AzureLLMTrace.seconds($0) } ?? first
+            return last - first
+        case .serveGen:
+            var end = 0.0
+            for line in lines.dropFirst() {
+                let f = line.split(separator: ",", omittingEmptySubsequences: false)
+                if f.count > 1, let start = Double(f[1]) { end = max(end, start + ServeGenTrace.windowS) }
+            }
+            return end
+        }
+    }
+
+    /// Services named by a native trace (read once up front; a trace names few services).
+    static func servicesNamed(in path: String, format: TraceFormat, names: TraceNames) throws(InputError) -> Set<Int> {
+        var found = Set<Int>()
+        let reader = try LineReader(path: path)
+        switch format {
+        case .csv:
+            guard let header = reader.next() else { return found }
+            guard let column = header.split(separator: ",").firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "service" })
+            else { return found }
+            while let line = reader.next() {
+                let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+                if column < fields.count, let index = names.services[String(fields[column])] { found.insert(index) }
+            }
+        default:
+            while let line = reader.next() {
+                if let range = line.range(of: "\"service\"") {
+                    let rest = line[range.upperBound...].drop { $0 == " " || $0 == ":" || $0 == "\"" }
+                    let name = rest.prefix { $0 != "\"" }
+                    if let index = names.services[String(name)] { found.insert(index) }
+                }
+            }
+        }
+        return found
+    }
+}

@@ -1,0 +1,249 @@
+import ArgumentParser
+import EparaCore
+import EparaPlan
+import EparaServe
+import EparaStore
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Execute a plan on a trace and measure goodput (in the embedded simulator).",
+        discussion: """
+            Reads a Plan (the output of `epara plan`) and runs it: every request of the trace goes \
+            through EPARA's request handler on the node where it arrives (per-instance queues, \
+            earliest deadline first for latency-sensitive requests, frames of one stream packed \
+            together, deadline-bounded batching, dispatch by estimated completion on the state \
+            nodes last synced, forwarding up to --max-offload hops, AIMD credits for streams, \
+            early drop), with the latency model standing in for devices, network transfers on \
+            the cluster's links, information sync every --sync-interval and replanning every \
+            --replan-every from the demand the run observed. Writes a Run: per service, \
+            category, node and time window, how every request ended (completed within SLO, \
+            late, dropped, failed, with reasons) and latency percentiles.
+
+            Traffic: --trace files in epara's CSV (time,service,stream,origin,input_tokens,\
+            output_tokens) or JSON Lines, the Azure LLM inference 2023 trace, or ServeGen \
+            per-client rates (bind those with SERVICE=FILE). Services no trace covers are \
+            generated: streams at their fps, others at their demand rate by --arrivals.
+
+            The same plan, trace and --seed give a byte-identical Run.
+
+            Examples:
+              epara classify examples/edge-lab/*.yaml | epara plan | epara serve --duration 60s
+              epara serve plan.json --trace chat=examples/traces/azure-conv-excerpt.csv --seed 7
+              epara serve plan.json --faults examples/edge-lab/faults.yaml --requests requests.jsonl
+              epara serve plan.json --state state.db && epara plan classified.json --state state.db
+            """
+    )
+
+    enum Engine: String, ExpressibleByArgument, CaseIterable { case sim }
+    enum Process: String, ExpressibleByArgument, CaseIterable { case poisson, gamma, diurnal }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case json, table }
+
+    @Argument(help: ArgumentHelp("A Plan (JSON); - or nothing reads standard input.", valueName: "plan"))
+    var file: String?
+
+    @Option(help: "Engine: sim (deterministic discrete-event simulation).")
+    var engine: Engine = .sim
+
+    @Option(name: .customLong("trace"),
+            help: ArgumentHelp("A trace file, or SERVICE=FILE to bind an Azure LLM or ServeGen trace to a service (repeatable).",
+                               valueName: "[service=]file"))
+    var traces: [String] = []
+
+    @Option(help: "Arrival process of generated requests: poisson, gamma (with --cv), diurnal.")
+    var arrivals: Process = .poisson
+
+    @Option(help: "Coefficient of variation of gamma inter-arrival gaps.")
+    var cv: Double = 2
+
+    @Option(help: ArgumentHelp("Period of the diurnal rate curve.", valueName: "duration"))
+    var diurnalPeriod: String = "24h"
+
+    @Option(help: "Swing of the diurnal rate curve, a fraction of the mean rate.")
+    var diurnalAmplitude: Double = 0.5
+
+    @Option(help: ArgumentHelp("Length of the run (default: the traces' span, else 60s).", valueName: "duration"))
+    var duration: String?
+
+    @Option(help: "Multiply every rate (generated, ServeGen) and compress trace time by this factor.")
+    var rateScale: Double = 1
+
+    @Option(help: "Seed of every random choice of the run.")
+    var seed: UInt64 = 1
+
+    @Option(help: ArgumentHelp("Period of information sync between nodes (0: none; dispatch follows the plan's routing).",
+                               valueName: "duration"))
+    var syncInterval: String = "2s"
+
+    @Option(help: ArgumentHelp("Period of in-run replanning from the observed demand (0: never).", valueName: "duration"))
+    var replanEvery: String = "60s"
+
+    @Option(help: "Times a request may be forwarded between nodes.")
+    var maxOffload: Int = 3
+
+    @Flag(inversion: .prefixedNo, help: "Drop requests as soon as they can no longer meet their deadline.")
+    var earlyDrop = true
+
+    @Option(help: "Dispatch: best-completion (EPARA's default) or plan-weights (the plan's routing; baselines' default).")
+    var dispatch: DispatchMode?
+
+    @Option(help: ArgumentHelp("A Faults document: nodes down and up, link degradation, lost sync messages.", valueName: "file"))
+    var faults: String?
+
+    @Option(help: ArgumentHelp("Write one JSON line per request to this file.", valueName: "file"))
+    var requests: String?
+
+    @Option(help: ArgumentHelp("Record windows, node health and plans in this SQLite state store (for `plan --state`).",
+                               valueName: "db"))
+    var state: String?
+
+    @Option(help: ArgumentHelp("Length of the Run's time windows.", valueName: "duration"))
+    var window: String = "10s"
+
+    @Option(help: "Output format (default: table on a terminal, json otherwise).")
+    var format: Format?
+
+    static func seconds(_ text: String, option: String, allowZero: Bool = true) throws -> Double {
+        guard let ms = Quantity.duration.parse(text), ms >= 0, allowZero || ms > 0 else {
+            throw ValidationError("\(option) expects a duration such as 500ms, 2s or 10m, found '\(text)'")
+        }
+        return ms / 1000
+    }
+
+    func validate() throws {
+        _ = try Self.seconds(diurnalPeriod, option: "--diurnal-period", allowZero: false)
+        if let duration { _ = try Self.seconds(duration, option: "--duration", allowZero: false) }
+        _ = try Self.seconds(syncInterval, option: "--sync-interval")
+        _ = try Self.seconds(replanEvery, option: "--replan-every")
+        _ = try Self.seconds(window, option: "--window", allowZero: false)
+        guard rateScale > 0, rateScale.isFinite else { throw ValidationError("--rate-scale must be a positive number") }
+        guard cv > 0 else { throw ValidationError("--cv must be positive") }
+        guard (0...1).contains(diurnalAmplitude) else { throw ValidationError("--diurnal-amplitude must be from 0 to 1") }
+        guard (0...16).contains(maxOffload) else { throw ValidationError("--max-offload must be from 0 to 16") }
+    }
+
+    func run() throws {
+        try StageIO.run {
+            let source = try StageIO.load(file.map { [$0] } ?? [])[0]
+            let plan = try StageDocument<Plan>.read(source, kind: "Plan", producedBy: "epara plan").value
+            let process: ArrivalProcess = switch arrivals {
+            case .poisson: .poisson
+            case .gamma: .gamma(cv: cv)
+            case .diurnal: .diurnal(periodS: try Self.seconds(diurnalPeriod, option: "--diurnal-period"), amplitude: diurnalAmplitude)
+            }
+            let traceOptions = TraceOptions(files: traces.map(TraceFile.init(argument:)), process: process,
+                                            durationS: try duration.map { try Self.seconds($0, option: "--duration") },
+                                            rateScale: rateScale, seed: seed)
+            let traceSet = try TraceBuilder.build(traceOptions, deployment: Deployment(plan: plan))
+            let faultPlan = try faults.map { path in try FaultPlan.read(try SourceText.load(path), cluster: plan.cluster) } ?? .none
+            let baseline = plan.policy != Policy.epara.rawValue
+            let core = CoreConfig(dispatch: dispatch ?? (baseline ? .planWeights : .bestCompletion), maxOffload: maxOffload,
+                                  earlyDrop: earlyDrop, syncIntervalS: try Self.seconds(syncInterval, option: "--sync-interval"))
+            let options = SimOptions(core: core, replanEveryS: try Self.seconds(replanEvery, option: "--replan-every"),
+                                     windowS: try Self.seconds(window, option: "--window"), faults: faultPlan, seed: seed,
+                                     keepOriginWindows: state != nil)
+            let log = try requests.map { path in try RequestLog(path: path) }
+            let store = try state.map { path in
+                do { return try StateStore(path: path) } catch {
+                    throw InputError(.io, at: SourceLocation(file: path, line: 1, column: 1), "cannot open the state store: \(error)")
+                }
+            }
+            let simulation = SimEngine(plan: plan, trace: traceSet, options: options, requestLog: log)
+            let bar = ProgressBar(label: "serve")
+            if bar.enabled { simulation.progress = { bar.update(fraction: $0 / max($1, 1e-9)) } }
+            let run = try simulation.run()
+            bar.finish()
+            log?.flush()
+            let document = try JSONOutput.document(run)
+            if let store, let path = state {
+                do {
+                    try StateRecording.record(run, document: document, engine: simulation, store: store)
+                } catch {
+                    throw InputError(.io, at: SourceLocation(file: path, line: 1, column: 1), "cannot write the state store: \(error)")
+                }
+            }
+            switch format ?? (StageIO.stdoutIsTerminal ? .table : .json) {
+            case .json: try StageIO.writeStdout(document)
+            case .table: try StageIO.writeStdout(RunTable.render(run))
+            }
+        }
+    }
+}
+
+extension DispatchMode: ExpressibleByArgument {}
+
+/// What a run leaves in the state store for `plan --state`: its windows by service and origin,
+/// node health, and every plan it ran.
+enum StateRecording {
+    static func record(_ run: Run, document: Data, engine: SimEngine, store: StateStore) throws {
+        let runId = "run-" + JSONOutput.digest(run).dropFirst("sha256:".count).prefix(16)
+        let deployment = engine.core.deployment
+        let windows = engine.recorder.originWindows().map { w in
+            WindowStats(runId: runId, windowStartS: w.startS, windowLengthS: engine.recorder.windowS,
+                        service: deployment.services[w.service].name, node: deployment.nodes[w.node].name,
+                        arrivals: w.counts.arrivals, completedInSLO: w.counts.completedInSlo, completedLate: w.counts.completedLate,
+                        dropped: w.counts.dropped, failed: w.counts.failed)
+        }
+        let health = engine.health.map { NodeHealth(runId: runId, timeS: $0.timeS, node: deployment.nodes[$0.node].name, up: $0.up) }
+        let summary = String(decoding: try JSONOutput.encoder(pretty: false).encode(run.summary), as: UTF8.self)
+        try store.record(runId: runId, engine: run.engine, planDigest: run.planDigest, traceDigest: run.traceDigest,
+                         summaryJSON: summary, windows: windows, health: health)
+        for plan in engine.replannedPlans {
+            let text = String(decoding: try JSONOutput.document(plan), as: UTF8.self)
+            try store.record(planDigest: JSONOutput.digest(plan), policy: plan.policy, document: text)
+        }
+    }
+}
+
+/// A one-line progress bar on standard error, drawn only when it is a terminal.
+final class ProgressBar {
+    let label: String
+    let enabled = isatty(STDERR_FILENO) == 1
+    var lastDraw = ContinuousClock.now
+
+    init(label: String) { self.label = label }
+
+    func update(fraction: Double) {
+        let now = ContinuousClock.now
+        guard enabled, now - lastDraw > .milliseconds(200) else { return }
+        lastDraw = now
+        let width = 30, filled = Int((min(max(fraction, 0), 1) * Double(width)).rounded())
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(Int(fraction * 100))%".utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}
+
+enum RunTable {
+    static func render(_ run: Run) -> String {
+        var out = "SERVICES (policy \(run.policy), \(fmt(run.durationS)) s, seed \(run.settings.seed))\n"
+        out += TextTable.render(
+            header: ["service", "category", "arrivals", "in SLO", "late", "dropped", "failed", "goodput/s", "attainment", "p50 ms", "p99 ms"],
+            rows: run.services.map { s in
+                [s.name, s.category, String(s.counts.arrivals), String(s.counts.completedInSlo), String(s.counts.completedLate),
+                 String(s.counts.dropped), String(s.counts.failed), fmt(s.goodputPerS), fmt(s.attainment),
+                 s.latencyMs.map { fmt($0.p50) } ?? "-", s.latencyMs.map { fmt($0.p99) } ?? "-"]
+            })
+        out += "\nCATEGORIES\n"
+        out += TextTable.render(header: ["category", "arrivals", "goodput/s", "attainment", "p99 ms"], rows: run.categories.map { c in
+            [c.category, String(c.counts.arrivals), fmt(c.goodputPerS), fmt(c.attainment), c.latencyMs.map { fmt($0.p99) } ?? "-"]
+        })
+        let s = run.summary
+        out += "\ngoodput \(fmt(s.goodputPerS))/s (predicted \(fmt(run.predicted.goodputPerS))/s), attainment \(fmt(s.attainment)), "
+        out += "\(s.counts.arrivals) requests: \(s.counts.completedInSlo) in SLO, \(s.counts.completedLate) late, "
+        out += "\(s.counts.dropped) dropped, \(s.counts.failed) failed\n"
+        if !run.replans.isEmpty { out += "replans: \(run.replans.count), moves \(run.replans.reduce(0) { $0 + $1.added.count + $1.removed.count })\n" }
+        return out
+    }
+
+    static func fmt(_ x: Double) -> String { CatalogTable.fmt(x) }
+}
