@@ -107,6 +107,37 @@ struct Work {
     var durationS = 0.0
 }
 
+/// The per-service numbers read on every request, kept apart from `ServiceInfo` (which holds
+/// strings and arrays) so that reading them copies nothing and touches no reference count.
+struct HotService {
+    var isFrequency: Bool
+    var isLLM: Bool
+    var deadlineS: Double
+    var tpotS: Double
+    var fps: Double
+    var inputBytesPerToken: Double
+    var answerBytes: Double
+}
+
+/// The per-instance numbers read on every request (see `HotService`).
+struct HotInstance {
+    var node: Int
+    /// Device of the first stage.
+    var device: Int
+    var service: Int
+    var batch: Int
+    var framesPacked: Int
+    var stageCount: Int
+    var capacityPerS: Double
+    /// Offset of the first stage's batch times in `batchTable` (index b: batch of b).
+    var batchOffset: Int
+    /// Later stages and handoffs for a lone item.
+    var tailS: Double
+    /// Every stage and handoff for a lone item (vision).
+    var loneS: Double
+    var isLLM: Bool
+}
+
 /// What one node's handler believes about the others: the last synced queue lengths, what it
 /// sent since, when it last heard from each node, and the AIMD credits of its streams.
 struct NodeView {
@@ -128,6 +159,11 @@ public final class RequestCore {
     /// Every instance any plan of the run has had, in order of first appearance: indices stay
     /// valid across replans, which only switch instances on and off.
     public private(set) var infos: [InstanceInfo] = []
+    var hot: [HotInstance] = []
+    var batchTable: [Double] = []
+    var llms: [LLMTiming?] = []
+    var hotServices: [HotService]
+    var deviceNode: [Int]
     var idIndex: [String: Int] = [:]
     var instances: [InstanceState] = []
     /// Instances taking new requests, per service.
@@ -155,6 +191,11 @@ public final class RequestCore {
         let n = deployment.nodes.count
         nodeUp = Array(repeating: true, count: n)
         devices = Array(repeating: DeviceState(), count: deployment.devices.count)
+        hotServices = deployment.services.map { s in
+            HotService(isFrequency: s.isFrequency, isLLM: s.isLLM, deadlineS: s.deadlineS, tpotS: s.tpotS ?? .nan, fps: s.fps,
+                       inputBytesPerToken: s.model.inputBytes, answerBytes: s.model.outputBytes)
+        }
+        deviceNode = deployment.devices.map { deployment.nodeIndex[$0.node]! }
         live = Array(repeating: [], count: deployment.services.count)
         views = (0..<n).map { _ in NodeView(heardAt: Array(repeating: 0, count: n), queued: [], sent: [], credit: [], inFlight: []) }
         reach = []
@@ -190,6 +231,14 @@ public final class RequestCore {
                 let index = infos.count
                 idIndex[info.id] = index
                 infos.append(info)
+                let stage = info.stages[0]
+                var tail = stage.handoffS.isEmpty ? 0 : stage.handoffS[1]
+                for later in info.stages.dropFirst() { tail += later.batchS[1] + (later.handoffS.isEmpty ? 0 : later.handoffS[1]) }
+                hot.append(HotInstance(node: info.node, device: stage.device, service: info.service, batch: info.batch,
+                                       framesPacked: info.framesPacked, stageCount: info.stages.count, capacityPerS: info.capacityPerS,
+                                       batchOffset: batchTable.count, tailS: tail, loneS: stage.batchS[1] + tail, isLLM: info.llm != nil))
+                batchTable.append(contentsOf: stage.batchS)
+                llms.append(info.llm)
                 var state = InstanceState()
                 state.readyAt = loadModels ? now + info.loadS : 0
                 instances.append(state)
@@ -245,10 +294,21 @@ public final class RequestCore {
 
     /// Frames a stream may have in flight at an instance to begin with: what it completes within one deadline.
     func initialCredit(_ instance: Int) -> Float {
-        let info = infos[instance]
-        let deadline = deployment.services[info.service].deadlineS
-        return Float(max(2, (info.capacityPerS * deadline).rounded(.up)))
+        let deadline = hotServices[hot[instance].service].deadlineS
+        return Float(max(2, (hot[instance].capacityPerS * deadline).rounded(.up)))
     }
+
+    @inline(__always) func transferS(bytes: Double, from a: Int, to b: Int) -> Double {
+        if a == b { return 0 }
+        return deployment.transferS(bytes: bytes, from: a, to: b)
+    }
+
+    @inline(__always) func requestBytes(_ service: Int, _ inputTokens: Int32) -> Double {
+        hotServices[service].inputBytesPerToken * Double(max(inputTokens, 1))
+    }
+
+    /// Batch of `b` on instance `i`'s first stage.
+    @inline(__always) func batchS(_ i: Int, _ b: Int) -> Double { batchTable[hot[i].batchOffset + b] }
 
     // MARK: Arrival and dispatch
 
@@ -263,19 +323,16 @@ public final class RequestCore {
 
     /// Static cost of reaching instance `i` from node `n` and back with an empty queue.
     @inline(__always) func reachCost(_ service: Int, _ i: Int, from n: Int, inputTokens: Int32) -> Double {
-        let info = infos[i]
-        return deployment.transferS(bytes: deployment.requestBytes(service, inputTokens: inputTokens), from: n, to: info.node)
+        let node = hot[i].node
+        return transferS(bytes: requestBytes(service, inputTokens), from: n, to: node)
             + firstResultS(i, inputTokens: inputTokens)
-            + deployment.transferS(bytes: deployment.answerBytes(service), from: info.node, to: n)
+            + transferS(bytes: hotServices[service].answerBytes, from: node, to: n)
     }
 
     /// Processing time of a lone request on instance `i` (an LLM's prefill; a pipeline's stages).
     @inline(__always) func firstResultS(_ i: Int, inputTokens: Int32) -> Double {
-        let info = infos[i]
-        if let llm = info.llm { return llm.prefillS(tokens: Int(inputTokens)) }
-        var t = 0.0
-        for stage in info.stages { t += stage.batchS[1] + (stage.handoffS.isEmpty ? 0 : stage.handoffS[1]) }
-        return t
+        if hot[i].isLLM { return llms[i].unsafelyUnwrapped.prefillS(tokens: Int(inputTokens)) }
+        return hot[i].loneS
     }
 
     func candidates(_ service: Int, from n: Int) -> [Int] {
@@ -293,14 +350,13 @@ public final class RequestCore {
 
     /// Seconds of work ahead of a new request at instance `i`, as node `n` believes it.
     @inline(__always) func backlogS(_ i: Int, from n: Int, now: Double) -> Double {
-        let info = infos[i]
         let queued: Double
-        if info.node == n {
+        if hot[i].node == n {
             queued = Double(instances[i].load)
         } else {
             queued = Double(views[n].queued[i]) + Double(views[n].sent[i])
         }
-        return queued / max(info.capacityPerS, 1e-9) + max(0, instances[i].readyAt - now)
+        return queued / max(hot[i].capacityPerS, 1e-9) + max(0, instances[i].readyAt - now)
     }
 
     @inline(__always) func believesUp(_ node: Int, from n: Int, now: Double) -> Bool {
@@ -311,7 +367,6 @@ public final class RequestCore {
     func dispatch<E: ServeExecutor>(_ request: Request, from n: Int, excluding: Int, _ e: E) {
         let now = e.now
         let service = Int(request.service)
-        let s = deployment.services[service]
         var chosen = -1
         var outOfCredit = false
         if config.dispatch == .planWeights || config.syncIntervalS <= 0 {
@@ -321,10 +376,11 @@ public final class RequestCore {
                 return
             }
         } else {
+            let isFrequency = hotServices[service].isFrequency
             var best = Double.infinity
             for i in candidates(service, from: n) where i != excluding {
-                guard instances[i].accepting, believesUp(infos[i].node, from: n, now: now) else { continue }
-                if s.isFrequency, views[n].inFlight[i] >= Int32(views[n].credit[i]) {
+                guard instances[i].accepting, believesUp(hot[i].node, from: n, now: now) else { continue }
+                if isFrequency, views[n].inFlight[i] >= Int32(views[n].credit[i]) {
                     outOfCredit = true
                     continue
                 }
@@ -345,16 +401,16 @@ public final class RequestCore {
 
     func send<E: ServeExecutor>(_ request: Request, to i: Int, from n: Int, _ e: E) {
         var r = request
-        let info = infos[i]
+        let node = hot[i].node
+        let service = Int(r.service)
         r.instance = Int32(i)
-        r.returnS = deployment.transferS(bytes: deployment.answerBytes(Int(r.service)), from: info.node, to: Int(r.origin))
-        if deployment.services[Int(r.service)].isFrequency { views[Int(r.origin)].inFlight[i] += 1 }
-        if info.node == n {
+        r.returnS = transferS(bytes: hotServices[service].answerBytes, from: node, to: Int(r.origin))
+        if hotServices[service].isFrequency { views[Int(r.origin)].inFlight[i] += 1 }
+        if node == n {
             enqueue(r, e)
         } else {
             views[n].sent[i] += 1
-            e.transfer(r, to: info.node, delayS: deployment.transferS(bytes: deployment.requestBytes(Int(r.service), inputTokens: r.inputTokens),
-                                                                       from: n, to: info.node))
+            e.transfer(r, to: node, delayS: transferS(bytes: requestBytes(service, r.inputTokens), from: n, to: node))
         }
     }
 
@@ -372,7 +428,7 @@ public final class RequestCore {
         var best = -1
         for k in entries.indices {
             let i = entries[k].instance
-            guard i != excluding, instances[i].accepting, believesUp(infos[i].node, from: n, now: now) else { continue }
+            guard i != excluding, instances[i].accepting, believesUp(hot[i].node, from: n, now: now) else { continue }
             entries[k].current += entries[k].weight
             total += entries[k].weight
             if best < 0 || entries[k].current > entries[best].current { best = k }
@@ -388,9 +444,10 @@ public final class RequestCore {
         var r = request
         let i = Int(r.instance)
         let service = Int(r.service)
+        let isFrequency = hotServices[service].isFrequency
         guard nodeUp[node] else {
             // The connection is refused; the sender tries another instance if hops remain.
-            if deployment.services[service].isFrequency { views[Int(r.origin)].inFlight[i] -= 1 }
+            if isFrequency { views[Int(r.origin)].inFlight[i] -= 1 }
             if Int(r.hops) < config.maxOffload, nodeUp[Int(r.origin)] {
                 r.hops += 1
                 dispatch(r, from: Int(r.origin), excluding: i, e)
@@ -400,20 +457,20 @@ public final class RequestCore {
             return
         }
         if !instances[i].accepting {
-            if deployment.services[service].isFrequency { views[Int(r.origin)].inFlight[i] -= 1 }
+            if isFrequency { views[Int(r.origin)].inFlight[i] -= 1 }
             dispatch(r, from: node, excluding: i, e)
             return
         }
         // The node's handler sees its instance's true queue: forward when the request would
         // miss its deadline here and another instance looks better (streams stay where their
         // credits are).
-        if config.dispatch == .bestCompletion, !deployment.services[service].isFrequency, Int(r.hops) < config.maxOffload {
+        if config.dispatch == .bestCompletion, config.syncIntervalS > 0, !isFrequency, Int(r.hops) < config.maxOffload {
             let now = e.now
             let here = now + backlogS(i, from: node, now: now) + firstResultS(i, inputTokens: r.inputTokens) + r.returnS
             if here > r.deadline {
                 var best = here, alternative = -1
                 for j in candidates(service, from: node) where j != i {
-                    guard instances[j].accepting, believesUp(infos[j].node, from: node, now: now) else { continue }
+                    guard instances[j].accepting, believesUp(hot[j].node, from: node, now: now) else { continue }
                     let estimate = now + reachCost(service, j, from: node, inputTokens: r.inputTokens) + backlogS(j, from: node, now: now)
                     if estimate < best - 1e-9 {
                         best = estimate
@@ -433,17 +490,17 @@ public final class RequestCore {
 
     func enqueue<E: ServeExecutor>(_ r: Request, _ e: E) {
         let i = Int(r.instance)
-        if deployment.services[Int(r.service)].isFrequency && !infos[i].isLLMInstance {
+        if hotServices[Int(r.service)].isFrequency && !hot[i].isLLM {
             instances[i].fifo.append(r)
         } else {
             instances[i].edf.insert(ByDeadline(request: r))
         }
-        schedule(device: infos[i].stages[0].device, e)
+        schedule(device: hot[i].device, e)
     }
 
     public func wake<E: ServeExecutor>(instance i: Int, _ e: E) {
         instances[i].wakeAt = .infinity
-        schedule(device: infos[i].stages[0].device, e)
+        schedule(device: hot[i].device, e)
     }
 
     // MARK: Device scheduling and batching
@@ -452,18 +509,22 @@ public final class RequestCore {
     /// first, then the most urgent instance: preempted (its head is about to miss) > latency
     /// (earliest deadline) > frequency (oldest frame).
     func schedule<E: ServeExecutor>(device d: Int, _ e: E) {
-        guard !devices[d].busy, nodeUp[deployment.nodeIndex[deployment.devices[d].node]!] else { return }
+        guard !devices[d].busy, nodeUp[deviceNode[d]] else { return }
         if let w = devices[d].continuing.popFirst() {
             run(work: w, on: d, e)
             return
         }
         let now = e.now
         var bestInstance = -1
-        var bestKey = (3, Double.infinity, 0)
+        var bestClass = 3, bestKey = Double.infinity
         for i in devices[d].instances {
-            guard instances[i].readyAt <= now, instances[i].worksInFlight == 0 || infos[i].stages.count > 1 else { continue }
+            guard instances[i].readyAt <= now, instances[i].worksInFlight == 0 || hot[i].stageCount > 1 else { continue }
             guard let key = priority(i, now: now) else { continue }
-            if (key.0, key.1, i) < bestKey { bestKey = (key.0, key.1, i); bestInstance = i }
+            if key.0 < bestClass || (key.0 == bestClass && key.1 < bestKey) {
+                bestClass = key.0
+                bestKey = key.1
+                bestInstance = i
+            }
         }
         guard bestInstance >= 0 else { return }
         if let w = formWork(bestInstance, e) {
@@ -475,17 +536,20 @@ public final class RequestCore {
     }
 
     /// (class, key) of an instance with work that can start now; nil when it has none.
-    func priority(_ i: Int, now: Double) -> (Int, Double)? {
-        let state = instances[i]
-        let info = infos[i]
-        if info.isLLMInstance {
-            if let head = state.edf.min, state.running.count < info.batch { return (slackClass(head.request, i, now: now), head.request.deadline) }
-            if !state.running.isEmpty { return (1, now + (deployment.services[info.service].tpotS ?? 0.05)) }
+    @inline(__always) func priority(_ i: Int, now: Double) -> (Int, Double)? {
+        if hot[i].isLLM {
+            if let head = instances[i].edf.min, instances[i].running.count < hot[i].batch {
+                return (slackClass(head.request, i, now: now), head.request.deadline)
+            }
+            if !instances[i].running.isEmpty {
+                let tpot = hotServices[hot[i].service].tpotS
+                return (1, now + (tpot.isNaN ? 0.05 : tpot))
+            }
             return nil
         }
-        if let head = state.edf.min { return (slackClass(head.request, i, now: now), head.request.deadline) }
-        if let head = state.fifo.first {
-            if info.framesPacked > 1 && !packReady(i, now: now) { return nil }
+        if let head = instances[i].edf.min { return (slackClass(head.request, i, now: now), head.request.deadline) }
+        if let head = instances[i].fifo.first {
+            if hot[i].framesPacked > 1 && !packReady(i, now: now) { return nil }
             return (slackClass(head, i, now: now) == 0 ? 0 : 2, head.arrival)
         }
         return nil
@@ -493,27 +557,30 @@ public final class RequestCore {
 
     /// 0 when the request is about to miss (less slack than one full batch), else 1.
     @inline(__always) func slackClass(_ r: Request, _ i: Int, now: Double) -> Int {
-        let info = infos[i]
-        let full = info.llm == nil ? info.stages[0].batchS[info.batch] : 0
+        let full = hot[i].isLLM ? 0 : batchS(i, hot[i].batch)
         return r.deadline - now - r.returnS - firstResultS(i, inputTokens: r.inputTokens) < full ? 0 : 1
+    }
+
+    /// When instance `i`'s head frame stops waiting for its pack: when the pack's last frame is
+    /// due, or earlier if waiting longer would cost the head its deadline.
+    func packDeadline(_ i: Int) -> Double {
+        guard let head = instances[i].fifo.first else { return .infinity }
+        let h = hot[i]
+        let fill = head.arrival + Double(h.framesPacked - 1) / max(hotServices[h.service].fps, 1e-9) + 1e-6
+        let latest = head.deadline - head.returnS - batchS(i, min(h.batch, instances[i].fifo.count)) - h.tailS
+        return min(fill, latest)
     }
 
     /// MF: a pack is ready when the head's stream has `framesPacked` frames queued, or when
     /// waiting longer would cost the head its deadline.
     func packReady(_ i: Int, now: Double) -> Bool {
-        let info = infos[i]
-        let state = instances[i]
-        guard let head = state.fifo.first else { return false }
+        guard let head = instances[i].fifo.first else { return false }
         var count = 0
-        for r in state.fifo where r.stream == head.stream {
+        for r in instances[i].fifo where r.stream == head.stream {
             count += 1
-            if count >= info.framesPacked { return true }
+            if count >= hot[i].framesPacked { return true }
         }
-        let latest = head.deadline - head.returnS - info.stages.reduce(0) { $0 + $1.batchS[min(info.batch, state.fifo.count)] }
-        if now >= latest - 1e-9 { return true }
-        let s = deployment.services[info.service]
-        let fill = head.arrival + Double(info.framesPacked - 1) / max(s.fps, 1e-9) + 1e-6
-        return now >= fill
+        return now >= packDeadline(i) - 1e-9
     }
 
     func newWork(_ i: Int, kind: WorkKind) -> Int {
@@ -541,31 +608,30 @@ public final class RequestCore {
     /// to run once the requests that can no longer make it are dropped.
     func formWork<E: ServeExecutor>(_ i: Int, _ e: E) -> Int? {
         let now = e.now
-        let info = infos[i]
-        if let llm = info.llm { return formLLMWork(i, llm: llm, e) }
-        let stage = info.stages[0]
-        let tail = info.stages.dropFirst().reduce(0) { $0 + $1.batchS[1] } + (stage.handoffS.isEmpty ? 0 : stage.handoffS[1])
-        let packing = info.framesPacked > 1
+        if hot[i].isLLM { return formLLMWork(i, llm: llms[i].unsafelyUnwrapped, e) }
+        let tail = hot[i].tailS
+        let packing = hot[i].framesPacked > 1
         if packing && !packReady(i, now: now) {
             scheduleWake(i, e)
             return nil
         }
         // Early drop: heads that cannot finish in time even alone.
         if config.earlyDrop {
-            while let head = peek(i), now + stage.batchS[1] + tail + head.returnS > head.deadline {
+            let lone = hot[i].loneS
+            while let head = peek(i), now + lone + head.returnS > head.deadline {
                 popHead(i)
                 drop(head, .deadlineUnreachable, e)
             }
         }
         guard let head = peek(i) else { return nil }
         // Deadline-bounded: the largest batch that still gets the most urgent request out in time.
-        var size = min(instances[i].waiting, info.batch)
-        while size > 1, now + stage.batchS[size] + tail + head.returnS > head.deadline { size -= 1 }
+        var size = min(instances[i].waiting, hot[i].batch)
+        while size > 1, now + batchS(i, size) + tail + head.returnS > head.deadline { size -= 1 }
         let w = newWork(i, kind: .batch)
         if packing {
             takePacks(i, size: size, into: w)
         } else {
-            for _ in 0..<size { works[w].requests.append(popHead(i)!) }
+            for _ in 0..<size { works[w].requests.append(popHead(i).unsafelyUnwrapped) }
         }
         return w
     }
@@ -574,20 +640,18 @@ public final class RequestCore {
 
     @discardableResult
     @inline(__always) func popHead(_ i: Int) -> Request? {
-        if !instances[i].edf.isEmpty { return instances[i].edf.popMin()!.request }
+        if !instances[i].edf.isEmpty { return instances[i].edf.popMin().unsafelyUnwrapped.request }
         return instances[i].fifo.popFirst()
     }
 
-    /// MF: fills a batch with whole packs, the head's stream first, then streams by their oldest frame.
+    /// MF: fills a batch with whole packs: frames in queue order, at most `framesPacked` per stream.
     func takePacks(_ i: Int, size: Int, into w: Int) {
-        let k = infos[i].framesPacked
+        let k = hot[i].framesPacked
         var taken = [Int32: Int]()
-        var order: [Int32] = []
         var remaining = Deque<Request>()
         var total = 0
         for r in instances[i].fifo {
-            if total < size, taken[r.stream, default: 0] < k, order.count < size {
-                if taken[r.stream] == nil { order.append(r.stream) }
+            if total < size, taken[r.stream, default: 0] < k {
                 taken[r.stream, default: 0] += 1
                 works[w].requests.append(r)
                 total += 1
@@ -599,12 +663,8 @@ public final class RequestCore {
     }
 
     func scheduleWake<E: ServeExecutor>(_ i: Int, _ e: E) {
-        guard let head = instances[i].fifo.first else { return }
-        let info = infos[i]
-        let s = deployment.services[info.service]
-        let fill = head.arrival + Double(info.framesPacked - 1) / max(s.fps, 1e-9) + 1e-6
-        let latest = head.deadline - head.returnS - info.stages.reduce(0) { $0 + $1.batchS[min(info.batch, instances[i].fifo.count)] }
-        let at = max(e.now, min(fill, latest))
+        let at = max(e.now, packDeadline(i))
+        guard at.isFinite else { return }
         if at < instances[i].wakeAt {
             instances[i].wakeAt = at
             e.wake(instance: i, at: at)
@@ -615,8 +675,7 @@ public final class RequestCore {
     /// else run one decode step for every running sequence.
     func formLLMWork<E: ServeExecutor>(_ i: Int, llm: LLMTiming, _ e: E) -> Int? {
         let now = e.now
-        let info = infos[i]
-        let free = info.batch - instances[i].running.count
+        let free = hot[i].batch - instances[i].running.count
         if free > 0, !instances[i].edf.isEmpty {
             let w = newWork(i, kind: .prefill)
             var tokens = 0
@@ -631,24 +690,29 @@ public final class RequestCore {
                 tokens += t
                 works[w].requests.append(head)
             }
-            if !works[w].requests.isEmpty { return w }
+            if !works[w].requests.isEmpty {
+                works[w].durationS = llm.prefillS(tokens: tokens)
+                return w
+            }
             release(w)
         }
-        if !instances[i].running.isEmpty { return newWork(i, kind: .decode) }
+        if !instances[i].running.isEmpty {
+            let w = newWork(i, kind: .decode)
+            let running = instances[i].running.count
+            works[w].durationS = llm.decodeS(batch: running, context: instances[i].contextSum / Double(running))
+            return w
+        }
         return nil
     }
 
+    /// Seconds a piece of work occupies its device.
     func duration(of w: Int) -> Double {
-        let work = works[w]
-        let info = infos[work.instance]
-        switch work.kind {
+        switch works[w].kind {
         case .batch:
-            return info.stages[work.stage].batchS[work.requests.count]
-        case .prefill:
-            return info.llm!.prefillS(tokens: work.requests.reduce(0) { $0 + Int($1.inputTokens) })
-        case .decode:
-            let state = instances[work.instance]
-            return info.llm!.decodeS(batch: state.running.count, context: state.contextSum / Double(max(state.running.count, 1)))
+            let i = works[w].instance, stage = works[w].stage
+            return stage == 0 ? batchS(i, works[w].requests.count) : infos[i].stages[stage].batchS[works[w].requests.count]
+        case .prefill, .decode:
+            return works[w].durationS
         }
     }
 
@@ -666,32 +730,31 @@ public final class RequestCore {
 
     /// A piece of work finished on its device.
     public func workFinished<E: ServeExecutor>(_ w: Int, _ e: E) {
-        let work = works[w]
-        let info = infos[work.instance]
-        let d = info.stages[work.stage].device
+        let i = works[w].instance
+        let stage = works[w].stage
+        let d = stage == 0 ? hot[i].device : infos[i].stages[stage].device
         if devices[d].current == w {
             devices[d].busy = false
             devices[d].current = -1
-            devices[d].busyS += work.durationS
+            devices[d].busyS += works[w].durationS
         }
-        if work.cancelled {
+        if works[w].cancelled {
             release(w)
             schedule(device: d, e)
             return
         }
         let now = e.now
-        let i = work.instance
-        switch work.kind {
+        switch works[w].kind {
         case .batch:
-            if work.stage + 1 < info.stages.count {
-                e.handOff(work: w, delayS: info.stages[work.stage].handoffS[work.requests.count])
-                if work.stage == 0 { instances[i].worksInFlight -= 1 }
+            if stage + 1 < hot[i].stageCount {
+                e.handOff(work: w, delayS: infos[i].stages[stage].handoffS[works[w].requests.count])
+                if stage == 0 { instances[i].worksInFlight -= 1 }
                 schedule(device: d, e)
                 return
             }
-            for r in work.requests { complete(r, at: now, e) }
+            for k in works[w].requests.indices { complete(works[w].requests[k], at: now, e) }
         case .prefill:
-            for var r in work.requests {
+            for var r in works[w].requests {
                 r.firstToken = now
                 if r.outputTokens <= 1 {
                     complete(r, at: now, e)
@@ -710,16 +773,16 @@ public final class RequestCore {
             }
             if instances[i].running.isEmpty { instances[i].contextSum = 0 }
         }
-        if work.stage == 0 { instances[i].worksInFlight -= 1 }
+        if stage == 0 { instances[i].worksInFlight -= 1 }
         release(w)
         schedule(device: d, e)
     }
 
     /// Activations of a model-parallel batch reached the next stage's device.
     public func handedOff<E: ServeExecutor>(_ w: Int, _ e: E) {
-        let info = infos[works[w].instance]
+        let i = works[w].instance
         works[w].stage += 1
-        let next = info.stages[works[w].stage]
+        let next = infos[i].stages[works[w].stage]
         if works[w].cancelled || !nodeUp[next.node] {
             for r in works[w].requests { fail(r, .nodeDown, e) }
             release(w)
@@ -729,35 +792,35 @@ public final class RequestCore {
         schedule(device: next.device, e)
     }
 
-    func complete<E: ServeExecutor>(_ r: Request, at now: Double, _ e: E) {
-        let s = deployment.services[Int(r.service)]
+    @inline(__always) func complete<E: ServeExecutor>(_ r: Request, at now: Double, _ e: E) {
+        let service = hotServices[Int(r.service)]
         let end = now + r.returnS
         var inSLO: Bool
-        if s.isLLM {
+        if service.isLLM {
             inSLO = r.firstToken + r.returnS <= r.deadline + 1e-12
-            if let tpot = s.tpotS, r.outputTokens > 1 {
-                inSLO = inSLO && (now - r.firstToken) / Double(r.outputTokens - 1) <= tpot + 1e-12
+            if !service.tpotS.isNaN, r.outputTokens > 1 {
+                inSLO = inSLO && (now - r.firstToken) / Double(r.outputTokens - 1) <= service.tpotS + 1e-12
             }
         } else {
             inSLO = end <= r.deadline + 1e-12
         }
-        servedAt[infos[Int(r.instance)].node] += 1
-        if s.isFrequency { credit(r, success: inSLO) }
+        servedAt[hot[Int(r.instance)].node] += 1
+        if service.isFrequency { credit(r, success: inSLO) }
         e.finish(r, inSLO ? .completedInSlo : .completedLate, .none, at: end)
     }
 
     func drop<E: ServeExecutor>(_ r: Request, _ reason: EndReason, _ e: E) {
-        if deployment.services[Int(r.service)].isFrequency { credit(r, success: false) }
+        if hotServices[Int(r.service)].isFrequency { credit(r, success: false) }
         e.finish(r, .dropped, reason, at: e.now)
     }
 
     func fail<E: ServeExecutor>(_ r: Request, _ reason: EndReason, _ e: E) {
-        if deployment.services[Int(r.service)].isFrequency, r.instance >= 0 { views[Int(r.origin)].inFlight[Int(r.instance)] -= 1 }
+        if hotServices[Int(r.service)].isFrequency, r.instance >= 0 { views[Int(r.origin)].inFlight[Int(r.instance)] -= 1 }
         e.finish(r, .failed, reason, at: e.now)
     }
 
     /// AIMD: one more frame in flight after a frame in time, half as many after a miss.
-    func credit(_ r: Request, success: Bool) {
+    @inline(__always) func credit(_ r: Request, success: Bool) {
         let o = Int(r.origin), i = Int(r.instance)
         views[o].inFlight[i] -= 1
         let cap = 4 * initialCredit(i)
@@ -786,7 +849,7 @@ public final class RequestCore {
             while let seq = instances[i].running.popMin() { fail(seq.request, .nodeDown, e) }
             instances[i].contextSum = 0
         }
-        for d in devices.indices where deployment.nodeIndex[deployment.devices[d].node] == n {
+        for d in devices.indices where deviceNode[d] == n {
             if devices[d].current >= 0 {
                 let w = devices[d].current
                 if !works[w].cancelled {
@@ -812,7 +875,7 @@ public final class RequestCore {
             instances[i].worksInFlight = 0
             e.wake(instance: i, at: instances[i].readyAt)
         }
-        for d in devices.indices where deployment.nodeIndex[deployment.devices[d].node] == n {
+        for d in devices.indices where deviceNode[d] == n {
             devices[d].busy = false
             devices[d].current = -1
         }
