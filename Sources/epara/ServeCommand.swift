@@ -89,6 +89,9 @@ struct ServeCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Drop requests as soon as they can no longer meet their deadline.")
     var earlyDrop = true
 
+    @Option(help: "Variability of execution times: coefficient of variation around the latency model (0: exact).")
+    var serviceTimeCv: Double = 0
+
     @Option(help: "Dispatch: best-completion (EPARA's default) or plan-weights (the plan's routing; baselines' default).")
     var dispatch: DispatchMode?
 
@@ -124,6 +127,7 @@ struct ServeCommand: ParsableCommand {
         guard rateScale > 0, rateScale.isFinite else { throw ValidationError("--rate-scale must be a positive number") }
         guard cv > 0 else { throw ValidationError("--cv must be positive") }
         guard (0...1).contains(diurnalAmplitude) else { throw ValidationError("--diurnal-amplitude must be from 0 to 1") }
+        guard serviceTimeCv >= 0, serviceTimeCv <= 4 else { throw ValidationError("--service-time-cv must be from 0 to 4") }
         guard (0...16).contains(maxOffload) else { throw ValidationError("--max-offload must be from 0 to 16") }
     }
 
@@ -143,7 +147,8 @@ struct ServeCommand: ParsableCommand {
             let faultPlan = try faults.map { path in try FaultPlan.read(try SourceText.load(path), cluster: plan.cluster) } ?? .none
             let baseline = plan.policy != Policy.epara.rawValue
             let core = CoreConfig(dispatch: dispatch ?? (baseline ? .planWeights : .bestCompletion), maxOffload: maxOffload,
-                                  earlyDrop: earlyDrop, syncIntervalS: try Self.seconds(syncInterval, option: "--sync-interval"))
+                                  earlyDrop: earlyDrop, syncIntervalS: try Self.seconds(syncInterval, option: "--sync-interval"),
+                                  serviceTimeCV: serviceTimeCv)
             let options = SimOptions(core: core, replanEveryS: try Self.seconds(replanEvery, option: "--replan-every"),
                                      windowS: try Self.seconds(window, option: "--window"), faults: faultPlan, seed: seed,
                                      keepOriginWindows: state != nil)

@@ -41,15 +41,21 @@ public struct CoreConfig: Sendable {
     public var missedSyncsForDown: Int
     /// Largest number of prompt tokens one LLM prefill iteration takes (vLLM's max_num_batched_tokens).
     public var prefillTokenBudget: Int
+    /// Variability of execution times around the latency model's (coefficient of variation of a
+    /// Gamma factor with mean 1; 0: every batch takes exactly the modelled time).
+    public var serviceTimeCV: Double
+    public var seed: UInt64
 
     public init(dispatch: DispatchMode = .bestCompletion, maxOffload: Int = 3, earlyDrop: Bool = true, syncIntervalS: Double = 2,
-                missedSyncsForDown: Int = 3, prefillTokenBudget: Int = 8192) {
+                missedSyncsForDown: Int = 3, prefillTokenBudget: Int = 8192, serviceTimeCV: Double = 0, seed: UInt64 = 1) {
         self.dispatch = dispatch
         self.maxOffload = maxOffload
         self.earlyDrop = earlyDrop
         self.syncIntervalS = syncIntervalS
         self.missedSyncsForDown = missedSyncsForDown
         self.prefillTokenBudget = prefillTokenBudget
+        self.serviceTimeCV = serviceTimeCV
+        self.seed = seed
     }
 }
 
@@ -80,9 +86,11 @@ struct InstanceState {
     var accepting = true
     var readyAt = 0.0
     var worksInFlight = 0
+    /// Requests in batches running on the first stage (no longer queued, not yet done).
+    var inService = 0
     var wakeAt = Double.infinity
     var waiting: Int { edf.count + fifo.count }
-    var load: Int { edf.count + fifo.count + running.count }
+    var load: Int { edf.count + fifo.count + running.count + inService }
 }
 
 struct DeviceState {
@@ -180,6 +188,7 @@ public final class RequestCore {
     var weighted: [[(instance: Int, weight: Double, current: Double)]?]
     /// Instances whose queue each node's handler owns.
     var onNode: [[Int]] = []
+    var jitter: SeededRandom
     /// Requests forwarded onward by each node's handler.
     public private(set) var forwardedBy: [Int]
     /// Requests each node's instances completed.
@@ -188,6 +197,7 @@ public final class RequestCore {
     public init(deployment: Deployment, config: CoreConfig) {
         self.deployment = deployment
         self.config = config
+        jitter = SeededRandom(seed: config.seed).derived(0x717)
         let n = deployment.nodes.count
         nodeUp = Array(repeating: true, count: n)
         devices = Array(repeating: DeviceState(), count: deployment.devices.count)
@@ -519,7 +529,11 @@ public final class RequestCore {
         var bestClass = 3, bestKey = Double.infinity
         for i in devices[d].instances {
             guard instances[i].readyAt <= now, instances[i].worksInFlight == 0 || hot[i].stageCount > 1 else { continue }
-            guard let key = priority(i, now: now) else { continue }
+            guard let key = priority(i, now: now) else {
+                // A pack still filling: come back when it is due.
+                if hot[i].framesPacked > 1, !instances[i].fifo.isEmpty { scheduleWake(i, e) }
+                continue
+            }
             if key.0 < bestClass || (key.0 == bestClass && key.1 < bestKey) {
                 bestClass = key.0
                 bestKey = key.1
@@ -717,7 +731,12 @@ public final class RequestCore {
     }
 
     func run<E: ServeExecutor>(work w: Int, on d: Int, _ e: E) {
-        let t = duration(of: w)
+        var t = duration(of: w)
+        if config.serviceTimeCV > 0 {
+            let shape = 1 / (config.serviceTimeCV * config.serviceTimeCV)
+            t *= jitter.gamma(shape: shape, scale: 1 / shape)
+        }
+        if works[w].stage == 0 && works[w].kind == .batch { instances[works[w].instance].inService += works[w].requests.count }
         devices[d].busy = true
         devices[d].current = w
         works[w].startedAt = e.now
@@ -744,6 +763,7 @@ public final class RequestCore {
             return
         }
         let now = e.now
+        if stage == 0 && works[w].kind == .batch { instances[i].inService -= works[w].requests.count }
         switch works[w].kind {
         case .batch:
             if stage + 1 < hot[i].stageCount {
@@ -856,6 +876,9 @@ public final class RequestCore {
                     works[w].cancelled = true
                     for r in works[w].requests { fail(r, .nodeDown, e) }
                     if works[w].stage == 0 { instances[works[w].instance].worksInFlight -= 1 }
+                    if works[w].stage == 0 && works[w].kind == .batch {
+                        instances[works[w].instance].inService -= works[w].requests.count
+                    }
                 }
             }
             while let w = devices[d].continuing.popFirst() {
@@ -873,6 +896,7 @@ public final class RequestCore {
         for i in infos.indices where infos[i].nodes.contains(n) {
             instances[i].readyAt = e.now + infos[i].loadS
             instances[i].worksInFlight = 0
+            instances[i].inService = 0
             e.wake(instance: i, at: instances[i].readyAt)
         }
         for d in devices.indices where deviceNode[d] == n {

@@ -21,6 +21,8 @@ public final class Recorder {
     /// (window, service, origin) counts for the state store, only when one is written.
     var windowOrigins: [Int: Counts]?
     var requestLog: RequestLog?
+    /// Sees every request as it ends (tests, and the live engine's metrics).
+    public var observer: ((Request, Outcome, EndReason, Double) -> Void)?
     public private(set) var lastEnd = 0.0
 
     public init(services: [ServiceInfo], nodeCount: Int, windowS: Double, keepOrigins: Bool, requestLog: RequestLog?) {
@@ -82,6 +84,7 @@ public final class Recorder {
             }
         }
         requestLog?.write(r, outcome, reason, end: time, services: services)
+        observer?(r, outcome, reason, time)
     }
 
     // MARK: Summaries

@@ -114,6 +114,7 @@ public struct RunSettings: Codable, Hashable, Sendable {
     public var maxOffload: Int
     public var earlyDrop: Bool
     public var windowS: Double
+    public var serviceTimeCv: Double
 }
 
 /// What `serve` measured. Self-contained and deterministic: the same plan, trace and seed give

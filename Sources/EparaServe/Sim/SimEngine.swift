@@ -92,7 +92,9 @@ public final class SimEngine: ServeExecutor {
         self.options = options
         self.trace = trace
         let deployment = Deployment(plan: plan)
-        core = RequestCore(deployment: deployment, config: options.core)
+        var config = options.core
+        config.seed = options.seed
+        core = RequestCore(deployment: deployment, config: config)
         recorder = Recorder(services: deployment.services, nodeCount: deployment.nodes.count, windowS: options.windowS,
                             keepOrigins: options.keepOriginWindows, requestLog: requestLog)
         requestLog?.nodeNames = deployment.nodes.map(\.name)
@@ -323,7 +325,8 @@ public final class SimEngine: ServeExecutor {
         let settings = RunSettings(seed: options.seed, dispatch: options.core.syncIntervalS > 0 ? options.core.dispatch.rawValue : DispatchMode.planWeights.rawValue,
                                    syncIntervalS: options.core.syncIntervalS, syncLoss: options.faults.syncLoss,
                                    replanEveryS: options.replanEveryS, maxOffload: options.core.maxOffload,
-                                   earlyDrop: options.core.earlyDrop, windowS: options.windowS)
+                                   earlyDrop: options.core.earlyDrop, windowS: options.windowS,
+                                   serviceTimeCv: options.core.serviceTimeCV)
         return Run(engine: "sim", policy: plan.policy, planDigest: planDigest, workloadDigest: plan.inputDigest,
                    traceDigest: trace.digest, trace: trace.description, settings: settings, durationS: horizon,
                    endS: end.rounded(places: 6), summary: recorder.totals(durationS: horizon),

@@ -1,0 +1,107 @@
+import EparaCore
+import EparaPlan
+@testable import EparaServe
+import XCTest
+
+/// Hand-computed scenarios on one device whose batch times are 10 ms (1), 15 ms (2), 20 ms (3,
+/// interpolated), 25 ms (4): each expected time below follows from those numbers.
+final class MicroScenarioTests: XCTestCase {
+    func a(_ t: Double, _ service: Int32 = 0, stream: Int32 = -1) -> Arrival {
+        Arrival(time: t, service: service, stream: stream, origin: 0)
+    }
+
+    func testLatencyRequestsOnASharedDeviceRunEarliestDeadlineFirst() throws {
+        // The planner's time-slice model keeps the urgent service off a device another uses; put
+        // an instance of each on the one device by hand.
+        let plan = try ServeFixtures.microPlan(services: [ServeFixtures.latencyService("relaxed", sloMs: 100),
+                                                          ServeFixtures.latencyService("urgent", sloMs: 30)]) { plan in
+            var urgent = plan.instances[0]
+            urgent.service = "urgent"
+            urgent.id = "urgent@n1/dev#0"
+            plan.instances.append(urgent)
+            for i in plan.instances.indices { plan.instances[i].batch = 1 }
+        }
+        XCTAssertEqual(plan.instances.count, 2)
+        XCTAssertEqual(Set(plan.instances.map(\.devices)).count, 1, "both share the one device")
+        // relaxed#0 runs 0–10 ms; relaxed#1 (deadline 101 ms) and urgent#2 (deadline 32 ms) wait.
+        let (_, ended) = try ServeFixtures.run(plan, arrivals: [a(0), a(0.001), a(0.002, 1)])
+        XCTAssertEqual(ended.map(\.id), [0, 2, 1])
+        XCTAssertEqual(ended.map { ($0.end * 1000).rounded() }, [10, 20, 30])
+        XCTAssertTrue(ended.allSatisfy { $0.outcome == .completedInSlo })
+    }
+
+    func testBatchesFormFromRequestsThatQueuedWhileTheDeviceWasBusy() throws {
+        let plan = try ServeFixtures.microPlan(services: [ServeFixtures.latencyService("s", sloMs: 100)]) { $0.instances[0].batch = 4 }
+        let (_, ended) = try ServeFixtures.run(plan, arrivals: [a(0), a(0.001), a(0.002), a(0.003), a(0.004), a(0.005)])
+        // #0 alone (0–10 ms); #1–#4 as one batch of 4 (10–35 ms); #5 alone (35–45 ms).
+        XCTAssertEqual(ended.map { ($0.end * 1000).rounded() }, [10, 35, 35, 35, 35, 45])
+        XCTAssertEqual(ended.map(\.id), [0, 1, 2, 3, 4, 5])
+    }
+
+    func testBatchSizeIsBoundedByTheMostUrgentDeadlineAndHopelessRequestsDropEarly() throws {
+        let plan = try ServeFixtures.microPlan(services: [ServeFixtures.latencyService("s", sloMs: 30)]) { $0.instances[0].batch = 4 }
+        let arrivals = [a(0), a(0.001), a(0.002), a(0.003), a(0.004)]
+        let (run, ended) = try ServeFixtures.run(plan, arrivals: arrivals)
+        // At 10 ms four wait; a batch of 4 would end at 35 ms, past #1's deadline (31 ms), so 3
+        // run (20 ms, ending at 30 ms). At 30 ms #4 (deadline 34 ms) cannot finish even alone.
+        let byID = Dictionary(uniqueKeysWithValues: ended.map { ($0.id, $0) })
+        XCTAssertEqual((byID[0]!.end * 1000).rounded(), 10)
+        XCTAssertEqual([1, 2, 3].map { (byID[$0]!.end * 1000).rounded() }, [30, 30, 30])
+        XCTAssertEqual(byID[4]!.outcome, .dropped)
+        XCTAssertEqual(byID[4]!.reason, .deadlineUnreachable)
+        XCTAssertEqual(run.services[0].dropReasons, ["deadline_unreachable": 1])
+
+        // Without early drop the last request runs and completes late (30–40 ms).
+        var options = SimOptions(replanEveryS: 0)
+        options.core.earlyDrop = false
+        let (lateRun, late) = try ServeFixtures.run(plan, arrivals: arrivals, options: options)
+        let last = late.first { $0.id == 4 }!
+        XCTAssertEqual(last.outcome, .completedLate)
+        XCTAssertEqual((last.end * 1000).rounded(), 40)
+        XCTAssertEqual(lateRun.summary.counts.completedLate, 1)
+    }
+
+    func testFramesOfOneStreamArePackedTogether() throws {
+        let stream = Service(name: "cam", model: "m", slo: SLO(latencyMs: 200), stream: StreamDemand(streams: 1, fps: 10), origin: ["n1"])
+        let packed = try ServeFixtures.microPlan(services: [stream]) { plan in
+            plan.instances[0].batch = 2
+            plan.instances[0].framesPacked = 2
+        }
+        let frames = [0, 0.1, 0.2, 0.3].map { a($0, stream: 0) }
+        let (_, ended) = try ServeFixtures.run(packed, arrivals: frames)
+        // Frame 0 waits for frame 1 (due at 100 ms); the pack of 2 runs 100–115 ms.
+        XCTAssertEqual(ended.map { ($0.latencyMs * 10).rounded() / 10 }, [115, 15, 115, 15])
+        XCTAssertTrue(ended.allSatisfy { $0.outcome == .completedInSlo })
+
+        let unpacked = try ServeFixtures.microPlan(services: [stream]) { plan in
+            plan.instances[0].batch = 2
+            plan.instances[0].framesPacked = 1
+        }
+        let (_, alone) = try ServeFixtures.run(unpacked, arrivals: frames)
+        XCTAssertEqual(alone.map { ($0.latencyMs * 10).rounded() / 10 }, [10, 10, 10, 10])
+    }
+
+    func testAPackStopsWaitingWhenItsHeadWouldMissItsDeadline() throws {
+        // At 10 fps a pack of 4 would hold frame 0 for 300 ms, past its 100 ms deadline: it runs
+        // when waiting longer would miss (100 − 10 ms for a batch of 1).
+        let stream = Service(name: "cam", model: "m", slo: SLO(latencyMs: 100), stream: StreamDemand(streams: 1, fps: 10), origin: ["n1"])
+        let plan = try ServeFixtures.microPlan(services: [stream]) { plan in
+            plan.instances[0].batch = 4
+            plan.instances[0].framesPacked = 4
+        }
+        let (_, ended) = try ServeFixtures.run(plan, arrivals: [a(0, stream: 0)])
+        XCTAssertEqual(ended.count, 1)
+        XCTAssertEqual(ended[0].outcome, .completedInSlo)
+        XCTAssertEqual(ended[0].latencyMs, 100, accuracy: 0.01)
+    }
+
+    func testRequestsWithNoInstanceWithinReachAreDroppedAtOnce() throws {
+        // 5 ms cannot hold even the 10 ms a lone request takes.
+        let plan = try ServeFixtures.microPlan(services: [ServeFixtures.latencyService("s", sloMs: 100)])
+        var tight = plan
+        tight.services[0].spec.slo = SLO(latencyMs: 5)
+        let (run, ended) = try ServeFixtures.run(tight, arrivals: [a(0)])
+        XCTAssertEqual(ended.first?.reason, .noFeasibleInstance)
+        XCTAssertEqual(run.summary.counts.dropped, 1)
+    }
+}
