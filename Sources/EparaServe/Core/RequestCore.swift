@@ -150,6 +150,7 @@ struct HotInstance {
 /// sent since, when it last heard from each node, and the AIMD credits of its streams.
 struct NodeView {
     var heardAt: [Double]
+    /// Seconds of work on each instance's device at the last sync.
     var queued: [Float]
     var sent: [Int32]
     var credit: [Float]
@@ -171,6 +172,8 @@ public final class RequestCore {
     var batchTable: [Double] = []
     var llms: [LLMTiming?] = []
     var hotServices: [HotService]
+    /// Origin nodes per service: how many handlers dispatch it.
+    var senders: [Int]
     var deviceNode: [Int]
     var idIndex: [String: Int] = [:]
     var instances: [InstanceState] = []
@@ -206,6 +209,7 @@ public final class RequestCore {
                        inputBytesPerToken: s.model.inputBytes, answerBytes: s.model.outputBytes)
         }
         deviceNode = deployment.devices.map { deployment.nodeIndex[$0.node]! }
+        senders = deployment.services.map { max($0.origins.count, 1) }
         live = Array(repeating: [], count: deployment.services.count)
         views = (0..<n).map { _ in NodeView(heardAt: Array(repeating: 0, count: n), queued: [], sent: [], credit: [], inFlight: []) }
         reach = []
@@ -358,15 +362,24 @@ public final class RequestCore {
         return list
     }
 
+    /// Seconds of work queued or running on a device, over every instance sharing it.
+    @inline(__always) func deviceBacklogS(_ d: Int) -> Double {
+        var total = 0.0
+        for j in devices[d].instances { total += Double(instances[j].load) / max(hot[j].capacityPerS, 1e-9) }
+        return total
+    }
+
     /// Seconds of work ahead of a new request at instance `i`, as node `n` believes it.
     @inline(__always) func backlogS(_ i: Int, from n: Int, now: Double) -> Double {
-        let queued: Double
-        if hot[i].node == n {
-            queued = Double(instances[i].load)
-        } else {
-            queued = Double(views[n].queued[i]) + Double(views[n].sent[i])
-        }
-        return queued / max(hot[i].capacityPerS, 1e-9) + max(0, instances[i].readyAt - now)
+        let node = hot[i].node
+        let loading = max(0, instances[i].readyAt - now)
+        if node == n { return deviceBacklogS(hot[i].device) + loading }
+        // Remote: the backlog it reported at the last sync, drained since, plus what this node
+        // sent it since — counted once per origin of the service, since the other origins are
+        // presumably sending as much and this node cannot see it until the next sync.
+        let drained = max(0, Double(views[n].queued[i]) - (now - views[n].heardAt[node]))
+        let sent = Double(views[n].sent[i]) * Double(senders[hot[i].service])
+        return drained + sent / max(hot[i].capacityPerS, 1e-9) + loading
     }
 
     @inline(__always) func believesUp(_ node: Int, from n: Int, now: Double) -> Bool {
@@ -855,7 +868,7 @@ public final class RequestCore {
         guard nodeUp[from], nodeUp[to] else { return }
         views[to].heardAt[from] = now
         for i in onNode[from] {
-            views[to].queued[i] = Float(instances[i].load)
+            views[to].queued[i] = Float(deviceBacklogS(hot[i].device))
             views[to].sent[i] = 0
         }
     }
