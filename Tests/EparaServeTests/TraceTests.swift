@@ -1,0 +1,221 @@
+import EparaCore
+import EparaPlan
+@testable import EparaServe
+import XCTest
+
+final class TraceTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("epara-trace-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func file(_ name: String, _ text: String) throws -> String {
+        let url = directory.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    func deployment() throws -> Deployment { Deployment(plan: try ServeFixtures.examplePlan()) }
+
+    func all(_ source: inout some ArrivalSource) throws -> [Arrival] {
+        var result: [Arrival] = []
+        while let a = try source.next() { result.append(a) }
+        return result
+    }
+
+    func error(_ body: () throws -> Void) -> String {
+        do {
+            try body()
+            return "no error"
+        } catch let error as InputError {
+            return error.description
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    // MARK: epara's own formats
+
+    func testCSVTraceReadsEveryColumnAndResolvesNamesAndSites() throws {
+        let d = try deployment()
+        let path = try file("t.csv", """
+            time,service,stream,origin,input_tokens,output_tokens
+            0.5,chat,,gpu-server-a,800,120
+            0.75,defect-detection,3,orin-nx-1,,
+            1.0,photo-classify,,campus,,
+
+            """)
+        var trace = try CSVTrace(path: path, names: TraceNames(deployment: d), random: SeededRandom(seed: 1))
+        let arrivals = try all(&trace)
+        XCTAssertEqual(arrivals.count, 3)
+        XCTAssertEqual(arrivals[0], Arrival(time: 0.5, service: Int32(d.serviceIndex["chat"]!), origin: Int32(d.nodeIndex["gpu-server-a"]!),
+                                            inputTokens: 800, outputTokens: 120))
+        XCTAssertEqual(arrivals[1].stream, 3)
+        let campus = Set(d.nodes.indices.filter { d.nodes[$0].site == "campus" }.map(Int32.init))
+        XCTAssertTrue(campus.contains(arrivals[2].origin), "a site resolves to one of its nodes")
+    }
+
+    func testCSVTraceErrorsAreLocated() throws {
+        let d = try deployment()
+        let names = TraceNames(deployment: d)
+        let unknown = try file("unknown.csv", "time,service\n0.1,chat\n0.2,chatt\n")
+        XCTAssertEqual(error {
+            var t = try CSVTrace(path: unknown, names: names, random: SeededRandom(seed: 1))
+            _ = try all(&t)
+        }, "\(unknown):3:5: error: service: unknown service 'chatt' (did you mean 'chat'?); the plan has big-chat, chat, code-assist, defect-detection, line-segmentation, photo-classify, robot-pick-segmentation, weld-inspection")
+        let backwards = try file("backwards.csv", "time,service\n2,chat\n1,chat\n")
+        XCTAssertEqual(error {
+            var t = try CSVTrace(path: backwards, names: names, random: SeededRandom(seed: 1))
+            _ = try all(&t)
+        }, "\(backwards):3:1: error: time: times must not decrease: 1.0 after 2.0")
+        let column = try file("column.csv", "time,servce\n")
+        XCTAssertEqual(error { _ = try CSVTrace(path: column, names: names, random: SeededRandom(seed: 1)) },
+                       "\(column):1:6: error: unknown column 'servce' (did you mean 'service'?); columns: time, service, stream, origin, input_tokens, output_tokens")
+        let notNumber = try file("nan.csv", "time,service\nsoon,chat\n")
+        XCTAssertTrue(error {
+            var t = try CSVTrace(path: notNumber, names: names, random: SeededRandom(seed: 1))
+            _ = try all(&t)
+        }.hasPrefix("\(notNumber):2:1: error: time: expected seconds since the start"))
+    }
+
+    func testJSONLinesTrace() throws {
+        let d = try deployment()
+        let path = try file("t.jsonl", """
+            {"time": 0.25, "service": "code-assist", "input_tokens": 2048, "output_tokens": 28, "origin": "gpu-server-b"}
+            {"time": 0.5, "service": "weld-inspection", "stream": 0}
+
+            """)
+        var trace = try JSONLinesTrace(path: path, names: TraceNames(deployment: d), random: SeededRandom(seed: 1))
+        let arrivals = try all(&trace)
+        XCTAssertEqual(arrivals.map(\.time), [0.25, 0.5])
+        XCTAssertEqual(arrivals[0].inputTokens, 2048)
+        XCTAssertEqual(arrivals[1].stream, 0)
+        let bad = try file("bad.jsonl", "{\"time\": 1, \"service\": \"chat\", \"tokens\": 3}\n")
+        XCTAssertEqual(error {
+            var t = try JSONLinesTrace(path: bad, names: TraceNames(deployment: d), random: SeededRandom(seed: 1))
+            _ = try all(&t)
+        }, "\(bad):1:1: error: tokens: unknown field 'tokens'")
+    }
+
+    // MARK: Real traces
+
+    func testAzureTraceKeepsTokensAndRelativeTimesAndSharesRowsByDemand() throws {
+        let path = ServeFixtures.root.appendingPathComponent("examples/traces/AzureLLMInferenceTrace_conv.csv").path
+        var trace = try AzureLLMTrace(path: path, services: [(index: 0, weight: 3), (index: 1, weight: 1)])
+        let arrivals = try all(&trace)
+        XCTAssertEqual(arrivals.count, 19_366)
+        XCTAssertEqual(arrivals[0].time, 0)
+        XCTAssertEqual(arrivals.last!.time, 3501.72, accuracy: 0.01, "18:15:46.68 to 19:14:08.40")
+        XCTAssertEqual(Double(arrivals.map { Int($0.inputTokens) }.reduce(0, +)) / Double(arrivals.count), 1155, accuracy: 1)
+        // Weights 3:1 give exactly 3 of every 4 rows to the first service, by position.
+        XCTAssertEqual(arrivals.prefix(8).map(\.service), [0, 0, 1, 0, 0, 0, 1, 0])
+        XCTAssertEqual(Double(arrivals.filter { $0.service == 0 }.count) / Double(arrivals.count), 0.75, accuracy: 0.001)
+    }
+
+    func testServeGenClientsFollowTheirWindowRates() throws {
+        let path = ServeFixtures.root.appendingPathComponent("examples/traces/servegen_mm-image_clients_10min.csv").path
+        let clients = try ServeGenTrace.read(path: path)
+        XCTAssertEqual(clients.count, 35)
+        let expected = clients.values.flatMap { $0.filter { $0.startS < 7200 } }.reduce(0) { $0 + $1.rate * 600 }
+        var count = 0
+        for (id, windows) in clients {
+            var client = ServeGenTrace.Client(service: 0, origin: 0, windows: windows, rateScale: 1, endS: 7200,
+                                              random: SeededRandom(seed: UInt64(id)))
+            count += try all(&client).count
+        }
+        XCTAssertEqual(Double(count), expected, accuracy: expected * 0.03)
+    }
+
+    // MARK: Generators
+
+    func testGeneratorsHitTheirRateAndVariability() throws {
+        func gaps(_ process: ArrivalProcess, rate: Double = 100, seconds: Double = 2000) throws -> (rate: Double, cv: Double) {
+            var source = GeneratedArrivals(service: 0, ratePerS: rate, process: process, endS: seconds, random: SeededRandom(seed: 7))
+            let times = try all(&source).map(\.time)
+            let gaps = zip(times.dropFirst(), times).map { $0 - $1 }
+            let mean = gaps.reduce(0, +) / Double(gaps.count)
+            let variance = gaps.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(gaps.count)
+            return (Double(times.count) / seconds, variance.squareRoot() / mean)
+        }
+        let poisson = try gaps(.poisson)
+        XCTAssertEqual(poisson.rate, 100, accuracy: 1)
+        XCTAssertEqual(poisson.cv, 1, accuracy: 0.02)
+        let bursty = try gaps(.gamma(cv: 3))
+        XCTAssertEqual(bursty.rate, 100, accuracy: 3)
+        XCTAssertEqual(bursty.cv, 3, accuracy: 0.15)
+        let diurnal = try gaps(.diurnal(periodS: 1000, amplitude: 0.8))
+        XCTAssertEqual(diurnal.rate, 100, accuracy: 2, "a whole number of periods averages to the mean rate")
+    }
+
+    func testStreamsEmitOneFramePerIntervalFromTheirPhase() throws {
+        var frames = StreamFrames(service: 2, stream: 1, origin: 4, fps: 4, phaseS: 0.1, endS: 1)
+        XCTAssertEqual(try all(&frames).map(\.time), [0.1, 0.35, 0.6, 0.85])
+    }
+
+    func testTraceDigestsDependOnFilesSeedAndSettings() throws {
+        let d = try deployment()
+        let path = try file("t.csv", "time,service\n0.5,chat\n")
+        let base = TraceOptions(files: [TraceFile(path: path)], durationS: 10, seed: 1)
+        let digest = try TraceBuilder.build(base, deployment: d).digest
+        XCTAssertEqual(digest, try TraceBuilder.build(base, deployment: d).digest)
+        var other = base
+        other.seed = 2
+        XCTAssertNotEqual(digest, try TraceBuilder.build(other, deployment: d).digest)
+        try "time,service\n0.6,chat\n".write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertNotEqual(digest, try TraceBuilder.build(base, deployment: d).digest)
+    }
+
+    func testTraceBuilderGeneratesWhatNoFileCovers() throws {
+        let d = try deployment()
+        let path = try file("t.csv", "time,service\n0.5,chat\n")
+        let set = try TraceBuilder.build(TraceOptions(files: [TraceFile(path: path)], durationS: 10, seed: 1), deployment: d)
+        XCTAssertEqual(set.description[path], "epara CSV")
+        XCTAssertNil(set.description["chat"], "the file covers chat")
+        XCTAssertEqual(set.description["defect-detection"], "16 streams × 30.0 fps")
+        XCTAssertEqual(set.description["photo-classify"], "poisson at 50.0/s")
+        XCTAssertEqual(error { _ = try TraceBuilder.build(TraceOptions(files: [TraceFile(argument: "photo-classify=" + ServeFixtures.root.appendingPathComponent("examples/traces/AzureLLMInferenceTrace_code.csv").path)]), deployment: d) }.contains("not an LLM service"), true)
+        let unknown = try file("what.csv", "when,who\n")
+        XCTAssertEqual(error { _ = try TraceBuilder.build(TraceOptions(files: [TraceFile(path: unknown)]), deployment: d) }.prefix(unknown.count + 18),
+                       "\(unknown):1:1: error: unrec")
+    }
+
+    // MARK: Faults
+
+    func testFaultDocumentsReadWithDurationsAndLocatedErrors() throws {
+        let cluster = try ServeFixtures.examplePlan().cluster
+        let plan = try FaultPlan.read(SourceText(name: "f.yaml", text: """
+            apiVersion: epara/v1
+            kind: Faults
+            sync_loss: 0.3
+            events:
+              - {at: 30s, node: orin-nx-1, state: down, for: 1m}
+              - {at: 10s, link: [campus, factory], bandwidth: 10Mbps, latency: 40ms, for: 5s}
+            """), cluster: cluster)
+        XCTAssertEqual(plan.syncLoss, 0.3)
+        XCTAssertEqual(plan.events.map(\.atS), [10, 15, 30, 90])
+        XCTAssertEqual(plan.events.map(\.description), ["link campus-factory 10.0 Mbps, 40.0 ms", "link campus-factory restored",
+                                                        "node orin-nx-1 down", "node orin-nx-1 up"])
+        XCTAssertEqual(error {
+            _ = try FaultPlan.read(SourceText(name: "f.yaml", text: """
+                apiVersion: epara/v1
+                kind: Faults
+                sync_loss: 1.5
+                events:
+                  - {at: 30s, node: orin-nx-3, state: down}
+                  - {at: 1s, link: [campus, mars], bandwidth: 1Mbps, latency: 1ms}
+                  - {at: 2s, node: orin-nx-1, state: sideways}
+                """), cluster: cluster)
+        }, """
+            f.yaml:3:12: error: sync_loss: expected a probability from 0 to 1, found 1.5
+            f.yaml:5:21: error: events[0].node: unknown node 'orin-nx-3'; did you mean 'orin-nx-1'?
+            f.yaml:6:20: error: events[1].link: unknown site 'mars'
+            f.yaml:7:38: error: events[2].state: expected one of down, up, found the string "sideways"
+            """)
+    }
+}
