@@ -3,18 +3,36 @@ SWIFT ?= swift
 EPARA = $(shell $(SWIFT) build --show-bin-path)/epara
 EXAMPLE = examples/edge-lab/cluster.yaml examples/edge-lab/services.yaml examples/edge-lab/catalog.yaml
 
-.PHONY: demo build test docs bench clean
+.PHONY: demo build test docs bench bench-serve replay clean
+CONV = examples/traces/AzureLLMInferenceTrace_conv.csv
 
 build:
 	$(SWIFT) build --product epara
 
-# The main job on the embedded example: classify | plan, with the placement shown as a table.
+# The main job on the embedded example: classify | plan | serve, with the chat service replaying
+# the first 5 minutes of the Azure LLM conversation trace and the other services generated
+# (cameras at their fps), printing the run as a table.
 demo: build
-	$(EPARA) classify $(EXAMPLE) | $(EPARA) plan --format table
+	$(EPARA) classify $(EXAMPLE) | $(EPARA) plan | $(EPARA) serve --trace chat=$(CONV) --duration 5m --format table
+
+# The whole Azure conversation trace (58 min, 19,366 requests) plus every camera stream of the
+# example, about 2.5 million requests, in the release build.
+replay:
+	$(SWIFT) build -c release --product epara
+	$$($(SWIFT) build -c release --show-bin-path)/epara classify $(EXAMPLE) | $$($(SWIFT) build -c release --show-bin-path)/epara plan \
+	  | $$($(SWIFT) build -c release --show-bin-path)/epara serve --trace chat=$(CONV) --format table
 
 # Planning time for generated clusters of 10 to 5,000 nodes (release build).
 bench:
 	$(SWIFT) run -c release plan-bench
+
+# Simulated requests per second of wall time (vision, LLM) and memory of a 10-million-request run.
+bench-serve:
+	$(SWIFT) build -c release --product serve-bench
+	$$($(SWIFT) build -c release --show-bin-path)/serve-bench vision 2000000
+	$$($(SWIFT) build -c release --show-bin-path)/serve-bench llm 200000
+	$$($(SWIFT) build -c release --show-bin-path)/serve-bench vision 1000000
+	$$($(SWIFT) build -c release --show-bin-path)/serve-bench vision 10000000
 
 test:
 	$(SWIFT) test

@@ -75,6 +75,16 @@ struct Placement {
         return state.objective
     }
 
+    /// Demand each market gets served by a given set (nil when the set does not fit).
+    func servedPerMarket(of set: [Int]) -> [Double]? {
+        var state = initialState()
+        for i in set {
+            guard fits(candidates[i], state) else { return nil }
+            apply(i, gain: gain(candidates[i], state), to: &state)
+        }
+        return state.markets.map(\.served)
+    }
+
     /// Heap entry ordered by (gain bound, then lower candidate index first) so that lazy and
     /// plain greedy break ties the same way.
     struct Entry: Comparable {

@@ -333,7 +333,9 @@ struct Problem {
                 .init(name: "\($0.name) (\(variant))", placed: $0.placed, objective: $0.objective.rounded(places: 6))
             }
         }
-        // Hysteresis: keep the previous placement unless the new one is clearly better.
+        // Hysteresis: keep the previous placement unless the new one is clearly better — by the
+        // objective as a whole, or by serving a market (a service at its origins) at least 1% of
+        // its demand more: a small service's shortfall must not hide in a large total.
         if let previous = options.previous {
             var byKey: [String: [Int]] = [:]
             for c in candidates {
@@ -346,7 +348,11 @@ struct Problem {
                 if let match = byKey[key]?.first(where: { !old.contains($0) }) { old.append(match) }
             }
             if old.count == previous.instances.count, let oldObjective = placement.objective(of: old),
-               objective <= oldObjective + options.hysteresis * abs(oldObjective) {
+               objective <= oldObjective + options.hysteresis * abs(oldObjective),
+               let oldServed = placement.servedPerMarket(of: old), let newServed = placement.servedPerMarket(of: chosen),
+               !zip(zip(oldServed, newServed), placement.markets).contains(where: { pair, market in
+                   pair.1 - pair.0 > 0.01 * market.demand + 1e-9
+               }) {
                 chosen = old
                 objective = oldObjective
             }

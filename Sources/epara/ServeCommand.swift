@@ -112,6 +112,7 @@ struct ServeCommand: ParsableCommand {
     var format: Format?
 
     static func seconds(_ text: String, option: String, allowZero: Bool = true) throws -> Double {
+        if allowZero, text == "0" { return 0 }
         guard let ms = Quantity.duration.parse(text), ms >= 0, allowZero || ms > 0 else {
             throw ValidationError("\(option) expects a duration such as 500ms, 2s or 10m, found '\(text)'")
         }

@@ -95,6 +95,33 @@ final class MicroScenarioTests: XCTestCase {
         XCTAssertEqual(ended[0].latencyMs, 100, accuracy: 0.01)
     }
 
+    func testAnUrgentRequestPreemptsAFrameBatchWhichResumesFirst() throws {
+        // A relaxed request runs 0–10 ms while 8 frames queue; their batch (45 ms) runs from
+        // 10 ms. A 30 ms request arriving at 11 ms would miss waiting for it, so it preempts:
+        // 11–21 ms. The batch resumes with its 44 ms left (21–65 ms).
+        let camera = Service(name: "cam", model: "m", slo: SLO(latencyMs: 100), stream: StreamDemand(streams: 8, fps: 10), origin: ["n1"])
+        let plan = try ServeFixtures.microPlan(services: [camera, ServeFixtures.latencyService("urgent", sloMs: 30),
+                                                          ServeFixtures.latencyService("relaxed", sloMs: 100)]) { plan in
+            let template = plan.instances.first { $0.service == "cam" }!
+            plan.instances = [("cam", 8), ("urgent", 1), ("relaxed", 1)].map { service, batch in
+                var copy = template
+                copy.service = service
+                copy.id = "\(service)@n1/dev#0"
+                copy.batch = batch
+                copy.framesPacked = 1
+                return copy
+            }
+        }
+        let frames = (0..<8).map { Arrival(time: 0.001, service: 0, stream: Int32($0), origin: 0) }
+        let (_, ended) = try ServeFixtures.run(plan, arrivals: [a(0, 2)] + frames + [a(0.011, 1)])
+        let ends = Dictionary(grouping: ended, by: \.service).mapValues { $0.map { ($0.end * 1000).rounded() } }
+        XCTAssertEqual(ends["relaxed"], [10])
+        XCTAssertEqual(ends["urgent"], [21])
+        XCTAssertEqual(ends["cam"], Array(repeating: 65, count: 8))
+        XCTAssertTrue(ended.allSatisfy { $0.outcome == .completedInSlo })
+        XCTAssertEqual(ServeFixtures.lastRunUtilization, 0.065 / 1.011, accuracy: 1e-4, "busy 65 ms, no time counted twice")
+    }
+
     func testRequestsWithNoInstanceWithinReachAreDroppedAtOnce() throws {
         // 5 ms cannot hold even the 10 ms a lone request takes.
         let plan = try ServeFixtures.microPlan(services: [ServeFixtures.latencyService("s", sloMs: 100)])

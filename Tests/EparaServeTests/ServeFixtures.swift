@@ -17,6 +17,9 @@ struct Ended: Equatable {
 }
 
 enum ServeFixtures {
+    /// Utilization of the first device in the last run (for tests of device time accounting).
+    nonisolated(unsafe) static var lastRunUtilization = 0.0
+
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// A device and a vision model whose batch times are round numbers (a measured profile):
@@ -68,6 +71,7 @@ enum ServeFixtures {
                                arrival: r.arrival, end: time))
         }
         let run = try engine.run()
+        lastRunUtilization = run.nodes.first?.devices.first?.utilization ?? 0
         return (run, ended)
     }
 

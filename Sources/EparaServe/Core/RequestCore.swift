@@ -10,8 +10,11 @@ public protocol ServeExecutor: AnyObject {
     /// Seconds since the start of the run.
     var now: Double { get }
     /// Run `work` (a batch, a prefill or a decode step) for about `durationS`; call
-    /// `RequestCore.workFinished` when it is done.
-    func start(work: Int, durationS: Double)
+    /// `RequestCore.workFinished(work, token:)` with this token when it is done.
+    func start(work: Int, token: Int, durationS: Double)
+    /// Whether running work can be paused for a more urgent request (the simulator's devices
+    /// can; a real model server's call cannot).
+    var canPreempt: Bool { get }
     /// Carry `request` to `node`; call `RequestCore.arrived` when it gets there.
     func transfer(_ request: Request, to node: Int, delayS: Double)
     /// Carry a model-parallel batch's activations to its next stage; call `RequestCore.handedOff`.
@@ -96,6 +99,8 @@ struct InstanceState {
 struct DeviceState {
     var busy = false
     var current = -1
+    /// Work paused for a more urgent request: it resumes before anything else.
+    var preempted = Deque<Int>()
     /// Later stages of model-parallel batches, which run before new work (they hold requests already).
     var continuing = Deque<Int>()
     /// Instances whose first stage runs here.
@@ -113,6 +118,10 @@ struct Work {
     var cancelled = false
     var startedAt = 0.0
     var durationS = 0.0
+    /// Seconds left when the work was preempted (-1: it was not).
+    var resumeS = -1.0
+    /// Bumped when the work is preempted, so its stale completion is ignored.
+    var token = 0
 }
 
 /// The per-service numbers read on every request, kept apart from `ServiceInfo` (which holds
@@ -518,7 +527,12 @@ public final class RequestCore {
         } else {
             instances[i].edf.insert(ByDeadline(request: r))
         }
-        schedule(device: hot[i].device, e)
+        let d = hot[i].device
+        if devices[d].busy {
+            preemptIfUrgent(device: d, for: i, e)
+        } else {
+            schedule(device: d, e)
+        }
     }
 
     public func wake<E: ServeExecutor>(instance i: Int, _ e: E) {
@@ -528,11 +542,15 @@ public final class RequestCore {
 
     // MARK: Device scheduling and batching
 
-    /// Starts the next piece of work on a free device: later stages of model-parallel batches
-    /// first, then the most urgent instance: preempted (its head is about to miss) > latency
-    /// (earliest deadline) > frequency (oldest frame).
+    /// Starts the next piece of work on a free device: preempted work first, then later stages of
+    /// model-parallel batches, then the most urgent instance: about to miss > latency (earliest
+    /// deadline) > frequency (oldest frame).
     func schedule<E: ServeExecutor>(device d: Int, _ e: E) {
         guard !devices[d].busy, nodeUp[deviceNode[d]] else { return }
+        if let w = devices[d].preempted.popFirst() {
+            run(work: w, on: d, e)
+            return
+        }
         if let w = devices[d].continuing.popFirst() {
             run(work: w, on: d, e)
             return
@@ -622,6 +640,7 @@ public final class RequestCore {
         works[w].stage = 0
         works[w].kind = kind
         works[w].cancelled = false
+        works[w].resumeS = -1
         works[w].requests.removeAll(keepingCapacity: true)
         return w
     }
@@ -744,24 +763,60 @@ public final class RequestCore {
     }
 
     func run<E: ServeExecutor>(work w: Int, on d: Int, _ e: E) {
-        var t = duration(of: w)
-        if config.serviceTimeCV > 0 {
-            let shape = 1 / (config.serviceTimeCV * config.serviceTimeCV)
-            t *= jitter.gamma(shape: shape, scale: 1 / shape)
+        var t: Double
+        if works[w].resumeS >= 0 {
+            // Resuming preempted work: it is already counted in flight.
+            t = works[w].resumeS
+            works[w].resumeS = -1
+        } else {
+            t = duration(of: w)
+            if config.serviceTimeCV > 0 {
+                let shape = 1 / (config.serviceTimeCV * config.serviceTimeCV)
+                t *= jitter.gamma(shape: shape, scale: 1 / shape)
+            }
+            if works[w].stage == 0 && works[w].kind == .batch { instances[works[w].instance].inService += works[w].requests.count }
+            if works[w].stage == 0 { instances[works[w].instance].worksInFlight += 1 }
         }
-        if works[w].stage == 0 && works[w].kind == .batch { instances[works[w].instance].inService += works[w].requests.count }
         devices[d].busy = true
         devices[d].current = w
         works[w].startedAt = e.now
         works[w].durationS = t
-        if works[w].stage == 0 { instances[works[w].instance].worksInFlight += 1 }
-        e.start(work: w, durationS: t)
+        e.start(work: w, token: works[w].token, durationS: t)
+    }
+
+    /// EPARA's preemption: a latency-sensitive request that would miss its deadline waiting for
+    /// the work on its device (another instance's batch, a long LLM iteration, a frame batch)
+    /// pauses that work, runs, and the paused work resumes first once the device is free. Work
+    /// holding a request due earlier is not paused (a decode step holds none: its sequences'
+    /// first tokens are out, and a pause of milliseconds stays within their per-token bound).
+    func preemptIfUrgent<E: ServeExecutor>(device d: Int, for i: Int, _ e: E) {
+        let w = devices[d].current
+        guard e.canPreempt, w >= 0, works[w].instance != i, !works[w].cancelled, !hotServices[hot[i].service].isFrequency,
+              instances[i].readyAt <= e.now, instances[i].worksInFlight == 0, let head = peek(i) else { return }
+        let now = e.now
+        let remaining = works[w].startedAt + works[w].durationS - now
+        let need = firstResultS(i, inputTokens: head.inputTokens) + head.returnS
+        guard remaining > 1e-6, now + remaining + need > head.deadline, now + need <= head.deadline else { return }
+        if works[w].requests.contains(where: { $0.deadline <= head.deadline }) { return }
+        works[w].token += 1
+        works[w].resumeS = remaining
+        devices[d].busyS += now - works[w].startedAt
+        devices[d].preempted.append(w)
+        devices[d].busy = false
+        devices[d].current = -1
+        if let urgent = formWork(i, e) {
+            run(work: urgent, on: d, e)
+        } else {
+            schedule(device: d, e)
+        }
     }
 
     // MARK: Completion
 
     /// A piece of work finished on its device.
-    public func workFinished<E: ServeExecutor>(_ w: Int, _ e: E) {
+    public func workFinished<E: ServeExecutor>(_ w: Int, token: Int, _ e: E) {
+        // A completion from before the work was preempted.
+        guard works[w].token == token else { return }
         let i = works[w].instance
         let stage = works[w].stage
         let d = stage == 0 ? hot[i].device : infos[i].stages[stage].device
@@ -898,6 +953,14 @@ public final class RequestCore {
                 for r in works[w].requests { fail(r, .nodeDown, e) }
                 release(w)
             }
+            while let w = devices[d].preempted.popFirst() {
+                for r in works[w].requests { fail(r, .nodeDown, e) }
+                if works[w].stage == 0 {
+                    instances[works[w].instance].worksInFlight -= 1
+                    if works[w].kind == .batch { instances[works[w].instance].inService -= works[w].requests.count }
+                }
+                release(w)
+            }
         }
         // Model-parallel batches on other nodes whose group includes this one fail at handoff.
     }
@@ -937,6 +1000,9 @@ public final class RequestCore {
                 for r in works[devices[d].current].requests { fail(r, .runEnded, e) }
             }
             while let w = devices[d].continuing.popFirst() {
+                for r in works[w].requests { fail(r, .runEnded, e) }
+            }
+            while let w = devices[d].preempted.popFirst() {
                 for r in works[w].requests { fail(r, .runEnded, e) }
             }
         }

@@ -123,7 +123,9 @@ public final class SimEngine: ServeExecutor {
         events.insert(Event(time: time, order: order, kind: kind, payload: payload))
     }
 
-    public func start(work: Int, durationS: Double) { push(now + durationS, .workDone, work) }
+    public func start(work: Int, token: Int, durationS: Double) { push(now + durationS, .workDone, work | token << 32) }
+
+    public var canPreempt: Bool { true }
 
     public func transfer(_ request: Request, to node: Int, delayS: Double) {
         let slot: Int
@@ -218,7 +220,7 @@ public final class SimEngine: ServeExecutor {
     func handle(_ event: Event) {
         switch event.kind {
         case .workDone:
-            core.workFinished(event.payload, self)
+            core.workFinished(event.payload & 0xFFFF_FFFF, token: event.payload >> 32, self)
         case .transfer:
             let request = transit[event.payload], node = transitNode[event.payload]
             freeTransit.append(event.payload)
