@@ -173,13 +173,13 @@ _epara() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    classify|plan|catalog|help)
+    classify|plan|serve|catalog|help)
         # Offer subcommand argument completions
         "_epara_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'classify plan catalog help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'classify plan serve catalog help' -- "${cur}"))
         ;;
     esac
 }
@@ -234,6 +234,79 @@ _epara_plan() {
         return
         ;;
     '--state-windows')
+        return
+        ;;
+    '--format')
+        __epara_add_completions -W 'json'$'\n''table'
+        return
+        ;;
+    esac
+}
+
+_epara_serve() {
+    repeating_flags=()
+    non_repeating_flags=(--early-drop --no-early-drop --version -h --help)
+    repeating_options=(--trace)
+    non_repeating_options=(--engine --arrivals --cv --diurnal-period --diurnal-amplitude --duration --rate-scale --seed --sync-interval --replan-every --max-offload --service-time-cv --dispatch --faults --requests --state --window --format)
+    __epara_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--engine')
+        __epara_add_completions -W 'sim'
+        return
+        ;;
+    '--trace')
+        return
+        ;;
+    '--arrivals')
+        __epara_add_completions -W 'poisson'$'\n''gamma'$'\n''diurnal'
+        return
+        ;;
+    '--cv')
+        return
+        ;;
+    '--diurnal-period')
+        return
+        ;;
+    '--diurnal-amplitude')
+        return
+        ;;
+    '--duration')
+        return
+        ;;
+    '--rate-scale')
+        return
+        ;;
+    '--seed')
+        return
+        ;;
+    '--sync-interval')
+        return
+        ;;
+    '--replan-every')
+        return
+        ;;
+    '--max-offload')
+        return
+        ;;
+    '--service-time-cv')
+        return
+        ;;
+    '--dispatch')
+        __epara_add_completions -W 'best-completion'$'\n''plan-weights'
+        return
+        ;;
+    '--faults')
+        return
+        ;;
+    '--requests')
+        return
+        ;;
+    '--state')
+        return
+        ;;
+    '--window')
         return
         ;;
     '--format')

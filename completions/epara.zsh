@@ -52,6 +52,7 @@ _epara() {
         local -ar subcommands=(
             'classify:Label every service latency- or frequency-sensitive, single- or multi-GPU.'
             'plan:Choose each service'\''s parallel modes and place instances on devices.'
+            'serve:Execute a plan on a trace and measure goodput (in the embedded simulator).'
             'catalog:List the device types, models and profiles epara knows.'
             'help:Show subcommand help information.'
         )
@@ -59,7 +60,7 @@ _epara() {
         ;;
     arg)
         case "${words[1]}" in
-        classify|plan|catalog|help)
+        classify|plan|serve|catalog|help)
             "_epara_${words[1]}" && ret=0
             ;;
         esac
@@ -102,6 +103,43 @@ _epara_plan() {
         '--state-windows[Number of most recent windows of --state to average demand over.]:state-windows:'
         '--plain-greedy[Evaluate every candidate at every step instead of lazily (same plan, slower; for comparison).]'
         '--timing[Add the solver'\''s wall time to the output (which then differs run to run).]'
+        '--format[Output format (default\: table on a terminal, json otherwise).]:format:{__epara_complete "${___format[@]}"}'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_epara_serve() {
+    local -i ret=1
+    local -ar ___engine=('sim')
+    local -ar ___arrivals=('poisson' 'gamma' 'diurnal')
+    local -ar ___dispatch=('best-completion' 'plan-weights')
+    local -ar ___format=('json' 'table')
+    local -ar arg_specs=(
+        ':plan:'
+        '--engine[Engine\: sim (deterministic discrete-event simulation).]:engine:{__epara_complete "${___engine[@]}"}'
+        '*--trace[A trace file, or SERVICE=FILE to bind an Azure LLM or ServeGen trace to a service (repeatable).]:\[service=\]file:'
+        '--arrivals[Arrival process of generated requests\: poisson, gamma (with --cv), diurnal.]:arrivals:{__epara_complete "${___arrivals[@]}"}'
+        '--cv[Coefficient of variation of gamma inter-arrival gaps.]:cv:'
+        '--diurnal-period[Period of the diurnal rate curve.]:duration:'
+        '--diurnal-amplitude[Swing of the diurnal rate curve, a fraction of the mean rate.]:diurnal-amplitude:'
+        '--duration[Length of the run (default\: the traces'\'' span, else 60s).]:duration:'
+        '--rate-scale[Multiply every rate (generated, ServeGen) and compress trace time by this factor.]:rate-scale:'
+        '--seed[Seed of every random choice of the run.]:seed:'
+        '--sync-interval[Period of information sync between nodes (0\: none; dispatch follows the plan'\''s routing).]:duration:'
+        '--replan-every[Period of in-run replanning from the observed demand (0\: never).]:duration:'
+        '--max-offload[Times a request may be forwarded between nodes.]:max-offload:'
+        '--early-drop[Drop requests as soon as they can no longer meet their deadline.]'
+        '--no-early-drop[Drop requests as soon as they can no longer meet their deadline.]'
+        '--service-time-cv[Variability of execution times\: coefficient of variation around the latency model (0\: exact).]:service-time-cv:'
+        '--dispatch[Dispatch\: best-completion (EPARA'\''s default) or plan-weights (the plan'\''s routing; baselines'\'' default).]:dispatch:{__epara_complete "${___dispatch[@]}"}'
+        '--faults[A Faults document\: nodes down and up, link degradation, lost sync messages.]:file:'
+        '--requests[Write one JSON line per request to this file.]:file:'
+        '--state[Record windows, node health and plans in this SQLite state store (for `plan --state`).]:db:'
+        '--window[Length of the Run'\''s time windows.]:duration:'
         '--format[Output format (default\: table on a terminal, json otherwise).]:format:{__epara_complete "${___format[@]}"}'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'

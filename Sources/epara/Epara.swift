@@ -12,6 +12,7 @@ struct Epara: ParsableCommand {
 
             Examples:
               epara classify examples/edge-lab/*.yaml > classified.json
+              epara classify examples/edge-lab/*.yaml | epara plan | epara serve --duration 5m
               epara catalog --format table
 
             Exit codes: 0 success, 1 failure, 64 usage error, 65 bad input data, \

@@ -63,7 +63,8 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(result.stdoutText.contains("classify"))
         XCTAssertTrue(result.stdoutText.contains("catalog"))
         XCTAssertTrue(result.stdoutText.contains("  plan "))
-        for pending in ["  serve ", "  report "] {
+        XCTAssertTrue(result.stdoutText.contains("  serve "))
+        for pending in ["  report "] {
             XCTAssertFalse(result.stdoutText.contains(pending), "help lists a stage that does not exist yet: \(pending)")
         }
     }
