@@ -35,7 +35,7 @@ struct ServeCommand: ParsableCommand {
             Examples:
               epara classify examples/edge-lab/*.yaml | epara plan | epara serve --duration 60s
               epara serve plan.json --trace chat=examples/traces/azure-conv-excerpt.csv --seed 7
-              epara serve plan.json --faults examples/edge-lab/faults.yaml --requests requests.jsonl
+              epara serve plan.json --faults examples/faults/edge-lab.yaml --requests requests.jsonl
               epara serve plan.json --state state.db && epara plan classified.json --state state.db
             """
     )

@@ -69,6 +69,9 @@ public final class SimEngine: ServeExecutor {
     var syncRandom: SeededRandom
     /// Arrivals per (service, origin) since the last replan: the demand the scheduler observes.
     var observed: [Int]
+    /// Arrivals per (service, origin) and length of the last few replan periods, newest last.
+    var history: [(counts: [Int], seconds: Double)] = []
+    static let historyPeriods = 5
     var lastReplan = 0.0
     var downSince: [Double?]
     var downTotal: [Double]
@@ -275,24 +278,32 @@ public final class SimEngine: ServeExecutor {
         }
     }
 
-    /// The state-aware scheduler at work inside the run: demand observed since the last replan
-    /// and the nodes that are down go to the plan stage's placement, with the plan in force as
-    /// `previous` (so moves cost their model load time and small gains do not move anything).
+    /// The state-aware scheduler at work inside the run: the observed demand and the nodes that
+    /// are down go to the plan stage's placement, with the plan in force as `previous` (so moves
+    /// cost their model load time and small gains do not move anything). Demand per service and
+    /// origin is the larger of the last period's rate and the rate over the last five periods:
+    /// it follows a rise at once and a fall within a few minutes, and a service at 0.2/s does not
+    /// lose its instance because a minute went by without a request.
     func replan() {
         guard let replanner else { return }
         let deployment = core.deployment
-        let elapsed = max(now - lastReplan, 1e-9)
+        history.append((observed, max(now - lastReplan, 1e-9)))
+        if history.count > Self.historyPeriods { history.removeFirst() }
+        let longSeconds = history.reduce(0) { $0 + $1.seconds }
         var perService: [String: Double] = [:]
         var byOrigin: [String: [String: Double]] = [:]
         for (s, service) in deployment.services.enumerated() {
-            var total = 0
+            var total = 0.0
             for n in deployment.nodes.indices {
-                let count = observed[s * deployment.nodes.count + n]
-                guard count > 0 else { continue }
-                total += count
-                byOrigin[service.name, default: [:]][deployment.nodes[n].name] = Double(count) / elapsed
+                let slot = s * deployment.nodes.count + n
+                let recent = Double(history[history.count - 1].counts[slot]) / history[history.count - 1].seconds
+                let longer = Double(history.reduce(0) { $0 + $1.counts[slot] }) / longSeconds
+                let rate = max(recent, longer)
+                guard rate > 0 else { continue }
+                total += rate
+                byOrigin[service.name, default: [:]][deployment.nodes[n].name] = rate
             }
-            perService[service.name] = Double(total) / elapsed
+            perService[service.name] = total
         }
         observed = Array(repeating: 0, count: observed.count)
         lastReplan = now
