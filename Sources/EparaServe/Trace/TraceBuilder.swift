@@ -55,10 +55,7 @@ public enum TraceBuilder {
                                  + "the Azure LLM trace (TIMESTAMP,ContextTokens,GeneratedTokens) or ServeGen rates (client_id,window_start_s,rate_rps,…)")
             }
             hasher.update(data: Data("file\(k):\(file.service ?? "")=".utf8))
-            guard let data = FileManager.default.contents(atPath: file.path) else {
-                throw InputError(.missingInput, at: SourceLocation(file: file.path, line: 1, column: 1), "cannot read trace")
-            }
-            hasher.update(data: data)
+            try hashFile(file.path, into: &hasher)
             var targets: [Int32] = []
             let argumentLocation = SourceLocation(file: "--trace", line: 1, column: 1)
             if let name = file.service {
@@ -84,7 +81,7 @@ public enum TraceBuilder {
                     throw InputError(.badData, at: argumentLocation, "\(file.path): say which service a ServeGen rate file feeds, as SERVICE=\(file.path)")
                 }
             }
-            spanS = max(spanS, try span(of: file.path, format: format, data: data) / options.rateScale)
+            spanS = max(spanS, try span(of: file.path, format: format) / options.rateScale)
             pending.append((file, format, targets))
         }
         let durationS = options.durationS ?? (options.files.isEmpty ? 60 : spanS)
@@ -143,11 +140,45 @@ public enum TraceBuilder {
         return TraceSet(sources: sources, digest: "sha256:" + digest, durationS: durationS, description: described)
     }
 
+    /// Hashes a file in 1 MiB chunks (a trace may be larger than memory should hold at once).
+    static func hashFile(_ path: String, into hasher: inout SHA256) throws(InputError) {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw InputError(.missingInput, at: SourceLocation(file: path, line: 1, column: 1), "cannot read trace")
+        }
+        defer { try? handle.close() }
+        while true {
+            let chunk: Data
+            do {
+                chunk = try handle.read(upToCount: 1 << 20) ?? Data()
+            } catch {
+                throw InputError(.io, at: SourceLocation(file: path, line: 1, column: 1), "cannot read trace: \(error)")
+            }
+            if chunk.isEmpty { break }
+            hasher.update(data: chunk)
+        }
+    }
+
+    /// The first two lines and the last line of a file, reading only its head and tail.
+    static func edges(of path: String) -> [Substring] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 64 << 10)) ?? Data()
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: size > 64 << 10 ? size - (64 << 10) : 0)
+        let tail = (try? handle.readToEnd()) ?? Data()
+        let first = String(decoding: head, as: UTF8.self).split(whereSeparator: \.isNewline).prefix(2)
+        let last = String(decoding: tail, as: UTF8.self).split(whereSeparator: \.isNewline).last
+        return Array(first) + (last.map { [$0] } ?? [])
+    }
+
     /// Seconds from the first arrival to the last (ServeGen: to the end of its last window).
-    static func span(of path: String, format: TraceFormat, data: Data) throws(InputError) -> Double {
-        let text = String(decoding: data, as: UTF8.self)
-        let lines = text.split(whereSeparator: \.isNewline)
-        guard lines.count > 1 else { return 0 }
+    static func span(of path: String, format: TraceFormat) throws(InputError) -> Double {
+        if format == .serveGen {
+            // Rates, not requests: a small file, read whole.
+            return try ServeGenTrace.read(path: path).values.flatMap { $0 }.map { $0.startS + ServeGenTrace.windowS }.max() ?? 0
+        }
+        let lines = edges(of: path)
+        guard lines.count >= 2 else { return 0 }
         switch format {
         case .csv:
             let header = lines[0].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -163,12 +194,7 @@ public enum TraceBuilder {
             let last = lines[lines.count - 1].split(separator: ",").first.flatMap { AzureLLMTrace.seconds($0) } ?? first
             return last - first
         case .serveGen:
-            var end = 0.0
-            for line in lines.dropFirst() {
-                let f = line.split(separator: ",", omittingEmptySubsequences: false)
-                if f.count > 1, let start = Double(f[1]) { end = max(end, start + ServeGenTrace.windowS) }
-            }
-            return end
+            return 0
         }
     }
 
