@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "EparaPlan", targets: ["EparaPlan"]),
         .library(name: "EparaStore", targets: ["EparaStore"]),
         .library(name: "EparaServe", targets: ["EparaServe"]),
+        .library(name: "EparaReport", targets: ["EparaReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -59,6 +60,10 @@ let package = Package(
             // exclusivity checks cost a third of its time, and debug builds keep them.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
+        .target(
+            name: "EparaReport",
+            dependencies: ["EparaCore", "EparaServe", "EparaPlan", .product(name: "Histogram", package: "hdrhistogram-swift")]
+        ),
         .executableTarget(
             name: "epara",
             dependencies: [
@@ -67,6 +72,7 @@ let package = Package(
                 "EparaPlan",
                 "EparaStore",
                 "EparaServe",
+                "EparaReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -84,6 +90,8 @@ let package = Package(
             path: "bench/ServeBench"
         ),
         .testTarget(name: "EparaServeTests", dependencies: ["EparaServe", "EparaPlan", "EparaClassify", "EparaCore", "EparaStore"]),
+        .testTarget(name: "EparaReportTests", dependencies: ["EparaReport", "EparaServe", "EparaPlan", "EparaCore",
+                                                            .product(name: "Histogram", package: "hdrhistogram-swift")]),
         .testTarget(name: "EparaStoreTests", dependencies: ["EparaStore", "EparaCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["epara"], resources: [.copy("Fixtures")]),
     ]

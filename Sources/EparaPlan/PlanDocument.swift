@@ -129,7 +129,11 @@ public struct StateSummary: Codable, Hashable, Sendable {
 public struct Plan: Codable, Hashable, Sendable {
     public var apiVersion = DocumentReader.apiVersion
     public var kind = "Plan"
+    /// Digest of everything that decided the plan (workload, policy, options, observed state).
     public var inputDigest: String
+    /// Digest of the ClassifiedWorkload it was made for: equal for every policy's plan of one
+    /// workload, which is what `report` checks before comparing runs.
+    public var workloadDigest: String
     public var policy: String
     public var cluster: Cluster
     public var catalog: Catalog

@@ -438,7 +438,8 @@ struct Problem {
             moves.sort { ($0.instance, $0.kind.rawValue) < ($1.instance, $1.kind.rawValue) }
         }
         return Plan(
-            inputDigest: JSONOutput.digest(digestInput), policy: options.policy.rawValue, cluster: workload.cluster,
+            inputDigest: JSONOutput.digest(digestInput), workloadDigest: workload.inputDigest, policy: options.policy.rawValue,
+            cluster: workload.cluster,
             catalog: workload.catalog, services: workload.services, allocations: allocations, instances: instances,
             routing: routes.sorted { ($0.service, $0.origin) < ($1.service, $1.origin) }, devices: uses,
             predicted: Prediction(goodputPerS: totalGoodput.rounded(places: 4), demandPerS: totalDemand.rounded(places: 4),

@@ -187,6 +187,44 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// A recorded run, newest last in `runs()`.
+    public struct RunRow: Hashable, Sendable {
+        public var id: String
+        public var engine: String
+        public var planDigest: String
+        public var traceDigest: String
+    }
+
+    public func runs() throws -> [RunRow] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, engine, planDigest, traceDigest FROM run ORDER BY rowid").map {
+                RunRow(id: $0["id"], engine: $0["engine"], planDigest: $0["planDigest"], traceDigest: $0["traceDigest"])
+            }
+        }
+    }
+
+    /// The windows of a run that start in [from, to).
+    public func windows(runId: String, from: Double = -.infinity, to: Double = .infinity) throws -> [WindowStats] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM windowStats WHERE runId = ? AND windowStartS >= ? AND windowStartS < ?
+                ORDER BY windowStartS, service, node
+                """, arguments: [runId, from.isFinite ? from : -1e300, to.isFinite ? to : 1e300]).map { row in
+                WindowStats(runId: row["runId"], windowStartS: row["windowStartS"], windowLengthS: row["windowLengthS"],
+                            service: row["service"], node: row["node"], arrivals: row["arrivals"], completedInSLO: row["completedInSLO"],
+                            completedLate: row["completedLate"], dropped: row["dropped"], failed: row["failed"])
+            }
+        }
+    }
+
+    public func health(runId: String) throws -> [NodeHealth] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM nodeHealth WHERE runId = ? ORDER BY timeS, node", arguments: [runId]).map {
+                NodeHealth(runId: $0["runId"], timeS: $0["timeS"], node: $0["node"], up: $0["up"])
+            }
+        }
+    }
+
     public func planDocument(digest: String) throws -> String? {
         try writer.read { db in try String.fetchOne(db, sql: "SELECT document FROM plan WHERE digest = ?", arguments: [digest]) }
     }

@@ -79,9 +79,7 @@ enum CatalogTable {
         return out
     }
 
-    static func fmt(_ x: Double) -> String {
-        x >= 100 ? String(Int(x.rounded())) : String(x.rounded(places: 2))
-    }
+    static func fmt(_ x: Double) -> String { TextTable.number(x) }
 
     static func count(_ x: Double) -> String {
         x >= 1e9 ? "\((x / 1e9).rounded(places: 2))B" : "\((x / 1e6).rounded(places: 1))M"

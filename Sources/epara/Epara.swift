@@ -19,7 +19,7 @@ struct Epara: ParsableCommand {
             66 input missing, 74 I/O error.
             """,
         version: EparaVersion.current,
-        subcommands: [Classify.self, PlanCommand.self, ServeCommand.self, CatalogCommand.self]
+        subcommands: [Classify.self, PlanCommand.self, ServeCommand.self, ReportCommand.self, CatalogCommand.self]
     )
 }
 

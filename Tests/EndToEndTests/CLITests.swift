@@ -57,16 +57,14 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try Epara.run(["frobnicate"]).status, 64)
     }
 
-    func testHelpListsOnlyWorkingStages() throws {
+    func testHelpListsEveryStage() throws {
         let result = try Epara.run(["--help"])
         XCTAssertEqual(result.status, 0)
         XCTAssertTrue(result.stdoutText.contains("classify"))
         XCTAssertTrue(result.stdoutText.contains("catalog"))
         XCTAssertTrue(result.stdoutText.contains("  plan "))
         XCTAssertTrue(result.stdoutText.contains("  serve "))
-        for pending in ["  report "] {
-            XCTAssertFalse(result.stdoutText.contains(pending), "help lists a stage that does not exist yet: \(pending)")
-        }
+        XCTAssertTrue(result.stdoutText.contains("  report "))
     }
 
     func testCatalogListsEveryRequiredEntry() throws {

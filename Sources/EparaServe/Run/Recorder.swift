@@ -31,9 +31,8 @@ public final class Recorder {
         self.windowS = windowS
         counts = Array(repeating: Counts(), count: services.count)
         reasons = Array(repeating: Array(repeating: 0, count: EndReason.allCases.count), count: services.count)
-        let make = { Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .two) }
-        latency = services.map { _ in make() }
-        ttft = services.map { $0.isLLM ? make() : Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: .two) }
+        latency = services.map { _ in Self.latencyHistogram() }
+        ttft = services.map { $0.isLLM ? Self.latencyHistogram() : Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: .two) }
         tpot = ttft
         byOrigin = Array(repeating: Counts(), count: nodeCount)
         windowOrigins = keepOrigins ? [:] : nil
@@ -89,7 +88,13 @@ public final class Recorder {
 
     // MARK: Summaries
 
-    static func summary(_ h: Histogram<UInt64>) -> LatencySummary? {
+    /// Microseconds from 1 µs to an hour at 2 significant digits (1% resolution): what every
+    /// latency of a run is recorded in, and what `report` merges.
+    public static func latencyHistogram() -> Histogram<UInt64> {
+        Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .two)
+    }
+
+    public static func summary(_ h: Histogram<UInt64>) -> LatencySummary? {
         guard h.totalCount > 0 else { return nil }
         func ms(_ v: UInt64) -> Double { (Double(v) / 1000).rounded(places: 3) }
         return LatencySummary(count: Int(h.totalCount), mean: (h.mean / 1000).rounded(places: 3),

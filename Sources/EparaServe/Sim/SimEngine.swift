@@ -111,7 +111,7 @@ public final class SimEngine: ServeExecutor {
         downSince = Array(repeating: nil, count: deployment.nodes.count)
         downTotal = Array(repeating: 0, count: deployment.nodes.count)
         replanner = { current, demand in
-            let workload = ClassifiedWorkload(inputDigest: current.inputDigest, thresholds: Thresholds(), cluster: current.cluster,
+            let workload = ClassifiedWorkload(inputDigest: current.workloadDigest, thresholds: Thresholds(), cluster: current.cluster,
                                               catalog: current.catalog, services: current.services, summary: [:])
             let options = PlanOptions(policy: Policy(rawValue: current.policy) ?? .epara, observed: demand, previous: current,
                                       allowPartial: true)
@@ -340,7 +340,7 @@ public final class SimEngine: ServeExecutor {
                                    replanEveryS: options.replanEveryS, maxOffload: options.core.maxOffload,
                                    earlyDrop: options.core.earlyDrop, windowS: options.windowS,
                                    serviceTimeCv: options.core.serviceTimeCV)
-        return Run(engine: "sim", policy: plan.policy, planDigest: planDigest, workloadDigest: plan.inputDigest,
+        return Run(engine: "sim", policy: plan.policy, planDigest: planDigest, workloadDigest: plan.workloadDigest,
                    traceDigest: trace.digest, trace: trace.description, settings: settings, durationS: horizon,
                    endS: end.rounded(places: 6), summary: recorder.totals(durationS: horizon),
                    services: recorder.serviceRuns(durationS: horizon), categories: recorder.categoryRuns(durationS: horizon),

@@ -1,0 +1,136 @@
+import EparaCore
+import EparaServe
+
+/// How a set of requests fared: EPARA's goodput (completed within SLO per second) with the
+/// attainment fraction, throughput, drops and failures by reason, and latency percentiles.
+public struct Metrics: Codable, Hashable, Sendable {
+    public var counts: Counts
+    public var goodputPerS: Double
+    public var throughputPerS: Double
+    public var attainment: Double
+    public var dropReasons: [String: Int]
+    public var failReasons: [String: Int]
+    /// End to end, milliseconds (HdrHistogram, 2 significant digits); nil when nothing completed.
+    public var latencyMs: LatencySummary?
+}
+
+public struct ServiceMetrics: Codable, Hashable, Sendable {
+    public var name: String
+    public var category: String
+    public var metrics: Metrics
+    public var ttftMs: LatencySummary?
+    public var tpotMs: LatencySummary?
+    public var deliveredFpsPerStream: Double?
+}
+
+/// One point of a latency CDF: `fraction` of completed requests took at most `latency_ms`.
+public struct CDFPoint: Codable, Hashable, Sendable {
+    public var latencyMs: Double
+    public var fraction: Double
+}
+
+public struct CategoryMetrics: Codable, Hashable, Sendable {
+    /// One of EPARA's four labels, `latency/single-gpu` etc.
+    public var category: String
+    public var services: [String]
+    public var metrics: Metrics
+    public var latencyCdf: [CDFPoint]
+}
+
+public struct NodeMetrics: Codable, Hashable, Sendable {
+    public var name: String
+    public var site: String
+    /// Of the requests that arrived at this node.
+    public var metrics: Metrics
+    public var served: Int
+    public var forwarded: Int
+    public var upFraction: Double
+    public var deviceUtilization: [String: Double]
+}
+
+public struct WindowMetrics: Codable, Hashable, Sendable {
+    public var startS: Double
+    public var counts: Counts
+    public var goodputPerS: Double
+    public var attainment: Double
+    public var goodputByCategory: [String: Double]
+}
+
+/// One run (or one state-store run) analysed.
+public struct RunReport: Codable, Hashable, Sendable {
+    /// How the run is named in comparisons: its file name, or its policy.
+    public var label: String
+    public var source: String
+    public var policy: String
+    public var engine: String
+    public var seed: UInt64?
+    public var planDigest: String
+    public var workloadDigest: String
+    public var traceDigest: String
+    public var durationS: Double
+    /// Offered load: arrivals per second.
+    public var offeredPerS: Double
+    public var predictedGoodputPerS: Double?
+    public var summary: Metrics
+    public var categories: [CategoryMetrics]
+    public var services: [ServiceMetrics]
+    public var nodes: [NodeMetrics]
+    public var windows: [WindowMetrics]
+}
+
+/// A run against the baseline: each figure and its ratio to the baseline's.
+public struct ComparisonRow: Codable, Hashable, Sendable {
+    public var label: String
+    public var policy: String
+    public var goodputPerS: Double
+    /// goodput ÷ the baseline's goodput (nil when the baseline's is 0).
+    public var goodputRatio: Double?
+    public var attainment: Double
+    public var attainmentRatio: Double?
+    public var p99Ms: Double?
+    public var p99Ratio: Double?
+    public var goodputByCategory: [String: Double]
+    public var goodputRatioByCategory: [String: Double]
+}
+
+public struct Comparison: Codable, Hashable, Sendable {
+    public var baseline: String
+    /// True when runs of different workloads were compared on purpose (`--force`).
+    public var forced: Bool
+    public var rows: [ComparisonRow]
+}
+
+public struct SweepPoint: Codable, Hashable, Sendable {
+    public var label: String
+    public var offeredPerS: Double
+    public var goodputPerS: Double
+    public var attainment: Double
+}
+
+/// DistServe's goodput: the highest request rate served at the target attainment.
+public struct Sweep: Codable, Hashable, Sendable {
+    public var policy: String
+    public var targetAttainment: Double
+    /// Runs by increasing offered load.
+    public var points: [SweepPoint]
+    /// Highest offered rate among the runs that met the target (nil: none did).
+    public var maxSustainedPerS: Double?
+    /// Between the last run that met the target and the first that did not, where the
+    /// attainment line crosses the target (nil when no run failed or none met it).
+    public var interpolatedPerS: Double?
+}
+
+/// What `epara report` writes: every run analysed, and a comparison or a sweep over them.
+public struct Report: Codable, Hashable, Sendable {
+    public var apiVersion = DocumentReader.apiVersion
+    public var kind = "Report"
+    public var runs: [RunReport]
+    public var comparison: Comparison?
+    public var sweep: Sweep?
+
+    public init(runs: [RunReport], comparison: Comparison? = nil, sweep: Sweep? = nil) {
+        self.runs = runs
+        self.comparison = comparison
+        self.sweep = sweep
+    }
+}
