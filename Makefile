@@ -3,17 +3,30 @@ SWIFT ?= swift
 EPARA = $(shell $(SWIFT) build --show-bin-path)/epara
 EXAMPLE = examples/edge-lab/cluster.yaml examples/edge-lab/services.yaml examples/edge-lab/catalog.yaml
 
-.PHONY: demo build test docs bench bench-serve replay clean
+.PHONY: demo build test docs bench bench-serve replay compare clean
 CONV = examples/traces/AzureLLMInferenceTrace_conv.csv
 
 build:
 	$(SWIFT) build --product epara
 
-# The main job on the embedded example: classify | plan | serve, with the chat service replaying
-# the first 5 minutes of the Azure LLM conversation trace and the other services generated
-# (cameras at their fps), printing the run as a table.
+# The main job on the embedded example: classify | plan | serve | report, with the chat service
+# replaying the first 5 minutes of the Azure LLM conversation trace and the other services
+# generated (cameras at their fps), printing the goodput report.
 demo: build
-	$(EPARA) classify $(EXAMPLE) | $(EPARA) plan | $(EPARA) serve --trace chat=$(CONV) --duration 5m --format table
+	$(EPARA) classify $(EXAMPLE) | $(EPARA) plan | $(EPARA) serve --trace chat=$(CONV) --duration 5m | $(EPARA) report --format table
+
+# The example under EPARA and every baseline on the same trace and seed, compared with ratios
+# against the AlpaServe-style baseline; runs and an HTML page with charts go to .build/compare/.
+POLICIES = epara local round-robin alpaserve
+compare: build
+	@mkdir -p .build/compare
+	$(EPARA) classify $(EXAMPLE) > .build/compare/classified.json
+	@for policy in $(POLICIES); do \
+	  $(EPARA) plan .build/compare/classified.json --policy $$policy --allow-partial 2>/dev/null \
+	    | $(EPARA) serve --trace chat=$(CONV) --duration 5m > .build/compare/$$policy.json || exit 1; \
+	done
+	$(EPARA) report $(POLICIES:%=.build/compare/%.json) --baseline alpaserve --format table --html .build/compare/report.html
+	@echo "charts: .build/compare/report.html"
 
 # The whole Azure conversation trace (58 min, 19,366 requests) plus every camera stream of the
 # example, about 2.5 million requests, in the release build.

@@ -173,13 +173,13 @@ _epara() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    classify|plan|serve|catalog|help)
+    classify|plan|serve|report|catalog|help)
         # Offer subcommand argument completions
         "_epara_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'classify plan serve catalog help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'classify plan serve report catalog help' -- "${cur}"))
         ;;
     esac
 }
@@ -311,6 +311,43 @@ _epara_serve() {
         ;;
     '--format')
         __epara_add_completions -W 'json'$'\n''table'
+        return
+        ;;
+    esac
+}
+
+_epara_report() {
+    repeating_flags=()
+    non_repeating_flags=(--force --sweep --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--baseline --target-attainment --state --run --from --to --html --format)
+    __epara_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--baseline')
+        return
+        ;;
+    '--target-attainment')
+        return
+        ;;
+    '--state')
+        return
+        ;;
+    '--run')
+        return
+        ;;
+    '--from')
+        return
+        ;;
+    '--to')
+        return
+        ;;
+    '--html')
+        return
+        ;;
+    '--format')
+        __epara_add_completions -W 'json'$'\n''table'$'\n''markdown'
         return
         ;;
     esac

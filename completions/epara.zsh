@@ -53,6 +53,7 @@ _epara() {
             'classify:Label every service latency- or frequency-sensitive, single- or multi-GPU.'
             'plan:Choose each service'\''s parallel modes and place instances on devices.'
             'serve:Execute a plan on a trace and measure goodput (in the embedded simulator).'
+            'report:Analyse runs: goodput, SLO attainment, drops, latency percentiles; compare policies.'
             'catalog:List the device types, models and profiles epara knows.'
             'help:Show subcommand help information.'
         )
@@ -60,7 +61,7 @@ _epara() {
         ;;
     arg)
         case "${words[1]}" in
-        classify|plan|serve|catalog|help)
+        classify|plan|serve|report|catalog|help)
             "_epara_${words[1]}" && ret=0
             ;;
         esac
@@ -140,6 +141,29 @@ _epara_serve() {
         '--requests[Write one JSON line per request to this file.]:file:'
         '--state[Record windows, node health and plans in this SQLite state store (for `plan --state`).]:db:'
         '--window[Length of the Run'\''s time windows.]:duration:'
+        '--format[Output format (default\: table on a terminal, json otherwise).]:format:{__epara_complete "${___format[@]}"}'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_epara_report() {
+    local -i ret=1
+    local -ar ___format=('json' 'table' 'markdown')
+    local -ar arg_specs=(
+        '*:run:'
+        '--baseline[The run the others are compared with\: its file name (without .json) or its policy.]:name:'
+        '--force[Compare runs even when they replayed different workloads.]'
+        '--sweep[Treat the runs as one policy at increasing load and find the highest rate sustained at the target.]'
+        '--target-attainment[SLO attainment a sweep'\''s rate must sustain.]:target-attainment:'
+        '--state[Report a run from this SQLite state store instead of Run files.]:db:'
+        '--run[With --state\: the run'\''s id (default\: the latest).]:id:'
+        '--from[With --state\: first window, seconds from the run'\''s start.]:seconds:'
+        '--to[With --state\: end of the last window, seconds from the run'\''s start.]:seconds:'
+        '--html[Also write a self-contained HTML page with SVG charts to this file.]:file:'
         '--format[Output format (default\: table on a terminal, json otherwise).]:format:{__epara_complete "${___format[@]}"}'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'

@@ -105,6 +105,14 @@ public enum SVGChart {
             let points = s.points.filter { !logX || $0.x > 0 }.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
             guard !points.isEmpty else { continue }
             body += "<polyline class=\"series\" fill=\"none\" stroke=\"\(palette[i % palette.count])\" stroke-width=\"2.5\" points=\"\(points)\"/>\n"
+            // Few points (a short run's windows): mark each, so that even one point shows.
+            let visible = s.points.filter { !logX || $0.x > 0 }
+            if visible.count <= 40 {
+                for p in visible {
+                    body += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"4\" fill=\"\(palette[i % palette.count])\"/>"
+                }
+                body += "\n"
+            }
         }
         return frame(title: title, xLabel: xLabel, yLabel: yLabel, body: body, legend: series.map(\.name))
     }
