@@ -35,6 +35,8 @@ final class ReportCLITests: XCTestCase {
     }
 
     func testGoldenRunToReportInJSONAndMarkdown() throws {
+        // Relative to the package root (the runner's directory): the report names its source.
+        let goldenRun = "Tests/EndToEndTests/Fixtures/golden/edge-lab.run.json"
         let json = try Epara.run(["report", goldenRun])
         XCTAssertEqual(json.status, 0, json.stderr)
         XCTAssertEqual(json.stderr, "")
