@@ -211,7 +211,7 @@ _epara_classify() {
 _epara_plan() {
     repeating_flags=()
     non_repeating_flags=(--detailed-exitcode --allow-partial --plain-greedy --timing --version -h --help)
-    repeating_options=()
+    repeating_options=(--without)
     non_repeating_options=(--policy --state --previous --memory-headroom --max-batch --state-windows --format)
     __epara_offer_flags_options 1
 
@@ -225,6 +225,10 @@ _epara_plan() {
         return
         ;;
     '--previous')
+        return
+        ;;
+    '--without')
+        __epara_add_completions -W 'categories'$'\n''model-parallel'
         return
         ;;
     '--memory-headroom')

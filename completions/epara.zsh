@@ -91,12 +91,14 @@ _epara_classify() {
 _epara_plan() {
     local -i ret=1
     local -ar ___policy=('epara' 'local' 'round-robin' 'alpaserve')
+    local -ar ___without=('categories' 'model-parallel')
     local -ar ___format=('json' 'table')
     local -ar arg_specs=(
         ':file:'
         '--policy[Placement policy\: epara, local, round-robin, alpaserve.]:policy:{__epara_complete "${___policy[@]}"}'
         '--state[SQLite state store written by `epara serve`\: observed demand and node health.]:db:'
         '--previous[The plan in force\: placement becomes migration-aware and moves are listed.]:plan:'
+        '*--without[Turn off a part of EPARA to measure it (repeatable)\: categories, model-parallel.]:part:{__epara_complete "${___without[@]}"}'
         '--detailed-exitcode[Exit 2 when the plan differs from --previous (or there is none), 0 when unchanged.]'
         '--allow-partial[Plan what fits and list the shortfalls instead of failing when the cluster is too small.]'
         '--memory-headroom[Fraction of each device'\''s memory instances may use.]:memory-headroom:'

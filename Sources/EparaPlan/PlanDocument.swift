@@ -96,6 +96,8 @@ public struct SolverStats: Codable, Hashable, Sendable {
     public var stages: [StageStats]
     /// Wall time, only with --timing (it would make plans differ run to run).
     public var timeMs: Double?
+    /// Parts of EPARA turned off (ablations), when any.
+    public var without: [String]?
 
     public struct StageStats: Codable, Hashable, Sendable {
         public var name: String

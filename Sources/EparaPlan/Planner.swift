@@ -8,8 +8,21 @@ public enum Policy: String, CaseIterable, Codable, Sendable {
     case alpaserve
 }
 
+/// Parts of EPARA an ablation turns off, to measure what each is worth.
+public enum Ablation: String, CaseIterable, Codable, Sendable, Comparable {
+    /// Category-driven allocation: no frame packing, single devices and model-parallel groups
+    /// for every service alike, one greedy stage instead of priority / single / multi-device.
+    case categories
+    /// Model-parallel groups: every instance on one device.
+    case modelParallel = "model-parallel"
+
+    public static func < (a: Ablation, b: Ablation) -> Bool { a.rawValue < b.rawValue }
+}
+
 public struct PlanOptions: Sendable {
     public var policy: Policy
+    /// EPARA with parts turned off (ablations); empty for the full method.
+    public var without: Set<Ablation> = []
     public var observed: ObservedDemand?
     public var previous: Plan?
     public var allowPartial: Bool
@@ -109,6 +122,9 @@ struct Problem {
 
     var rules: AllocatorRules {
         switch options.policy {
+        case .epara where options.without.contains(.categories):
+            AllocatorRules(frameParallel: false, shares: true, categoryUnaware: true, maxBatch: options.maxBatch,
+                           headroom: options.memoryHeadroom)
         case .epara, .local:
             AllocatorRules(frameParallel: true, shares: true, categoryUnaware: false, maxBatch: options.maxBatch,
                            headroom: options.memoryHeadroom)
@@ -139,8 +155,9 @@ struct Problem {
         // Costs weigh a device by its compute relative to the cluster's mean device.
         let meanTflops = slots.isEmpty ? 1 : slots.reduce(0) { $0 + $1.type.fp16Tflops } / Double(slots.count)
         for ctx in contexts {
-            let allowSingle = rules.categoryUnaware || !ctx.isMultiGPU
-            let allowGroups = rules.categoryUnaware || ctx.isMultiGPU
+            let noGroups = options.without.contains(.modelParallel)
+            let allowSingle = rules.categoryUnaware || !ctx.isMultiGPU || noGroups
+            let allowGroups = (rules.categoryUnaware || ctx.isMultiGPU) && !noGroups
             var own = allocator.candidates(ctx, slots: slots, slotIndex: slotIndex, allowSingle: allowSingle, allowGroups: allowGroups)
             if options.policy == .local {
                 // One market per origin node; instances only where the requests arrive.
@@ -263,6 +280,8 @@ struct Problem {
     var stages: [PlacementStage] {
         let priorityServices = Set(contexts.filter { $0.service.priority > 1 }.map(\.index))
         switch options.policy {
+        case .epara where options.without.contains(.categories):
+            return [PlacementStage(name: "all instances", admits: { _ in true }, acceptsTies: false)]
         case .epara, .local:
             return [
                 PlacementStage(name: "priority services", admits: { priorityServices.contains($0.service) }, acceptsTies: true),
@@ -429,7 +448,8 @@ struct Problem {
         let bound = upperBound(candidates: candidates, singleCapacity: packedCapacity)
         let observed = options.observed
         let digestInput = DigestInput(workload: workload.inputDigest, policy: options.policy.rawValue, headroom: options.memoryHeadroom,
-                                      maxBatch: options.maxBatch, windowS: options.windowS, observed: observed)
+                                      maxBatch: options.maxBatch, windowS: options.windowS, observed: observed,
+                                      without: options.without.isEmpty ? nil : options.without.sorted().map(\.rawValue))
         var moves: [Move] = []
         if let previous = options.previous {
             let before = Set(previous.instances.map(\.id)), after = Set(instances.map(\.id))
@@ -447,7 +467,8 @@ struct Problem {
                                   upperBoundGoodputPerS: bound.rounded(places: 4),
                                   fractionOfUpperBound: bound > 0 ? (totalGoodput / bound).rounded(places: 4) : 1),
             solver: SolverStats(policy: options.policy.rawValue, candidates: candidates.count, objectiveEvaluations: evaluations,
-                                lazy: options.lazy, objective: objective.rounded(places: 6), stages: stageStats),
+                                lazy: options.lazy, objective: objective.rounded(places: 6), stages: stageStats,
+                                without: options.without.isEmpty ? nil : options.without.sorted().map(\.rawValue)),
             shortfalls: shortfalls, moves: moves,
             state: observed.map { StateSummary(runId: $0.runId, windowsRead: $0.windowsRead, nodesDown: $0.nodesDown,
                                                observedDemandPerS: $0.demandPerS.mapValues { $0.rounded(places: 6) }) })
@@ -460,6 +481,7 @@ struct Problem {
         var maxBatch: Int
         var windowS: Double
         var observed: ObservedDemand?
+        var without: [String]?
     }
 
     /// The cluster's device types, in name order.

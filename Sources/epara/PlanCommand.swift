@@ -47,6 +47,10 @@ struct PlanCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The plan in force: placement becomes migration-aware and moves are listed.", valueName: "plan"))
     var previous: String?
 
+    @Option(help: ArgumentHelp("Turn off a part of EPARA to measure it (repeatable): \(Ablation.allCases.map(\.rawValue).joined(separator: ", ")).",
+                               valueName: "part"))
+    var without: [Ablation] = []
+
     @Flag(help: "Exit 2 when the plan differs from --previous (or there is none), 0 when unchanged.")
     var detailedExitcode = false
 
@@ -75,6 +79,7 @@ struct PlanCommand: ParsableCommand {
         guard memoryHeadroom > 0, memoryHeadroom <= 1 else { throw ValidationError("--memory-headroom must be in (0, 1]") }
         guard (1...4096).contains(maxBatch) else { throw ValidationError("--max-batch must be from 1 to 4096") }
         guard stateWindows >= 1 else { throw ValidationError("--state-windows must be at least 1") }
+        if !without.isEmpty, policy != .epara { throw ValidationError("--without turns off parts of EPARA; it does not apply to --policy \(policy.rawValue)") }
     }
 
     func run() throws {
@@ -94,8 +99,9 @@ struct PlanCommand: ParsableCommand {
             let previousPlan = try previous.map { path in
                 try StageDocument<Plan>.read(try SourceText.load(path), kind: "Plan", producedBy: "epara plan").value
             }
-            let options = PlanOptions(policy: policy, observed: observed, previous: previousPlan, allowPartial: allowPartial,
+            var options = PlanOptions(policy: policy, observed: observed, previous: previousPlan, allowPartial: allowPartial,
                                       lazy: !plainGreedy, memoryHeadroom: memoryHeadroom, maxBatch: maxBatch)
+            options.without = Set(without)
             let clock = ContinuousClock()
             let start = clock.now
             var plan: Plan
@@ -128,6 +134,7 @@ struct PlanCommand: ParsableCommand {
 }
 
 extension Policy: ExpressibleByArgument {}
+extension Ablation: ExpressibleByArgument {}
 
 enum PlanTable {
     static func render(_ plan: Plan) -> String {

@@ -113,8 +113,10 @@ public final class SimEngine: ServeExecutor {
         replanner = { current, demand in
             let workload = ClassifiedWorkload(inputDigest: current.workloadDigest, thresholds: Thresholds(), cluster: current.cluster,
                                               catalog: current.catalog, services: current.services, summary: [:])
-            let options = PlanOptions(policy: Policy(rawValue: current.policy) ?? .epara, observed: demand, previous: current,
+            var options = PlanOptions(policy: Policy(rawValue: current.policy) ?? .epara, observed: demand, previous: current,
                                       allowPartial: true)
+            // Replanning keeps the run's ablations.
+            options.without = Set((current.solver.without ?? []).compactMap(Ablation.init(rawValue:)))
             return try? Planner.plan(workload, options: options)
         }
     }

@@ -58,8 +58,9 @@ public enum TraceBuilder {
             try hashFile(file.path, into: &hasher)
             var targets: [Int32] = []
             let argumentLocation = SourceLocation(file: "--trace", line: 1, column: 1)
-            if let name = file.service {
-                targets = [try names.service(Substring(name), at: argumentLocation)]
+            // SERVICE=FILE, or A,B,C=FILE to share an LLM trace's rows among several services.
+            for name in file.service?.split(separator: ",") ?? [] {
+                targets.append(try names.service(name, at: argumentLocation))
             }
             switch format {
             case .csv, .jsonl:
@@ -106,15 +107,16 @@ public enum TraceBuilder {
                 covered.formUnion(targets.map(Int.init))
                 described[file.path] = "Azure LLM 2023 → " + targets.map { deployment.services[Int($0)].name }.joined(separator: ", ")
             case .serveGen:
-                let service = targets[0]
-                let origins = deployment.services[Int(service)].origins
+                // Several services: client c goes to service c mod count (each keeps whole clients).
                 for (client, windows) in try ServeGenTrace.read(path: file.path).sorted(by: { $0.key < $1.key }) {
-                    sources.append(ServeGenTrace.Client(service: service, origin: origins[client % origins.count], windows: windows,
-                                                        rateScale: options.rateScale, endS: durationS,
+                    let service = targets[client % targets.count]
+                    let origins = deployment.services[Int(service)].origins
+                    sources.append(ServeGenTrace.Client(service: service, origin: origins[client / targets.count % origins.count],
+                                                        windows: windows, rateScale: options.rateScale, endS: durationS,
                                                         random: random.derived(UInt64(client))))
                 }
-                covered.insert(Int(service))
-                described[file.path] = "ServeGen rates → \(deployment.services[Int(service)].name)"
+                covered.formUnion(targets.map(Int.init))
+                described[file.path] = "ServeGen rates → " + targets.map { deployment.services[Int($0)].name }.joined(separator: ", ")
             }
         }
         for (index, service) in deployment.services.enumerated() where !covered.contains(index) {

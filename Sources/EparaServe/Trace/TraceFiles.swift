@@ -1,7 +1,8 @@
 import EparaCore
 import Foundation
 
-/// A trace file on the command line, optionally bound to a service (`chat=trace.csv`).
+/// A trace file on the command line, optionally bound to a service (`chat=trace.csv`) or to
+/// several that share it (`chat-a,chat-b=trace.csv`).
 public struct TraceFile: Sendable, Equatable {
     public var path: String
     public var service: String?
