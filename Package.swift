@@ -89,6 +89,12 @@ let package = Package(
             dependencies: ["EparaCore", "EparaClassify", "EparaPlan", "EparaServe"],
             path: "bench/ServeBench"
         ),
+        .executableTarget(
+            name: "goodput-eval",
+            dependencies: ["EparaCore", "EparaClassify", "EparaPlan", "EparaServe", "EparaReport"],
+            path: "bench/Goodput",
+            exclude: ["discussion.md"]
+        ),
         .testTarget(name: "EparaServeTests", dependencies: ["EparaServe", "EparaPlan", "EparaClassify", "EparaCore", "EparaStore"]),
         .testTarget(name: "EparaReportTests", dependencies: ["EparaReport", "EparaServe", "EparaPlan", "EparaCore",
                                                             .product(name: "Histogram", package: "hdrhistogram-swift")]),

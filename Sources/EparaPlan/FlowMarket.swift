@@ -11,20 +11,33 @@ struct FlowMarket {
     private(set) var flow: [[Double]] = []
     private(set) var served = 0.0
 
-    init(weight: Double, groupDemand: [Double]) {
+    /// How far `groupDemand` goes beyond the real demand (PlanOptions.provision).
+    var provision: Double
+
+    init(weight: Double, groupDemand: [Double], provision: Double = 1) {
         self.weight = weight
         self.groupDemand = groupDemand
+        self.provision = provision
     }
 
     var demand: Double { groupDemand.reduce(0, +) }
 
-    /// Served demand gained by adding an instance, without adding it.
+    /// What serving `x` is worth: each request of the real demand 1, each of the headroom above
+    /// it a tenth — headroom helps only once every service's demand is covered. Concave in `x`,
+    /// so φ stays submodular.
+    func value(_ x: Double) -> Double {
+        let real = demand / provision
+        return min(x, real) + 0.1 * max(0, x - real)
+    }
+
+    /// Value gained by adding an instance, without adding it.
     func gain(capacity c: Double, reach r: [Int]) -> Double {
         if groupDemand.count == 1 {
-            return r.isEmpty ? 0 : min(groupDemand[0], served + c) - min(groupDemand[0], served)
+            return r.isEmpty ? 0 : value(min(groupDemand[0], served + c)) - value(served)
         }
         var copy = self
-        return copy.add(capacity: c, reach: r)
+        copy.add(capacity: c, reach: r)
+        return value(copy.served) - value(served)
     }
 
     /// Adds an instance and re-optimises the flow; returns the served demand gained.

@@ -34,6 +34,10 @@ public struct PlanOptions: Sendable {
     public var windowS: Double
     /// A new placement must beat the previous one by this fraction of φ to replace it.
     public var hysteresis: Double
+    /// Capacity placement aims for, as a multiple of the demand: requests do not arrive evenly,
+    /// and a device planned to 100% busy misses deadlines whenever a burst comes. Shortfalls and
+    /// predictions are still judged against the demand itself.
+    public var provision: Double = 1.25
 
     public init(policy: Policy = .epara, observed: ObservedDemand? = nil, previous: Plan? = nil, allowPartial: Bool = false,
                 lazy: Bool = true, memoryHeadroom: Double = 0.9, maxBatch: Int = 64, windowS: Double = 60, hysteresis: Double = 0.02) {
@@ -56,8 +60,15 @@ public struct PlanShortfallError: Error, Sendable {
 
 public enum Planner {
     public static func plan(_ workload: ClassifiedWorkload, options: PlanOptions = PlanOptions()) throws(PlanShortfallError) -> Plan {
-        let problem = Problem(workload: workload, options: options)
-        var solved = problem.solve()
+        var solved = Problem(workload: workload, options: options).solve()
+        // Headroom must not cost real demand: where the provisioned plan leaves demand unserved,
+        // plan for the demand alone and keep whichever serves more.
+        if options.provision > 1, !solved.shortfalls.isEmpty {
+            var exact = options
+            exact.provision = 1
+            let tight = Problem(workload: workload, options: exact).solve()
+            if tight.predicted.goodputPerS > solved.predicted.goodputPerS + 1e-9 { solved = tight }
+        }
         // Nothing changed, in the inputs or the placement: hand back the plan in force, byte for byte.
         if var previous = options.previous, previous.inputDigest == solved.inputDigest, previous.deployment == solved.deployment {
             previous.moves = []
@@ -164,7 +175,8 @@ struct Problem {
                 var marketOf: [String: Int] = [:]
                 for origin in ctx.origins {
                     marketOf[origin.node] = markets.count
-                    markets.append(FlowMarket(weight: ctx.weight, groupDemand: [origin.demandPerS]))
+                    markets.append(FlowMarket(weight: ctx.weight, groupDemand: [origin.demandPerS * options.provision],
+                                              provision: options.provision))
                 }
                 own = own.compactMap { c in
                     let nodes = Set(c.slots.map { slots[$0].ref.node })
@@ -178,7 +190,8 @@ struct Problem {
                 // One market per service; its demand in groups by origin site.
                 let groups = originGroups(ctx)
                 let market = markets.count
-                markets.append(FlowMarket(weight: ctx.weight, groupDemand: groups.map(\.demand)))
+                markets.append(FlowMarket(weight: ctx.weight, groupDemand: groups.map { $0.demand * options.provision },
+                                          provision: options.provision))
                 // Network time from a group's slowest origin to each node, and whether the links
                 // carry the group's payload: once per (group, node), not per candidate.
                 var worstNetwork: [String: [Double]] = [:]

@@ -10,7 +10,8 @@ public enum HTMLReport {
     /// Titles of the charts, in page order (also what the browser test looks for).
     public static func chartTitles(_ report: Report) -> [String] { charts(report).map(\.title) }
 
-    static func charts(_ report: Report) -> [(title: String, svg: String)] {
+    /// The page's charts as standalone SVG documents, for embedding elsewhere (docs/results.md).
+    public static func charts(_ report: Report) -> [(title: String, svg: String)] {
         var charts: [(String, String)] = []
         let runs = report.runs
         let goodput = "Goodput over time"

@@ -14,6 +14,11 @@ public struct FaultPlan: Sendable, Equatable {
         public var atS: Double
         public var event: Event
 
+        public init(atS: Double, event: Event) {
+            self.atS = atS
+            self.event = event
+        }
+
         public var description: String {
             switch event {
             case let .nodeDown(node): "node \(node) down"

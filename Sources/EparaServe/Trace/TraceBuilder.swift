@@ -32,6 +32,13 @@ public struct TraceSet {
     public var durationS: Double
     /// Which services each file feeds, and which are generated (for the Run document).
     public var description: [String: String]
+
+    public init(sources: [any ArrivalSource], digest: String, durationS: Double, description: [String: String]) {
+        self.sources = sources
+        self.digest = digest
+        self.durationS = durationS
+        self.description = description
+    }
 }
 
 public enum TraceBuilder {
