@@ -33,7 +33,7 @@ final class PlanCLITests: XCTestCase {
         let byName = Dictionary(uniqueKeysWithValues: allocations.map { ($0["service"] as! String, $0) })
         XCTAssertTrue((byName["big-chat"]!["modes"] as! [String]).contains("MP"), "the 70B model runs model-parallel")
         XCTAssertTrue((byName["robot-pick-segmentation"]!["modes"] as! [String]).contains("MP"))
-        XCTAssertTrue((byName["defect-detection"]!["modes"] as! [String]).contains("DP"), "480 frames/s need replicas")
+        XCTAssertTrue((byName["defect-detection"]!["modes"] as! [String]).contains("DP"), "420 frames/s need replicas")
         let weld = byName["weld-inspection"]!["modes"] as! [String]
         XCTAssertTrue(weld.contains("MF") && weld.contains("DP"), "one 60 fps camera on Jetsons: frames packed, replicas: \(weld)")
         for device in plan["devices"] as! [[String: Any]] {

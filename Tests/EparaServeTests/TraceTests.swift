@@ -177,7 +177,7 @@ final class TraceTests: XCTestCase {
         let set = try TraceBuilder.build(TraceOptions(files: [TraceFile(path: path)], durationS: 10, seed: 1), deployment: d)
         XCTAssertEqual(set.description[path], "epara CSV")
         XCTAssertNil(set.description["chat"], "the file covers chat")
-        XCTAssertEqual(set.description["defect-detection"], "16 streams × 30.0 fps")
+        XCTAssertEqual(set.description["defect-detection"], "14 streams × 30.0 fps")
         XCTAssertEqual(set.description["photo-classify"], "poisson at 50.0/s")
         XCTAssertEqual(error { _ = try TraceBuilder.build(TraceOptions(files: [TraceFile(argument: "photo-classify=" + ServeFixtures.root.appendingPathComponent("examples/traces/AzureLLMInferenceTrace_code.csv").path)]), deployment: d) }.contains("not an LLM service"), true)
         let unknown = try file("what.csv", "when,who\n")

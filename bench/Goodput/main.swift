@@ -104,8 +104,11 @@ let scenarios: [Scenario] = {
     return quick ? [small, medium] : [small, medium, large]
 }()
 
-let loads: [Double] = quick ? [1] : [0.5, 1, 1.5]
+let loads: [Double] = CommandLine.arguments.first { $0.hasPrefix("--loads=") }
+    .map { $0.dropFirst(8).split(separator: ",").compactMap { Double($0) } } ?? (quick ? [1] : [0.5, 1, 1.5])
 let seeds: [UInt64] = quick ? [1] : [1, 2, 3]
+/// The load the ablations, faults, verdict and charts use.
+let nominal = loads.contains(1) ? 1 : loads[loads.count / 2]
 let policies: [Policy] = Policy.allCases
 let conversation: [AzureLLMTrace.Row]
 let code: [AzureLLMTrace.Row]
@@ -121,7 +124,14 @@ func meanRate(_ rows: [AzureLLMTrace.Row]) -> Double { Double(rows.count) / max(
 func meanTokens(_ rows: [AzureLLMTrace.Row], _ path: KeyPath<AzureLLMTrace.Row, Int32>) -> Double {
     Double(rows.reduce(0) { $0 + Int($1[keyPath: path]) }) / Double(max(rows.count, 1))
 }
-let imageMeanRate = imageClients.values.flatMap { $0 }.reduce(0) { $0 + $1.rate } / Double(imageClients.values.map(\.count).max() ?? 1)
+/// ServeGen's day is replayed from 10:00 (its busy hours); the plan's demand is the mean rate of
+/// the windows a run replays.
+let imageStartS = 36_000.0
+func imageMeanRate(over seconds: Double) -> Double {
+    let windows = imageClients.values.flatMap { $0 }.filter { $0.startS >= imageStartS && $0.startS < imageStartS + max(seconds, 600) }
+    let count = Set(windows.map(\.startS)).count
+    return windows.reduce(0) { $0 + $1.rate } / Double(max(count, 1))
+}
 
 /// The scenario's services at a load level: the plan is made for the demand the traces will bring.
 func services(_ s: Scenario, load: Double) -> [Service] {
@@ -141,7 +151,7 @@ func services(_ s: Scenario, load: Double) -> [Service] {
         list.append(Service(name: "segment@\(site)", model: "deeplabv3plus-mobilenetv2", slo: SLO(latencyMs: 100),
                             stream: StreamDemand(streams: max(1, Int((Double(s.segmentStreams) * load).rounded())), fps: 10), origin: [site]))
         list.append(Service(name: "photo@\(site)", model: "resnet-50", slo: SLO(latencyMs: 100),
-                            demand: Demand(ratePerS: imageMeanRate * s.imageScale * load / sites), origin: [site]))
+                            demand: Demand(ratePerS: imageMeanRate(over: quick ? 60 : s.durationS) * s.imageScale * load / sites), origin: [site]))
     }
     list.append(Service(name: "big-chat", model: "llama-3.3-70b-q4", slo: SLO(ttftMs: 3000, tpotMs: 150),
                         demand: Demand(ratePerS: s.bigChatRate * load, inputTokens: 1024, outputTokens: 256), origin: s.edgeSites, priority: 2))
@@ -179,7 +189,7 @@ func trace(_ s: Scenario, load: Double, seed: UInt64, plan: Plan, durationS: Dou
         let site = sites[client % sites.count]
         let service = index("photo@\(site)")
         let origins = d.services[Int(service)].origins
-        let shifted = windows.map { ServeGenTrace.Window(startS: $0.startS - 36_000, rate: $0.rate, cv: $0.cv) }.filter { $0.startS >= 0 }
+        let shifted = windows.map { ServeGenTrace.Window(startS: $0.startS - imageStartS, rate: $0.rate, cv: $0.cv) }.filter { $0.startS >= 0 }
         sources.append(ServeGenTrace.Client(service: service, origin: origins[client / sites.count % origins.count], windows: shifted,
                                             rateScale: s.imageScale * load / Double(sites.count) * Double(sites.count), endS: durationS,
                                             random: random.derived(UInt64(5000 + client))))
@@ -246,7 +256,7 @@ let jobs: [Job] = {
         for load in loads { for seed in seeds { for policy in policies { jobs.append(Job(scenario: si, load: load, seed: seed, policy: policy, variant: .full)) } } }
         for seed in seeds {
             for variant in Variant.allCases where variant != .full {
-                jobs.append(Job(scenario: si, load: 1, seed: seed, policy: .epara, variant: variant))
+                jobs.append(Job(scenario: si, load: nominal, seed: seed, policy: .epara, variant: variant))
             }
         }
     }
@@ -319,7 +329,7 @@ func sd(_ xs: [Double]) -> Double {
 }
 func n(_ x: Double) -> String { TextTable.number(x) }
 func pm(_ xs: [Double]) -> String { xs.count > 1 ? "\(n(mean(xs))) ± \(n(sd(xs)))" : n(mean(xs)) }
-func select(_ s: Int, load: Double = 1, policy: Policy = .epara, variant: Variant = .full) -> [Outcome] {
+func select(_ s: Int, load: Double = nominal, policy: Policy = .epara, variant: Variant = .full) -> [Outcome] {
     outcomes.filter { $0.job.scenario == s && $0.job.load == load && $0.job.policy == policy && $0.job.variant == variant }
 }
 /// Per seed, a/b of a figure, then the mean over seeds.

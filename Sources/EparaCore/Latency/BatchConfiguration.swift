@@ -45,9 +45,10 @@ extension LatencyModel {
     ///
     /// - Requests may find a batch in progress, wait for it, then run in the next: 2·t ≤ deadline.
     /// - With `packsFrames` (EPARA's MF for frequency-sensitive streams) a pack of k frames of a
-    ///   stream starts when its last frame arrives, so the first waits (k−1)/fps, and on an
-    ///   instance that keeps up with its streams there is no batch in progress: wait + t ≤ deadline;
-    ///   a batch holds k frames from each of at most all the service's streams.
+    ///   stream starts when its last frame arrives, so the first waits (k−1)/fps. A single stream
+    ///   on an instance that keeps up finds no batch in progress: wait + t ≤ deadline; frames of
+    ///   several streams arrive at any phase and may: wait + 2·t ≤ deadline. A batch holds k
+    ///   frames from each of at most all the service's streams.
     /// - LLMs decode with continuous batching: the step within the TPOT SLO (or the whole answer
     ///   within the latency SLO), the prefill within half the TTFT deadline, the batch's KV cache
     ///   in memory; capacity is 1 / (prefill + output tokens × step / batch).
@@ -74,7 +75,12 @@ extension LatencyModel {
                     guard memory <= memoryLimit else { break }
                     if packsFrames, b > k * streams { break }
                     let t = batchLatencyMs(model, on: device, batch: b) / share
-                    guard packsFrames ? packWait + t <= deadline : 2 * t <= deadline else { continue }
+                    // One stream's next pack is not due before this one is done; frames of several
+                    // streams arrive at any phase and may find a batch in progress (what `serve`
+                    // measures: planning as if they did not put whole camera fleets on one GPU
+                    // that then missed most frames).
+                    let inProgress = packsFrames && streams == 1 ? 0 : t
+                    guard packWait + inProgress + t <= deadline else { continue }
                     consider(BatchConfiguration(batch: b, framesPacked: k, capacityPerS: Double(b) * 1000 / t, latencyMs: t + packWait,
                                                 memoryGib: memory, packWaitMs: packWait))
                 }
