@@ -3,7 +3,7 @@ SWIFT ?= swift
 EPARA = $(shell $(SWIFT) build --show-bin-path)/epara
 EXAMPLE = examples/edge-lab/cluster.yaml examples/edge-lab/services.yaml examples/edge-lab/catalog.yaml
 
-.PHONY: demo build test docs bench bench-serve replay compare clean
+.PHONY: demo build test docs bench bench-serve replay compare eval eval-quick clean
 CONV = examples/traces/AzureLLMInferenceTrace_conv.csv
 
 build:
@@ -46,6 +46,16 @@ bench-serve:
 	$$($(SWIFT) build -c release --show-bin-path)/serve-bench llm 200000
 	$$($(SWIFT) build -c release --show-bin-path)/serve-bench vision 1000000
 	$$($(SWIFT) build -c release --show-bin-path)/serve-bench vision 10000000
+
+# The goodput evaluation: three clusters, production traces, every policy, three seeds, three
+# loads, ablations and faults, in release mode; writes docs/results.md and docs/results/*.svg.
+eval:
+	$(SWIFT) build -c release --product goodput-eval
+	$$($(SWIFT) build -c release --show-bin-path)/goodput-eval
+
+# Its smoke test (CI runs it): small and medium clusters, 60 s, one seed, nominal load.
+eval-quick:
+	$(SWIFT) run goodput-eval --quick
 
 test:
 	$(SWIFT) test

@@ -101,11 +101,16 @@ let scenarios: [Scenario] = {
                          cluster: Cluster(name: "large", nodes: largeNodes, network: network(edge: largeEdge, cloud: "cloud")),
                          edgeSites: largeEdge, detectStreams: 24, segmentStreams: 12, llmSpeedup: 2, imageScale: 60, bigChatRate: 2,
                          durationS: 300)
-    return quick ? [small, medium] : [small, medium, large]
+    let all = quick ? [small, medium] : [small, medium, large]
+    // `--scenarios=small,large` runs some of them (for experiments; results.md wants all).
+    guard let wanted = CommandLine.arguments.first(where: { $0.hasPrefix("--scenarios=") })?.dropFirst(12).split(separator: ",") else { return all }
+    return all.filter { wanted.contains(Substring($0.name)) }
 }()
+/// `--provision=X` plans every policy with X × demand as its target (PlanOptions.provision).
+let provision = CommandLine.arguments.first { $0.hasPrefix("--provision=") }.flatMap { Double($0.dropFirst(12)) }
 
 let loads: [Double] = CommandLine.arguments.first { $0.hasPrefix("--loads=") }
-    .map { $0.dropFirst(8).split(separator: ",").compactMap { Double($0) } } ?? (quick ? [1] : [0.5, 1, 1.5])
+    .map { $0.dropFirst(8).split(separator: ",").compactMap { Double($0) } } ?? (quick ? [1] : [1, 2, 4])
 let seeds: [UInt64] = quick ? [1] : [1, 2, 3]
 /// The load the ablations, faults, verdict and charts use.
 let nominal = loads.contains(1) ? 1 : loads[loads.count / 2]
@@ -127,17 +132,19 @@ func meanTokens(_ rows: [AzureLLMTrace.Row], _ path: KeyPath<AzureLLMTrace.Row, 
 /// ServeGen's day is replayed from 10:00 (its busy hours); the plan's demand is the mean rate of
 /// the windows a run replays.
 let imageStartS = 36_000.0
-func imageMeanRate(over seconds: Double) -> Double {
-    let windows = imageClients.values.flatMap { $0 }.filter { $0.startS >= imageStartS && $0.startS < imageStartS + max(seconds, 600) }
-    let count = Set(windows.map(\.startS)).count
+/// Clients are dealt to sites by id (client c to site c mod count), so each site's demand is its
+/// own clients' mean rate over the windows replayed.
+func imageMeanRate(over seconds: Double, site: Int, of sites: Int) -> Double {
+    let windows = imageClients.filter { $0.key % sites == site }.values.flatMap { $0 }
+        .filter { $0.startS >= imageStartS && $0.startS < imageStartS + max(seconds, 600) }
+    let count = Set(imageClients.values.flatMap { $0 }.map(\.startS).filter { $0 >= imageStartS && $0 < imageStartS + max(seconds, 600) }).count
     return windows.reduce(0) { $0 + $1.rate } / Double(max(count, 1))
 }
 
 /// The scenario's services at a load level: the plan is made for the demand the traces will bring.
 func services(_ s: Scenario, load: Double) -> [Service] {
     var list: [Service] = []
-    let sites = Double(s.edgeSites.count)
-    for site in s.edgeSites {
+    for (k, site) in s.edgeSites.enumerated() {
         list.append(Service(name: "chat@\(site)", model: "llama-3-8b-q4", slo: SLO(ttftMs: 1000, tpotMs: 100),
                             demand: Demand(ratePerS: meanRate(conversation) * s.llmSpeedup * load,
                                            inputTokens: meanTokens(conversation, \.inputTokens), outputTokens: meanTokens(conversation, \.outputTokens)),
@@ -151,7 +158,8 @@ func services(_ s: Scenario, load: Double) -> [Service] {
         list.append(Service(name: "segment@\(site)", model: "deeplabv3plus-mobilenetv2", slo: SLO(latencyMs: 100),
                             stream: StreamDemand(streams: max(1, Int((Double(s.segmentStreams) * load).rounded())), fps: 10), origin: [site]))
         list.append(Service(name: "photo@\(site)", model: "resnet-50", slo: SLO(latencyMs: 100),
-                            demand: Demand(ratePerS: imageMeanRate(over: quick ? 60 : s.durationS) * s.imageScale * load / sites), origin: [site]))
+                            demand: Demand(ratePerS: imageMeanRate(over: quick ? 60 : s.durationS, site: k, of: s.edgeSites.count) * s.imageScale * load),
+                            origin: [site]))
     }
     list.append(Service(name: "big-chat", model: "llama-3.3-70b-q4", slo: SLO(ttftMs: 3000, tpotMs: 150),
                         demand: Demand(ratePerS: s.bigChatRate * load, inputTokens: 1024, outputTokens: 256), origin: s.edgeSites, priority: 2))
@@ -191,7 +199,7 @@ func trace(_ s: Scenario, load: Double, seed: UInt64, plan: Plan, durationS: Dou
         let origins = d.services[Int(service)].origins
         let shifted = windows.map { ServeGenTrace.Window(startS: $0.startS - imageStartS, rate: $0.rate, cv: $0.cv) }.filter { $0.startS >= 0 }
         sources.append(ServeGenTrace.Client(service: service, origin: origins[client / sites.count % origins.count], windows: shifted,
-                                            rateScale: s.imageScale * load / Double(sites.count) * Double(sites.count), endS: durationS,
+                                            rateScale: s.imageScale * load, endS: durationS,
                                             random: random.derived(UInt64(5000 + client))))
     }
     sources.append(GeneratedArrivals(service: index("big-chat"), ratePerS: s.bigChatRate * load, process: .poisson, endS: durationS,
@@ -276,6 +284,7 @@ DispatchQueue.concurrentPerform(iterations: planKeys.count) { i in
     let workload = Workload(cluster: s.cluster, services: services(s, load: key.load), catalog: BuiltinCatalog.load())
     var options = PlanOptions(policy: key.policy, allowPartial: true)
     options.without = key.without
+    if let provision { options.provision = provision }
     guard let plan = try? Planner.plan(Classifier.classify(workload), options: options) else { fail("cannot plan \(s.name) \(key.policy)") }
     results.setPlan(key, plan)
     if let directory = runsDirectory, let data = try? JSONOutput.document(plan) {
