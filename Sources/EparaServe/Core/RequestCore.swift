@@ -139,6 +139,8 @@ struct HotService {
 /// The per-instance numbers read on every request (see `HotService`).
 struct HotInstance {
     var node: Int
+    /// Node of the last stage, where the answer leaves from.
+    var answerNode: Int
     /// Device of the first stage.
     var device: Int
     var service: Int
@@ -257,7 +259,7 @@ public final class RequestCore {
                 let stage = info.stages[0]
                 var tail = stage.handoffS.isEmpty ? 0 : stage.handoffS[1]
                 for later in info.stages.dropFirst() { tail += later.batchS[1] + (later.handoffS.isEmpty ? 0 : later.handoffS[1]) }
-                hot.append(HotInstance(node: info.node, device: stage.device, service: info.service, batch: info.batch,
+                hot.append(HotInstance(node: info.node, answerNode: info.stages[info.stages.count - 1].node, device: stage.device, service: info.service, batch: info.batch,
                                        framesPacked: info.framesPacked, stageCount: info.stages.count, capacityPerS: info.capacityPerS,
                                        batchOffset: batchTable.count, tailS: tail, loneS: stage.batchS[1] + tail, isLLM: info.llm != nil))
                 batchTable.append(contentsOf: stage.batchS)
@@ -346,10 +348,9 @@ public final class RequestCore {
 
     /// Static cost of reaching instance `i` from node `n` and back with an empty queue.
     @inline(__always) func reachCost(_ service: Int, _ i: Int, from n: Int, inputTokens: Int32) -> Double {
-        let node = hot[i].node
-        return transferS(bytes: requestBytes(service, inputTokens), from: n, to: node)
+        return transferS(bytes: requestBytes(service, inputTokens), from: n, to: hot[i].node)
             + firstResultS(i, inputTokens: inputTokens)
-            + transferS(bytes: hotServices[service].answerBytes, from: node, to: n)
+            + transferS(bytes: hotServices[service].answerBytes, from: hot[i].answerNode, to: n)
     }
 
     /// Processing time of a lone request on instance `i` (an LLM's prefill; a pipeline's stages).
@@ -436,7 +437,7 @@ public final class RequestCore {
         let node = hot[i].node
         let service = Int(r.service)
         r.instance = Int32(i)
-        r.returnS = transferS(bytes: hotServices[service].answerBytes, from: node, to: Int(r.origin))
+        r.returnS = transferS(bytes: hotServices[service].answerBytes, from: hot[i].answerNode, to: Int(r.origin))
         if hotServices[service].isFrequency { views[Int(r.origin)].inFlight[i] += 1 }
         if node == n {
             enqueue(r, e)
