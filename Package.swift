@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "EparaStore", targets: ["EparaStore"]),
         .library(name: "EparaServe", targets: ["EparaServe"]),
         .library(name: "EparaReport", targets: ["EparaReport"]),
+        .library(name: "EparaLive", targets: ["EparaLive"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -64,6 +65,7 @@ let package = Package(
             name: "EparaReport",
             dependencies: ["EparaCore", "EparaServe", "EparaPlan", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
+        .target(name: "EparaLive", dependencies: ["EparaCore", "EparaPlan", "EparaServe"]),
         .executableTarget(
             name: "epara",
             dependencies: [
@@ -98,6 +100,7 @@ let package = Package(
         .testTarget(name: "EparaServeTests", dependencies: ["EparaServe", "EparaPlan", "EparaClassify", "EparaCore", "EparaStore"]),
         .testTarget(name: "EparaReportTests", dependencies: ["EparaReport", "EparaServe", "EparaPlan", "EparaCore",
                                                             .product(name: "Histogram", package: "hdrhistogram-swift")]),
+        .testTarget(name: "EparaLiveTests", dependencies: ["EparaLive", "EparaServe", "EparaPlan", "EparaClassify", "EparaCore"]),
         .testTarget(name: "EparaStoreTests", dependencies: ["EparaStore", "EparaCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["epara"], resources: [.copy("Fixtures")]),
     ]

@@ -1,0 +1,88 @@
+import EparaClassify
+import EparaCore
+import EparaLive
+import EparaPlan
+@testable import EparaServe
+import XCTest
+
+/// The live engine runs the simulator's request-handling core unchanged, in wall-clock time on
+/// the emulated backend. These tests hold it to the simulator.
+final class LiveEngineTests: XCTestCase {
+    /// A device whose batches take 10 ms (1), 15 ms (2), 25 ms (4).
+    static let catalog = Catalog(
+        devices: [DeviceType(name: "dev", deviceClass: .gpu, memoryGib: 16, fp16Tflops: 10, fp32Tflops: 5, int8Tops: 20,
+                             memoryBandwidthGbytesPerS: 100, kernelOverheadUs: 10, computeEfficiency: 0.5, memoryEfficiency: 0.7, source: "test")],
+        models: [ModelSpec(name: "m", kind: .vision, precision: .fp16, parameters: 1e6, bytesPerWeight: 2, gflopsPerItem: 1,
+                           activationMibPerItem: 1, kernels: 10, inputBytes: 1000, outputBytes: 100, source: "test")],
+        profiles: [Profile(model: "m", device: "dev", points: [.init(batch: 1, latencyMs: 10), .init(batch: 2, latencyMs: 15),
+                                                              .init(batch: 4, latencyMs: 25)], source: "test")])
+
+    func plan(rate: Double, sloMs: Double) throws -> Plan {
+        let cluster = Cluster(name: "t", nodes: [ClusterNode(name: "n1", site: "s", devices: [DeviceGroup(type: "dev", count: 1)]),
+                                                 ClusterNode(name: "n2", site: "s", devices: [DeviceGroup(type: "dev", count: 1)])],
+                              network: Network())
+        let service = Service(name: "s", model: "m", slo: SLO(latencyMs: sloMs), demand: Demand(ratePerS: rate), origin: ["n1", "n2"])
+        var plan = try Planner.plan(Classifier.classify(Workload(cluster: cluster, services: [service], catalog: BuiltinCatalog.load().merged(with: Self.catalog))),
+                                    options: PlanOptions(allowPartial: true))
+        plan.instances = plan.instances.map { var i = $0; i.batch = 1; return i }
+        return plan
+    }
+
+    func testUnknownNamesAreRefused() async throws {
+        let engine = LiveEngine(plan: try plan(rate: 10, sloMs: 100))
+        do {
+            _ = try await engine.submit(service: "nope")
+            XCTFail("accepted an unknown service")
+        } catch {
+            XCTAssertEqual(error, .unknownService("nope"))
+        }
+        do {
+            _ = try await engine.submit(service: "s", origin: "n9")
+            XCTFail("accepted an unknown node")
+        } catch {
+            XCTAssertEqual(error, .unknownNode("n9"))
+        }
+    }
+
+    /// The same plan and arrivals through the simulator and, in real time, through the live
+    /// engine on the emulated backend: every request answered, goodput within 10%.
+    func testLiveMatchesTheSimulatorWithinTenPercent() async throws {
+        let plan = try plan(rate: 185, sloMs: 25)
+        var generator = GeneratedArrivals(service: 0, ratePerS: 185, process: .poisson, endS: 3, random: SeededRandom(seed: 5))
+        var arrivals: [Arrival] = []
+        var k: Int32 = 0
+        while var a = generator.next() {
+            a.origin = k % 2
+            k += 1
+            arrivals.append(a)
+        }
+        let sim = SimEngine(plan: plan, trace: TraceSet(sources: [ListedArrivals(arrivals)], digest: "t", durationS: 3, description: [:]),
+                            options: SimOptions(replanEveryS: 0, seed: 5))
+        let simRun = try sim.run()
+        let simInSLO = simRun.summary.counts.completedInSlo
+
+        let engine = LiveEngine(plan: plan)
+        await engine.startSync(every: 0.5)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let results = await withTaskGroup(of: LiveResult?.self) { group in
+            for a in arrivals {
+                group.addTask {
+                    try? await clock.sleep(until: start + .nanoseconds(Int64(a.time * 1e9)))
+                    return try? await engine.submit(service: "s", origin: a.origin == 0 ? "n1" : "n2")
+                }
+            }
+            var all: [LiveResult] = []
+            for await r in group { if let r { all.append(r) } }
+            return all
+        }
+        await engine.stop()
+        XCTAssertEqual(results.count, arrivals.count, "every request gets an answer")
+        XCTAssertEqual(Set(results.map(\.id)).count, arrivals.count)
+        let liveInSLO = results.filter { $0.outcome == .completedInSlo }.count
+        XCTAssertGreaterThan(simInSLO, arrivals.count / 2)
+        print("live engine fidelity: \(liveInSLO) vs \(simInSLO) in SLO of \(arrivals.count)")
+        XCTAssertEqual(Double(liveInSLO), Double(simInSLO), accuracy: Double(simInSLO) * 0.1,
+                       "goodput live \(liveInSLO) vs simulated \(simInSLO) of \(arrivals.count)")
+    }
+}
