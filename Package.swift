@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .target(
@@ -65,7 +66,8 @@ let package = Package(
             name: "EparaReport",
             dependencies: ["EparaCore", "EparaServe", "EparaPlan", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
-        .target(name: "EparaLive", dependencies: ["EparaCore", "EparaPlan", "EparaServe"]),
+        .target(name: "EparaLive", dependencies: ["EparaCore", "EparaPlan", "EparaServe",
+                                                   .product(name: "Hummingbird", package: "hummingbird")]),
         .executableTarget(
             name: "epara",
             dependencies: [
@@ -100,7 +102,8 @@ let package = Package(
         .testTarget(name: "EparaServeTests", dependencies: ["EparaServe", "EparaPlan", "EparaClassify", "EparaCore", "EparaStore"]),
         .testTarget(name: "EparaReportTests", dependencies: ["EparaReport", "EparaServe", "EparaPlan", "EparaCore",
                                                             .product(name: "Histogram", package: "hdrhistogram-swift")]),
-        .testTarget(name: "EparaLiveTests", dependencies: ["EparaLive", "EparaServe", "EparaPlan", "EparaClassify", "EparaCore"]),
+        .testTarget(name: "EparaLiveTests", dependencies: ["EparaLive", "EparaServe", "EparaPlan", "EparaClassify", "EparaCore",
+                                                          .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "EparaStoreTests", dependencies: ["EparaStore", "EparaCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["epara"], resources: [.copy("Fixtures")]),
     ]

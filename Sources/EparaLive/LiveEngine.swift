@@ -9,6 +9,13 @@ public struct LiveResult: Sendable, Equatable {
     public var reason: EndReason
     /// Arrival to answer, seconds.
     public var latencyS: Double
+
+    public init(id: Int, outcome: Outcome, reason: EndReason, latencyS: Double) {
+        self.id = id
+        self.outcome = outcome
+        self.reason = reason
+        self.latencyS = latencyS
+    }
 }
 
 /// What a piece of work asks of a model server. The emulated backend sleeps for the latency

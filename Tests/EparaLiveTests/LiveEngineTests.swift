@@ -17,7 +17,7 @@ final class LiveEngineTests: XCTestCase {
         profiles: [Profile(model: "m", device: "dev", points: [.init(batch: 1, latencyMs: 10), .init(batch: 2, latencyMs: 15),
                                                               .init(batch: 4, latencyMs: 25)], source: "test")])
 
-    func plan(rate: Double, sloMs: Double) throws -> Plan {
+    static func plan(rate: Double, sloMs: Double) throws -> Plan {
         let cluster = Cluster(name: "t", nodes: [ClusterNode(name: "n1", site: "s", devices: [DeviceGroup(type: "dev", count: 1)]),
                                                  ClusterNode(name: "n2", site: "s", devices: [DeviceGroup(type: "dev", count: 1)])],
                               network: Network())
@@ -29,7 +29,7 @@ final class LiveEngineTests: XCTestCase {
     }
 
     func testUnknownNamesAreRefused() async throws {
-        let engine = LiveEngine(plan: try plan(rate: 10, sloMs: 100))
+        let engine = LiveEngine(plan: try Self.plan(rate: 10, sloMs: 100))
         do {
             _ = try await engine.submit(service: "nope")
             XCTFail("accepted an unknown service")
@@ -47,7 +47,7 @@ final class LiveEngineTests: XCTestCase {
     /// The same plan and arrivals through the simulator and, in real time, through the live
     /// engine on the emulated backend: every request answered, goodput within 10%.
     func testLiveMatchesTheSimulatorWithinTenPercent() async throws {
-        let plan = try plan(rate: 185, sloMs: 25)
+        let plan = try Self.plan(rate: 185, sloMs: 25)
         var generator = GeneratedArrivals(service: 0, ratePerS: 185, process: .poisson, endS: 3, random: SeededRandom(seed: 5))
         var arrivals: [Arrival] = []
         var k: Int32 = 0

@@ -1,0 +1,51 @@
+import EparaLive
+import Hummingbird
+import HummingbirdTesting
+import XCTest
+
+/// The gateway's HTTP surface over a live engine on the emulated backend.
+final class GatewayTests: XCTestCase {
+    func app() throws -> some ApplicationProtocol {
+        let plan = try LiveEngineTests.plan(rate: 10, sloMs: 100)
+        return Application(router: Gateway.router(engine: LiveEngine(plan: plan), node: "n1"))
+    }
+
+    func testHealthAndInference() async throws {
+        try await app().test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                XCTAssertEqual(response.status, .ok)
+                XCTAssertEqual(String(buffer: response.body), #"{"node":"n1","status":"ok"}"#)
+            }
+            try await client.execute(uri: "/v1/services/s/infer", method: .post, body: ByteBuffer(string: "{}")) { response in
+                XCTAssertEqual(response.status, .ok)
+                let object = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as! [String: Any]
+                XCTAssertEqual(object["outcome"] as? String, "completed_in_slo")
+                XCTAssertEqual(object["latency_ms"] as! Double, 10, accuracy: 5, "a 10 ms batch on the emulated backend")
+            }
+        }
+    }
+
+    func testErrorsAreJSONWithTheRightStatus() async throws {
+        try await app().test(.router) { client in
+            try await client.execute(uri: "/v1/services/nope/infer", method: .post) { response in
+                XCTAssertEqual(response.status, .notFound)
+                XCTAssertEqual(String(buffer: response.body), #"{"error":"unknown service 'nope'"}"#)
+            }
+            try await client.execute(uri: "/v1/services/s/infer", method: .post, body: ByteBuffer(string: "[1, 2")) { response in
+                XCTAssertEqual(response.status, .badRequest)
+                XCTAssertTrue(String(buffer: response.body).contains("must be a JSON object"))
+            }
+            try await client.execute(uri: "/v1/services/s/infer", method: .post, body: ByteBuffer(string: #"{"tokens": 3}"#)) { response in
+                XCTAssertEqual(response.status, .badRequest)
+                XCTAssertTrue(String(buffer: response.body).contains("unknown field 'tokens'"))
+            }
+        }
+    }
+
+    func testStatusFollowsHowTheRequestEnded() {
+        XCTAssertEqual(Gateway.status(for: LiveResult(id: 0, outcome: .completedInSlo, reason: .none, latencyS: 0)), .ok)
+        XCTAssertEqual(Gateway.status(for: LiveResult(id: 0, outcome: .completedLate, reason: .none, latencyS: 0)), .gatewayTimeout)
+        XCTAssertEqual(Gateway.status(for: LiveResult(id: 0, outcome: .dropped, reason: .deadlineUnreachable, latencyS: 0)), .tooManyRequests)
+        XCTAssertEqual(Gateway.status(for: LiveResult(id: 0, outcome: .failed, reason: .nodeDown, latencyS: 0)), .serviceUnavailable)
+    }
+}
