@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(
@@ -67,7 +69,9 @@ let package = Package(
             dependencies: ["EparaCore", "EparaServe", "EparaPlan", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
         .target(name: "EparaLive", dependencies: ["EparaCore", "EparaPlan", "EparaServe",
-                                                   .product(name: "Hummingbird", package: "hummingbird")]),
+                                                   .product(name: "Hummingbird", package: "hummingbird"),
+                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                                   .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "epara",
             dependencies: [
@@ -77,6 +81,7 @@ let package = Package(
                 "EparaStore",
                 "EparaServe",
                 "EparaReport",
+                "EparaLive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -249,15 +249,18 @@ _epara_plan() {
 
 _epara_serve() {
     repeating_flags=()
-    non_repeating_flags=(--early-drop --no-early-drop --version -h --help)
+    non_repeating_flags=(--all-nodes --early-drop --no-early-drop --version -h --help)
     repeating_options=(--trace)
-    non_repeating_options=(--engine --arrivals --cv --diurnal-period --diurnal-amplitude --duration --rate-scale --seed --sync-interval --replan-every --max-offload --service-time-cv --dispatch --faults --requests --state --window --format)
+    non_repeating_options=(--engine --listen --arrivals --cv --diurnal-period --diurnal-amplitude --duration --rate-scale --seed --sync-interval --replan-every --max-offload --service-time-cv --dispatch --faults --requests --state --window --format)
     __epara_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--engine')
-        __epara_add_completions -W 'sim'
+        __epara_add_completions -W 'sim'$'\n''live'
+        return
+        ;;
+    '--listen')
         return
         ;;
     '--trace')

@@ -117,13 +117,15 @@ _epara_plan() {
 
 _epara_serve() {
     local -i ret=1
-    local -ar ___engine=('sim')
+    local -ar ___engine=('sim' 'live')
     local -ar ___arrivals=('poisson' 'gamma' 'diurnal')
     local -ar ___dispatch=('best-completion' 'plan-weights')
     local -ar ___format=('json' 'table')
     local -ar arg_specs=(
         ':plan:'
-        '--engine[Engine\: sim (deterministic discrete-event simulation).]:engine:{__epara_complete "${___engine[@]}"}'
+        '--engine[Engine\: sim (deterministic discrete-event simulation) or live (HTTP gateways; with --all-nodes).]:engine:{__epara_complete "${___engine[@]}"}'
+        '--all-nodes[Live\: run every node'\''s gateway in this process, on consecutive ports from --listen'\''s.]'
+        '--listen[Live\: address of the first gateway.]:host\:port:'
         '*--trace[A trace file, or SERVICE=FILE to bind an Azure LLM or ServeGen trace to a service (repeatable).]:\[service=\]file:'
         '--arrivals[Arrival process of generated requests\: poisson, gamma (with --cv), diurnal.]:arrivals:{__epara_complete "${___arrivals[@]}"}'
         '--cv[Coefficient of variation of gamma inter-arrival gaps.]:cv:'

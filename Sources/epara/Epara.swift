@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Epara: ParsableCommand {
+struct Epara: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "epara",
         abstract: "Plan and run categorized AI inference on edge clouds (after EPARA, arXiv 2511.00603).",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EparaCore
+import EparaLive
 import EparaPlan
 import EparaServe
 import EparaStore
@@ -9,7 +10,7 @@ import Foundation
 import Glibc
 #endif
 
-struct ServeCommand: ParsableCommand {
+struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Execute a plan on a trace and measure goodput (in the embedded simulator).",
@@ -40,15 +41,21 @@ struct ServeCommand: ParsableCommand {
             """
     )
 
-    enum Engine: String, ExpressibleByArgument, CaseIterable { case sim }
+    enum Engine: String, ExpressibleByArgument, CaseIterable { case sim, live }
     enum Process: String, ExpressibleByArgument, CaseIterable { case poisson, gamma, diurnal }
     enum Format: String, ExpressibleByArgument, CaseIterable { case json, table }
 
     @Argument(help: ArgumentHelp("A Plan (JSON); - or nothing reads standard input.", valueName: "plan"))
     var file: String?
 
-    @Option(help: "Engine: sim (deterministic discrete-event simulation).")
+    @Option(help: "Engine: sim (deterministic discrete-event simulation) or live (HTTP gateways; with --all-nodes).")
     var engine: Engine = .sim
+
+    @Flag(help: "Live: run every node's gateway in this process, on consecutive ports from --listen's.")
+    var allNodes = false
+
+    @Option(help: ArgumentHelp("Live: address of the first gateway.", valueName: "host:port"))
+    var listen: String = "127.0.0.1:8080"
 
     @Option(name: .customLong("trace"),
             help: ArgumentHelp("A trace file, or SERVICE=FILE to bind an Azure LLM or ServeGen trace to a service (repeatable).",
@@ -120,6 +127,12 @@ struct ServeCommand: ParsableCommand {
     }
 
     func validate() throws {
+        if engine == .live {
+            guard allNodes else {
+                throw ValidationError("--engine live runs every node's gateway in one process: add --all-nodes (gateways on separate machines, --node, are not built yet)")
+            }
+            guard Self.hostPort(listen) != nil else { throw ValidationError("--listen expects host:port, such as 127.0.0.1:8080, found '\(listen)'") }
+        }
         _ = try Self.seconds(diurnalPeriod, option: "--diurnal-period", allowZero: false)
         if let duration { _ = try Self.seconds(duration, option: "--duration", allowZero: false) }
         _ = try Self.seconds(syncInterval, option: "--sync-interval")
@@ -132,7 +145,42 @@ struct ServeCommand: ParsableCommand {
         guard (0...16).contains(maxOffload) else { throw ValidationError("--max-offload must be from 0 to 16") }
     }
 
-    func run() throws {
+    static func hostPort(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else { return nil }
+        let host = String(text[..<colon])
+        return host.isEmpty ? nil : (host, port)
+    }
+
+    func run() async throws {
+        if engine == .live {
+            try await runLive()
+            return
+        }
+        try runSimulation()
+    }
+
+    /// The live engine: every node's gateway on consecutive ports, the emulated backend, until
+    /// SIGTERM or SIGINT (then the gateways drain and the command exits 0).
+    func runLive() async throws {
+        let plan = try Self.readPlan(file)
+        let address = Self.hostPort(listen)!
+        let core = CoreConfig(dispatch: dispatch ?? (plan.policy != Policy.epara.rawValue ? .planWeights : .bestCompletion),
+                              maxOffload: maxOffload, earlyDrop: earlyDrop, syncIntervalS: try Self.seconds(syncInterval, option: "--sync-interval"))
+        try await LiveServer.run(plan: plan, host: address.host, basePort: address.port, config: core, syncIntervalS: core.syncIntervalS) { listening in
+            for (node, port) in listening { StageIO.printError("epara serve: \(node) listening on http://\(address.host):\(port)") }
+        }
+    }
+
+    static func readPlan(_ file: String?) throws -> Plan {
+        var plan: Plan? = nil
+        try StageIO.run {
+            let source = try StageIO.load(file.map { [$0] } ?? [])[0]
+            plan = try StageDocument<Plan>.read(source, kind: "Plan", producedBy: "epara plan").value
+        }
+        return plan!
+    }
+
+    func runSimulation() throws {
         try StageIO.run {
             let source = try StageIO.load(file.map { [$0] } ?? [])[0]
             let plan = try StageDocument<Plan>.read(source, kind: "Plan", producedBy: "epara plan").value
