@@ -1,8 +1,9 @@
+import EparaCore
 import EparaServe
 import Foundation
 import Hummingbird
 
-/// One node's HTTP gateway over the live engine: the native inference endpoint and health.
+/// One node's HTTP gateway over the live engine: the native inference endpoint, health and state.
 /// (The OpenAI-compatible endpoints, state, metrics, auth and peer forwarding come next.)
 public enum Gateway {
     /// Largest request body accepted, bytes.
@@ -12,6 +13,13 @@ public enum Gateway {
         let router = Router()
         router.get("healthz") { _, _ -> Response in
             json(.ok, ["status": "ok", "node": node])
+        }
+        router.get("v1/state") { _, _ -> Response in
+            guard let state = try? await engine.state(node: node),
+                  let data = try? JSONOutput.encoder(pretty: false).encode(state) else {
+                return json(.internalServerError, ["error": "no state for node '\(node)'"])
+            }
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         }
         // POST /v1/services/{name}/infer with an optional JSON body {"input_tokens": n, "output_tokens": n}.
         router.post("v1/services/:name/infer") { request, context -> Response in

@@ -193,6 +193,34 @@ public actor LiveEngine {
     }
 }
 
+/// What one node's gateway reports at `GET /v1/state`: its instances and what they hold.
+public struct NodeState: Codable, Sendable, Equatable {
+    public struct InstanceState: Codable, Sendable, Equatable {
+        public var id: String
+        public var service: String
+        /// Requests queued or running.
+        public var load: Int
+        /// Taking new requests (false once a new plan removed it).
+        public var live: Bool
+    }
+
+    public var node: String
+    public var up: Bool
+    public var instances: [InstanceState]
+}
+
+extension LiveEngine {
+    public func state(node: String) throws(LiveError) -> NodeState {
+        let deployment = core.deployment
+        guard let n = deployment.nodeIndex[node] else { throw .unknownNode(node) }
+        let instances = core.infos.indices.filter { core.infos[$0].node == n }.map { i in
+            NodeState.InstanceState(id: core.infos[i].id, service: deployment.services[core.infos[i].service].name, load: core.load(i),
+                                    live: core.isLive(i))
+        }
+        return NodeState(node: node, up: core.nodeUp[n], instances: instances)
+    }
+}
+
 public enum LiveError: Error, Sendable, Equatable {
     case unknownService(String)
     case unknownNode(String)

@@ -25,6 +25,20 @@ final class GatewayTests: XCTestCase {
         }
     }
 
+    func testStateListsTheNodesInstances() async throws {
+        try await app().test(.router) { client in
+            try await client.execute(uri: "/v1/state", method: .get) { response in
+                XCTAssertEqual(response.status, .ok)
+                let object = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as! [String: Any]
+                XCTAssertEqual(object["node"] as? String, "n1")
+                XCTAssertEqual(object["up"] as? Bool, true)
+                let instances = object["instances"] as! [[String: Any]]
+                XCTAssertFalse(instances.isEmpty, "the plan has an instance on n1")
+                XCTAssertTrue(instances.allSatisfy { ($0["id"] as! String).contains("@n1/") && $0["service"] as? String == "s" && $0["load"] as? Int == 0 })
+            }
+        }
+    }
+
     func testErrorsAreJSONWithTheRightStatus() async throws {
         try await app().test(.router) { client in
             try await client.execute(uri: "/v1/services/nope/infer", method: .post) { response in
