@@ -3,14 +3,19 @@ import EparaServe
 import Foundation
 import Hummingbird
 
-/// One node's HTTP gateway over the live engine: the native inference endpoint, health and state.
+/// One node's HTTP gateway over the live engine: the native inference endpoint, health, state
+/// and Prometheus metrics.
 /// (The OpenAI-compatible endpoints, state, metrics, auth and peer forwarding come next.)
 public enum Gateway {
     /// Largest request body accepted, bytes.
     public static let bodyLimit = 4 << 20
 
-    public static func router(engine: LiveEngine, node: String) -> Router<BasicRequestContext> {
+    public static func router(engine: LiveEngine, node: String, metrics: GatewayMetrics = GatewayMetrics()) -> Router<BasicRequestContext> {
         let router = Router()
+        router.get("metrics") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.text())))
+        }
         router.get("healthz") { _, _ -> Response in
             json(.ok, ["status": "ok", "node": node])
         }
@@ -57,6 +62,7 @@ public enum Gateway {
             } catch {
                 return json(.internalServerError, ["error": "\(error)"])
             }
+            metrics.record(node: node, service: name, result)
             var fields: [String: Any] = ["id": result.id, "service": name, "outcome": result.outcome.name,
                                          "latency_ms": (result.latencyS * 1000 * 1000).rounded() / 1000]
             if result.reason != .none { fields["reason"] = result.reason.name }

@@ -15,8 +15,9 @@ public enum LiveServer {
         var logger = Logger(label: "epara.live")
         logger.logLevel = .warning
         let nodes = plan.cluster.nodes.map(\.name)
+        let metrics = GatewayMetrics()
         let apps: [any Service] = nodes.enumerated().map { k, node in
-            Application(router: Gateway.router(engine: engine, node: node),
+            Application(router: Gateway.router(engine: engine, node: node, metrics: metrics),
                         configuration: ApplicationConfiguration(address: .hostname(host, port: basePort + k), serverName: "epara"),
                         logger: logger)
         }

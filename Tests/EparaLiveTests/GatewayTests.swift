@@ -25,6 +25,22 @@ final class GatewayTests: XCTestCase {
         }
     }
 
+    func testMetricsCountRequestsByOutcomeInPrometheusFormat() async throws {
+        try await app().test(.router) { client in
+            for _ in 0..<3 {
+                try await client.execute(uri: "/v1/services/s/infer", method: .post) { XCTAssertEqual($0.status, .ok) }
+            }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                XCTAssertEqual(response.status, .ok)
+                XCTAssertEqual(response.headers[.contentType], "text/plain; version=0.0.4")
+                let text = String(buffer: response.body)
+                XCTAssertTrue(text.contains("# TYPE epara_requests_total counter"), text)
+                XCTAssertTrue(text.contains(#"epara_requests_total{node="n1",service="s",outcome="completed_in_slo"} 3"#), text)
+                XCTAssertTrue(text.contains(#"epara_request_latency_seconds_count{service="s"} 3"#), text)
+            }
+        }
+    }
+
     func testStateListsTheNodesInstances() async throws {
         try await app().test(.router) { client in
             try await client.execute(uri: "/v1/state", method: .get) { response in
