@@ -126,6 +126,7 @@ _epara_serve() {
         '--engine[Engine\: sim (deterministic discrete-event simulation) or live (HTTP gateways; with --all-nodes).]:engine:{__epara_complete "${___engine[@]}"}'
         '--all-nodes[Live\: run every node'\''s gateway in this process, on consecutive ports from --listen'\''s.]'
         '--listen[Live\: address of the first gateway.]:host\:port:'
+        '--client-token-file[Live\: a file holding the bearer token clients must present (or set EPARA_CLIENT_TOKEN).]:file:'
         '*--trace[A trace file, or SERVICE=FILE to bind an Azure LLM or ServeGen trace to a service (repeatable).]:\[service=\]file:'
         '--arrivals[Arrival process of generated requests\: poisson, gamma (with --cv), diurnal.]:arrivals:{__epara_complete "${___arrivals[@]}"}'
         '--cv[Coefficient of variation of gamma inter-arrival gaps.]:cv:'

@@ -10,8 +10,10 @@ public enum Gateway {
     /// Largest request body accepted, bytes.
     public static let bodyLimit = 4 << 20
 
-    public static func router(engine: LiveEngine, node: String, metrics: GatewayMetrics = GatewayMetrics()) -> Router<BasicRequestContext> {
+    public static func router(engine: LiveEngine, node: String, metrics: GatewayMetrics = GatewayMetrics(),
+                              clientToken: String? = nil) -> Router<BasicRequestContext> {
         let router = Router()
+        if let clientToken { router.add(middleware: BearerAuth(token: clientToken)) }
         router.get("metrics") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.text())))

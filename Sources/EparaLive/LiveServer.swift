@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// live engine (single-machine deployments and tests). Runs until SIGTERM or SIGINT, then drains:
 /// the servers stop taking connections and finish the requests they hold.
 public enum LiveServer {
-    public static func run(plan: Plan, host: String, basePort: Int, config: CoreConfig, syncIntervalS: Double,
+    public static func run(plan: Plan, host: String, basePort: Int, config: CoreConfig, syncIntervalS: Double, clientToken: String? = nil,
                            onListening: @escaping @Sendable ([(node: String, port: Int)]) -> Void) async throws {
         let engine = LiveEngine(plan: plan, config: config)
         if syncIntervalS > 0 { await engine.startSync(every: syncIntervalS) }
@@ -17,7 +17,7 @@ public enum LiveServer {
         let nodes = plan.cluster.nodes.map(\.name)
         let metrics = GatewayMetrics()
         let apps: [any Service] = nodes.enumerated().map { k, node in
-            Application(router: Gateway.router(engine: engine, node: node, metrics: metrics),
+            Application(router: Gateway.router(engine: engine, node: node, metrics: metrics, clientToken: clientToken),
                         configuration: ApplicationConfiguration(address: .hostname(host, port: basePort + k), serverName: "epara"),
                         logger: logger)
         }

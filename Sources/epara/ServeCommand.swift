@@ -57,6 +57,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Live: address of the first gateway.", valueName: "host:port"))
     var listen: String = "127.0.0.1:8080"
 
+    @Option(help: ArgumentHelp("Live: a file holding the bearer token clients must present (or set EPARA_CLIENT_TOKEN).",
+                               valueName: "file"))
+    var clientTokenFile: String?
+
     @Option(name: .customLong("trace"),
             help: ArgumentHelp("A trace file, or SERVICE=FILE to bind an Azure LLM or ServeGen trace to a service (repeatable).",
                                valueName: "[service=]file"))
@@ -166,7 +170,15 @@ struct ServeCommand: AsyncParsableCommand {
         let address = Self.hostPort(listen)!
         let core = CoreConfig(dispatch: dispatch ?? (plan.policy != Policy.epara.rawValue ? .planWeights : .bestCompletion),
                               maxOffload: maxOffload, earlyDrop: earlyDrop, syncIntervalS: try Self.seconds(syncInterval, option: "--sync-interval"))
-        try await LiveServer.run(plan: plan, host: address.host, basePort: address.port, config: core, syncIntervalS: core.syncIntervalS) { listening in
+        var token = ProcessInfo.processInfo.environment["EPARA_CLIENT_TOKEN"]
+        if let clientTokenFile {
+            var text = ""
+            try StageIO.run { text = try SourceText.load(clientTokenFile).text }
+            token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        if let t = token, t.isEmpty { throw ValidationError("the client token is empty") }
+        try await LiveServer.run(plan: plan, host: address.host, basePort: address.port, config: core, syncIntervalS: core.syncIntervalS,
+                                 clientToken: token) { listening in
             for (node, port) in listening { StageIO.printError("epara serve: \(node) listening on http://\(address.host):\(port)") }
         }
     }

@@ -72,6 +72,25 @@ final class GatewayTests: XCTestCase {
         }
     }
 
+    func testWithAClientTokenRequestsWithoutItAreRefused() async throws {
+        let plan = try LiveEngineTests.plan(rate: 10, sloMs: 100)
+        let app = Application(router: Gateway.router(engine: LiveEngine(plan: plan), node: "n1", clientToken: "s3cret"))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/v1/services/s/infer", method: .post) { response in
+                XCTAssertEqual(response.status, .unauthorized)
+                XCTAssertTrue(String(buffer: response.body).contains("bearer token"))
+            }
+            try await client.execute(uri: "/v1/services/s/infer", method: .post, headers: [.authorization: "Bearer s3cre"]) { response in
+                XCTAssertEqual(response.status, .unauthorized)
+            }
+            try await client.execute(uri: "/v1/services/s/infer", method: .post, headers: [.authorization: "Bearer s3cret"]) { response in
+                XCTAssertEqual(response.status, .ok)
+            }
+            try await client.execute(uri: "/metrics", method: .get) { XCTAssertEqual($0.status, .unauthorized) }
+            try await client.execute(uri: "/healthz", method: .get) { XCTAssertEqual($0.status, .ok, "probes need no token") }
+        }
+    }
+
     func testStatusFollowsHowTheRequestEnded() {
         XCTAssertEqual(Gateway.status(for: LiveResult(id: 0, outcome: .completedInSlo, reason: .none, latencyS: 0)), .ok)
         XCTAssertEqual(Gateway.status(for: LiveResult(id: 0, outcome: .completedLate, reason: .none, latencyS: 0)), .gatewayTimeout)
