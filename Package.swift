@@ -72,6 +72,7 @@ let package = Package(
         .target(name: "EparaLive", dependencies: ["EparaCore", "EparaPlan", "EparaServe",
                                                    .product(name: "Hummingbird", package: "hummingbird"),
                                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                                   .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                                                    .product(name: "Logging", package: "swift-log"),
                                                    .product(name: "Prometheus", package: "swift-prometheus")]),
         .executableTarget(

@@ -167,6 +167,16 @@ public actor LiveEngine {
         pump()
     }
 
+    /// Puts a new plan in force without dropping anything: instances both plans have keep their
+    /// queues, new ones load their model first, removed ones finish what they hold and their
+    /// queued requests are dispatched again.
+    public func reload(_ plan: Plan) {
+        outbox.now = elapsed
+        let orphans = core.install(Deployment(plan: plan), now: outbox.now, loadModels: true)
+        core.redispatch(orphans, outbox)
+        pump()
+    }
+
     /// Every node tells every other its backlog, every `interval` seconds (in one process the
     /// messages cannot be lost; between gateways they go over HTTP).
     public func startSync(every interval: Double) {

@@ -177,8 +177,21 @@ struct ServeCommand: AsyncParsableCommand {
             token = text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         if let t = token, t.isEmpty { throw ValidationError("the client token is empty") }
+        // SIGHUP re-reads the plan file (a plan from standard input cannot be re-read).
+        let path = file.flatMap { $0 == "-" ? nil : $0 }
+        var reload: (@Sendable () async throws -> Plan)? = nil
+        if let path {
+            reload = { @Sendable in try Self.readPlan(path) }
+        }
         try await LiveServer.run(plan: plan, host: address.host, basePort: address.port, config: core, syncIntervalS: core.syncIntervalS,
-                                 clientToken: token) { listening in
+                                 clientToken: token, reload: reload, onReload: { result in
+            switch result {
+            case .success: StageIO.printError("epara serve: reloaded \(path ?? "the plan")")
+            case let .failure(error):
+                // StageIO has printed the plan's problems; anything else is said here.
+                StageIO.printError("epara serve: kept the current plan" + (error is ExitCode ? " (the new one is refused above)" : ": \(error)"))
+            }
+        }) { listening in
             for (node, port) in listening { StageIO.printError("epara serve: \(node) listening on http://\(address.host):\(port)") }
         }
     }

@@ -44,6 +44,47 @@ final class LiveEngineTests: XCTestCase {
         }
     }
 
+    /// A new plan put in force under load: the instance on n1 goes, one on n2 stays; every
+    /// request in flight or queued still ends in an answer, none fails.
+    func testReloadUnderLoadLosesNothing() async throws {
+        let before = { (plan: Plan) -> Plan in
+            var plan = plan
+            plan.instances = ["n1", "n2"].map { node in
+                var copy = plan.instances[0]
+                copy.id = "s@\(node)/dev#0"
+                copy.devices = [DeviceRef(node: node, device: "dev", index: 0)]
+                return copy
+            }
+            return plan
+        }(try Self.plan(rate: 100, sloMs: 500))
+        let after = { var plan = before; plan.instances = before.instances.filter { $0.devices[0].node == "n2" }; return plan }()
+        let engine = LiveEngine(plan: before)
+        await engine.startSync(every: 0.1)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let results = await withTaskGroup(of: LiveResult?.self) { group in
+            for k in 0..<200 {
+                group.addTask {
+                    try? await clock.sleep(until: start + .milliseconds(k * 5))
+                    return try? await engine.submit(service: "s", origin: k % 2 == 0 ? "n1" : "n2")
+                }
+            }
+            group.addTask {
+                try? await clock.sleep(until: start + .milliseconds(500))
+                await engine.reload(after)
+                return nil
+            }
+            var all: [LiveResult] = []
+            for await r in group { if let r { all.append(r) } }
+            return all
+        }
+        await engine.stop()
+        XCTAssertEqual(results.count, 200, "every request answered")
+        XCTAssertEqual(results.filter { $0.outcome == .failed }.count, 0, "no request fails across the reload")
+        let state = try await engine.state(node: "n1")
+        XCTAssertTrue(state.instances.allSatisfy { !$0.live }, "n1's instance no longer takes requests")
+    }
+
     /// The same plan and arrivals through the simulator and, in real time, through the live
     /// engine on the emulated backend: every request answered, goodput within 10%.
     func testLiveMatchesTheSimulatorWithinTenPercent() async throws {

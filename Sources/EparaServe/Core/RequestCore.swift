@@ -297,6 +297,10 @@ public final class RequestCore {
 
     /// Re-dispatches requests a replan took their instance from, from the node they were on.
     public func redispatch<E: ServeExecutor>(_ orphans: [(request: Request, node: Int)], _ e: E) {
+        // Instances loading their model take requests once loaded: wake their device then.
+        for i in instances.indices where instances[i].accepting && instances[i].readyAt > e.now {
+            e.wake(instance: i, at: instances[i].readyAt)
+        }
         for (request, node) in orphans {
             if deployment.services[Int(request.service)].isFrequency, request.instance >= 0 {
                 views[Int(request.origin)].inFlight[Int(request.instance)] -= 1
