@@ -184,16 +184,7 @@ struct ServeCommand: AsyncParsableCommand {
             reload = { @Sendable in try Self.readPlan(path) }
         }
         try await LiveServer.run(plan: plan, host: address.host, basePort: address.port, config: core, syncIntervalS: core.syncIntervalS,
-                                 clientToken: token, reload: reload, onReload: { result in
-            switch result {
-            case .success: StageIO.printError("epara serve: reloaded \(path ?? "the plan")")
-            case let .failure(error):
-                // StageIO has printed the plan's problems; anything else is said here.
-                StageIO.printError("epara serve: kept the current plan" + (error is ExitCode ? " (the new one is refused above)" : ": \(error)"))
-            }
-        }) { listening in
-            for (node, port) in listening { StageIO.printError("epara serve: \(node) listening on http://\(address.host):\(port)") }
-        }
+                                 clientToken: token, reload: reload)
     }
 
     static func readPlan(_ file: String?) throws -> Plan {

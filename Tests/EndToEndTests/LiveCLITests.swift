@@ -45,7 +45,11 @@ final class LiveCLITests: XCTestCase {
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0, "drains and exits 0")
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertTrue(stderr.contains("epara serve: gpu-server-a listening on http://127.0.0.1:\(port)"), stderr)
+        // Structured log lines (swift-log): the event and its metadata.
+        let listening = stderr.split(separator: "\n").first { $0.contains("listening") && $0.contains("node=gpu-server-a") }
+        XCTAssertNotNil(listening, stderr)
+        XCTAssertTrue(listening?.contains("url=http://127.0.0.1:\(port)") ?? false, stderr)
+        XCTAssertTrue(stderr.contains("drained and stopped"), stderr)
     }
 
     func testSIGHUPPutsTheRewrittenPlanInForce() async throws {
