@@ -172,8 +172,7 @@ public actor LiveEngine {
     /// queued requests are dispatched again.
     public func reload(_ plan: Plan) {
         outbox.now = elapsed
-        let orphans = core.install(Deployment(plan: plan), now: outbox.now, loadModels: true)
-        core.redispatch(orphans, outbox)
+        core.apply(Deployment(plan: plan), outbox)
         pump()
     }
 

@@ -166,14 +166,6 @@ public struct Deployment: Sendable {
         return (link.latencyMs + bytes * 8 / (link.bandwidthMbps * 1000)) / 1000
     }
 
-    /// Bytes of a request's payload and of its answer (an LLM's prompt; its first token).
-    @inline(__always) public func requestBytes(_ service: Int, inputTokens: Int32) -> Double {
-        let s = services[service]
-        return s.model.inputBytes * Double(max(inputTokens, 1))
-    }
-
-    @inline(__always) public func answerBytes(_ service: Int) -> Double { services[service].model.outputBytes }
-
     /// Replaces the link between two sites (both directions, every node pair), for link faults.
     public mutating func setLink(sites: (String, String), to link: Link?) {
         for (i, a) in nodes.enumerated() {

@@ -230,17 +230,30 @@ public final class RequestCore {
         _ = install(deployment, now: 0, loadModels: false)
     }
 
-    public var instanceCount: Int { infos.count }
     public func isLive(_ instance: Int) -> Bool { instances[instance].accepting }
     public func busySeconds(device: Int) -> Double { devices[device].busyS }
 
     // MARK: Plans
 
-    /// Puts a deployment in force and returns the requests that were queued at instances it
-    /// removes (the caller dispatches them again). Instances the previous plan also had keep
-    /// their queues; new ones are offline while their model loads; removed ones stop taking
-    /// requests and finish the sequences they are decoding.
-    public func install(_ next: Deployment, now: Double, loadModels: Bool) -> [(request: Request, node: Int)] {
+    /// Puts a new plan in force during a run: instances the previous plan also had keep their
+    /// queues; new ones are offline while their model loads and their device is woken when it
+    /// is loaded; removed ones stop taking requests, finish the sequences they are decoding, and
+    /// the requests queued at them are dispatched again from the node they were on.
+    public func apply<E: ServeExecutor>(_ next: Deployment, _ e: E) {
+        let orphans = install(next, now: e.now, loadModels: true)
+        for i in instances.indices where instances[i].accepting && instances[i].readyAt > e.now {
+            e.wake(instance: i, at: instances[i].readyAt)
+        }
+        for (request, node) in orphans {
+            if deployment.services[Int(request.service)].isFrequency, request.instance >= 0 {
+                views[Int(request.origin)].inFlight[Int(request.instance)] -= 1
+            }
+            dispatch(request, from: node, excluding: Int(request.instance), e)
+        }
+    }
+
+    /// Installs a deployment's instances and returns the requests queued at those it removes.
+    func install(_ next: Deployment, now: Double, loadModels: Bool) -> [(request: Request, node: Int)] {
         deployment.plan = next.plan
         deployment.instances = next.instances
         deployment.instancesOf = next.instancesOf
@@ -295,20 +308,6 @@ public final class RequestCore {
         return orphans
     }
 
-    /// Re-dispatches requests a replan took their instance from, from the node they were on.
-    public func redispatch<E: ServeExecutor>(_ orphans: [(request: Request, node: Int)], _ e: E) {
-        // Instances loading their model take requests once loaded: wake their device then.
-        for i in instances.indices where instances[i].accepting && instances[i].readyAt > e.now {
-            e.wake(instance: i, at: instances[i].readyAt)
-        }
-        for (request, node) in orphans {
-            if deployment.services[Int(request.service)].isFrequency, request.instance >= 0 {
-                views[Int(request.origin)].inFlight[Int(request.instance)] -= 1
-            }
-            dispatch(request, from: node, excluding: Int(request.instance), e)
-        }
-    }
-
     /// Recomputes reach after links or the plan change.
     public func resetRoutes() {
         let slots = deployment.services.count * deployment.nodes.count
@@ -325,11 +324,6 @@ public final class RequestCore {
     func initialCredit(_ instance: Int) -> Float {
         let deadline = hotServices[hot[instance].service].deadlineS
         return Float(max(2, (hot[instance].capacityPerS * deadline).rounded(.up)))
-    }
-
-    @inline(__always) func transferS(bytes: Double, from a: Int, to b: Int) -> Double {
-        if a == b { return 0 }
-        return deployment.transferS(bytes: bytes, from: a, to: b)
     }
 
     @inline(__always) func requestBytes(_ service: Int, _ inputTokens: Int32) -> Double {
@@ -352,9 +346,9 @@ public final class RequestCore {
 
     /// Static cost of reaching instance `i` from node `n` and back with an empty queue.
     @inline(__always) func reachCost(_ service: Int, _ i: Int, from n: Int, inputTokens: Int32) -> Double {
-        return transferS(bytes: requestBytes(service, inputTokens), from: n, to: hot[i].node)
+        return deployment.transferS(bytes: requestBytes(service, inputTokens), from: n, to: hot[i].node)
             + firstResultS(i, inputTokens: inputTokens)
-            + transferS(bytes: hotServices[service].answerBytes, from: hot[i].answerNode, to: n)
+            + deployment.transferS(bytes: hotServices[service].answerBytes, from: hot[i].answerNode, to: n)
     }
 
     /// Processing time of a lone request on instance `i` (an LLM's prefill; a pipeline's stages).
@@ -441,13 +435,13 @@ public final class RequestCore {
         let node = hot[i].node
         let service = Int(r.service)
         r.instance = Int32(i)
-        r.returnS = transferS(bytes: hotServices[service].answerBytes, from: hot[i].answerNode, to: Int(r.origin))
+        r.returnS = deployment.transferS(bytes: hotServices[service].answerBytes, from: hot[i].answerNode, to: Int(r.origin))
         if hotServices[service].isFrequency { views[Int(r.origin)].inFlight[i] += 1 }
         if node == n {
             enqueue(r, e)
         } else {
             views[n].sent[i] += 1
-            e.transfer(r, to: node, delayS: transferS(bytes: requestBytes(service, r.inputTokens), from: n, to: node))
+            e.transfer(r, to: node, delayS: deployment.transferS(bytes: requestBytes(service, r.inputTokens), from: n, to: node))
         }
     }
 
@@ -1015,8 +1009,4 @@ public final class RequestCore {
 
     /// Queued plus running requests of an instance (for sync and tests).
     public func load(_ instance: Int) -> Int { instances[instance].load }
-}
-
-extension InstanceInfo {
-    var isLLMInstance: Bool { llm != nil }
 }

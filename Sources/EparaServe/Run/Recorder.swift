@@ -180,7 +180,8 @@ public final class RequestLog {
     let handle: FileHandle
     var buffer: [UInt8] = []
     public var nodeNames: [String] = []
-    public var instanceNames: [String] = []
+    /// An instance's id by its index (instances appear during a run as plans change).
+    public var instanceName: (Int) -> String = { String($0) }
 
     public init(path: String) throws(InputError) {
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
@@ -194,7 +195,7 @@ public final class RequestLog {
         var line = "{\"id\":\(r.id),\"service\":\"\(services[Int(r.service)].name)\""
         if r.stream >= 0 { line += ",\"stream\":\(r.stream)" }
         line += ",\"origin\":\"\(nodeNames[Int(r.origin)])\""
-        if r.instance >= 0 { line += ",\"instance\":\"\(instanceNames[Int(r.instance)])\"" }
+        if r.instance >= 0 { line += ",\"instance\":\"\(instanceName(Int(r.instance)))\"" }
         line += ",\"hops\":\(r.hops)"
         line += ",\"arrival_s\":\(r.arrival.rounded(places: 6)),\"end_s\":\(end.rounded(places: 6))"
         line += ",\"latency_ms\":\(((end - r.arrival) * 1000).rounded(places: 3))"

@@ -101,7 +101,7 @@ public final class SimEngine: ServeExecutor {
         recorder = Recorder(services: deployment.services, nodeCount: deployment.nodes.count, windowS: options.windowS,
                             keepOrigins: options.keepOriginWindows, requestLog: requestLog)
         requestLog?.nodeNames = deployment.nodes.map(\.name)
-        requestLog?.instanceNames = core.infos.map(\.id)
+        requestLog?.instanceName = { [unowned core] in core.infos[$0].id }
         sources = trace.sources
         pending = []
         let root = SeededRandom(seed: options.seed)
@@ -313,10 +313,8 @@ public final class SimEngine: ServeExecutor {
         let demand = ObservedDemand(runId: nil, demandPerS: perService, demandByOrigin: byOrigin, nodesDown: down, windowsRead: 1)
         guard let next = replanner(plan, demand), next.deployment != plan.deployment else { return }
         let before = Set(plan.instances.map(\.id)), after = Set(next.instances.map(\.id))
-        let orphans = core.install(Deployment(plan: next), now: now, loadModels: true)
-        recorder.requestLog?.instanceNames = core.infos.map(\.id)
+        core.apply(Deployment(plan: next), self)
         plan = next
-        core.redispatch(orphans, self)
         replans.append(ReplanRecord(atS: now.rounded(places: 6), planDigest: JSONOutput.digest(next),
                                     added: after.subtracting(before).sorted(), removed: before.subtracting(after).sorted(),
                                     predictedGoodputPerS: next.predicted.goodputPerS))
