@@ -27,14 +27,12 @@ public enum Analysis {
         }
     }
 
-    static func rate(_ n: Int, _ seconds: Double) -> Double { seconds > 0 ? (Double(n) / seconds).rounded(places: 4) : 0 }
-    static func fraction(_ n: Int, _ d: Int) -> Double { d > 0 ? (Double(n) / Double(d)).rounded(places: 6) : 0 }
+    static func rate(_ n: Int, _ seconds: Double) -> Double { Metrics.rate(n, seconds) }
+    static func fraction(_ n: Int, _ d: Int) -> Double { Metrics.fraction(n, d) }
 
     static func metrics(_ c: Counts, seconds: Double, drops: [String: Int], failures: [String: Int],
                         latency: Histogram<UInt64>?) -> Metrics {
-        Metrics(counts: c, goodputPerS: rate(c.completedInSlo, seconds), throughputPerS: rate(c.completedInSlo + c.completedLate, seconds),
-                attainment: fraction(c.completedInSlo, c.arrivals), dropReasons: drops, failReasons: failures,
-                latencyMs: latency.flatMap(summary))
+        Metrics(counts: c, seconds: seconds, dropReasons: drops, failReasons: failures, latencyMs: latency.flatMap(summary))
     }
 
     static func merged(_ maps: [[String: Int]]) -> [String: Int] {

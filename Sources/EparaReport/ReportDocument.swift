@@ -1,18 +1,9 @@
 import EparaCore
 import EparaServe
 
-/// How a set of requests fared: EPARA's goodput (completed within SLO per second) with the
-/// attainment fraction, throughput, drops and failures by reason, and latency percentiles.
-public struct Metrics: Codable, Hashable, Sendable {
-    public var counts: Counts
-    public var goodputPerS: Double
-    public var throughputPerS: Double
-    public var attainment: Double
-    public var dropReasons: [String: Int]
-    public var failReasons: [String: Int]
-    /// End to end, milliseconds (HdrHistogram, 2 significant digits); nil when nothing completed.
-    public var latencyMs: LatencySummary?
-}
+/// How a set of requests fared (the Run's own summary type: goodput, attainment, throughput,
+/// drops and failures by reason, latency percentiles).
+public typealias Metrics = ServiceTotals
 
 public struct ServiceMetrics: Codable, Hashable, Sendable {
     public var name: String

@@ -102,8 +102,8 @@ public final class Recorder {
                               p999: ms(h.valueAtPercentile(99.9)), max: ms(h.max))
     }
 
-    static func rate(_ n: Int, _ seconds: Double) -> Double { seconds > 0 ? (Double(n) / seconds).rounded(places: 4) : 0 }
-    static func fraction(_ n: Int, _ d: Int) -> Double { d > 0 ? (Double(n) / Double(d)).rounded(places: 6) : 0 }
+    static func rate(_ n: Int, _ seconds: Double) -> Double { ServiceTotals.rate(n, seconds) }
+    static func fraction(_ n: Int, _ d: Int) -> Double { ServiceTotals.fraction(n, d) }
 
     func reasonMap(_ s: Int?, dropped: Bool) -> [String: Int] {
         var map: [String: Int] = [:]
@@ -149,9 +149,7 @@ public final class Recorder {
         let c = counts.reduce(Counts(), +)
         var h = latency.first ?? Histogram<UInt64>(highestTrackableValue: 2)
         for other in latency.dropFirst() { h.add(other) }
-        return ServiceTotals(counts: c, goodputPerS: Self.rate(c.completedInSlo, durationS),
-                             throughputPerS: Self.rate(c.completedInSlo + c.completedLate, durationS),
-                             attainment: Self.fraction(c.completedInSlo, c.arrivals), dropReasons: reasonMap(nil, dropped: true),
+        return ServiceTotals(counts: c, seconds: durationS, dropReasons: reasonMap(nil, dropped: true),
                              failReasons: reasonMap(nil, dropped: false), latencyMs: Self.summary(h))
     }
 

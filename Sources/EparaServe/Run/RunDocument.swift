@@ -145,6 +145,8 @@ public struct Run: Codable, Hashable, Sendable {
     public var predicted: Prediction
 }
 
+/// How a set of requests fared: EPARA's goodput (completed within SLO per second) with the
+/// attainment fraction, throughput, drops and failures by reason, and latency percentiles.
 public struct ServiceTotals: Codable, Hashable, Sendable {
     public var counts: Counts
     public var goodputPerS: Double
@@ -152,5 +154,22 @@ public struct ServiceTotals: Codable, Hashable, Sendable {
     public var attainment: Double
     public var dropReasons: [String: Int]
     public var failReasons: [String: Int]
+    /// End to end, milliseconds; nil when nothing completed.
     public var latencyMs: LatencySummary?
+}
+
+extension ServiceTotals {
+    /// The rates of `counts` over `seconds`.
+    public init(counts c: Counts, seconds: Double, dropReasons: [String: Int], failReasons: [String: Int], latencyMs: LatencySummary?) {
+        counts = c
+        goodputPerS = Self.rate(c.completedInSlo, seconds)
+        throughputPerS = Self.rate(c.completedInSlo + c.completedLate, seconds)
+        attainment = Self.fraction(c.completedInSlo, c.arrivals)
+        self.dropReasons = dropReasons
+        self.failReasons = failReasons
+        self.latencyMs = latencyMs
+    }
+
+    public static func rate(_ n: Int, _ seconds: Double) -> Double { seconds > 0 ? (Double(n) / seconds).rounded(places: 4) : 0 }
+    public static func fraction(_ n: Int, _ d: Int) -> Double { d > 0 ? (Double(n) / Double(d)).rounded(places: 6) : 0 }
 }
