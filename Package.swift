@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(
@@ -69,7 +71,9 @@ let package = Package(
             name: "EparaReport",
             dependencies: ["EparaCore", "EparaServe", "EparaPlan", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
-        .target(name: "EparaLive", dependencies: ["EparaCore", "EparaPlan", "EparaServe",
+        .target(name: "EparaLive", dependencies: ["EparaCore", "EparaPlan", "EparaServe", "EparaStore",
+                                                   .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                   .product(name: "HTTPTypes", package: "swift-http-types"),
                                                    .product(name: "Hummingbird", package: "hummingbird"),
                                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                    .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -1,19 +1,29 @@
 import Hummingbird
 
-/// Clients must present `Authorization: Bearer <token>`; `/healthz` stays open for load
-/// balancers and probes. The comparison takes the same time whatever the guess.
+/// Bearer tokens: clients present theirs on every route but `/healthz` (open for load balancers
+/// and probes); other gateways present the peer token on `/v1/peer/*` (the client token when
+/// no peer token is set, so that a client token never leaves the peer routes open). The
+/// comparison takes the same time whatever the guess.
 public struct BearerAuth<Context: RequestContext>: RouterMiddleware {
-    let expected: [UInt8]
+    let client: [UInt8]?
+    let peer: [UInt8]?
 
-    public init(token: String) { expected = Array("Bearer \(token)".utf8) }
+    public init(clientToken: String?, peerToken: String?) {
+        client = clientToken.map { Array("Bearer \($0)".utf8) }
+        peer = (peerToken ?? clientToken).map { Array("Bearer \($0)".utf8) }
+    }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.uri.path == "/healthz" { return try await next(request, context) }
+        let path = request.uri.path
+        if path == "/healthz" { return try await next(request, context) }
+        let isPeer = path.hasPrefix("/v1/peer/")
+        guard let expected = isPeer ? peer : client else { return try await next(request, context) }
         let presented = Array((request.headers[.authorization] ?? "").utf8)
         var difference = presented.count == expected.count ? 0 : 1
         for (i, byte) in expected.enumerated() { difference |= Int(byte ^ (i < presented.count ? presented[i] : 0)) }
         guard difference == 0 else {
-            return Gateway.json(.unauthorized, ["error": "missing or wrong bearer token (Authorization: Bearer <token>)"])
+            let who = isPeer ? "peer" : "client"
+            return Gateway.json(.unauthorized, ["error": "missing or wrong \(who) bearer token (Authorization: Bearer <token>)"])
         }
         return try await next(request, context)
     }

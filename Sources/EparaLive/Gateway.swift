@@ -1,19 +1,19 @@
 import EparaCore
 import EparaServe
 import Foundation
+import HTTPTypes
 import Hummingbird
 
-/// One node's HTTP gateway over the live engine: the native inference endpoint, health, state
-/// and Prometheus metrics.
-/// (The OpenAI-compatible endpoints, state, metrics, auth and peer forwarding come next.)
+/// One node's HTTP gateway over the live engine: the native and OpenAI-compatible inference
+/// endpoints, health, state, Prometheus metrics, and the routes other gateways call.
 public enum Gateway {
     /// Largest request body accepted, bytes.
     public static let bodyLimit = 4 << 20
 
     public static func router(engine: LiveEngine, node: String, metrics: GatewayMetrics = GatewayMetrics(),
-                              clientToken: String? = nil) -> Router<BasicRequestContext> {
+                              clientToken: String? = nil, peerToken: String? = nil) -> Router<BasicRequestContext> {
         let router = Router()
-        if let clientToken { router.add(middleware: BearerAuth(token: clientToken)) }
+        if clientToken != nil || peerToken != nil { router.add(middleware: BearerAuth(clientToken: clientToken, peerToken: peerToken)) }
         router.get("metrics") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.text())))
@@ -28,47 +28,89 @@ public enum Gateway {
             }
             return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         }
-        // POST /v1/services/{name}/infer with an optional JSON body {"input_tokens": n, "output_tokens": n}.
         router.post("v1/services/:name/infer") { request, context -> Response in
             guard let name = context.parameters.get("name") else { return json(.badRequest, ["error": "no service named in the path"]) }
-            var inputTokens: Int32 = 0, outputTokens: Int32 = 0
-            let body: ByteBuffer
+            let parsed: NativeRequest
+            switch await NativeRequest.parse(request) {
+            case let .success(value): parsed = value
+            case let .failure(error): return error.response
+            }
+            let answer: LiveAnswer
             do {
-                body = try await request.body.collect(upTo: bodyLimit)
+                answer = try await engine.submit(service: name, origin: node, inputTokens: parsed.inputTokens, outputTokens: parsed.outputTokens,
+                                                 payload: Payload(api: .native, body: parsed.input, outputTokens: parsed.outputTokens))
             } catch {
-                return json(.contentTooLarge, ["error": "request body over \(bodyLimit) bytes"])
+                return notFound(error)
             }
-            if body.readableBytes > 0 {
-                guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
-                    return json(.badRequest, ["error": "the body must be a JSON object, such as {\"input_tokens\": 800, \"output_tokens\": 120}"])
-                }
-                for (key, value) in object {
-                    guard key == "input_tokens" || key == "output_tokens" || key == "input" else {
-                        return json(.badRequest, ["error": "unknown field '\(key)' (known: input, input_tokens, output_tokens)"])
-                    }
-                    if key == "input" { continue }
-                    guard let n = (value as? NSNumber)?.int32Value, n >= 0 else {
-                        return json(.badRequest, ["error": "\(key) must be a whole number ≥ 0"])
-                    }
-                    if key == "input_tokens" { inputTokens = n } else { outputTokens = n }
-                }
-            }
-            let result: LiveResult
-            do {
-                result = try await engine.submit(service: name, origin: node, inputTokens: inputTokens, outputTokens: outputTokens)
-            } catch let error as LiveError {
-                switch error {
-                case let .unknownService(service): return json(.notFound, ["error": "unknown service '\(service)'"])
-                case let .unknownNode(origin): return json(.notFound, ["error": "unknown node '\(origin)'"])
-                }
-            } catch {
-                return json(.internalServerError, ["error": "\(error)"])
-            }
-            metrics.record(node: node, service: name, result)
+            metrics.record(node: node, service: name, answer.result)
+            let result = answer.result
             var fields: [String: Any] = ["id": result.id, "service": name, "outcome": result.outcome.name,
                                          "latency_ms": (result.latencyS * 1000 * 1000).rounded() / 1000]
             if result.reason != .none { fields["reason"] = result.reason.name }
+            if let reply = answer.reply {
+                fields["backend_status"] = reply.status
+                fields["output"] = (try? JSONSerialization.jsonObject(with: Data(reply.first.readableBytesView), options: [.fragmentsAllowed]))
+                    ?? String(buffer: reply.first)
+                if reply.status >= 400 { return json(HTTPResponse.Status(code: reply.status), fields) }
+            }
             return json(status(for: result), fields)
+        }
+        for (path, api) in [("v1/chat/completions", ClientAPI.chat), ("v1/completions", ClientAPI.completion)] {
+            router.post(RouterPath(path)) { request, _ -> Response in
+                let parsed: OpenAIRequest
+                switch await OpenAIRequest.parse(request, api: api) {
+                case let .success(value): parsed = value
+                case let .failure(error): return error.response
+                }
+                let answer: LiveAnswer
+                do {
+                    answer = try await engine.submit(service: parsed.model, origin: node, inputTokens: parsed.inputTokens,
+                                                     outputTokens: parsed.outputTokens,
+                                                     payload: Payload(api: api, body: parsed.body, stream: parsed.stream))
+                } catch {
+                    return openAIError(.notFound, "no service named '\(parsed.model)' (the model field names the service)", type: "model_not_found")
+                }
+                metrics.record(node: node, service: parsed.model, answer.result)
+                return openAIResponse(answer, parsed: parsed, api: api)
+            }
+        }
+        router.post("v1/peer/requests") { request, _ -> Response in
+            guard let header = request.headers[HTTPField.Name(PeerWire.forwardHeader)!],
+                  let forwarded = PeerWire.decode(ForwardedRequest.self, header) else {
+                return json(.badRequest, ["error": "missing or unreadable \(PeerWire.forwardHeader) header"])
+            }
+            var payload: Payload? = nil
+            if let apiName = request.headers[HTTPField.Name(PeerWire.apiHeader)!], let api = ClientAPI(rawValue: apiName) {
+                guard let body = try? await request.body.collect(upTo: bodyLimit) else {
+                    return json(.contentTooLarge, ["error": "request body over \(bodyLimit) bytes"])
+                }
+                payload = Payload(api: api, body: body, stream: request.headers[HTTPField.Name(PeerWire.streamHeader)!] == "1",
+                                  outputTokens: Int32(request.headers[HTTPField.Name(PeerWire.tokensHeader)!] ?? "") ?? 0)
+            }
+            let answer: LiveAnswer
+            do {
+                answer = try await engine.acceptForwarded(forwarded, payload: payload)
+            } catch {
+                return notFound(error)
+            }
+            var headers: HTTPFields = [HTTPField.Name(PeerWire.outcomeHeader)!: answer.result.outcome.name,
+                                       HTTPField.Name(PeerWire.reasonHeader)!: answer.result.reason.name]
+            guard let reply = answer.reply else { return Response(status: .ok, headers: headers) }
+            headers[HTTPField.Name(PeerWire.replyStatusHeader)!] = String(reply.status)
+            headers[.contentType] = reply.contentType
+            return Response(status: .ok, headers: headers, body: body(reply))
+        }
+        router.post("v1/peer/sync") { request, _ -> Response in
+            guard let body = try? await request.body.collect(upTo: bodyLimit),
+                  let report = try? JSONOutput.decoder().decode(SyncReport.self, from: Data(body.readableBytesView)) else {
+                return json(.badRequest, ["error": "expected a sync report: {\"node\": ..., \"instances\": [{\"id\": ..., \"backlog_s\": ...}]}"])
+            }
+            do {
+                try await engine.acceptSync(report)
+            } catch {
+                return notFound(error)
+            }
+            return Response(status: .noContent)
         }
         return router
     }
@@ -83,8 +125,174 @@ public enum Gateway {
         }
     }
 
-    static func json(_ status: HTTPResponse.Status, _ fields: [String: Any]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    static func notFound(_ error: any Error) -> Response {
+        switch error as? LiveError {
+        case let .unknownService(service): json(.notFound, ["error": "unknown service '\(service)'"])
+        case let .unknownNode(node): json(.notFound, ["error": "unknown node '\(node)' (or not hosted by this gateway)"])
+        case let .unknownInstance(id): json(.notFound, ["error": "no instance '\(id)' on this gateway's node"])
+        case let .incompatiblePlan(why): json(.conflict, ["error": why])
+        case nil: json(.internalServerError, ["error": "\(error)"])
+        }
     }
+
+    /// The model server's answer as the body, streamed if it streams.
+    static func body(_ reply: Reply) -> ResponseBody {
+        guard let rest = reply.rest else { return ResponseBody(byteBuffer: reply.first) }
+        let first = reply.first
+        return ResponseBody { writer in
+            try await writer.write(first)
+            for try await chunk in rest { try await writer.write(chunk) }
+            try await writer.finish(nil)
+        }
+    }
+
+    /// An OpenAI-compatible answer: the model server's own (any status it gave), a synthesized
+    /// one from the emulated backend, or an OpenAI-style error when the request was shed (429)
+    /// or no instance could serve it (503). The outcome is in `epara-outcome` either way.
+    static func openAIResponse(_ answer: LiveAnswer, parsed: OpenAIRequest, api: ClientAPI) -> Response {
+        let result = answer.result
+        var headers: HTTPFields = [HTTPField.Name(PeerWire.outcomeHeader)!: result.outcome.name,
+                                   HTTPField.Name("epara-latency-ms")!: String((result.latencyS * 1e6).rounded() / 1000)]
+        switch result.outcome {
+        case .dropped:
+            return openAIError(.tooManyRequests, "shed to keep the service's SLO (\(result.reason.name)); retry later", type: "rate_limit_exceeded",
+                               headers: headers)
+        case .failed:
+            return openAIError(.serviceUnavailable, "no healthy instance could serve the request (\(result.reason.name))", type: "server_error",
+                               headers: headers)
+        case .completedInSlo, .completedLate:
+            break
+        }
+        if let reply = answer.reply {
+            headers[.contentType] = reply.contentType
+            return Response(status: HTTPResponse.Status(code: reply.status), headers: headers, body: body(reply))
+        }
+        // The emulated backend: an answer of the right shape with no text.
+        let id = "epara-\(result.id)", created = Int(Date().timeIntervalSince1970)
+        let usage: [String: Any] = ["prompt_tokens": parsed.inputTokens, "completion_tokens": 0, "total_tokens": parsed.inputTokens]
+        if parsed.stream {
+            headers[.contentType] = "text/event-stream"
+            let delta: [String: Any] = api == .chat ? ["delta": ["role": "assistant", "content": ""]] : ["text": ""]
+            let chunk: [String: Any] = ["id": id, "object": api == .chat ? "chat.completion.chunk" : "text_completion", "created": created,
+                                        "model": parsed.model, "choices": [delta.merging(["index": 0, "finish_reason": "stop"]) { $1 }]]
+            let data = (try? JSONSerialization.data(withJSONObject: chunk, options: [.sortedKeys])) ?? Data()
+            return Response(status: .ok, headers: headers,
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: "data: \(String(decoding: data, as: UTF8.self))\n\ndata: [DONE]\n\n")))
+        }
+        let choice: [String: Any] = api == .chat
+            ? ["index": 0, "message": ["role": "assistant", "content": ""], "finish_reason": "stop"]
+            : ["index": 0, "text": "", "finish_reason": "stop"]
+        let object: [String: Any] = ["id": id, "object": api == .chat ? "chat.completion" : "text_completion", "created": created,
+                                     "model": parsed.model, "choices": [choice], "usage": usage]
+        return json(.ok, object, headers: headers)
+    }
+
+    static func openAIError(_ status: HTTPResponse.Status, _ message: String, type: String, headers: HTTPFields = [:]) -> Response {
+        json(status, ["error": ["message": message, "type": type, "code": status.code]], headers: headers)
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ fields: [String: Any], headers: HTTPFields = [:]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// `{"error": message}` as text, for answers built outside a route.
+    static func errorJSON(_ message: String) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: ["error": message], options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// The native endpoint's body: `{"input_tokens": n, "output_tokens": n, "input": ...}`, every
+/// field optional; `input` goes to the model server (a prompt, or a KServe v2 request).
+struct NativeRequest {
+    var inputTokens: Int32 = 0
+    var outputTokens: Int32 = 0
+    var input = ByteBuffer()
+
+    static func parse(_ request: Request) async -> Result<NativeRequest, ResponseError> {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: Gateway.bodyLimit)
+        } catch {
+            return .failure(ResponseError(Gateway.json(.contentTooLarge, ["error": "request body over \(Gateway.bodyLimit) bytes"])))
+        }
+        var parsed = NativeRequest()
+        guard body.readableBytes > 0 else { return .success(parsed) }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+            return .failure(ResponseError(Gateway.json(.badRequest, [
+                "error": "the body must be a JSON object, such as {\"input_tokens\": 800, \"output_tokens\": 120, \"input\": \"a prompt\"}",
+            ])))
+        }
+        for (key, value) in object {
+            switch key {
+            case "input":
+                if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed]) {
+                    parsed.input = ByteBuffer(bytes: data)
+                }
+            case "input_tokens", "output_tokens":
+                guard let number = value as? NSNumber,
+                      number.doubleValue == number.doubleValue.rounded(), number.doubleValue >= 0, number.doubleValue < 1e9 else {
+                    return .failure(ResponseError(Gateway.json(.badRequest, ["error": "\(key) must be a whole number ≥ 0"])))
+                }
+                if key == "input_tokens" { parsed.inputTokens = number.int32Value } else { parsed.outputTokens = number.int32Value }
+            default:
+                return .failure(ResponseError(Gateway.json(.badRequest, ["error": "unknown field '\(key)' (known: input, input_tokens, output_tokens)"])))
+            }
+        }
+        return .success(parsed)
+    }
+}
+
+/// An OpenAI-compatible request: the service is its `model`; tokens are estimated from the text
+/// (four characters a token) for scheduling, `max_tokens` bounds the answer.
+struct OpenAIRequest {
+    var model: String
+    var stream: Bool
+    var inputTokens: Int32
+    var outputTokens: Int32
+    var body: ByteBuffer
+
+    static func parse(_ request: Request, api: ClientAPI) async -> Result<OpenAIRequest, ResponseError> {
+        func bad(_ message: String) -> Result<OpenAIRequest, ResponseError> {
+            .failure(ResponseError(Gateway.openAIError(.badRequest, message, type: "invalid_request_error")))
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: Gateway.bodyLimit)
+        } catch {
+            return .failure(ResponseError(Gateway.openAIError(.contentTooLarge, "request body over \(Gateway.bodyLimit) bytes",
+                                                              type: "invalid_request_error")))
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+            return bad("the body must be a JSON object with at least a model field")
+        }
+        guard let model = object["model"] as? String, !model.isEmpty else { return bad("model is required: it names the epara service") }
+        var text = 0
+        if api == .chat {
+            guard let messages = object["messages"] as? [[String: Any]], !messages.isEmpty else {
+                return bad("messages must be a non-empty list of {role, content}")
+            }
+            for message in messages {
+                if let content = message["content"] as? String { text += content.count } else if let parts = message["content"] as? [[String: Any]] {
+                    text += parts.compactMap { $0["text"] as? String }.reduce(0) { $0 + $1.count }
+                }
+            }
+        } else {
+            guard let prompt = object["prompt"] else { return bad("prompt is required") }
+            text = (prompt as? String)?.count ?? (prompt as? [String])?.reduce(0) { $0 + $1.count } ?? 0
+        }
+        let maxTokens = (object["max_tokens"] ?? object["max_completion_tokens"]) as? NSNumber
+        if let maxTokens, maxTokens.doubleValue < 1 { return bad("max_tokens must be at least 1") }
+        return .success(OpenAIRequest(model: model, stream: (object["stream"] as? Bool) ?? false, inputTokens: Int32(max(1, text / 4)),
+                                      outputTokens: Int32(min(maxTokens?.doubleValue ?? 256, 1e6)), body: body))
+    }
+}
+
+/// A finished error response carried out of a parser.
+struct ResponseError: Error {
+    let response: Response
+    init(_ response: Response) { self.response = response }
 }

@@ -1,6 +1,9 @@
 import EparaCore
 import EparaPlan
 import EparaServe
+import EparaStore
+import Logging
+import NIOCore
 
 /// How a request ended in the live engine, for its HTTP response.
 public struct LiveResult: Sendable, Equatable {
@@ -18,18 +21,34 @@ public struct LiveResult: Sendable, Equatable {
     }
 }
 
-/// What a piece of work asks of a model server. The emulated backend sleeps for the latency
-/// model's time; real backends (OpenAI-compatible, KServe v2) call the server.
-public protocol Backend: Sendable {
-    func run(durationS: Double) async
+/// A request's end and, when a model server answered, its answer.
+public struct LiveAnswer: Sendable {
+    public var result: LiveResult
+    public var reply: Reply?
 }
 
-/// Sleeps for the time the latency model gives: dry runs, benchmarks, and the fidelity check
-/// against the simulator.
-public struct EmulatedBackend: Backend {
-    public init() {}
-    public func run(durationS: Double) async {
-        try? await Task.sleep(for: .nanoseconds(Int64(max(durationS, 0) * 1e9)))
+/// What the live engine runs: which nodes' handlers this process hosts, where the others are,
+/// and where each service's work goes.
+public struct LiveOptions: Sendable {
+    public var core: CoreConfig
+    /// Nodes whose gateways run in this process; nil: every node of the plan.
+    public var hosted: Set<String>?
+    /// Gateways of the nodes this process does not host, by node name.
+    public var peers: [String: String]
+    public var backends: BackendTable?
+    /// Bearer token this process presents to its peers.
+    public var peerToken: String?
+    /// Length of the windows recorded for the Run and the state store, seconds.
+    public var windowS: Double
+
+    public init(core: CoreConfig = CoreConfig(), hosted: Set<String>? = nil, peers: [String: String] = [:], backends: BackendTable? = nil,
+                peerToken: String? = nil, windowS: Double = 10) {
+        self.core = core
+        self.hosted = hosted
+        self.peers = peers
+        self.backends = backends
+        self.peerToken = peerToken
+        self.windowS = windowS
     }
 }
 
@@ -58,23 +77,69 @@ final class Outbox: ServeExecutor {
     }
 }
 
-/// The live engine for every node of a plan in one process: the same `RequestCore` as the
-/// simulator, driven by wall-clock time. Work runs on a backend; transfers between nodes and
-/// information sync take their modelled time. The HTTP gateways sit on top of `submit`.
+/// The live engine: the same `RequestCore` as the simulator, driven by wall-clock time, for the
+/// nodes this process hosts (every node with `--all-nodes`, one with `--node`). Work runs on
+/// model servers (or sleeps for the latency model's time on the emulated backend); a request
+/// for an instance on a node another process hosts goes to that node's gateway over HTTP; nodes
+/// sync their backlogs over HTTP (or in memory between nodes of this process). The HTTP
+/// gateways sit on top of `submit` and `acceptForwarded`.
 public actor LiveEngine {
     let core: RequestCore
     let outbox = Outbox()
-    let backend: any Backend
     let clock = ContinuousClock()
     let started: ContinuousClock.Instant
-    var waiting: [Int: CheckedContinuation<LiveResult, Never>] = [:]
+    /// The plan in force.
+    public private(set) var plan: Plan
+    let options: LiveOptions
+    /// Node indices hosted here.
+    let hosted: [Bool]
+    let peerURLs: [Int: String]
+    let backends: BackendTable
+    let http: HTTPBackends?
+    let peers: PeerClient?
+    let logger: Logger
+    var waiting: [Int: CheckedContinuation<LiveAnswer, Never>] = [:]
+    var payloads: [Int: Payload] = [:]
+    var replies: [Int: Reply] = [:]
+    /// Requests another gateway forwarded here: their origin records them.
+    var fromPeers: Set<Int> = []
     var nextID = 0
     var syncTask: Task<Void, Never>?
+    let recorder: Recorder
+    /// (time, node, up) as this process's handlers saw them: every node at the start, then
+    /// each change of what they believe about a peer.
+    public private(set) var health: [(timeS: Double, node: Int, up: Bool)] = []
+    var believedUp: [Bool]
+    /// Requests this process sent to each peer's gateway.
+    var sentToPeer: [Int: Int] = [:]
 
-    public init(plan: Plan, config: CoreConfig = CoreConfig(), backend: any Backend = EmulatedBackend()) {
-        core = RequestCore(deployment: Deployment(plan: plan), config: config)
-        self.backend = backend
+    public init(plan: Plan, options: LiveOptions = LiveOptions(), logger: Logger = Logger(label: "epara.live")) {
+        let deployment = Deployment(plan: plan)
+        core = RequestCore(deployment: deployment, config: options.core)
+        self.plan = plan
+        self.options = options
+        self.logger = logger
+        hosted = plan.cluster.nodes.map { options.hosted?.contains($0.name) ?? true }
+        var urls: [Int: String] = [:]
+        for (n, node) in plan.cluster.nodes.enumerated() where !(options.hosted?.contains(node.name) ?? true) {
+            if let url = options.peers[node.name] ?? node.address { urls[n] = url.trimmingSuffix("/") }
+        }
+        peerURLs = urls
+        let table = options.backends ?? BackendTable(plan: plan)
+        backends = table
+        let needsHTTP = plan.services.contains { table.isReal(service: $0.name) } || !urls.isEmpty
+        let http = needsHTTP ? HTTPBackends() : nil
+        self.http = http
+        peers = http.flatMap { urls.isEmpty ? nil : PeerClient(client: $0.client, token: options.peerToken) }
+        recorder = Recorder(services: deployment.services, nodeCount: deployment.nodes.count, windowS: options.windowS, keepOrigins: true,
+                            requestLog: nil)
+        believedUp = Array(repeating: true, count: deployment.nodes.count)
+        health = deployment.nodes.indices.map { (0, $0, true) }
         started = clock.now
+    }
+
+    public init(plan: Plan, config: CoreConfig) {
+        self.init(plan: plan, options: LiveOptions(core: config))
     }
 
     var elapsed: Double {
@@ -82,10 +147,17 @@ public actor LiveEngine {
         return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
+    /// Nodes without a gateway here or an address to reach one.
+    public var unreachableNodes: [String] {
+        plan.cluster.nodes.indices.filter { !hosted[$0] && peerURLs[$0] == nil }.map { plan.cluster.nodes[$0].name }
+    }
+
+    // MARK: Requests
+
     /// A request arriving at `origin` (a node name; the service's first origin when nil). Returns
-    /// when it has ended, however it ended.
-    public func submit(service: String, origin: String? = nil, inputTokens: Int32 = 0, outputTokens: Int32 = 0)
-        async throws(LiveError) -> LiveResult {
+    /// when it has ended, however it ended, with the model server's answer if there was one.
+    public func submit(service: String, origin: String? = nil, inputTokens: Int32 = 0, outputTokens: Int32 = 0,
+                       payload: Payload? = nil) async throws(LiveError) -> LiveAnswer {
         let deployment = core.deployment
         guard let s = deployment.serviceIndex[service] else { throw .unknownService(service) }
         let info = deployment.services[s]
@@ -97,13 +169,51 @@ public actor LiveEngine {
             node = Int(info.origins[0])
         }
         let now = elapsed
-        let request = Request(id: nextID, service: Int32(s), origin: Int32(node), arrival: now, deadline: now + info.deadlineS,
-                              inputTokens: inputTokens, outputTokens: outputTokens)
+        var deadlineS = info.deadlineS
+        var modelledOutput = outputTokens
+        if backends.isReal(service: service) {
+            // A model server batches its own decoding: the core schedules each request up to its
+            // first answer — the first token of a stream, the whole body otherwise, which then
+            // has until the last token's deadline (TTFT + TPOT per further token).
+            modelledOutput = 1
+            if info.isLLM, !(payload?.stream ?? false) {
+                deadlineS += Double(max(outputTokens - 1, 0)) * (info.tpotS ?? 0)
+            }
+        }
+        let request = Request(id: nextID, service: Int32(s), origin: Int32(node), arrival: now, deadline: now + deadlineS,
+                              inputTokens: inputTokens, outputTokens: modelledOutput)
         nextID += 1
+        if let payload { payloads[request.id] = payload }
+        recorder.arrival(request)
         return await withCheckedContinuation { continuation in
             waiting[request.id] = continuation
             outbox.now = now
             core.admit(request, outbox)
+            pump()
+        }
+    }
+
+    /// A request another node's gateway sent to an instance of a node hosted here.
+    public func acceptForwarded(_ forwarded: ForwardedRequest, payload: Payload?) async throws(LiveError) -> LiveAnswer {
+        let deployment = core.deployment
+        guard let s = deployment.serviceIndex[forwarded.service] else { throw .unknownService(forwarded.service) }
+        guard let origin = deployment.nodeIndex[forwarded.origin] else { throw .unknownNode(forwarded.origin) }
+        guard let i = core.instanceIndex(id: forwarded.instance) else { throw .unknownInstance(forwarded.instance) }
+        let node = core.infos[i].node
+        guard hosted[node] else { throw .unknownInstance(forwarded.instance) }
+        let now = elapsed
+        var request = Request(id: nextID, service: Int32(s), origin: Int32(origin), arrival: now - forwarded.ageS,
+                              deadline: now + forwarded.deadlineInS, inputTokens: forwarded.inputTokens, outputTokens: forwarded.outputTokens)
+        request.instance = Int32(i)
+        request.hops = Int16(forwarded.hops)
+        request.returnS = forwarded.returnS
+        nextID += 1
+        fromPeers.insert(request.id)
+        if let payload { payloads[request.id] = payload }
+        return await withCheckedContinuation { continuation in
+            waiting[request.id] = continuation
+            outbox.now = now
+            core.arrived(request, at: node, outbox)
             pump()
         }
     }
@@ -115,37 +225,105 @@ public actor LiveEngine {
         for effect in effects {
             switch effect {
             case let .start(work, token, durationS):
-                let backend = backend
-                Task {
-                    await backend.run(durationS: durationS)
-                    self.workDone(work, token: token)
-                }
+                startWork(work, token: token, durationS: durationS)
             case let .transfer(request, node, delayS):
-                Task {
-                    try? await Task.sleep(for: .nanoseconds(Int64(max(delayS, 0) * 1e9)))
-                    self.arrived(request, at: node)
+                if hosted[node] {
+                    Task {
+                        await Self.sleep(delayS)
+                        self.arrived(request, at: node)
+                    }
+                } else {
+                    forward(request, to: node)
                 }
             case let .handOff(work, delayS):
+                let real = isReal(instance: core.work(work).instance)
                 Task {
-                    try? await Task.sleep(for: .nanoseconds(Int64(max(delayS, 0) * 1e9)))
+                    // A real model server runs every stage of its model itself.
+                    if !real { await Self.sleep(delayS) }
                     self.handedOff(work)
                 }
             case let .wake(instance, at):
                 let delay = at - elapsed
                 Task {
-                    try? await Task.sleep(for: .nanoseconds(Int64(max(delay, 0) * 1e9)))
+                    await Self.sleep(delay)
                     self.wake(instance)
                 }
             case let .finish(request, outcome, reason, at):
-                waiting.removeValue(forKey: request.id)?.resume(returning: LiveResult(id: request.id, outcome: outcome, reason: reason,
-                                                                                      latencyS: at - request.arrival))
+                let reply = replies.removeValue(forKey: request.id)
+                payloads.removeValue(forKey: request.id)
+                if fromPeers.remove(request.id) == nil { recorder.finish(request, outcome, reason, at: at) }
+                waiting.removeValue(forKey: request.id)?.resume(returning: LiveAnswer(
+                    result: LiveResult(id: request.id, outcome: outcome, reason: reason, latencyS: at - request.arrival), reply: reply))
             }
         }
     }
 
-    func workDone(_ work: Int, token: Int) {
+    static func sleep(_ seconds: Double) async {
+        guard seconds > 0 else { return }
+        try? await Task.sleep(for: .nanoseconds(Int64(seconds * 1e9)))
+    }
+
+    func isReal(instance i: Int) -> Bool {
+        let info = core.infos[i]
+        return backends.target(service: core.deployment.services[info.service].name, node: core.deployment.nodes[info.node].name).isReal
+    }
+
+    /// A piece of work: on the emulated backend it takes the latency model's time; on a model
+    /// server each of its requests is one call, made together, and the work ends when every
+    /// call has its first answer (later stages of a model-parallel instance are the server's).
+    func startWork(_ w: Int, token: Int, durationS: Double) {
+        let (i, stage, requests) = core.work(w)
+        let info = core.infos[i]
+        let target = backends.target(service: core.deployment.services[info.service].name, node: core.deployment.nodes[info.node].name)
+        guard target.isReal, let http else {
+            Task {
+                await Self.sleep(durationS)
+                self.workDone(w, token: token, replies: [:], failed: [])
+            }
+            return
+        }
+        if stage > 0 {
+            Task { self.workDone(w, token: token, replies: [:], failed: []) }
+            return
+        }
+        let calls = requests.map { (id: $0.id, payload: payloads[$0.id] ?? Payload(api: .native)) }
+        let logger = logger
+        Task {
+            var answered: [Int: Reply] = [:]
+            var failed: Set<Int> = []
+            await withTaskGroup(of: (Int, Result<Reply, any Error>).self) { group in
+                for call in calls {
+                    group.addTask {
+                        do {
+                            return (call.id, .success(try await http.call(target, payload: call.payload)))
+                        } catch {
+                            return (call.id, .failure(error))
+                        }
+                    }
+                }
+                for await (id, result) in group {
+                    switch result {
+                    case let .success(reply): answered[id] = reply
+                    case let .failure(error):
+                        if case let BackendFailure.badInput(message) = error {
+                            // The client's mistake: answer it rather than retry elsewhere.
+                            answered[id] = Reply(status: 400, contentType: "application/json",
+                                                 first: ByteBuffer(string: Gateway.errorJSON(message)))
+                        } else {
+                            logger.warning("model server call failed", metadata: ["url": "\(target.url ?? "")", "error": "\(error)"])
+                            failed.insert(id)
+                        }
+                    }
+                }
+            }
+            self.workDone(w, token: token, replies: answered, failed: failed)
+        }
+    }
+
+    func workDone(_ work: Int, token: Int, replies answered: [Int: Reply], failed: Set<Int>) {
+        replies.merge(answered) { $1 }
         outbox.now = elapsed
-        core.workFinished(work, token: token, outbox)
+        core.workFinished(work, token: token, failed: failed, outbox)
         pump()
     }
 
@@ -167,42 +345,179 @@ public actor LiveEngine {
         pump()
     }
 
-    /// Puts a new plan in force without dropping anything: instances both plans have keep their
-    /// queues, new ones load their model first, removed ones finish what they hold and their
-    /// queued requests are dispatched again.
-    public func reload(_ plan: Plan) {
+    // MARK: Between gateways
+
+    /// Carries a request to the gateway of the node its instance is on; if that gateway cannot
+    /// be reached, the request is tried on another instance (or fails, with a reason).
+    func forward(_ request: Request, to node: Int) {
+        let now = elapsed
+        guard let peers, let url = peerURLs[node] else {
+            outbox.now = now
+            core.retry(request, failing: .nodeDown, outbox)
+            pump()
+            return
+        }
+        let deployment = core.deployment
+        let forwarded = ForwardedRequest(service: deployment.services[Int(request.service)].name,
+                                         origin: deployment.nodes[Int(request.origin)].name,
+                                         instance: core.infos[Int(request.instance)].id, hops: Int(request.hops),
+                                         ageS: now - request.arrival, deadlineInS: request.deadline - now,
+                                         inputTokens: request.inputTokens, outputTokens: request.outputTokens, returnS: request.returnS)
+        let payload = payloads[request.id]
+        let logger = logger
+        let nodeName = deployment.nodes[node].name
+        sentToPeer[node, default: 0] += 1
+        Task {
+            do {
+                let (outcome, reason, reply) = try await peers.forward(forwarded, payload: payload, to: url)
+                self.endedElsewhere(request, outcome, reason, reply: reply)
+            } catch {
+                logger.warning("peer unreachable", metadata: ["node": "\(nodeName)", "url": "\(url)", "error": "\(error)"])
+                self.unreachable(request)
+            }
+        }
+    }
+
+    func endedElsewhere(_ request: Request, _ outcome: Outcome, _ reason: EndReason, reply: Reply?) {
+        if let reply { replies[request.id] = reply }
         outbox.now = elapsed
-        core.apply(Deployment(plan: plan), outbox)
+        core.endedElsewhere(request, outcome, reason, at: outbox.now, outbox)
         pump()
     }
 
-    /// Every node tells every other its backlog, every `interval` seconds (in one process the
-    /// messages cannot be lost; between gateways they go over HTTP).
+    func unreachable(_ request: Request) {
+        outbox.now = elapsed
+        core.retry(request, failing: .nodeDown, outbox)
+        pump()
+    }
+
+    /// Every `interval` seconds each hosted node tells every other node the backlog of its
+    /// instances: in memory within this process, over HTTP to peers.
     public func startSync(every interval: Double) {
         syncTask?.cancel()
         syncTask = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .nanoseconds(Int64(interval * 1e9)))
-                self.syncAll()
+                self.syncRound(timeoutS: interval)
             }
         }
     }
 
-    func syncAll() {
+    func syncRound(timeoutS: Double) {
         let now = elapsed
         let n = core.deployment.nodes.count
-        for from in 0..<n {
-            for to in 0..<n where to != from { core.sync(from: from, to: to, now: now) }
+        for from in 0..<n where hosted[from] {
+            for to in 0..<n where to != from && hosted[to] { core.sync(from: from, to: to, now: now) }
+        }
+        if let peers {
+            for from in 0..<n where hosted[from] {
+                let report = SyncReport(node: core.deployment.nodes[from].name,
+                                        instances: core.syncReport(from: from).map { .init(id: core.infos[$0.instance].id, backlogS: $0.backlogS) })
+                for (_, url) in peerURLs {
+                    Task { try? await peers.sync(report, to: url, timeoutS: timeoutS) }
+                }
+            }
+        }
+        noteHealth(now: now)
+    }
+
+    /// A peer's sync report arrived.
+    public func acceptSync(_ report: SyncReport) throws(LiveError) {
+        let deployment = core.deployment
+        guard let from = deployment.nodeIndex[report.node] else { throw .unknownNode(report.node) }
+        let entries = report.instances.compactMap { entry in core.instanceIndex(id: entry.id).map { (instance: $0, backlogS: entry.backlogS) } }
+        let now = elapsed
+        for to in deployment.nodes.indices where hosted[to] && to != from {
+            core.acceptSync(from: from, to: to, report: entries, now: now)
+        }
+        noteHealth(now: now)
+    }
+
+    /// Records (and logs) each change in whether this process's handlers count a peer as up.
+    func noteHealth(now: Double) {
+        guard let observer = hosted.firstIndex(of: true) else { return }
+        for node in peerURLs.keys.sorted() {
+            let up = core.heard(by: observer, from: node, now: now).up
+            if up != believedUp[node] {
+                believedUp[node] = up
+                health.append((now, node, up))
+                let name = core.deployment.nodes[node].name
+                if up { logger.info("peer is back", metadata: ["node": "\(name)"]) } else {
+                    logger.warning("peer missed its syncs: routing around it", metadata: ["node": "\(name)"])
+                }
+            }
         }
     }
 
-    public func stop() {
+    // MARK: Operations
+
+    /// Puts a new plan in force without dropping anything: instances both plans have keep their
+    /// queues, new ones load their model first, removed ones finish what they hold and their
+    /// queued requests are dispatched again.
+    public func reload(_ plan: Plan) throws(LiveError) {
+        guard plan.cluster.nodes.map(\.name) == self.plan.cluster.nodes.map(\.name),
+              plan.services.map(\.name) == self.plan.services.map(\.name) else {
+            throw .incompatiblePlan("its nodes or services differ from the running plan's; restart the gateways to change them")
+        }
+        self.plan = plan
+        outbox.now = elapsed
+        core.apply(Deployment(plan: plan), outbox)
+        pump()
+    }
+
+    public func stop() async {
         syncTask?.cancel()
         syncTask = nil
     }
+
+    /// Closes the HTTP client to model servers and peers (after the gateways drained).
+    public func shutdown() async {
+        await stop()
+        await http?.shutdown()
+    }
+
+    /// What this process measured, as a Run document (engine "live"): requests that arrived at
+    /// its gateways, by how they ended, per service, category, node and window.
+    public func run() -> Run {
+        let horizon = elapsed
+        let deployment = core.deployment
+        var downS = Array(repeating: 0.0, count: deployment.nodes.count)
+        var since: [Int: Double] = [:]
+        for h in health {
+            if !h.up { since[h.node] = h.timeS } else if let s = since.removeValue(forKey: h.node) { downS[h.node] += h.timeS - s }
+        }
+        for (n, s) in since { downS[n] += horizon - s }
+        let settings = RunSettings(seed: 0, dispatch: options.core.syncIntervalS > 0 ? options.core.dispatch.rawValue : DispatchMode.planWeights.rawValue,
+                                   syncIntervalS: options.core.syncIntervalS, syncLoss: 0, replanEveryS: 0, maxOffload: options.core.maxOffload,
+                                   earlyDrop: options.core.earlyDrop, windowS: options.windowS, serviceTimeCv: 0)
+        let hostedNames = deployment.nodes.indices.filter { hosted[$0] }.map { deployment.nodes[$0].name }
+        return recorder.run(engine: "live", plan: plan, planDigest: JSONOutput.digest(plan), traceDigest: "live",
+                            trace: ["source": "live traffic", "gateways": hostedNames.joined(separator: ",")], settings: settings,
+                            horizon: horizon, nodes: recorder.nodeRuns(core: core, horizon: horizon, downS: downS), replans: [], faults: [],
+                            predicted: plan.predicted)
+    }
+
+    /// Rows for the state store: windows by service and origin node (only those complete
+    /// unless `final`), every health change, the summary so far.
+    public func stateRows(runId: String, final: Bool) -> (windows: [WindowStats], health: [NodeHealth], summaryJSON: String) {
+        let now = elapsed
+        let deployment = core.deployment
+        let windows = recorder.originWindows().filter { final || $0.startS + recorder.windowS <= now }.map { w in
+            WindowStats(runId: runId, windowStartS: w.startS, windowLengthS: recorder.windowS, service: deployment.services[w.service].name,
+                        node: deployment.nodes[w.node].name, arrivals: w.counts.arrivals, completedInSLO: w.counts.completedInSlo,
+                        completedLate: w.counts.completedLate, dropped: w.counts.dropped, failed: w.counts.failed)
+        }
+        let health = health.map { NodeHealth(runId: runId, timeS: $0.timeS, node: deployment.nodes[$0.node].name, up: $0.up) }
+        let summary = (try? JSONOutput.encoder(pretty: false).encode(run().summary)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return (windows, health, summary)
+    }
+
+    public var windowS: Double { recorder.windowS }
+    public var nodeNames: [String] { core.deployment.nodes.map(\.name) }
 }
 
-/// What one node's gateway reports at `GET /v1/state`: its instances and what they hold.
+/// What one node's gateway reports at `GET /v1/state`: its instances and what they hold, and
+/// the peers it hears from.
 public struct NodeState: Codable, Sendable, Equatable {
     public struct InstanceState: Codable, Sendable, Equatable {
         public var id: String
@@ -213,24 +528,44 @@ public struct NodeState: Codable, Sendable, Equatable {
         public var live: Bool
     }
 
+    public struct PeerState: Codable, Sendable, Equatable {
+        public var node: String
+        public var url: String
+        /// Seconds since its last sync report.
+        public var lastHeardS: Double
+        /// Counted as up (it has not missed its sync periods).
+        public var up: Bool
+        /// Requests this gateway's process sent to it.
+        public var forwarded: Int
+    }
+
     public var node: String
     public var up: Bool
     public var instances: [InstanceState]
+    public var peers: [PeerState]
 }
 
 extension LiveEngine {
     public func state(node: String) throws(LiveError) -> NodeState {
         let deployment = core.deployment
-        guard let n = deployment.nodeIndex[node] else { throw .unknownNode(node) }
+        guard let n = deployment.nodeIndex[node], hosted[n] else { throw .unknownNode(node) }
         let instances = core.infos.indices.filter { core.infos[$0].node == n }.map { i in
             NodeState.InstanceState(id: core.infos[i].id, service: deployment.services[core.infos[i].service].name, load: core.load(i),
                                     live: core.isLive(i))
         }
-        return NodeState(node: node, up: core.nodeUp[n], instances: instances)
+        let now = elapsed
+        let peers = peerURLs.keys.sorted().map { m in
+            let heard = core.heard(by: n, from: m, now: now)
+            return NodeState.PeerState(node: deployment.nodes[m].name, url: peerURLs[m]!, lastHeardS: ((now - heard.at) * 1000).rounded() / 1000,
+                                       up: heard.up, forwarded: sentToPeer[m] ?? 0)
+        }
+        return NodeState(node: node, up: core.nodeUp[n], instances: instances, peers: peers)
     }
 }
 
 public enum LiveError: Error, Sendable, Equatable {
     case unknownService(String)
     case unknownNode(String)
+    case unknownInstance(String)
+    case incompatiblePlan(String)
 }

@@ -1,14 +1,49 @@
+import EparaCore
 import EparaPlan
 import EparaServe
+import EparaStore
+import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// Every node's gateway of a plan in one process, on consecutive ports from `basePort`, over one
-/// live engine (single-machine deployments and tests). Runs until SIGTERM or SIGINT, then drains:
-/// the servers stop taking connections and finish the requests they hold. On SIGHUP, `reload`
-/// gives the plan to put in force (a plan that cannot be read keeps the current one).
+/// How to run gateways: which nodes, where they listen, with what tokens, and what they record.
+public struct LiveServerOptions: Sendable {
+    public var host: String
+    /// Port of the first hosted node's gateway; the others follow in the plan's node order.
+    public var basePort: Int
+    public var engine: LiveOptions
+    public var clientToken: String?
+    public var peerToken: String?
+    public var syncIntervalS: Double
+    /// SQLite state store the gateways write their windows and node health to.
+    public var statePath: String?
+    /// The plan file, watched for changes (SIGHUP also re-reads it).
+    public var planPath: String?
+    /// How often the plan file is checked for a change, seconds.
+    public var watchIntervalS: Double
+
+    public init(host: String = "127.0.0.1", basePort: Int = 8080, engine: LiveOptions = LiveOptions(), clientToken: String? = nil,
+                peerToken: String? = nil, syncIntervalS: Double = 2, statePath: String? = nil, planPath: String? = nil,
+                watchIntervalS: Double = 1) {
+        self.host = host
+        self.basePort = basePort
+        self.engine = engine
+        self.clientToken = clientToken
+        self.peerToken = peerToken
+        self.syncIntervalS = syncIntervalS
+        self.statePath = statePath
+        self.planPath = planPath
+        self.watchIntervalS = watchIntervalS
+    }
+}
+
+/// The gateways of the nodes this process hosts (every node, on consecutive ports, or one),
+/// over one live engine. Runs until SIGTERM or SIGINT, then drains: the servers stop taking
+/// connections and finish the requests they hold; returns what was measured as a Run. On
+/// SIGHUP, or when the plan file changes, `readPlan` gives the plan to put in force (a plan that
+/// cannot be read keeps the current one).
 public enum LiveServer {
     /// Structured logs on standard error (swift-log), one line per event with its metadata.
     public static func standardErrorLogger(level: Logger.Level = .info) -> Logger {
@@ -17,41 +52,159 @@ public enum LiveServer {
         return logger
     }
 
-    public static func run(plan: Plan, host: String, basePort: Int, config: CoreConfig, syncIntervalS: Double, clientToken: String? = nil,
-                           logger: Logger = standardErrorLogger(),
-                           reload: (@Sendable () async throws -> Plan)? = nil) async throws {
-        let engine = LiveEngine(plan: plan, config: config)
-        if syncIntervalS > 0 { await engine.startSync(every: syncIntervalS) }
-        let reloader: Task<Void, Never>? = reload.map { reload in
-            Task {
-                for await _ in await UnixSignalsSequence(trapping: .sighup) {
-                    do {
-                        let next = try await reload()
-                        await engine.reload(next)
-                        logger.info("reloaded the plan", metadata: ["policy": "\(next.policy)", "instances": "\(next.instances.count)"])
-                    } catch {
-                        logger.error("kept the current plan: the new one is refused", metadata: ["error": "\(error)"])
-                    }
-                }
-            }
+    public static func run(plan: Plan, options: LiveServerOptions, logger: Logger = standardErrorLogger(),
+                           readPlan: (@Sendable (String) throws -> Plan)? = nil) async throws -> Run {
+        let engine = LiveEngine(plan: plan, options: options.engine, logger: logger)
+        let missing = await engine.unreachableNodes
+        if !missing.isEmpty {
+            logger.warning("no gateway address for some nodes: requests for their instances go elsewhere",
+                           metadata: ["nodes": "\(missing.joined(separator: ","))"])
         }
-        defer { reloader?.cancel() }
+        let recording = try options.statePath.map { path in try StateRecording(path: path, engine: engine, plan: plan) }
+        var background: [Task<Void, Never>] = []
+        if options.syncIntervalS > 0 { await engine.startSync(every: options.syncIntervalS) }
+        if let recording {
+            let every = await engine.windowS
+            background.append(Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .nanoseconds(Int64(every * 1e9)))
+                    await recording.flush(final: false, logger: logger)
+                }
+            })
+        }
+        if let path = options.planPath, let readPlan {
+            let reloader = PlanReloader(path: path, engine: engine, recording: recording, logger: logger, read: readPlan)
+            background.append(Task {
+                for await _ in await UnixSignalsSequence(trapping: .sighup) { await reloader.reload(because: "SIGHUP") }
+            })
+            background.append(Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .nanoseconds(Int64(options.watchIntervalS * 1e9)))
+                    await reloader.reloadIfChanged()
+                }
+            })
+        }
         // The HTTP servers' own messages only when something is wrong.
         var serverLogger = logger
         serverLogger.logLevel = .warning
-        let nodes = plan.cluster.nodes.map(\.name)
+        let hosted = plan.cluster.nodes.map(\.name).filter { options.engine.hosted?.contains($0) ?? true }
         let metrics = GatewayMetrics()
-        let apps: [any Service] = nodes.enumerated().map { k, node in
-            Application(router: Gateway.router(engine: engine, node: node, metrics: metrics, clientToken: clientToken),
-                        configuration: ApplicationConfiguration(address: .hostname(host, port: basePort + k), serverName: "epara"),
+        let apps: [any ServiceLifecycle.Service] = hosted.enumerated().map { k, node in
+            Application(router: Gateway.router(engine: engine, node: node, metrics: metrics, clientToken: options.clientToken,
+                                               peerToken: options.peerToken),
+                        configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.basePort + k), serverName: "epara"),
                         logger: serverLogger)
         }
-        for (k, node) in nodes.enumerated() {
-            logger.info("listening", metadata: ["node": "\(node)", "url": "http://\(host):\(basePort + k)"])
+        for (k, node) in hosted.enumerated() {
+            logger.info("listening", metadata: ["node": "\(node)", "url": "http://\(options.host):\(options.basePort + k)"])
         }
         let group = ServiceGroup(configuration: .init(services: apps, gracefulShutdownSignals: [.sigterm, .sigint], logger: serverLogger))
-        try await group.run()
-        await engine.stop()
+        do {
+            try await group.run()
+        } catch {
+            for task in background { task.cancel() }
+            await engine.shutdown()
+            throw error
+        }
+        for task in background { task.cancel() }
+        await recording?.flush(final: true, logger: logger)
+        await engine.shutdown()
         logger.info("drained and stopped")
+        return await engine.run()
+    }
+}
+
+/// Puts a new plan file in force on SIGHUP or when the file changes (its modification time or
+/// size); one it cannot read, or one for other nodes or services, is refused and the current
+/// plan kept.
+actor PlanReloader {
+    let path: String
+    let engine: LiveEngine
+    let recording: StateRecording?
+    let logger: Logger
+    let read: @Sendable (String) throws -> Plan
+    var seen: (Date?, Int?)
+
+    init(path: String, engine: LiveEngine, recording: StateRecording?, logger: Logger, read: @escaping @Sendable (String) throws -> Plan) {
+        self.path = path
+        self.engine = engine
+        self.recording = recording
+        self.logger = logger
+        self.read = read
+        seen = Self.stamp(path)
+    }
+
+    static func stamp(_ path: String) -> (Date?, Int?) {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        return (attributes?[.modificationDate] as? Date, (attributes?[.size] as? NSNumber)?.intValue)
+    }
+
+    func reloadIfChanged() async {
+        let now = Self.stamp(path)
+        guard now.0 != nil, now.0 != seen.0 || now.1 != seen.1 else { return }
+        seen = now
+        await reload(because: "the plan file changed")
+    }
+
+    func reload(because trigger: String) async {
+        seen = Self.stamp(path)
+        do {
+            let next = try read(path)
+            if await engine.plan == next { return }
+            try await engine.reload(next)
+            await recording?.record(plan: next, logger: logger)
+            logger.info("reloaded the plan", metadata: ["trigger": "\(trigger)", "policy": "\(next.policy)", "instances": "\(next.instances.count)"])
+        } catch {
+            logger.error("kept the current plan: the new one is refused", metadata: ["trigger": "\(trigger)", "error": "\(error)"])
+        }
+    }
+}
+
+/// What the live gateways leave in the SQLite state store, as the simulator does: windows by
+/// service and origin node as each one completes, node health as it changes, and every plan put
+/// in force — so `plan --state` and `report --state` work on live data.
+actor StateRecording {
+    let store: StateStore
+    let engine: LiveEngine
+    let runId: String
+    let path: String
+    /// Start of the latest window written: windows from a few before it are written again, as
+    /// requests that arrived in them may have ended since.
+    var written = -Double.infinity
+
+    init(path: String, engine: LiveEngine, plan: Plan) throws {
+        do {
+            store = try StateStore(path: path)
+        } catch {
+            throw InputError(.io, at: SourceLocation(file: path, line: 1, column: 1), "cannot open the state store: \(error)")
+        }
+        self.engine = engine
+        self.path = path
+        runId = "live-\(Int(Date().timeIntervalSince1970))-\(ProcessInfo.processInfo.processIdentifier)"
+        let text = String(decoding: (try? JSONOutput.document(plan)) ?? Data(), as: UTF8.self)
+        try? store.record(planDigest: JSONOutput.digest(plan), policy: plan.policy, document: text)
+    }
+
+    func record(plan: Plan, logger: Logger) {
+        do {
+            let text = String(decoding: try JSONOutput.document(plan), as: UTF8.self)
+            try store.record(planDigest: JSONOutput.digest(plan), policy: plan.policy, document: text)
+        } catch {
+            logger.error("cannot write the state store", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
+    }
+
+    func flush(final: Bool, logger: Logger) async {
+        let rows = await engine.stateRows(runId: runId, final: final)
+        let plan = await engine.plan
+        let windowS = await engine.windowS
+        let windows = rows.windows.filter { $0.windowStartS >= written - 3 * windowS }
+        do {
+            try store.append(runId: runId, engine: "live", planDigest: JSONOutput.digest(plan), traceDigest: "live",
+                             summaryJSON: rows.summaryJSON, windows: windows, health: rows.health)
+            written = max(written, windows.map(\.windowStartS).max() ?? written)
+        } catch {
+            logger.error("cannot write the state store", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
     }
 }

@@ -141,6 +141,29 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// Adds to a run still going (the live engine): creates its row on first use, updates its
+    /// summary and plan, and writes windows and health samples over any of the same keys.
+    public func append(runId: String, engine: String, planDigest: String, traceDigest: String, summaryJSON: String,
+                       windows: [WindowStats], health: [NodeHealth]) throws {
+        try writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO run (id, engine, planDigest, traceDigest, summary) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET planDigest = excluded.planDigest, summary = excluded.summary
+                """, arguments: [runId, engine, planDigest, traceDigest, summaryJSON])
+            for w in windows {
+                try db.execute(sql: """
+                    INSERT OR REPLACE INTO windowStats (runId, windowStartS, windowLengthS, service, node, arrivals, completedInSLO,
+                                                        completedLate, dropped, failed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [w.runId, w.windowStartS, w.windowLengthS, w.service, w.node, w.arrivals, w.completedInSLO,
+                                     w.completedLate, w.dropped, w.failed])
+            }
+            for h in health {
+                try db.execute(sql: "INSERT OR REPLACE INTO nodeHealth (runId, timeS, node, up) VALUES (?, ?, ?, ?)",
+                               arguments: [h.runId, h.timeS, h.node, h.up])
+            }
+        }
+    }
+
     public func record(planDigest: String, policy: String, document: String) throws {
         try writer.write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO plan (digest, policy, document) VALUES (?, ?, ?)",

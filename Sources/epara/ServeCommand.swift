@@ -54,12 +54,27 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Live: run every node's gateway in this process, on consecutive ports from --listen's.")
     var allNodes = false
 
-    @Option(help: ArgumentHelp("Live: address of the first gateway.", valueName: "host:port"))
+    @Option(help: ArgumentHelp("Live: run this node's gateway only (the others run elsewhere; see --peers).", valueName: "name"))
+    var node: String?
+
+    @Option(help: ArgumentHelp("Live: address of the (first) gateway.", valueName: "host:port"))
     var listen: String = "127.0.0.1:8080"
+
+    @Option(help: ArgumentHelp("Live: a Peers document: the gateway URL of each node this process does not run (else the cluster's address fields).",
+                               valueName: "file"))
+    var peers: String?
+
+    @Option(help: ArgumentHelp("Live: a Backends document: the model server of each service (else the Services' backend; else emulated).",
+                               valueName: "file"))
+    var backends: String?
 
     @Option(help: ArgumentHelp("Live: a file holding the bearer token clients must present (or set EPARA_CLIENT_TOKEN).",
                                valueName: "file"))
     var clientTokenFile: String?
+
+    @Option(help: ArgumentHelp("Live: a file holding the bearer token gateways present to each other (or set EPARA_PEER_TOKEN).",
+                               valueName: "file"))
+    var peerTokenFile: String?
 
     @Option(name: .customLong("trace"),
             help: ArgumentHelp("A trace file, or SERVICE=FILE to bind an Azure LLM or ServeGen trace to a service (repeatable).",
@@ -132,10 +147,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         if engine == .live {
-            guard allNodes else {
-                throw ValidationError("--engine live runs every node's gateway in one process: add --all-nodes (gateways on separate machines, --node, are not built yet)")
+            guard allNodes != (node != nil) else {
+                throw ValidationError("--engine live needs --all-nodes (every node's gateway in this process) or --node NAME (one node's), not both")
             }
             guard Self.hostPort(listen) != nil else { throw ValidationError("--listen expects host:port, such as 127.0.0.1:8080, found '\(listen)'") }
+        } else if allNodes || node != nil || peers != nil || backends != nil {
+            throw ValidationError("--all-nodes, --node, --peers and --backends are for --engine live")
         }
         _ = try Self.seconds(diurnalPeriod, option: "--diurnal-period", allowZero: false)
         if let duration { _ = try Self.seconds(duration, option: "--duration", allowZero: false) }
@@ -163,28 +180,53 @@ struct ServeCommand: AsyncParsableCommand {
         try runSimulation()
     }
 
-    /// The live engine: every node's gateway on consecutive ports, the emulated backend, until
-    /// SIGTERM or SIGINT (then the gateways drain and the command exits 0).
+    /// The live engine: the gateways of every node (consecutive ports) or of one, until SIGTERM
+    /// or SIGINT; then they drain, and the Run of what they measured goes to standard output.
     func runLive() async throws {
         let plan = try Self.readPlan(file)
         let address = Self.hostPort(listen)!
+        if let node, !plan.cluster.nodes.contains(where: { $0.name == node }) {
+            throw ValidationError("--node: the plan has no node '\(node)' (it has: \(plan.cluster.nodes.map(\.name).joined(separator: ", ")))")
+        }
+        let syncS = try Self.seconds(syncInterval, option: "--sync-interval")
         let core = CoreConfig(dispatch: dispatch ?? (plan.policy != Policy.epara.rawValue ? .planWeights : .bestCompletion),
-                              maxOffload: maxOffload, earlyDrop: earlyDrop, syncIntervalS: try Self.seconds(syncInterval, option: "--sync-interval"))
-        var token = ProcessInfo.processInfo.environment["EPARA_CLIENT_TOKEN"]
-        if let clientTokenFile {
+                              maxOffload: maxOffload, earlyDrop: earlyDrop, syncIntervalS: syncS)
+        var peerURLs: [String: String] = [:]
+        var table: BackendTable? = nil
+        try StageIO.run {
+            if let peers { peerURLs = try PeersDocument.read(try SourceText.load(peers), plan: plan) }
+            if let backends { table = BackendTable(plan: plan, document: try BackendsDocument.read(try SourceText.load(backends), plan: plan)) }
+        }
+        let engineOptions = LiveOptions(core: core, hosted: node.map { [$0] }, peers: peerURLs, backends: table,
+                                        peerToken: try token(file: peerTokenFile, environment: "EPARA_PEER_TOKEN"),
+                                        windowS: try Self.seconds(window, option: "--window"))
+        // SIGHUP or a change of the plan file re-reads it (a plan from standard input cannot be re-read).
+        let options = LiveServerOptions(host: address.host, basePort: address.port, engine: engineOptions,
+                                        clientToken: try token(file: clientTokenFile, environment: "EPARA_CLIENT_TOKEN"),
+                                        peerToken: engineOptions.peerToken, syncIntervalS: syncS, statePath: state,
+                                        planPath: file.flatMap { $0 == "-" ? nil : $0 })
+        var run: Run? = nil
+        try await StageIO.runAsync {
+            run = try await LiveServer.run(plan: plan, options: options, readPlan: { @Sendable path in try Self.readPlan(path) })
+        }
+        try StageIO.run {
+            switch format ?? (StageIO.stdoutIsTerminal ? .table : .json) {
+            case .json: try StageIO.writeStdout(try JSONOutput.document(run!))
+            case .table: try StageIO.writeStdout(RunTable.render(run!))
+            }
+        }
+    }
+
+    /// A bearer token from a file, else from the environment; nil when neither gives one.
+    func token(file: String?, environment: String) throws -> String? {
+        var token = ProcessInfo.processInfo.environment[environment]
+        if let file {
             var text = ""
-            try StageIO.run { text = try SourceText.load(clientTokenFile).text }
+            try StageIO.run { text = try SourceText.load(file).text }
             token = text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        if let t = token, t.isEmpty { throw ValidationError("the client token is empty") }
-        // SIGHUP re-reads the plan file (a plan from standard input cannot be re-read).
-        let path = file.flatMap { $0 == "-" ? nil : $0 }
-        var reload: (@Sendable () async throws -> Plan)? = nil
-        if let path {
-            reload = { @Sendable in try Self.readPlan(path) }
-        }
-        try await LiveServer.run(plan: plan, host: address.host, basePort: address.port, config: core, syncIntervalS: core.syncIntervalS,
-                                 clientToken: token, reload: reload)
+        if let t = token, t.isEmpty { throw ValidationError("the token from \(file ?? environment) is empty") }
+        return token
     }
 
     static func readPlan(_ file: String?) throws -> Plan {

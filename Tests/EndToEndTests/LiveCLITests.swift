@@ -4,83 +4,87 @@ import XCTest
 import FoundationNetworking
 #endif
 
-/// `epara serve --engine live --all-nodes`: real HTTP gateways on loopback over the emulated
-/// backend, stopped by SIGTERM.
+/// `epara serve --engine live`: real HTTP gateways on loopback, in one process or several,
+/// over the emulated backend; stopped by SIGTERM, killed, reloaded.
 final class LiveCLITests: XCTestCase {
-    func request(_ url: String, method: String = "GET", body: String? = nil) async throws -> (Int, [String: Any]) {
-        var request = URLRequest(url: URL(string: url)!)
-        request.httpMethod = method
-        request.httpBody = body.map { Data($0.utf8) }
-        request.timeoutInterval = 10
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as! HTTPURLResponse).statusCode, (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
-    }
+    static var goldenPlan: String { Epara.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/golden/edge-lab.plan.json").path }
 
     func testGatewaysAnswerForwardAndDrainOnSIGTERM() async throws {
-        let plan = Epara.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/golden/edge-lab.plan.json").path
-        let port = 20_000 + Int.random(in: 0..<20_000)
-        let process = Process()
-        process.executableURL = Epara.binary
-        process.arguments = ["serve", plan, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(port)"]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        var up = false
-        for _ in 0..<100 where !up {
-            up = (try? await request("http://127.0.0.1:\(port)/healthz"))?.0 == 200
-            if !up { try await Task.sleep(for: .milliseconds(100)) }
-        }
+        let directory = try scratchDirectory("epara-live")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let port = HTTP.freePort()
+        let gateways = try Background.gateway([Self.goldenPlan, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(port)"],
+                                              name: "all", in: directory)
+        let up = await HTTP.waitUntilUp("http://127.0.0.1:\(port)/healthz")
         XCTAssertTrue(up, "the first gateway answers /healthz")
         // The example's plan has gpu-server-a first and orin-agx-1 third: a photo sent to the
         // Jetson is served on the RTX 4090s of gpu-server-a.
-        let (status, body) = try await request("http://127.0.0.1:\(port + 2)/v1/services/photo-classify/infer", method: "POST")
-        XCTAssertEqual(status, 200, "\(body)")
-        XCTAssertEqual(body["outcome"] as? String, "completed_in_slo")
-        let (missing, error) = try await request("http://127.0.0.1:\(port)/v1/services/nope/infer", method: "POST")
-        XCTAssertEqual(missing, 404)
-        XCTAssertEqual(error["error"] as? String, "unknown service 'nope'")
-        process.terminate()  // SIGTERM
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "drains and exits 0")
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let photo = try await HTTP.call("http://127.0.0.1:\(port + 2)/v1/services/photo-classify/infer", method: "POST")
+        XCTAssertEqual(photo.status, 200, photo.text)
+        XCTAssertEqual(photo.json["outcome"] as? String, "completed_in_slo")
+        let missing = try await HTTP.call("http://127.0.0.1:\(port)/v1/services/nope/infer", method: "POST")
+        XCTAssertEqual(missing.status, 404)
+        XCTAssertEqual(missing.json["error"] as? String, "unknown service 'nope'")
+        // The OpenAI-compatible endpoint on the emulated backend: an answer of the right shape.
+        let chat = try await HTTP.call("http://127.0.0.1:\(port)/v1/chat/completions", method: "POST",
+                                       body: #"{"model": "chat", "messages": [{"role": "user", "content": "hello"}], "max_tokens": 4}"#)
+        XCTAssertEqual(chat.status, 200, chat.text)
+        XCTAssertEqual(chat.json["object"] as? String, "chat.completion")
+        XCTAssertEqual(chat.headers["epara-outcome"], "completed_in_slo")
+        let unknownModel = try await HTTP.call("http://127.0.0.1:\(port)/v1/completions", method: "POST", body: #"{"model": "gpt-4", "prompt": "x"}"#)
+        XCTAssertEqual(unknownModel.status, 404)
+        XCTAssertNotNil((unknownModel.json["error"] as? [String: Any])?["message"], unknownModel.text)
+
+        XCTAssertEqual(gateways.stop(), 0, "drains and exits 0")
         // Structured log lines (swift-log): the event and its metadata.
+        let stderr = gateways.stderr
         let listening = stderr.split(separator: "\n").first { $0.contains("listening") && $0.contains("node=gpu-server-a") }
         XCTAssertNotNil(listening, stderr)
         XCTAssertTrue(listening?.contains("url=http://127.0.0.1:\(port)") ?? false, stderr)
         XCTAssertTrue(stderr.contains("drained and stopped"), stderr)
+        // The Run of what the gateways measured, on stdout: every request accounted for.
+        let run = try XCTUnwrap(try JSONSerialization.jsonObject(with: gateways.stdout) as? [String: Any], "a Run on stdout")
+        XCTAssertEqual(run["engine"] as? String, "live")
+        let counts = try XCTUnwrap((run["summary"] as? [String: Any])?["counts"] as? [String: Int])
+        XCTAssertEqual(counts["arrivals"], 2, "the photo and the chat (unknown services never arrive)")
     }
 
     func testSIGHUPPutsTheRewrittenPlanInForce() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("epara-live-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try await reloadScenario(signal: true)
+    }
+
+    /// Without a signal: the gateways watch the plan file, as the replanning loop relies on.
+    func testAChangedPlanFileIsPutInForce() async throws {
+        try await reloadScenario(signal: false)
+    }
+
+    func reloadScenario(signal: Bool) async throws {
+        let directory = try scratchDirectory("epara-live-reload")
         defer { try? FileManager.default.removeItem(at: directory) }
         let planFile = directory.appendingPathComponent("plan.json")
-        try Data(contentsOf: Epara.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/golden/edge-lab.plan.json")).write(to: planFile)
-        let port = 20_000 + Int.random(in: 0..<20_000)
-        let process = Process()
-        process.executableURL = Epara.binary
-        process.arguments = ["serve", planFile.path, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(port)"]
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
+        try Data(contentsOf: URL(fileURLWithPath: Self.goldenPlan)).write(to: planFile)
+        let port = HTTP.freePort()
+        let gateways = try Background.gateway([planFile.path, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(port)"],
+                                              name: "all", in: directory)
         func retired() async -> Int {
-            guard let (_, state) = try? await request("http://127.0.0.1:\(port)/v1/state") else { return -1 }
-            return (state["instances"] as? [[String: Any]] ?? []).filter { $0["live"] as? Bool == false }.count
+            guard let state = try? await HTTP.call("http://127.0.0.1:\(port)/v1/state", timeout: 2) else { return -1 }
+            return (state.json["instances"] as? [[String: Any]] ?? []).filter { $0["live"] as? Bool == false }.count
         }
-        var up = false
-        for _ in 0..<100 where !up {
-            up = await retired() == 0
-            if !up { try await Task.sleep(for: .milliseconds(100)) }
-        }
+        let up = await HTTP.waitUntilUp("http://127.0.0.1:\(port)/healthz")
         XCTAssertTrue(up)
+        let before = await retired()
+        XCTAssertEqual(before, 0)
         // The local policy's plan has none of EPARA's instances on gpu-server-a.
         let local = try Epara.run(["plan", Epara.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/golden/edge-lab.classified.json").path,
                                    "--policy", "local", "--allow-partial"])
-        try local.stdout.write(to: planFile)
-        kill(process.processIdentifier, SIGHUP)
+        if signal {
+            try local.stdout.write(to: planFile)
+            kill(gateways.process.processIdentifier, SIGHUP)
+        } else {
+            let next = directory.appendingPathComponent("plan.json.next")
+            try local.stdout.write(to: next)
+            XCTAssertEqual(rename(next.path, planFile.path), 0)
+        }
         var reloaded = false
         for _ in 0..<50 where !reloaded {
             reloaded = await retired() > 0
@@ -91,21 +95,236 @@ final class LiveCLITests: XCTestCase {
         // 30 ms, are shed (429) — answered, not lost — and then served.
         var served = false
         for _ in 0..<60 where !served {
-            let (status, _) = try await request("http://127.0.0.1:\(port)/v1/services/photo-classify/infer", method: "POST")
-            XCTAssertTrue([200, 429].contains(status), "\(status)")
-            served = status == 200
+            let answer = try await HTTP.call("http://127.0.0.1:\(port)/v1/services/photo-classify/infer", method: "POST")
+            XCTAssertTrue([200, 429].contains(answer.status), "\(answer.status)")
+            served = answer.status == 200
             if !served { try await Task.sleep(for: .milliseconds(100)) }
         }
         XCTAssertTrue(served, "the new plan serves once its models are loaded")
-        process.terminate()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
+        XCTAssertEqual(gateways.stop(), 0)
+        XCTAssertTrue(gateways.stderr.contains("reloaded the plan"), gateways.stderr)
+        XCTAssertTrue(gateways.stderr.contains(signal ? "trigger=SIGHUP" : "trigger=the plan file changed"), gateways.stderr)
     }
 
-    func testLiveNeedsAllNodesForNow() throws {
-        let plan = Epara.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/golden/edge-lab.plan.json").path
-        let result = try Epara.run(["serve", plan, "--engine", "live"])
-        XCTAssertEqual(result.status, 64)
-        XCTAssertTrue(result.stderr.contains("add --all-nodes"), result.stderr)
+    func testLiveNeedsAllNodesOrOneNode() throws {
+        let neither = try Epara.run(["serve", Self.goldenPlan, "--engine", "live"])
+        XCTAssertEqual(neither.status, 64)
+        XCTAssertTrue(neither.stderr.contains("--all-nodes") && neither.stderr.contains("--node NAME"), neither.stderr)
+        let unknown = try Epara.run(["serve", Self.goldenPlan, "--engine", "live", "--node", "orin-agx-9"])
+        XCTAssertEqual(unknown.status, 64)
+        XCTAssertTrue(unknown.stderr.contains("no node 'orin-agx-9'"), unknown.stderr)
+        let simOnly = try Epara.run(["serve", Self.goldenPlan, "--node", "orin-agx-1"])
+        XCTAssertEqual(simOnly.status, 64)
+        XCTAssertTrue(simOnly.stderr.contains("for --engine live"), simOnly.stderr)
+    }
+
+    /// Bad Backends and Peers documents: refused before any gateway listens, exit 65, located.
+    func testBadBackendsAndPeersAreRefusedWithALocatedError() throws {
+        let directory = try scratchDirectory("epara-live-bad")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let plan = try livePlan("pair", into: directory)
+        let manifest = try String(contentsOf: Epara.fixture("live/bad/expected.tsv"), encoding: .utf8)
+        var count = 0
+        for line in manifest.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: "\t", maxSplits: 1).map(String.init)
+            let path = Epara.fixture("live/bad/\(parts[0])").path
+            let option = parts[0].hasPrefix("peers") ? "--peers" : "--backends"
+            let result = try Epara.run(["serve", plan.path, "--engine", "live", "--node", "edge", "--listen", "127.0.0.1:\(HTTP.freePort())",
+                                        option, path], timeout: 10)
+            XCTAssertEqual(result.status, 65, "\(parts[0]): \(result.stderr)")
+            XCTAssertTrue(result.stdout.isEmpty, parts[0])
+            let first = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
+            XCTAssertTrue(first.hasPrefix(path + ":"), "\(parts[0]): not located: \(result.stderr)")
+            XCTAssertNotNil(BadInputCorpusTests.locatedError.firstMatch(in: first, range: NSRange(first.startIndex..., in: first)),
+                            "\(parts[0]): \(first)")
+            XCTAssertTrue(result.stderr.contains(parts[1]), "\(parts[0]): expected '\(parts[1])' in \(result.stderr)")
+            XCTAssertFalse(result.stderr.contains("listening"), parts[0])
+            count += 1
+        }
+        XCTAssertGreaterThanOrEqual(count, 9)
+    }
+
+    /// Two gateways in two processes, as on two machines: photos arrive at `edge`, whose plan
+    /// sends some to the instance on `peer`. `peer` is killed (SIGKILL) in the middle of the
+    /// load: every request still gets an answer — none is lost silently — and once `peer`
+    /// has missed its sync periods, `edge` counts it down and serves everything itself.
+    /// Clients and gateways carry separate bearer tokens.
+    func testKillingAGatewayMidLoadLosesNoRequestAndTrafficMovesToTheSurvivor() async throws {
+        let directory = try scratchDirectory("epara-live-kill")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let plan = try livePlan("pair", into: directory)
+        let edgePort = HTTP.freePort(), peerPort = HTTP.freePort()
+        let peers = directory.appendingPathComponent("peers.yaml")
+        try """
+            apiVersion: epara/v1
+            kind: Peers
+            peers:
+              edge: http://127.0.0.1:\(edgePort)
+              peer: http://127.0.0.1:\(peerPort)
+            """.write(to: peers, atomically: true, encoding: .utf8)
+        let tokens = ["EPARA_CLIENT_TOKEN": "client-secret", "EPARA_PEER_TOKEN": "peer-secret"]
+        let common = ["--engine", "live", "--peers", peers.path, "--sync-interval", "200ms", "--dispatch", "plan-weights"]
+        let edge = try Background.gateway([plan.path, "--node", "edge", "--listen", "127.0.0.1:\(edgePort)"] + common, name: "edge",
+                                          in: directory, environment: tokens)
+        let peer = try Background.gateway([plan.path, "--node", "peer", "--listen", "127.0.0.1:\(peerPort)"] + common, name: "peer",
+                                          in: directory, environment: tokens)
+        let edgeUp = await HTTP.waitUntilUp("http://127.0.0.1:\(edgePort)/healthz")
+        let peerUp = await HTTP.waitUntilUp("http://127.0.0.1:\(peerPort)/healthz")
+        XCTAssertTrue(edgeUp && peerUp)
+        let client = ["Authorization": "Bearer client-secret"]
+
+        // Auth: no token, or the client's token on a peer route, is refused.
+        let anonymous = try await HTTP.call("http://127.0.0.1:\(edgePort)/v1/services/photo/infer", method: "POST")
+        XCTAssertEqual(anonymous.status, 401)
+        let clientOnPeerRoute = try await HTTP.call("http://127.0.0.1:\(peerPort)/v1/peer/sync", method: "POST",
+                                                    body: #"{"node": "edge", "instances": []}"#, headers: client)
+        XCTAssertEqual(clientOnPeerRoute.status, 401)
+
+        // Both gateways sync: each counts the other up.
+        try await Task.sleep(for: .milliseconds(600))
+        let state = try await HTTP.call("http://127.0.0.1:\(edgePort)/v1/state", headers: client)
+        let peerState = (state.json["peers"] as? [[String: Any]])?.first
+        XCTAssertEqual(peerState?["node"] as? String, "peer")
+        XCTAssertEqual(peerState?["up"] as? Bool, true, state.text)
+
+        // 3 s of photos at 100/s; the peer dies after 1 s.
+        let clock = ContinuousClock()
+        let start = clock.now
+        let answers = await withTaskGroup(of: (Double, Int, String?).self) { group in
+            for k in 0..<300 {
+                group.addTask {
+                    try? await clock.sleep(until: start + .milliseconds(k * 10))
+                    do {
+                        let answer = try await HTTP.call("http://127.0.0.1:\(edgePort)/v1/services/photo/infer", method: "POST",
+                                                         headers: client, timeout: 10)
+                        return (Double(k) / 100, answer.status, answer.json["outcome"] as? String)
+                    } catch {
+                        return (Double(k) / 100, -1, "\(error)")
+                    }
+                }
+            }
+            group.addTask {
+                try? await clock.sleep(until: start + .milliseconds(950))
+                let state = try? await HTTP.call("http://127.0.0.1:\(edgePort)/v1/state", headers: client, timeout: 2)
+                let sent = ((state?.json["peers"] as? [[String: Any]])?.first)?["forwarded"] as? Int ?? -1
+                XCTAssertGreaterThan(sent, 10, "the plan sends part of the photos to the peer: \(state?.text ?? "")")
+                try? await clock.sleep(until: start + .seconds(1))
+                peer.killHard()
+                return (-1, 0, nil)
+            }
+            var all: [(Double, Int, String?)] = []
+            for await answer in group where answer.0 >= 0 { all.append(answer) }
+            return all
+        }
+        XCTAssertEqual(answers.count, 300)
+        let lost = answers.filter { $0.1 == -1 }
+        XCTAssertTrue(lost.isEmpty, "requests without an answer: \(lost.prefix(5))")
+        for answer in answers {
+            XCTAssertTrue([200, 429, 503, 504].contains(answer.1), "status \(answer.1)")
+            XCTAssertNotNil(answer.2, "every answer says how the request ended")
+        }
+        // After the missed syncs (3 × 200 ms) the survivor serves the photos itself.
+        let late = answers.filter { $0.0 >= 2 }
+        XCTAssertGreaterThan(Double(late.filter { $0.1 == 200 }.count), 0.9 * Double(late.count),
+                             "after the peer's death: \(Dictionary(grouping: late, by: \.1).mapValues(\.count))")
+        let after = try await HTTP.call("http://127.0.0.1:\(edgePort)/v1/state", headers: client)
+        XCTAssertEqual(((after.json["peers"] as? [[String: Any]])?.first)?["up"] as? Bool, false, after.text)
+
+        XCTAssertEqual(edge.stop(), 0)
+        XCTAssertTrue(edge.stderr.contains("peer missed its syncs") && edge.stderr.contains("node=peer"), edge.stderr)
+        // The edge gateway's Run: every request that arrived there, accounted for.
+        let run = try XCTUnwrap(try JSONSerialization.jsonObject(with: edge.stdout) as? [String: Any])
+        let counts = try XCTUnwrap((run["summary"] as? [String: Any])?["counts"] as? [String: Int])
+        XCTAssertEqual(counts["arrivals"], 300, "the 300 photos (the request without a token never arrived)")
+    }
+
+    /// The gateways write windows and node health to the state store like the simulator, so
+    /// `report --state` and `plan --state` work on live data.
+    func testLiveStateFeedsReportAndPlan() async throws {
+        let directory = try scratchDirectory("epara-live-state")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let plan = try livePlan("pair", into: directory)
+        let store = directory.appendingPathComponent("state.db").path
+        let port = HTTP.freePort()
+        let gateways = try Background.gateway([plan.path, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(port)",
+                                               "--state", store, "--window", "1s"], name: "all", in: directory)
+        let up = await HTTP.waitUntilUp("http://127.0.0.1:\(port)/healthz")
+        XCTAssertTrue(up)
+        for _ in 0..<40 {
+            let answer = try await HTTP.call("http://127.0.0.1:\(port)/v1/services/photo/infer", method: "POST")
+            XCTAssertEqual(answer.status, 200, answer.text)
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        XCTAssertEqual(gateways.stop(), 0)
+        let report = try Epara.run(["report", "--state", store, "--format", "json"])
+        XCTAssertEqual(report.status, 0, report.stderr)
+        let document = try XCTUnwrap(try JSONSerialization.jsonObject(with: report.stdout) as? [String: Any])
+        let text = String(decoding: report.stdout, as: UTF8.self)
+        XCTAssertTrue(text.contains("\"photo\""), text)
+        XCTAssertNotNil(document["kind"])
+        XCTAssertTrue(text.contains("\"arrivals\" : 40"), "40 photos recorded: \(text.prefix(2000))")
+        let classified = try Epara.run(["classify", Epara.fixture("live/pair.yaml").path])
+        let replanned = try Epara.run(["plan", "--state", store], stdin: classified.stdout)
+        XCTAssertEqual(replanned.status, 0, replanned.stderr)
+        let next = try XCTUnwrap(try JSONSerialization.jsonObject(with: replanned.stdout) as? [String: Any])
+        let observed = try XCTUnwrap(next["state"] as? [String: Any], "the plan names the state it read")
+        XCTAssertNotNil(observed["run_id"], "\(observed)")
+    }
+
+    /// examples/replanning: gateways record; `make replan` (what the crontab line runs) writes a
+    /// new plan only when the placement changed, and the gateways put it in force. Two turns:
+    /// the first replaces the plan (the observed demand is far below the declared one), the
+    /// second, on the same observations, leaves it alone.
+    func testTheReplanningLoopRunsTwoTurns() async throws {
+        let directory = try scratchDirectory("epara-live-loop")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let makefile = Epara.packageRoot.appendingPathComponent("examples/replanning/Makefile").path
+        let make = ["-s", "-f", makefile, "EPARA=\(Epara.binary.path)", "DIR=\(directory.path)", "INPUTS=\(Epara.fixture("live/pair.yaml").path)"]
+        func runMake(_ target: String) throws -> (Int32, String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["make"] + make + [target]
+            process.currentDirectoryURL = Epara.packageRoot
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+        let (planStatus, planOutput) = try runMake("plan")
+        XCTAssertEqual(planStatus, 0, planOutput)
+        let planFile = directory.appendingPathComponent("plan.json")
+        let first = try Data(contentsOf: planFile)
+        let port = HTTP.freePort()
+        let gateways = try Background.gateway([planFile.path, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(port)",
+                                               "--state", directory.appendingPathComponent("state.db").path, "--window", "1s"],
+                                              name: "all", in: directory)
+        let up = await HTTP.waitUntilUp("http://127.0.0.1:\(port)/healthz")
+        XCTAssertTrue(up)
+        for _ in 0..<60 {
+            _ = try await HTTP.call("http://127.0.0.1:\(port)/v1/services/photo/infer", method: "POST")
+            try await Task.sleep(for: .milliseconds(40))
+        }
+        try await Task.sleep(for: .milliseconds(1200))  // the last window completes and is written
+
+        let (turn1, output1) = try runMake("replan")
+        XCTAssertEqual(turn1, 0, output1)
+        XCTAssertTrue(output1.contains("replan: new plan"), output1)
+        let second = try Data(contentsOf: planFile)
+        XCTAssertNotEqual(first, second)
+        var reloaded = false
+        for _ in 0..<50 where !reloaded {
+            reloaded = gateways.stderr.contains("reloaded the plan")
+            if !reloaded { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        XCTAssertTrue(reloaded, "the gateways put the new plan in force: \(gateways.stderr)")
+
+        let (turn2, output2) = try runMake("replan")
+        XCTAssertEqual(turn2, 0, output2)
+        XCTAssertTrue(output2.contains("replan: unchanged"), output2)
+        XCTAssertEqual(try Data(contentsOf: planFile), second)
+        XCTAssertEqual(gateways.stop(), 0)
     }
 }

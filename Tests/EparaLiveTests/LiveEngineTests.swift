@@ -66,12 +66,12 @@ final class LiveEngineTests: XCTestCase {
             for k in 0..<200 {
                 group.addTask {
                     try? await clock.sleep(until: start + .milliseconds(k * 5))
-                    return try? await engine.submit(service: "s", origin: k % 2 == 0 ? "n1" : "n2")
+                    return try? await engine.submit(service: "s", origin: k % 2 == 0 ? "n1" : "n2").result
                 }
             }
             group.addTask {
                 try? await clock.sleep(until: start + .milliseconds(500))
-                await engine.reload(after)
+                try? await engine.reload(after)
                 return nil
             }
             var all: [LiveResult] = []
@@ -110,7 +110,7 @@ final class LiveEngineTests: XCTestCase {
             for a in arrivals {
                 group.addTask {
                     try? await clock.sleep(until: start + .nanoseconds(Int64(a.time * 1e9)))
-                    return try? await engine.submit(service: "s", origin: a.origin == 0 ? "n1" : "n2")
+                    return try? await engine.submit(service: "s", origin: a.origin == 0 ? "n1" : "n2").result
                 }
             }
             var all: [LiveResult] = []

@@ -18,7 +18,7 @@ enum ClusterReader {
     }
 
     static func readNode(_ value: YAMLValue, state: inout ReadState) -> ClusterNode? {
-        guard let m = value.mapping(keys: ["name", "site", "devices", "interconnect"]) else { return nil }
+        guard let m = value.mapping(keys: ["name", "site", "devices", "interconnect", "address"]) else { return nil }
         let name = m.required("name", "the node's name")?.name()
         let site = m.required("site", "the site the node is in")?.name()
         var groups: [DeviceGroup]? = nil
@@ -36,8 +36,16 @@ enum ClusterReader {
             if read.count == list.count { groups = read }
         }
         let interconnect = m.optional("interconnect").map { readLink($0) } ?? Network.pcie4
+        let addressValue = m.optional("address")
+        let address = addressValue?.string()
+        if let address, let addressValue, !(address.hasPrefix("http://") || address.hasPrefix("https://")) {
+            addressValue.error("expected the gateway's URL, such as http://10.0.0.5:8080, found \(addressValue.found)")
+            return nil
+        }
         guard let name, let site, let groups, let interconnect else { return nil }
-        return ClusterNode(name: name, site: site, devices: groups, interconnect: interconnect)
+        var node = ClusterNode(name: name, site: site, devices: groups, interconnect: interconnect)
+        node.address = address
+        return node
     }
 
     static func readLink(_ value: YAMLValue, extraKeys: [String] = []) -> Link? {
@@ -82,7 +90,7 @@ enum ClusterReader {
     }
 }
 
-enum ServicesReader {
+public enum ServicesReader {
     static func read(_ document: YAMLMapping, into state: inout ReadState) {
         guard let list = document.required("services", "a list of services")?.list() else { return }
         if list.isEmpty { document.optional("services")?.error("expected at least one service, found an empty list") }
@@ -187,8 +195,11 @@ enum ServicesReader {
         return DeclaredCategory(request: request ?? nil, resource: resource ?? nil)
     }
 
-    static func readBackend(_ value: YAMLValue) -> Backend? {
-        guard let m = value.mapping(keys: ["type", "url", "model"]) else { return nil }
+    static func readBackend(_ value: YAMLValue) -> Backend? { readBackend(value, extraKeys: []) }
+
+    /// A `backend` mapping ({type, url, model}); `extraKeys` are read by the caller.
+    public static func readBackend(_ value: YAMLValue, extraKeys: [String]) -> Backend? {
+        guard let m = value.mapping(keys: ["type", "url", "model"] + extraKeys) else { return nil }
         let type = m.required("type", "openai, kserve-v2 or emulated")?
             .oneOf(BackendKind.allCases.map(\.rawValue)).flatMap(BackendKind.init(rawValue:))
         let urlValue = m.optional("url")

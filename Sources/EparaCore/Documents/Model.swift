@@ -220,6 +220,8 @@ public struct ClusterNode: Codable, Hashable, Sendable {
     public var devices: [DeviceGroup]
     /// Between devices inside this node (PCIe or NVLink).
     public var interconnect: Link
+    /// URL of the node's live gateway, for the other gateways (`serve --engine live --node`).
+    public var address: String?
 
     public init(name: String, site: String, devices: [DeviceGroup], interconnect: Link = Network.pcie4) {
         self.name = name

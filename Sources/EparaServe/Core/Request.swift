@@ -78,6 +78,8 @@ public enum EndReason: UInt8, Sendable, CaseIterable {
     case offloadLimit
     /// Still queued or running when the run ended.
     case runEnded
+    /// Failed: the model server answered with an error or not in time, on every instance tried.
+    case backendError
 
     public var name: String {
         switch self {
@@ -91,6 +93,7 @@ public enum EndReason: UInt8, Sendable, CaseIterable {
         case .noInstance: "no_instance"
         case .offloadLimit: "offload_limit"
         case .runEnded: "run_ended"
+        case .backendError: "backend_error"
         }
     }
 }

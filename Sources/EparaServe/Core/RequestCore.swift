@@ -395,13 +395,19 @@ public final class RequestCore {
         return now - views[n].heardAt[node] <= config.syncIntervalS * Double(config.missedSyncsForDown) + 1e-9
     }
 
-    func dispatch<E: ServeExecutor>(_ request: Request, from n: Int, excluding: Int, _ e: E) {
+    /// `retrying`: why the request left the instance it had (then, with nowhere else to go, it
+    /// fails for that reason rather than being dropped).
+    func dispatch<E: ServeExecutor>(_ request: Request, from n: Int, excluding: Int, retrying: EndReason? = nil, _ e: E) {
         let now = e.now
         let service = Int(request.service)
         var chosen = -1
         var outOfCredit = false
         if config.dispatch == .planWeights || config.syncIntervalS <= 0 {
             chosen = weightedChoice(service, from: n, excluding: excluding, now: now)
+            if chosen < 0, let retrying {
+                e.finish(request, .failed, retrying, at: now)
+                return
+            }
             if chosen < 0 {
                 e.finish(request, .dropped, live[service].isEmpty ? .noInstance : .noRoute, at: now)
                 return
@@ -420,6 +426,10 @@ public final class RequestCore {
                     best = estimate
                     chosen = i
                 }
+            }
+            if chosen < 0, let retrying {
+                e.finish(request, .failed, retrying, at: now)
+                return
             }
             if chosen < 0 {
                 let reason: EndReason = live[service].isEmpty ? .noInstance : outOfCredit ? .noCredit : .noFeasibleInstance
@@ -478,13 +488,7 @@ public final class RequestCore {
         let isFrequency = hotServices[service].isFrequency
         guard nodeUp[node] else {
             // The connection is refused; the sender tries another instance if hops remain.
-            if isFrequency { views[Int(r.origin)].inFlight[i] -= 1 }
-            if Int(r.hops) < config.maxOffload, nodeUp[Int(r.origin)] {
-                r.hops += 1
-                dispatch(r, from: Int(r.origin), excluding: i, e)
-            } else {
-                e.finish(r, .failed, .nodeDown, at: e.now)
-            }
+            retry(r, failing: .nodeDown, e)
             return
         }
         if !instances[i].accepting {
@@ -517,6 +521,27 @@ public final class RequestCore {
             }
         }
         enqueue(r, e)
+    }
+
+    /// A request its instance could not take (its node refused the connection, or its model
+    /// server failed): the origin tries another instance if hops remain, else it fails.
+    public func retry<E: ServeExecutor>(_ request: Request, failing reason: EndReason, _ e: E) {
+        var r = request
+        let i = Int(r.instance)
+        if hotServices[Int(r.service)].isFrequency { views[Int(r.origin)].inFlight[i] -= 1 }
+        if Int(r.hops) < config.maxOffload, nodeUp[Int(r.origin)] {
+            r.hops += 1
+            dispatch(r, from: Int(r.origin), excluding: i, retrying: reason, e)
+        } else {
+            e.finish(r, .failed, reason, at: e.now)
+        }
+    }
+
+    /// A request this node sent to another node's handler ended there (live gateways on
+    /// separate machines): the sender settles its stream's credit and reports the end.
+    public func endedElsewhere<E: ServeExecutor>(_ r: Request, _ outcome: Outcome, _ reason: EndReason, at time: Double, _ e: E) {
+        if hotServices[Int(r.service)].isFrequency, r.instance >= 0 { credit(r, success: outcome == .completedInSlo) }
+        e.finish(r, outcome, reason, at: time)
     }
 
     func enqueue<E: ServeExecutor>(_ r: Request, _ e: E) {
@@ -865,6 +890,29 @@ public final class RequestCore {
         schedule(device: d, e)
     }
 
+    /// A piece of work on a model server finished, but the server failed some of its requests
+    /// (`failed`: their ids): those are tried on another instance, the rest complete.
+    public func workFinished<E: ServeExecutor>(_ w: Int, token: Int, failed: Set<Int>, _ e: E) {
+        guard !failed.isEmpty, works[w].token == token, !works[w].cancelled else {
+            workFinished(w, token: token, e)
+            return
+        }
+        let lost = works[w].requests.filter { failed.contains($0.id) }
+        works[w].requests.removeAll { failed.contains($0.id) }
+        let i = works[w].instance
+        if works[w].stage == 0 && works[w].kind == .batch { instances[i].inService -= lost.count }
+        workFinished(w, token: token, e)
+        for r in lost { retry(r, failing: .backendError, e) }
+    }
+
+    /// What a piece of work holds: its instance, its stage (model-parallel) and its requests.
+    public func work(_ w: Int) -> (instance: Int, stage: Int, requests: [Request]) {
+        (works[w].instance, works[w].stage, works[w].requests)
+    }
+
+    /// Position of an instance by its plan id (stable across replans within a process).
+    public func instanceIndex(id: String) -> Int? { idIndex[id] }
+
     /// Activations of a model-parallel batch reached the next stage's device.
     public func handedOff<E: ServeExecutor>(_ w: Int, _ e: E) {
         let i = works[w].instance
@@ -925,6 +973,27 @@ public final class RequestCore {
             views[to].queued[i] = Float(deviceBacklogS(hot[i].device))
             views[to].sent[i] = 0
         }
+    }
+
+    /// What node `from` tells the others at a sync: seconds of work ahead of each of its
+    /// instances (live gateways send it over HTTP).
+    public func syncReport(from: Int) -> [(instance: Int, backlogS: Double)] {
+        onNode[from].map { ($0, deviceBacklogS(hot[$0].device)) }
+    }
+
+    /// Node `to` takes in a report node `from` sent.
+    public func acceptSync(from: Int, to: Int, report: [(instance: Int, backlogS: Double)], now: Double) {
+        guard nodeUp[to] else { return }
+        views[to].heardAt[from] = now
+        for (i, backlog) in report where i < views[to].queued.count {
+            views[to].queued[i] = Float(backlog)
+            views[to].sent[i] = 0
+        }
+    }
+
+    /// When node `n` last heard from node `m`, and whether it still counts it as up.
+    public func heard(by n: Int, from m: Int, now: Double) -> (at: Double, up: Bool) {
+        (views[n].heardAt[m], believesUp(m, from: n, now: now))
     }
 
     /// A node goes down: every request queued or running on it fails.

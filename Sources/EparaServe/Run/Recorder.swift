@@ -163,6 +163,29 @@ public final class Recorder {
         }
     }
 
+    /// Per node: requests that arrived there and how they ended, what its instances served and
+    /// its handler forwarded, the fraction of `horizon` it was up, its devices' utilization.
+    public func nodeRuns(core: RequestCore, horizon: Double, downS: [Double]) -> [NodeRun] {
+        let deployment = core.deployment
+        return deployment.nodes.enumerated().map { n, node in
+            let devices = deployment.devices.indices.filter { deployment.devices[$0].node == node.name }.map { d in
+                DeviceRun(device: deployment.devices[d].id, utilization: min(1, core.busySeconds(device: d) / max(horizon, 1e-9)).rounded(places: 4))
+            }
+            return NodeRun(name: node.name, site: node.site, counts: byOrigin[n], served: core.servedAt[n], forwarded: core.forwardedBy[n],
+                           upFraction: (1 - downS[n] / max(horizon, 1e-9)).rounded(places: 6), devices: devices)
+        }
+    }
+
+    /// The Run document of what was recorded over `horizon` seconds (either engine).
+    public func run(engine: String, plan: Plan, planDigest: String, traceDigest: String, trace: [String: String], settings: RunSettings,
+                    horizon: Double, nodes: [NodeRun], replans: [ReplanRecord], faults: [FaultRecord], predicted: Prediction) -> Run {
+        Run(engine: engine, policy: plan.policy, planDigest: planDigest, workloadDigest: plan.workloadDigest,
+            traceDigest: traceDigest, trace: trace, settings: settings, durationS: horizon,
+            endS: max(lastEnd, horizon).rounded(places: 6), summary: totals(durationS: horizon),
+            services: serviceRuns(durationS: horizon), categories: categoryRuns(durationS: horizon),
+            nodes: nodes, windows: windowRuns(), replans: replans, faults: faults, predicted: predicted)
+    }
+
     /// (window start, service, origin node, counts) for the state store.
     public func originWindows() -> [(startS: Double, service: Int, node: Int, counts: Counts)] {
         guard let windowOrigins else { return [] }

@@ -115,6 +115,19 @@ public struct RunSettings: Codable, Hashable, Sendable {
     public var earlyDrop: Bool
     public var windowS: Double
     public var serviceTimeCv: Double
+
+    public init(seed: UInt64, dispatch: String, syncIntervalS: Double, syncLoss: Double, replanEveryS: Double, maxOffload: Int,
+                earlyDrop: Bool, windowS: Double, serviceTimeCv: Double) {
+        self.seed = seed
+        self.dispatch = dispatch
+        self.syncIntervalS = syncIntervalS
+        self.syncLoss = syncLoss
+        self.replanEveryS = replanEveryS
+        self.maxOffload = maxOffload
+        self.earlyDrop = earlyDrop
+        self.windowS = windowS
+        self.serviceTimeCv = serviceTimeCv
+    }
 }
 
 /// What `serve` measured. Self-contained and deterministic: the same plan, trace and seed give

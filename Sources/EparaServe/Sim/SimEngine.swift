@@ -323,28 +323,16 @@ public final class SimEngine: ServeExecutor {
 
     func assemble(horizon: Double) -> Run {
         let deployment = core.deployment
-        let end = max(recorder.lastEnd, horizon)
-        var nodes: [NodeRun] = []
-        for (n, node) in deployment.nodes.enumerated() {
-            var down = downTotal[n]
-            if let since = downSince[n] { down += max(0, horizon - since) }
-            let devices = deployment.devices.indices.filter { deployment.devices[$0].node == node.name }.map { d in
-                DeviceRun(device: deployment.devices[d].id, utilization: min(1, core.busySeconds(device: d) / max(horizon, 1e-9)).rounded(places: 4))
-            }
-            nodes.append(NodeRun(name: node.name, site: node.site, counts: recorder.byOrigin[n], served: core.servedAt[n],
-                                 forwarded: core.forwardedBy[n], upFraction: (1 - down / max(horizon, 1e-9)).rounded(places: 6),
-                                 devices: devices))
-        }
+        let downS = deployment.nodes.indices.map { n in downTotal[n] + (downSince[n].map { max(0, horizon - $0) } ?? 0) }
+        let nodes = recorder.nodeRuns(core: core, horizon: horizon, downS: downS)
         let settings = RunSettings(seed: options.seed, dispatch: options.core.syncIntervalS > 0 ? options.core.dispatch.rawValue : DispatchMode.planWeights.rawValue,
                                    syncIntervalS: options.core.syncIntervalS, syncLoss: options.faults.syncLoss,
                                    replanEveryS: options.replanEveryS, maxOffload: options.core.maxOffload,
                                    earlyDrop: options.core.earlyDrop, windowS: options.windowS,
                                    serviceTimeCv: options.core.serviceTimeCV)
-        return Run(engine: "sim", policy: plan.policy, planDigest: planDigest, workloadDigest: plan.workloadDigest,
-                   traceDigest: trace.digest, trace: trace.description, settings: settings, durationS: horizon,
-                   endS: end.rounded(places: 6), summary: recorder.totals(durationS: horizon),
-                   services: recorder.serviceRuns(durationS: horizon), categories: recorder.categoryRuns(durationS: horizon),
-                   nodes: nodes, windows: recorder.windowRuns(), replans: replans, faults: faultLog, predicted: initialPrediction)
+        return recorder.run(engine: "sim", plan: plan, planDigest: planDigest, traceDigest: trace.digest, trace: trace.description,
+                            settings: settings, horizon: horizon, nodes: nodes, replans: replans, faults: faultLog,
+                            predicted: initialPrediction)
     }
 
 }

@@ -53,4 +53,13 @@ enum StageIO {
             throw ExitCode(error.exitCode)
         }
     }
+
+    static func runAsync(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as InputError {
+            printError(error.description)
+            throw ExitCode(error.exitCode)
+        }
+    }
 }

@@ -1,0 +1,281 @@
+import AsyncHTTPClient
+import EparaCore
+import EparaPlan
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Which client API a request came in through, which decides what is sent to the model server
+/// and what goes back.
+public enum ClientAPI: String, Sendable {
+    /// `POST /v1/services/{name}/infer`: `input` is passed to the backend (a prompt for an
+    /// OpenAI-compatible server, an inference request for a KServe v2 one).
+    case native
+    /// `POST /v1/chat/completions`
+    case chat
+    /// `POST /v1/completions`
+    case completion
+}
+
+/// What the client sent, carried with its request to whichever instance serves it.
+public struct Payload: Sendable {
+    public var api: ClientAPI
+    /// The client's JSON body (OpenAI APIs), or the native body's `input` as JSON.
+    public var body: ByteBuffer
+    /// Server-sent events asked for (OpenAI `"stream": true`).
+    public var stream: Bool
+    /// Tokens the client asked for (native requests to an OpenAI-compatible server).
+    public var outputTokens: Int32
+
+    public init(api: ClientAPI, body: ByteBuffer = ByteBuffer(), stream: Bool = false, outputTokens: Int32 = 0) {
+        self.api = api
+        self.body = body
+        self.stream = stream
+        self.outputTokens = outputTokens
+    }
+}
+
+/// What a model server answered: its status and content type, and its body — whole, or the
+/// first chunk and the rest as they come (streaming).
+public struct Reply: Sendable {
+    public var status: Int
+    public var contentType: String
+    public var first: ByteBuffer
+    /// The rest of a streamed body; nil when `first` is the whole body.
+    public var rest: AsyncThrowingStream<ByteBuffer, any Error>?
+
+    public init(status: Int, contentType: String, first: ByteBuffer, rest: AsyncThrowingStream<ByteBuffer, any Error>? = nil) {
+        self.status = status
+        self.contentType = contentType
+        self.first = first
+        self.rest = rest
+    }
+}
+
+extension Reply {
+    /// A response's answer: read whole, or its first chunk now and the rest as it streams.
+    static func read(_ response: HTTPClientResponse, status: Int, streaming: Bool) async throws -> Reply {
+        let contentType = response.headers.first(name: "content-type") ?? "application/json"
+        guard streaming else {
+            return Reply(status: status, contentType: contentType, first: try await response.body.collect(upTo: 64 << 20))
+        }
+        let body = response.body
+        let chunks = AsyncThrowingStream<ByteBuffer, any Error> { continuation in
+            let task = Task {
+                do {
+                    for try await chunk in body { continuation.yield(chunk) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+        // One consumer at a time: this iterator takes the first chunk, the client's the rest.
+        var iterator = chunks.makeAsyncIterator()
+        let first = try await iterator.next() ?? ByteBuffer()
+        let rest = chunks
+        return Reply(status: status, contentType: contentType, first: first, rest: rest)
+    }
+}
+
+/// Where one instance's requests go.
+public struct BackendTarget: Sendable, Equatable {
+    public var kind: BackendKind
+    /// Base URL of the model server (`http://host:port`), nil for the emulated backend.
+    public var url: String?
+    /// The model's name at the server (default: the service's name).
+    public var model: String
+    /// Longest wait for the server's first answer before the call counts as failed.
+    public var timeoutS: Double
+
+    public init(kind: BackendKind, url: String? = nil, model: String, timeoutS: Double = 60) {
+        self.kind = kind
+        self.url = url
+        self.model = model
+        self.timeoutS = timeoutS
+    }
+
+    public var isReal: Bool { kind != .emulated }
+}
+
+/// A `Backends` document (`--backends FILE`): where each service's instances send their work,
+/// overriding the Services document's `backend`. An entry with `node` applies to the service's
+/// instances on that node only.
+///
+/// ```yaml
+/// apiVersion: epara/v1
+/// kind: Backends
+/// backends:
+///   - {service: chat, type: openai, url: http://127.0.0.1:8000, model: gemma-3-270m}
+///   - {service: chat, node: gpu-server-b, type: openai, url: http://10.0.0.7:8000}
+///   - {service: photo-classify, type: kserve-v2, url: http://127.0.0.1:9000, model: resnet, timeout: 5s}
+/// ```
+public struct BackendsDocument: Sendable, Equatable {
+    public struct Entry: Sendable, Equatable {
+        public var service: String
+        public var node: String?
+        public var target: BackendTarget
+    }
+
+    public var entries: [Entry]
+
+    public init(entries: [Entry]) { self.entries = entries }
+
+    public static func read(_ source: SourceText, plan: Plan) throws(InputError) -> BackendsDocument {
+        let parsed = try YAMLSource.parse(source)
+        let sink = DiagnosticSink()
+        let reader = NodeReader(file: source.name, sink: sink)
+        guard parsed.documents.count == 1, let root = reader.value(parsed.documents[0], path: "") else {
+            throw InputError(.badData, at: SourceLocation(file: source.name, line: 1, column: 1),
+                             "expected one document with apiVersion: \(DocumentReader.apiVersion) and kind: Backends")
+        }
+        let services = Set(plan.services.map(\.name)), nodes = Set(plan.cluster.nodes.map(\.name))
+        var entries: [Entry] = []
+        if let m = root.mapping(keys: ["apiVersion", "kind", "metadata", "backends"]) {
+            if let version = m.required("apiVersion", DocumentReader.apiVersion), let text = version.string(), text != DocumentReader.apiVersion {
+                version.error("expected apiVersion \(DocumentReader.apiVersion), found \(version.found)")
+            }
+            _ = m.required("kind", "Backends")?.oneOf(["Backends"])
+            for item in m.required("backends", "a list of {service, type, url, model}")?.list() ?? [] {
+                guard let m = item.mapping(keys: ["service", "node", "type", "url", "model", "timeout"]) else { continue }
+                let serviceValue = m.required("service", "a service of the plan")
+                let service = serviceValue?.string()
+                if let service, let serviceValue, !services.contains(service) {
+                    serviceValue.error("unknown service '\(service)' (the plan has: \(services.sorted().joined(separator: ", ")))")
+                }
+                let nodeValue = m.optional("node")
+                let node = nodeValue?.string()
+                if let node, let nodeValue, !nodes.contains(node) {
+                    nodeValue.error("unknown node '\(node)'")
+                }
+                let timeout = m.optional("timeout").flatMap { $0.quantity(.duration) }
+                guard let spec = ServicesReader.readBackend(item, extraKeys: ["service", "node", "timeout"]), let service else { continue }
+                entries.append(Entry(service: service, node: node,
+                                     target: BackendTarget(kind: spec.type, url: spec.url, model: spec.model ?? service,
+                                                           timeoutS: (timeout ?? 60_000) / 1000)))
+            }
+        }
+        try sink.check()
+        return BackendsDocument(entries: entries)
+    }
+}
+
+/// Every instance's backend: the `--backends` entry for its service and node, else the
+/// service's, else the Services document's `backend`, else the emulated one.
+public struct BackendTable: Sendable {
+    var byService: [String: BackendTarget]
+    var byServiceNode: [String: BackendTarget]
+
+    public init(plan: Plan, document: BackendsDocument? = nil) {
+        byService = [:]
+        byServiceNode = [:]
+        for service in plan.services {
+            if let spec = service.spec.backend {
+                byService[service.name] = BackendTarget(kind: spec.type, url: spec.url, model: spec.model ?? service.name)
+            }
+        }
+        for entry in document?.entries ?? [] {
+            if let node = entry.node {
+                byServiceNode[entry.service + "@" + node] = entry.target
+            } else {
+                byService[entry.service] = entry.target
+            }
+        }
+    }
+
+    public func target(service: String, node: String) -> BackendTarget {
+        byServiceNode[service + "@" + node] ?? byService[service] ?? BackendTarget(kind: .emulated, model: service)
+    }
+
+    /// A service served by real model servers (then each request is one call to them).
+    public func isReal(service: String) -> Bool {
+        byService[service]?.isReal ?? false || byServiceNode.contains { $0.key.hasPrefix(service + "@") && $0.value.isReal }
+    }
+}
+
+public enum BackendFailure: Error, Sendable, CustomStringConvertible {
+    case unreachable(String)
+    case status(Int)
+    case badInput(String)
+
+    public var description: String {
+        switch self {
+        case let .unreachable(message): "model server unreachable: \(message)"
+        case let .status(code): "model server answered \(code)"
+        case let .badInput(message): message
+        }
+    }
+}
+
+/// Calls OpenAI-compatible (vLLM, llama.cpp server, Ollama) and KServe v2 (Triton, MLServer)
+/// model servers over one pooled HTTP client.
+public final class HTTPBackends: Sendable {
+    let client: HTTPClient
+
+    public init() {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        configuration.timeout = .init(connect: .seconds(2))
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    public func shutdown() async { try? await client.shutdown() }
+
+    /// One request's call. Returns when the server's first answer is in: the whole body, or the
+    /// first chunk of a stream. A 5xx answer or no answer in time throws (the request is tried
+    /// elsewhere); a 4xx answer is the client's to read and is returned.
+    public func call(_ target: BackendTarget, payload: Payload) async throws -> Reply {
+        guard let base = target.url else { throw BackendFailure.unreachable("no url") }
+        let (path, body) = try Self.request(target, payload: payload)
+        var request = HTTPClientRequest(url: base.trimmingSuffix("/") + path)
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        request.body = .bytes(body)
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: .milliseconds(Int64(target.timeoutS * 1000)))
+        } catch {
+            throw BackendFailure.unreachable("\(error)")
+        }
+        let status = Int(response.status.code)
+        if status >= 500 { throw BackendFailure.status(status) }
+        return try await Reply.read(response, status: status, streaming: payload.stream && status < 300)
+    }
+
+    /// The path and body sent to the server for a client's payload.
+    static func request(_ target: BackendTarget, payload: Payload) throws -> (String, ByteBuffer) {
+        switch (target.kind, payload.api) {
+        case (.openai, .chat), (.openai, .completion):
+            // The client's body, with the model named as the server knows it.
+            guard var object = try? JSONSerialization.jsonObject(with: Data(payload.body.readableBytesView)) as? [String: Any] else {
+                throw BackendFailure.badInput("the body must be a JSON object")
+            }
+            object["model"] = target.model
+            let data = try JSONSerialization.data(withJSONObject: object)
+            return (payload.api == .chat ? "/v1/chat/completions" : "/v1/completions", ByteBuffer(bytes: data))
+        case (.openai, .native):
+            var prompt = ""
+            if payload.body.readableBytes > 0 {
+                let value = try? JSONSerialization.jsonObject(with: Data(payload.body.readableBytesView), options: [.fragmentsAllowed])
+                prompt = value as? String ?? String(buffer: payload.body)
+            }
+            let object: [String: Any] = ["model": target.model, "prompt": prompt, "max_tokens": max(Int(payload.outputTokens), 1)]
+            return ("/v1/completions", ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object)))
+        case (.kserveV2, .native):
+            return ("/v2/models/\(target.model)/infer", payload.body.readableBytes > 0 ? payload.body : ByteBuffer(string: "{\"inputs\": []}"))
+        case (.kserveV2, _):
+            throw BackendFailure.badInput("this service is served by a KServe v2 server: use POST /v1/services/{name}/infer")
+        case (.emulated, _):
+            throw BackendFailure.badInput("the emulated backend makes no calls")
+        }
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String {
+        var s = self
+        while s.hasSuffix(suffix) { s.removeLast(suffix.count) }
+        return s
+    }
+}

@@ -1,0 +1,167 @@
+import AsyncHTTPClient
+import EparaCore
+import EparaPlan
+import EparaServe
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A request on its way from its origin's gateway to the gateway of its instance's node. Times
+/// are relative (the two machines' clocks need not agree): how old it is and how long it has
+/// left.
+public struct ForwardedRequest: Codable, Sendable, Equatable {
+    public var service: String
+    public var origin: String
+    public var instance: String
+    public var hops: Int
+    public var ageS: Double
+    public var deadlineInS: Double
+    public var inputTokens: Int32
+    public var outputTokens: Int32
+    /// Network time of the answer back to the origin, seconds (the core's estimate).
+    public var returnS: Double
+}
+
+/// What a node tells its peers every sync period: seconds of work ahead of each of its
+/// instances.
+public struct SyncReport: Codable, Sendable, Equatable {
+    public struct Entry: Codable, Sendable, Equatable {
+        public var id: String
+        public var backlogS: Double
+    }
+
+    public var node: String
+    public var instances: [Entry]
+}
+
+/// The wire format between gateways: `POST /v1/peer/requests` (the forwarded request in a
+/// header, the client's payload as the body; the answer streams back with the outcome in
+/// headers) and `POST /v1/peer/sync` (a `SyncReport` as JSON). Both carry the peer token.
+public enum PeerWire {
+    public static let forwardHeader = "epara-forward"
+    public static let apiHeader = "epara-api"
+    public static let streamHeader = "epara-stream"
+    public static let tokensHeader = "epara-output-tokens"
+    public static let outcomeHeader = "epara-outcome"
+    public static let reasonHeader = "epara-reason"
+    public static let replyStatusHeader = "epara-reply-status"
+
+    static func encode<T: Encodable>(_ value: T) -> String {
+        let data = (try? JSONOutput.encoder(pretty: false).encode(value)) ?? Data()
+        return data.base64EncodedString()
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) -> T? {
+        guard let data = Data(base64Encoded: text) else { return nil }
+        return try? JSONOutput.decoder().decode(type, from: data)
+    }
+
+    static func outcome(named name: String) -> Outcome? { Outcome.allCases.first { $0.name == name } }
+    static func reason(named name: String) -> EndReason { EndReason.allCases.first { $0.name == name } ?? .none }
+}
+
+enum PeerFailure: Error, CustomStringConvertible {
+    case refused(Int, String)
+    case malformed(String)
+
+    var description: String {
+        switch self {
+        case let .refused(status, body): "peer answered \(status): \(body)"
+        case let .malformed(what): "peer sent \(what)"
+        }
+    }
+}
+
+/// Calls other nodes' gateways: forwards requests and sends sync reports.
+final class PeerClient: Sendable {
+    let client: HTTPClient
+    let token: String?
+
+    init(client: HTTPClient, token: String?) {
+        self.client = client
+        self.token = token
+    }
+
+    func forward(_ request: ForwardedRequest, payload: Payload?, to base: String) async throws -> (Outcome, EndReason, Reply?) {
+        var http = HTTPClientRequest(url: base + "/v1/peer/requests")
+        http.method = .POST
+        http.headers.add(name: PeerWire.forwardHeader, value: PeerWire.encode(request))
+        if let payload {
+            http.headers.add(name: PeerWire.apiHeader, value: payload.api.rawValue)
+            if payload.stream { http.headers.add(name: PeerWire.streamHeader, value: "1") }
+            http.headers.add(name: PeerWire.tokensHeader, value: String(payload.outputTokens))
+            http.body = .bytes(payload.body)
+        }
+        if let token { http.headers.add(name: "authorization", value: "Bearer \(token)") }
+        // The request cannot be answered usefully after its deadline plus a generous margin
+        // for a long generation; the model server's own timeout bounds it too.
+        let response = try await client.execute(http, timeout: .seconds(Int64(max(request.deadlineInS, 0)) + 600))
+        guard response.status == .ok else {
+            let body = (try? await response.body.collect(upTo: 1 << 16)).map { String(buffer: $0) } ?? ""
+            throw PeerFailure.refused(Int(response.status.code), body)
+        }
+        guard let outcomeName = response.headers.first(name: PeerWire.outcomeHeader), let outcome = PeerWire.outcome(named: outcomeName) else {
+            throw PeerFailure.malformed("no \(PeerWire.outcomeHeader) header")
+        }
+        let reason = PeerWire.reason(named: response.headers.first(name: PeerWire.reasonHeader) ?? "")
+        guard let replyStatus = response.headers.first(name: PeerWire.replyStatusHeader).flatMap(Int.init) else {
+            return (outcome, reason, nil)
+        }
+        return (outcome, reason, try await Reply.read(response, status: replyStatus, streaming: payload?.stream ?? false))
+    }
+
+    func sync(_ report: SyncReport, to base: String, timeoutS: Double) async throws {
+        var http = HTTPClientRequest(url: base + "/v1/peer/sync")
+        http.method = .POST
+        http.headers.add(name: "content-type", value: "application/json")
+        if let token { http.headers.add(name: "authorization", value: "Bearer \(token)") }
+        http.body = .bytes(ByteBuffer(bytes: try JSONOutput.encoder(pretty: false).encode(report)))
+        let response = try await client.execute(http, timeout: .milliseconds(Int64(max(timeoutS, 0.05) * 1000)))
+        _ = try await response.body.collect(upTo: 1 << 16)
+    }
+}
+
+/// A `Peers` document (`--peers FILE`): the gateway URL of each node another process hosts
+/// (overriding the cluster's `address` fields).
+///
+/// ```yaml
+/// apiVersion: epara/v1
+/// kind: Peers
+/// peers:
+///   gpu-server-a: http://10.0.0.1:8080
+///   orin-agx-1: http://10.0.0.9:8080
+/// ```
+public enum PeersDocument {
+    public static func read(_ source: SourceText, plan: Plan) throws(InputError) -> [String: String] {
+        let parsed = try YAMLSource.parse(source)
+        let sink = DiagnosticSink()
+        let reader = NodeReader(file: source.name, sink: sink)
+        guard parsed.documents.count == 1, let root = reader.value(parsed.documents[0], path: "") else {
+            throw InputError(.badData, at: SourceLocation(file: source.name, line: 1, column: 1),
+                             "expected one document with apiVersion: \(DocumentReader.apiVersion) and kind: Peers")
+        }
+        let nodes = plan.cluster.nodes.map(\.name)
+        var peers: [String: String] = [:]
+        if let m = root.mapping(keys: ["apiVersion", "kind", "metadata", "peers"]) {
+            if let version = m.required("apiVersion", DocumentReader.apiVersion), let text = version.string(), text != DocumentReader.apiVersion {
+                version.error("expected apiVersion \(DocumentReader.apiVersion), found \(version.found)")
+            }
+            _ = m.required("kind", "Peers")?.oneOf(["Peers"])
+            for entry in m.required("peers", "a mapping of node name to gateway URL")?.entries() ?? [] {
+                guard nodes.contains(entry.key) else {
+                    let hint = Suggestion.closest(to: entry.key, in: nodes).map { "; did you mean '\($0)'?" } ?? ""
+                    entry.value.error("unknown node '\(entry.key)'\(hint)")
+                    continue
+                }
+                guard let url = entry.value.string() else { continue }
+                guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                    entry.value.error("expected the gateway's URL, such as http://10.0.0.5:8080, found \(entry.value.found)")
+                    continue
+                }
+                peers[entry.key] = url
+            }
+        }
+        try sink.check()
+        return peers
+    }
+}
