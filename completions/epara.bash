@@ -251,7 +251,7 @@ _epara_serve() {
     repeating_flags=()
     non_repeating_flags=(--all-nodes --early-drop --no-early-drop --version -h --help)
     repeating_options=(--trace)
-    non_repeating_options=(--engine --listen --client-token-file --arrivals --cv --diurnal-period --diurnal-amplitude --duration --rate-scale --seed --sync-interval --replan-every --max-offload --service-time-cv --dispatch --faults --requests --state --window --format)
+    non_repeating_options=(--engine --node --listen --peers --backends --client-token-file --peer-token-file --arrivals --cv --diurnal-period --diurnal-amplitude --duration --rate-scale --seed --sync-interval --replan-every --max-offload --service-time-cv --dispatch --faults --requests --state --window --format)
     __epara_offer_flags_options 1
 
     # Offer option value completions
@@ -260,10 +260,22 @@ _epara_serve() {
         __epara_add_completions -W 'sim'$'\n''live'
         return
         ;;
+    '--node')
+        return
+        ;;
     '--listen')
         return
         ;;
+    '--peers')
+        return
+        ;;
+    '--backends')
+        return
+        ;;
     '--client-token-file')
+        return
+        ;;
+    '--peer-token-file')
         return
         ;;
     '--trace')

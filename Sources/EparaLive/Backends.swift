@@ -88,12 +88,16 @@ public struct BackendTarget: Sendable, Equatable {
     public var model: String
     /// Longest wait for the server's first answer before the call counts as failed.
     public var timeoutS: Double
+    /// Emulated backend: multiplies the latency model's time (0 answers at once, which leaves
+    /// the gateway's own cost to measure).
+    public var timeScale: Double
 
-    public init(kind: BackendKind, url: String? = nil, model: String, timeoutS: Double = 60) {
+    public init(kind: BackendKind, url: String? = nil, model: String, timeoutS: Double = 60, timeScale: Double = 1) {
         self.kind = kind
         self.url = url
         self.model = model
         self.timeoutS = timeoutS
+        self.timeScale = timeScale
     }
 
     public var isReal: Bool { kind != .emulated }
@@ -110,6 +114,7 @@ public struct BackendTarget: Sendable, Equatable {
 ///   - {service: chat, type: openai, url: http://127.0.0.1:8000, model: gemma-3-270m}
 ///   - {service: chat, node: gpu-server-b, type: openai, url: http://10.0.0.7:8000}
 ///   - {service: photo-classify, type: kserve-v2, url: http://127.0.0.1:9000, model: resnet, timeout: 5s}
+///   - {service: line-segmentation, type: emulated, time_scale: 0}   # answers at once
 /// ```
 public struct BackendsDocument: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
@@ -138,7 +143,7 @@ public struct BackendsDocument: Sendable, Equatable {
             }
             _ = m.required("kind", "Backends")?.oneOf(["Backends"])
             for item in m.required("backends", "a list of {service, type, url, model}")?.list() ?? [] {
-                guard let m = item.mapping(keys: ["service", "node", "type", "url", "model", "timeout"]) else { continue }
+                guard let m = item.mapping(keys: ["service", "node", "type", "url", "model", "timeout", "time_scale"]) else { continue }
                 let serviceValue = m.required("service", "a service of the plan")
                 let service = serviceValue?.string()
                 if let service, let serviceValue, !services.contains(service) {
@@ -149,11 +154,14 @@ public struct BackendsDocument: Sendable, Equatable {
                 if let node, let nodeValue, !nodes.contains(node) {
                     nodeValue.error("unknown node '\(node)'")
                 }
-                let timeout = m.optional("timeout").flatMap { $0.quantity(.duration) }
-                guard let spec = ServicesReader.readBackend(item, extraKeys: ["service", "node", "timeout"]), let service else { continue }
+                let timeout = m.optional("timeout").flatMap { $0.quantity(.duration, above: 0) }
+                let scaleValue = m.optional("time_scale")
+                let scale = scaleValue?.number(minimum: 0)
+                guard let spec = ServicesReader.readBackend(item, extraKeys: ["service", "node", "timeout", "time_scale"]), let service else { continue }
+                if let scaleValue, spec.type != .emulated { scaleValue.error("time_scale applies to the emulated backend only") }
                 entries.append(Entry(service: service, node: node,
                                      target: BackendTarget(kind: spec.type, url: spec.url, model: spec.model ?? service,
-                                                           timeoutS: (timeout ?? 60_000) / 1000)))
+                                                           timeoutS: (timeout ?? 60_000) / 1000, timeScale: scale ?? 1)))
             }
         }
         try sink.check()
@@ -216,6 +224,9 @@ public final class HTTPBackends: Sendable {
     public init() {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        // A refused connection fails the call at once: the gateway's answer is to try another
+        // instance, not to wait out the connect timeout hoping this one comes back.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout = .init(connect: .seconds(2))
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }

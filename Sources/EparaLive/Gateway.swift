@@ -37,7 +37,8 @@ public enum Gateway {
             }
             let answer: LiveAnswer
             do {
-                answer = try await engine.submit(service: name, origin: node, inputTokens: parsed.inputTokens, outputTokens: parsed.outputTokens,
+                answer = try await engine.submit(service: name, origin: node, stream: parsed.streamID, inputTokens: parsed.inputTokens,
+                                                 outputTokens: parsed.outputTokens,
                                                  payload: Payload(api: .native, body: parsed.input, outputTokens: parsed.outputTokens))
             } catch {
                 return notFound(error)
@@ -131,6 +132,7 @@ public enum Gateway {
         case let .unknownNode(node): json(.notFound, ["error": "unknown node '\(node)' (or not hosted by this gateway)"])
         case let .unknownInstance(id): json(.notFound, ["error": "no instance '\(id)' on this gateway's node"])
         case let .incompatiblePlan(why): json(.conflict, ["error": why])
+        case let .unknownStream(service, stream): json(.badRequest, ["error": "service '\(service)' has no stream \(stream)"])
         case nil: json(.internalServerError, ["error": "\(error)"])
         }
     }
@@ -205,11 +207,13 @@ public enum Gateway {
     }
 }
 
-/// The native endpoint's body: `{"input_tokens": n, "output_tokens": n, "input": ...}`, every
-/// field optional; `input` goes to the model server (a prompt, or a KServe v2 request).
+/// The native endpoint's body: `{"input_tokens": n, "output_tokens": n, "stream_id": n,
+/// "input": ...}`, every field optional; `input` goes to the model server (a prompt, or a KServe
+/// v2 request); `stream_id` names the camera a frame comes from (frequency-sensitive services).
 struct NativeRequest {
     var inputTokens: Int32 = 0
     var outputTokens: Int32 = 0
+    var streamID: Int32 = -1
     var input = ByteBuffer()
 
     static func parse(_ request: Request) async -> Result<NativeRequest, ResponseError> {
@@ -232,14 +236,20 @@ struct NativeRequest {
                 if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed]) {
                     parsed.input = ByteBuffer(bytes: data)
                 }
-            case "input_tokens", "output_tokens":
+            case "input_tokens", "output_tokens", "stream_id":
                 guard let number = value as? NSNumber,
                       number.doubleValue == number.doubleValue.rounded(), number.doubleValue >= 0, number.doubleValue < 1e9 else {
                     return .failure(ResponseError(Gateway.json(.badRequest, ["error": "\(key) must be a whole number ≥ 0"])))
                 }
-                if key == "input_tokens" { parsed.inputTokens = number.int32Value } else { parsed.outputTokens = number.int32Value }
+                switch key {
+                case "input_tokens": parsed.inputTokens = number.int32Value
+                case "output_tokens": parsed.outputTokens = number.int32Value
+                default: parsed.streamID = number.int32Value
+                }
             default:
-                return .failure(ResponseError(Gateway.json(.badRequest, ["error": "unknown field '\(key)' (known: input, input_tokens, output_tokens)"])))
+                return .failure(ResponseError(Gateway.json(.badRequest, [
+                    "error": "unknown field '\(key)' (known: input, input_tokens, output_tokens, stream_id)",
+                ])))
             }
         }
         return .success(parsed)

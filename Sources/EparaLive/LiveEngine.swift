@@ -156,7 +156,7 @@ public actor LiveEngine {
 
     /// A request arriving at `origin` (a node name; the service's first origin when nil). Returns
     /// when it has ended, however it ended, with the model server's answer if there was one.
-    public func submit(service: String, origin: String? = nil, inputTokens: Int32 = 0, outputTokens: Int32 = 0,
+    public func submit(service: String, origin: String? = nil, stream: Int32 = -1, inputTokens: Int32 = 0, outputTokens: Int32 = 0,
                        payload: Payload? = nil) async throws(LiveError) -> LiveAnswer {
         let deployment = core.deployment
         guard let s = deployment.serviceIndex[service] else { throw .unknownService(service) }
@@ -180,8 +180,10 @@ public actor LiveEngine {
                 deadlineS += Double(max(outputTokens - 1, 0)) * (info.tpotS ?? 0)
             }
         }
-        let request = Request(id: nextID, service: Int32(s), origin: Int32(node), arrival: now, deadline: now + deadlineS,
-                              inputTokens: inputTokens, outputTokens: modelledOutput)
+        // Frames of one camera are packed together; a stream beyond the service's is refused.
+        guard stream < Int32(max(info.streams, 0)) else { throw .unknownStream(service, stream) }
+        let request = Request(id: nextID, service: Int32(s), stream: info.isFrequency ? max(stream, 0) : -1, origin: Int32(node), arrival: now,
+                              deadline: now + deadlineS, inputTokens: inputTokens, outputTokens: modelledOutput)
         nextID += 1
         if let payload { payloads[request.id] = payload }
         recorder.arrival(request)
@@ -277,7 +279,7 @@ public actor LiveEngine {
         let target = backends.target(service: core.deployment.services[info.service].name, node: core.deployment.nodes[info.node].name)
         guard target.isReal, let http else {
             Task {
-                await Self.sleep(durationS)
+                await Self.sleep(durationS * target.timeScale)
                 self.workDone(w, token: token, replies: [:], failed: [])
             }
             return
@@ -568,4 +570,5 @@ public enum LiveError: Error, Sendable, Equatable {
     case unknownNode(String)
     case unknownInstance(String)
     case incompatiblePlan(String)
+    case unknownStream(String, Int32)
 }

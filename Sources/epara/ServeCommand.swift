@@ -13,7 +13,7 @@ import Glibc
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Execute a plan on a trace and measure goodput (in the embedded simulator).",
+        abstract: "Execute a plan: on a trace in the embedded simulator, or live as HTTP gateways in front of model servers.",
         discussion: """
             Reads a Plan (the output of `epara plan`) and runs it: every request of the trace goes \
             through EPARA's request handler on the node where it arrives (per-instance queues, \
@@ -33,11 +33,25 @@ struct ServeCommand: AsyncParsableCommand {
 
             The same plan, trace and --seed give a byte-identical Run.
 
+            Live (--engine live): the same request handler runs as an HTTP gateway per node, \
+            every node's in this process (--all-nodes, consecutive ports from --listen) or one \
+            node's (--node NAME; the other gateways' URLs from --peers or the cluster's address \
+            fields). Clients call POST /v1/services/NAME/infer or the OpenAI-compatible \
+            /v1/chat/completions and /v1/completions (model names the service; streaming \
+            passes through); /healthz, /v1/state and /metrics (Prometheus) report. Work goes \
+            to each service's model server (--backends, or the Services' backend: openai for \
+            vLLM, llama.cpp or Ollama; kserve-v2 for Triton or MLServer) or to the emulated \
+            backend. SIGHUP or a change of the plan file puts a new plan in force without \
+            dropping requests; SIGTERM drains and prints the Run of what was served; --state \
+            records windows and node health for `plan --state`.
+
             Examples:
               epara classify examples/edge-lab/*.yaml | epara plan | epara serve --duration 60s
               epara serve plan.json --trace chat=examples/traces/azure-conv-excerpt.csv --seed 7
               epara serve plan.json --faults examples/faults/edge-lab.yaml --requests requests.jsonl
               epara serve plan.json --state state.db && epara plan classified.json --state state.db
+              epara serve plan.json --engine live --all-nodes --backends backends.yaml --state state.db
+              epara serve plan.json --engine live --node gpu-server-a --listen 0.0.0.0:8080 --peers peers.yaml
             """
     )
 

@@ -97,7 +97,7 @@ final class BadInputCorpusTests: XCTestCase {
         XCTAssertEqual(result.status, 65)
         XCTAssertEqual(result.stderr, """
             <stdin>:4:5: error: nodes[0]: missing required key 'site' (the site the node is in)
-            <stdin>:5:5: error: nodes[0].sit: unknown key 'sit'; did you mean 'site'? (known keys: name, site, devices, interconnect)
+            <stdin>:5:5: error: nodes[0].sit: unknown key 'sit'; did you mean 'site'? (known keys: name, site, devices, interconnect, address)
             <stdin>:6:22: error: nodes[0].devices[0].type: unknown device type 'rtx-4091': not in the catalog (see `epara catalog`); did you mean 'rtx-4090'?
             <stdin>:6:39: error: nodes[0].devices[0].count: expected a whole number, found the string "two"
 
