@@ -44,17 +44,7 @@ public enum Gateway {
                 return notFound(error)
             }
             metrics.record(node: node, service: name, answer.result)
-            let result = answer.result
-            var fields: [String: Any] = ["id": result.id, "service": name, "outcome": result.outcome.name,
-                                         "latency_ms": (result.latencyS * 1000 * 1000).rounded() / 1000]
-            if result.reason != .none { fields["reason"] = result.reason.name }
-            if let reply = answer.reply {
-                fields["backend_status"] = reply.status
-                fields["output"] = (try? JSONSerialization.jsonObject(with: Data(reply.first.readableBytesView), options: [.fragmentsAllowed]))
-                    ?? String(buffer: reply.first)
-                if reply.status >= 400 { return json(HTTPResponse.Status(code: reply.status), fields) }
-            }
-            return json(status(for: result), fields)
+            return nativeResponse(answer, service: name)
         }
         for (path, api) in [("v1/chat/completions", ClientAPI.chat), ("v1/completions", ClientAPI.completion)] {
             router.post(RouterPath(path)) { request, _ -> Response in
@@ -124,6 +114,32 @@ public enum Gateway {
         case .dropped: .tooManyRequests
         case .failed: .serviceUnavailable
         }
+    }
+
+    /// `{"backend_status", "id", "latency_ms", "outcome", "output", "reason", "service"}`: the
+    /// model server's JSON answer is embedded as it came. Written by hand: this is every native
+    /// request's path.
+    static func nativeResponse(_ answer: LiveAnswer, service: String) -> Response {
+        let result = answer.result
+        var buffer = ByteBuffer()
+        buffer.writeString("{")
+        if let reply = answer.reply { buffer.writeString("\"backend_status\":\(reply.status),") }
+        buffer.writeString("\"id\":\(result.id),\"latency_ms\":\((result.latencyS * 1e6).rounded() / 1000),\"outcome\":\"\(result.outcome.name)\"")
+        if let reply = answer.reply {
+            buffer.writeString(",\"output\":")
+            let first = reply.first.readableBytesView.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
+            if reply.contentType.contains("json"), first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
+                var raw = reply.first
+                buffer.writeBuffer(&raw)
+            } else {
+                buffer.writeString(JSONFields.quoted(String(buffer: reply.first)))
+            }
+        }
+        if result.reason != .none { buffer.writeString(",\"reason\":\"\(result.reason.name)\"") }
+        buffer.writeString(",\"service\":\(JSONFields.quoted(service))}")
+        let status: HTTPResponse.Status = if let reply = answer.reply, reply.status >= 400 { HTTPResponse.Status(code: reply.status) }
+            else { self.status(for: result) }
+        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: buffer))
     }
 
     static func notFound(_ error: any Error) -> Response {
@@ -225,31 +241,25 @@ struct NativeRequest {
         }
         var parsed = NativeRequest()
         guard body.readableBytes > 0 else { return .success(parsed) }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
-            return .failure(ResponseError(Gateway.json(.badRequest, [
-                "error": "the body must be a JSON object, such as {\"input_tokens\": 800, \"output_tokens\": 120, \"input\": \"a prompt\"}",
-            ])))
+        func bad(_ message: String) -> Result<NativeRequest, ResponseError> { .failure(ResponseError(Gateway.json(.badRequest, ["error": message]))) }
+        guard let fields = JSONFields.scan(Array(body.readableBytesView)) else {
+            return bad("the body must be a JSON object, such as {\"input_tokens\": 800, \"output_tokens\": 120, \"input\": \"a prompt\"}")
         }
-        for (key, value) in object {
+        for (key, raw) in fields {
             switch key {
             case "input":
-                if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed]) {
-                    parsed.input = ByteBuffer(bytes: data)
-                }
+                parsed.input = ByteBuffer(bytes: raw)
             case "input_tokens", "output_tokens", "stream_id":
-                guard let number = value as? NSNumber,
-                      number.doubleValue == number.doubleValue.rounded(), number.doubleValue >= 0, number.doubleValue < 1e9 else {
-                    return .failure(ResponseError(Gateway.json(.badRequest, ["error": "\(key) must be a whole number ≥ 0"])))
+                guard let number = JSONFields.integer(raw), number >= 0, number < 1_000_000_000 else {
+                    return bad("\(key) must be a whole number ≥ 0")
                 }
                 switch key {
-                case "input_tokens": parsed.inputTokens = number.int32Value
-                case "output_tokens": parsed.outputTokens = number.int32Value
-                default: parsed.streamID = number.int32Value
+                case "input_tokens": parsed.inputTokens = Int32(number)
+                case "output_tokens": parsed.outputTokens = Int32(number)
+                default: parsed.streamID = Int32(number)
                 }
             default:
-                return .failure(ResponseError(Gateway.json(.badRequest, [
-                    "error": "unknown field '\(key)' (known: input, input_tokens, output_tokens, stream_id)",
-                ])))
+                return bad("unknown field '\(key)' (known: input, input_tokens, output_tokens, stream_id)")
             }
         }
         return .success(parsed)
