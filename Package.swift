@@ -114,6 +114,17 @@ let package = Package(
             path: "bench/Goodput",
             exclude: ["discussion.md"]
         ),
+        .executableTarget(
+            name: "live-bench",
+            dependencies: ["EparaCore", "EparaClassify", "EparaPlan", "EparaServe", "EparaLive",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio")],
+            path: "bench/LiveBench"
+        ),
         .testTarget(name: "EparaServeTests", dependencies: ["EparaServe", "EparaPlan", "EparaClassify", "EparaCore", "EparaStore"]),
         .testTarget(name: "EparaReportTests", dependencies: ["EparaReport", "EparaServe", "EparaPlan", "EparaCore",
                                                             .product(name: "Histogram", package: "hdrhistogram-swift")]),
