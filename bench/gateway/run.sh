@@ -14,8 +14,8 @@ for tool in wrk nginx; do command -v $tool >/dev/null || { echo "needs $tool (ap
 swift build -c release --product epara >&2
 epara="$(swift build -c release --show-bin-path)/epara"
 work=$(mktemp -d)
-backend=18181 proxy=18182 gateway=18190
-trap 'kill $(cat $work/nginx.pid 2>/dev/null) 2>/dev/null || true; kill $gpid 2>/dev/null || true; rm -rf $work' EXIT
+backend=18181 proxy=18182 gateway=18190 gpid=
+trap 'kill $(cat $work/nginx.pid 2>/dev/null) 2>/dev/null || true; [[ -n $gpid ]] && kill $gpid 2>/dev/null; rm -rf $work' EXIT
 
 cat > "$work/nginx.conf" <<CONF
 worker_processes auto;
