@@ -75,6 +75,7 @@ let package = Package(
         .target(name: "EparaLive", dependencies: ["EparaCore", "EparaPlan", "EparaServe", "EparaStore",
                                                    .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                                    .product(name: "HTTPTypes", package: "swift-http-types"),
+                                                   .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                                                    .product(name: "Hummingbird", package: "hummingbird"),
                                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                    .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -220,14 +220,26 @@ public actor LiveEngine {
         }
     }
 
-    /// Carries out what the core asked for.
+    /// Carries out what the core asked for, until it asks for nothing more. Work that takes no
+    /// time (the emulated backend at time_scale 0) ends here, without a task.
     func pump() {
-        let effects = outbox.effects
-        outbox.effects.removeAll(keepingCapacity: true)
+        while !outbox.effects.isEmpty {
+            let effects = outbox.effects
+            outbox.effects.removeAll(keepingCapacity: true)
+            var immediate: [(work: Int, token: Int)] = []
+            carryOut(effects, immediate: &immediate)
+            for done in immediate {
+                outbox.now = elapsed
+                core.workFinished(done.work, token: done.token, outbox)
+            }
+        }
+    }
+
+    func carryOut(_ effects: [Outbox.Effect], immediate: inout [(work: Int, token: Int)]) {
         for effect in effects {
             switch effect {
             case let .start(work, token, durationS):
-                startWork(work, token: token, durationS: durationS)
+                if startWork(work, token: token, durationS: durationS) { immediate.append((work, token)) }
             case let .transfer(request, node, delayS):
                 if hosted[node] {
                     Task {
@@ -273,21 +285,21 @@ public actor LiveEngine {
     /// A piece of work: on the emulated backend it takes the latency model's time; on a model
     /// server each of its requests is one call, made together, and the work ends when every
     /// call has its first answer (later stages of a model-parallel instance are the server's).
-    func startWork(_ w: Int, token: Int, durationS: Double) {
+    /// Returns true when the work is already done (it takes no time).
+    func startWork(_ w: Int, token: Int, durationS: Double) -> Bool {
         let (i, stage, requests) = core.work(w)
         let info = core.infos[i]
         let target = backends.target(service: core.deployment.services[info.service].name, node: core.deployment.nodes[info.node].name)
         guard target.isReal, let http else {
+            let seconds = durationS * target.timeScale
+            guard seconds > 0 else { return true }
             Task {
-                await Self.sleep(durationS * target.timeScale)
+                await Self.sleep(seconds)
                 self.workDone(w, token: token, replies: [:], failed: [])
             }
-            return
+            return false
         }
-        if stage > 0 {
-            Task { self.workDone(w, token: token, replies: [:], failed: []) }
-            return
-        }
+        if stage > 0 { return true }
         let calls = requests.map { (id: $0.id, payload: payloads[$0.id] ?? Payload(api: .native)) }
         let logger = logger
         Task {
@@ -320,6 +332,7 @@ public actor LiveEngine {
             }
             self.workDone(w, token: token, replies: answered, failed: failed)
         }
+        return false
     }
 
     func workDone(_ work: Int, token: Int, replies answered: [Int: Reply], failed: Set<Int>) {
