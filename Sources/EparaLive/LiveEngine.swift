@@ -99,6 +99,8 @@ public actor LiveEngine {
     let peers: PeerClient?
     let logger: Logger
     var waiting: [Int: CheckedContinuation<LiveAnswer, Never>] = [:]
+    /// Requests that ended before their submitter waited (work that takes no time).
+    var endedAtOnce: [Int: LiveAnswer] = [:]
     var payloads: [Int: Payload] = [:]
     var replies: [Int: Reply] = [:]
     /// Requests another gateway forwarded here: their origin records them.
@@ -187,12 +189,10 @@ public actor LiveEngine {
         nextID += 1
         if let payload { payloads[request.id] = payload }
         recorder.arrival(request)
-        return await withCheckedContinuation { continuation in
-            waiting[request.id] = continuation
-            outbox.now = now
-            core.admit(request, outbox)
-            pump()
-        }
+        outbox.now = now
+        core.admit(request, outbox)
+        pump()
+        return await answer(request.id)
     }
 
     /// A request another node's gateway sent to an instance of a node hosted here.
@@ -212,12 +212,16 @@ public actor LiveEngine {
         nextID += 1
         fromPeers.insert(request.id)
         if let payload { payloads[request.id] = payload }
-        return await withCheckedContinuation { continuation in
-            waiting[request.id] = continuation
-            outbox.now = now
-            core.arrived(request, at: node, outbox)
-            pump()
-        }
+        outbox.now = now
+        core.arrived(request, at: node, outbox)
+        pump()
+        return await answer(request.id)
+    }
+
+    /// The end of request `id`: at once if it has ended, else when it does.
+    func answer(_ id: Int) async -> LiveAnswer {
+        if let answer = endedAtOnce.removeValue(forKey: id) { return answer }
+        return await withCheckedContinuation { continuation in waiting[id] = continuation }
     }
 
     /// Carries out what the core asked for, until it asks for nothing more. Work that takes no
@@ -266,8 +270,13 @@ public actor LiveEngine {
                 let reply = replies.removeValue(forKey: request.id)
                 payloads.removeValue(forKey: request.id)
                 if fromPeers.remove(request.id) == nil { recorder.finish(request, outcome, reason, at: at) }
-                waiting.removeValue(forKey: request.id)?.resume(returning: LiveAnswer(
-                    result: LiveResult(id: request.id, outcome: outcome, reason: reason, latencyS: at - request.arrival), reply: reply))
+                let answer = LiveAnswer(result: LiveResult(id: request.id, outcome: outcome, reason: reason, latencyS: at - request.arrival),
+                                        reply: reply)
+                if let continuation = waiting.removeValue(forKey: request.id) {
+                    continuation.resume(returning: answer)
+                } else {
+                    endedAtOnce[request.id] = answer
+                }
             }
         }
     }

@@ -77,6 +77,19 @@ final class LiveCLITests: XCTestCase {
         // The local policy's plan has none of EPARA's instances on gpu-server-a.
         let local = try Epara.run(["plan", Epara.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/golden/edge-lab.classified.json").path,
                                    "--policy", "local", "--allow-partial"])
+        // Requests keep coming while the plan changes: none may fail (503); a shed one (429)
+        // is answered, and the requests in flight at the switch finish.
+        let load = Task {
+            var statuses: [Int] = []
+            for _ in 0..<150 {
+                let answer = try? await HTTP.call("http://127.0.0.1:\(port + 3)/v1/services/defect-detection/infer", method: "POST",
+                                                  body: #"{"stream_id": 0}"#, timeout: 10)
+                statuses.append(answer?.status ?? -1)
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            return statuses
+        }
+        try await Task.sleep(for: .milliseconds(300))
         if signal {
             try local.stdout.write(to: planFile)
             kill(gateways.process.processIdentifier, SIGHUP)
@@ -91,6 +104,10 @@ final class LiveCLITests: XCTestCase {
             if !reloaded { try await Task.sleep(for: .milliseconds(100)) }
         }
         XCTAssertTrue(reloaded, "gpu-server-a's old instances stop taking requests")
+        let statuses = await load.value
+        XCTAssertEqual(statuses.count, 150)
+        XCTAssertFalse(statuses.contains(-1), "every request under the reload is answered")
+        XCTAssertFalse(statuses.contains(503), "no request fails across the reload: \(Dictionary(grouping: statuses) { $0 }.mapValues(\.count))")
         // New instances load their model first (a couple of seconds): meanwhile photos, due in
         // 30 ms, are shed (429) — answered, not lost — and then served.
         var served = false
@@ -147,8 +164,8 @@ final class LiveCLITests: XCTestCase {
     /// Two gateways in two processes, as on two machines: photos arrive at `edge`, whose plan
     /// sends some to the instance on `peer`. `peer` is killed (SIGKILL) in the middle of the
     /// load: every request still gets an answer — none is lost silently — and once `peer`
-    /// has missed its sync periods, `edge` counts it down and serves everything itself.
-    /// Clients and gateways carry separate bearer tokens.
+    /// has missed its sync periods, `edge` counts it down and serves everything itself. When
+    /// `peer` returns, it is used again. Clients and gateways carry separate bearer tokens.
     func testKillingAGatewayMidLoadLosesNoRequestAndTrafficMovesToTheSurvivor() async throws {
         let directory = try scratchDirectory("epara-live-kill")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -228,14 +245,33 @@ final class LiveCLITests: XCTestCase {
         XCTAssertGreaterThan(Double(late.filter { $0.1 == 200 }.count), 0.9 * Double(late.count),
                              "after the peer's death: \(Dictionary(grouping: late, by: \.1).mapValues(\.count))")
         let after = try await HTTP.call("http://127.0.0.1:\(edgePort)/v1/state", headers: client)
-        XCTAssertEqual(((after.json["peers"] as? [[String: Any]])?.first)?["up"] as? Bool, false, after.text)
+        let down = (after.json["peers"] as? [[String: Any]])?.first
+        XCTAssertEqual(down?["up"] as? Bool, false, after.text)
+        let sentBefore = down?["forwarded"] as? Int ?? 0
+
+        // The peer comes back: once it syncs again, edge counts it up and sends it photos again.
+        let back = try Background.gateway([plan.path, "--node", "peer", "--listen", "127.0.0.1:\(peerPort)"] + common, name: "peer-again",
+                                          in: directory, environment: tokens)
+        let backUp = await HTTP.waitUntilUp("http://127.0.0.1:\(peerPort)/healthz")
+        XCTAssertTrue(backUp)
+        try await Task.sleep(for: .milliseconds(800))
+        for _ in 0..<50 {
+            let answer = try await HTTP.call("http://127.0.0.1:\(edgePort)/v1/services/photo/infer", method: "POST", headers: client)
+            XCTAssertEqual(answer.status, 200, answer.text)
+        }
+        let again = try await HTTP.call("http://127.0.0.1:\(edgePort)/v1/state", headers: client)
+        let revived = (again.json["peers"] as? [[String: Any]])?.first
+        XCTAssertEqual(revived?["up"] as? Bool, true, again.text)
+        XCTAssertGreaterThan(revived?["forwarded"] as? Int ?? 0, sentBefore + 5, "traffic goes to the peer again: \(again.text)")
+        XCTAssertEqual(back.stop(), 0)
 
         XCTAssertEqual(edge.stop(), 0)
         XCTAssertTrue(edge.stderr.contains("peer missed its syncs") && edge.stderr.contains("node=peer"), edge.stderr)
+        XCTAssertTrue(edge.stderr.contains("peer is back"), edge.stderr)
         // The edge gateway's Run: every request that arrived there, accounted for.
         let run = try XCTUnwrap(try JSONSerialization.jsonObject(with: edge.stdout) as? [String: Any])
         let counts = try XCTUnwrap((run["summary"] as? [String: Any])?["counts"] as? [String: Int])
-        XCTAssertEqual(counts["arrivals"], 300, "the 300 photos (the request without a token never arrived)")
+        XCTAssertEqual(counts["arrivals"], 350, "the 350 photos (the request without a token never arrived)")
     }
 
     /// The gateways write windows and node health to the state store like the simulator, so
