@@ -174,6 +174,8 @@ public struct BackendsDocument: Sendable, Equatable {
 public struct BackendTable: Sendable {
     var byService: [String: BackendTarget]
     var byServiceNode: [String: BackendTarget]
+    /// Services with a model server on at least one node (read on every request).
+    var realServices: Set<String> = []
 
     public init(plan: Plan, document: BackendsDocument? = nil) {
         byService = [:]
@@ -190,6 +192,9 @@ public struct BackendTable: Sendable {
                 byService[entry.service] = entry.target
             }
         }
+        realServices = Set(plan.services.map(\.name).filter { service in
+            byService[service]?.isReal ?? false || byServiceNode.contains { $0.key.hasPrefix(service + "@") && $0.value.isReal }
+        })
     }
 
     public func target(service: String, node: String) -> BackendTarget {
@@ -197,9 +202,7 @@ public struct BackendTable: Sendable {
     }
 
     /// A service served by real model servers (then each request is one call to them).
-    public func isReal(service: String) -> Bool {
-        byService[service]?.isReal ?? false || byServiceNode.contains { $0.key.hasPrefix(service + "@") && $0.value.isReal }
-    }
+    public func isReal(service: String) -> Bool { realServices.contains(service) }
 }
 
 public enum BackendFailure: Error, Sendable, CustomStringConvertible {

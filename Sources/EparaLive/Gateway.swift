@@ -22,7 +22,7 @@ public enum Gateway {
             json(.ok, ["status": "ok", "node": node])
         }
         router.get("v1/state") { _, _ -> Response in
-            guard let state = try? await engine.state(node: node),
+            guard let state = try? engine.state(node: node),
                   let data = try? JSONOutput.encoder(pretty: false).encode(state) else {
                 return json(.internalServerError, ["error": "no state for node '\(node)'"])
             }
@@ -97,7 +97,7 @@ public enum Gateway {
                 return json(.badRequest, ["error": "expected a sync report: {\"node\": ..., \"instances\": [{\"id\": ..., \"backlog_s\": ...}]}"])
             }
             do {
-                try await engine.acceptSync(report)
+                try engine.acceptSync(report)
             } catch {
                 return notFound(error)
             }

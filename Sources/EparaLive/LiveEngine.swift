@@ -3,6 +3,7 @@ import EparaPlan
 import EparaServe
 import EparaStore
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// How a request ended in the live engine, for its HTTP response.
@@ -53,7 +54,7 @@ public struct LiveOptions: Sendable {
 }
 
 /// The executor the request-handling core sees in the live engine: wall-clock time, and effects
-/// collected while the core runs inside the engine's actor, carried out right after.
+/// collected while the core runs under the engine's lock, carried out right after.
 final class Outbox: ServeExecutor {
     enum Effect {
         case start(work: Int, token: Int, durationS: Double)
@@ -83,13 +84,18 @@ final class Outbox: ServeExecutor {
 /// for an instance on a node another process hosts goes to that node's gateway over HTTP; nodes
 /// sync their backlogs over HTTP (or in memory between nodes of this process). The HTTP
 /// gateways sit on top of `submit` and `acceptForwarded`.
-public actor LiveEngine {
+///
+/// A lock guards it rather than an actor: a request's way through the engine is short and never
+/// waits, and an actor would add hops between threads on every request — a fifth of the
+/// gateway's throughput (bench/gateway). Everything it starts that takes time (sleeps, calls to
+/// model servers and peers) runs in tasks that take the lock again when they are done.
+public final class LiveEngine: @unchecked Sendable {
+    let lock = NIOLock()
     let core: RequestCore
     let outbox = Outbox()
     let clock = ContinuousClock()
     let started: ContinuousClock.Instant
-    /// The plan in force.
-    public private(set) var plan: Plan
+    var _plan: Plan
     let options: LiveOptions
     /// Node indices hosted here.
     let hosted: [Bool]
@@ -110,15 +116,17 @@ public actor LiveEngine {
     let recorder: Recorder
     /// (time, node, up) as this process's handlers saw them: every node at the start, then
     /// each change of what they believe about a peer.
-    public private(set) var health: [(timeS: Double, node: Int, up: Bool)] = []
+    var _health: [(timeS: Double, node: Int, up: Bool)] = []
     var believedUp: [Bool]
     /// Requests this process sent to each peer's gateway.
     var sentToPeer: [Int: Int] = [:]
+    /// Each instance's backend, looked up once.
+    var targets: [BackendTarget?] = []
 
     public init(plan: Plan, options: LiveOptions = LiveOptions(), logger: Logger = Logger(label: "epara.live")) {
         let deployment = Deployment(plan: plan)
         core = RequestCore(deployment: deployment, config: options.core)
-        self.plan = plan
+        _plan = plan
         self.options = options
         self.logger = logger
         hosted = plan.cluster.nodes.map { options.hosted?.contains($0.name) ?? true }
@@ -136,12 +144,26 @@ public actor LiveEngine {
         recorder = Recorder(services: deployment.services, nodeCount: deployment.nodes.count, windowS: options.windowS, keepOrigins: true,
                             requestLog: nil)
         believedUp = Array(repeating: true, count: deployment.nodes.count)
-        health = deployment.nodes.indices.map { (0, $0, true) }
+        _health = deployment.nodes.indices.map { (0, $0, true) }
         started = clock.now
     }
 
-    public init(plan: Plan, config: CoreConfig) {
+    public convenience init(plan: Plan, config: CoreConfig) {
         self.init(plan: plan, options: LiveOptions(core: config))
+    }
+
+    /// The plan in force.
+    public var plan: Plan { lock.withLock { _plan } }
+
+    /// (time, node, up) as this process's handlers saw them: every node at the start, then
+    /// each change of what they believe about a peer.
+    public var health: [(timeS: Double, node: Int, up: Bool)] { lock.withLock { _health } }
+
+    /// Runs `body` holding the lock (typed throws, which NIOLock's `withLock` does not carry).
+    @inline(__always) func locked<T>(_ body: () throws(LiveError) -> T) throws(LiveError) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
     }
 
     var elapsed: Double {
@@ -151,7 +173,8 @@ public actor LiveEngine {
 
     /// Nodes without a gateway here or an address to reach one.
     public var unreachableNodes: [String] {
-        plan.cluster.nodes.indices.filter { !hosted[$0] && peerURLs[$0] == nil }.map { plan.cluster.nodes[$0].name }
+        let nodes = plan.cluster.nodes
+        return nodes.indices.filter { !hosted[$0] && peerURLs[$0] == nil }.map { nodes[$0].name }
     }
 
     // MARK: Requests
@@ -160,6 +183,14 @@ public actor LiveEngine {
     /// when it has ended, however it ended, with the model server's answer if there was one.
     public func submit(service: String, origin: String? = nil, stream: Int32 = -1, inputTokens: Int32 = 0, outputTokens: Int32 = 0,
                        payload: Payload? = nil) async throws(LiveError) -> LiveAnswer {
+        let id = try locked { () throws(LiveError) -> Int in
+            try admit(service: service, origin: origin, stream: stream, inputTokens: inputTokens, outputTokens: outputTokens, payload: payload)
+        }
+        return await answer(id)
+    }
+
+    func admit(service: String, origin: String?, stream: Int32, inputTokens: Int32, outputTokens: Int32,
+               payload: Payload?) throws(LiveError) -> Int {
         let deployment = core.deployment
         guard let s = deployment.serviceIndex[service] else { throw .unknownService(service) }
         let info = deployment.services[s]
@@ -192,11 +223,16 @@ public actor LiveEngine {
         outbox.now = now
         core.admit(request, outbox)
         pump()
-        return await answer(request.id)
+        return request.id
     }
 
     /// A request another node's gateway sent to an instance of a node hosted here.
     public func acceptForwarded(_ forwarded: ForwardedRequest, payload: Payload?) async throws(LiveError) -> LiveAnswer {
+        let id = try locked { () throws(LiveError) -> Int in try arrive(forwarded, payload: payload) }
+        return await answer(id)
+    }
+
+    func arrive(_ forwarded: ForwardedRequest, payload: Payload?) throws(LiveError) -> Int {
         let deployment = core.deployment
         guard let s = deployment.serviceIndex[forwarded.service] else { throw .unknownService(forwarded.service) }
         guard let origin = deployment.nodeIndex[forwarded.origin] else { throw .unknownNode(forwarded.origin) }
@@ -215,13 +251,21 @@ public actor LiveEngine {
         outbox.now = now
         core.arrived(request, at: node, outbox)
         pump()
-        return await answer(request.id)
+        return request.id
     }
 
     /// The end of request `id`: at once if it has ended, else when it does.
     func answer(_ id: Int) async -> LiveAnswer {
-        if let answer = endedAtOnce.removeValue(forKey: id) { return answer }
-        return await withCheckedContinuation { continuation in waiting[id] = continuation }
+        if let answer = lock.withLock({ endedAtOnce.removeValue(forKey: id) }) { return answer }
+        return await withCheckedContinuation { continuation in
+            lock.withLock {
+                if let answer = endedAtOnce.removeValue(forKey: id) {
+                    continuation.resume(returning: answer)
+                } else {
+                    waiting[id] = continuation
+                }
+            }
+        }
     }
 
     /// Carries out what the core asked for, until it asks for nothing more. Work that takes no
@@ -254,7 +298,7 @@ public actor LiveEngine {
                     forward(request, to: node)
                 }
             case let .handOff(work, delayS):
-                let real = isReal(instance: core.work(work).instance)
+                let real = target(instance: core.work(work).instance).isReal
                 Task {
                     // A real model server runs every stage of its model itself.
                     if !real { await Self.sleep(delayS) }
@@ -286,9 +330,13 @@ public actor LiveEngine {
         try? await Task.sleep(for: .nanoseconds(Int64(seconds * 1e9)))
     }
 
-    func isReal(instance i: Int) -> Bool {
+    func target(instance i: Int) -> BackendTarget {
+        if i < targets.count, let target = targets[i] { return target }
+        if targets.count <= i { targets.append(contentsOf: Array(repeating: nil, count: i + 1 - targets.count)) }
         let info = core.infos[i]
-        return backends.target(service: core.deployment.services[info.service].name, node: core.deployment.nodes[info.node].name).isReal
+        let target = backends.target(service: core.deployment.services[info.service].name, node: core.deployment.nodes[info.node].name)
+        targets[i] = target
+        return target
     }
 
     /// A piece of work: on the emulated backend it takes the latency model's time; on a model
@@ -297,8 +345,7 @@ public actor LiveEngine {
     /// Returns true when the work is already done (it takes no time).
     func startWork(_ w: Int, token: Int, durationS: Double) -> Bool {
         let (i, stage, requests) = core.work(w)
-        let info = core.infos[i]
-        let target = backends.target(service: core.deployment.services[info.service].name, node: core.deployment.nodes[info.node].name)
+        let target = target(instance: i)
         guard target.isReal, let http else {
             let seconds = durationS * target.timeScale
             guard seconds > 0 else { return true }
@@ -345,28 +392,36 @@ public actor LiveEngine {
     }
 
     func workDone(_ work: Int, token: Int, replies answered: [Int: Reply], failed: Set<Int>) {
-        replies.merge(answered) { $1 }
-        outbox.now = elapsed
-        core.workFinished(work, token: token, failed: failed, outbox)
-        pump()
+        lock.withLock {
+            replies.merge(answered) { $1 }
+            outbox.now = elapsed
+            core.workFinished(work, token: token, failed: failed, outbox)
+            pump()
+        }
     }
 
     func arrived(_ request: Request, at node: Int) {
-        outbox.now = elapsed
-        core.arrived(request, at: node, outbox)
-        pump()
+        lock.withLock {
+            outbox.now = elapsed
+            core.arrived(request, at: node, outbox)
+            pump()
+        }
     }
 
     func handedOff(_ work: Int) {
-        outbox.now = elapsed
-        core.handedOff(work, outbox)
-        pump()
+        lock.withLock {
+            outbox.now = elapsed
+            core.handedOff(work, outbox)
+            pump()
+        }
     }
 
     func wake(_ instance: Int) {
-        outbox.now = elapsed
-        core.wake(instance: instance, outbox)
-        pump()
+        lock.withLock {
+            outbox.now = elapsed
+            core.wake(instance: instance, outbox)
+            pump()
+        }
     }
 
     // MARK: Between gateways
@@ -403,58 +458,69 @@ public actor LiveEngine {
     }
 
     func endedElsewhere(_ request: Request, _ outcome: Outcome, _ reason: EndReason, reply: Reply?) {
-        if let reply { replies[request.id] = reply }
-        outbox.now = elapsed
-        core.endedElsewhere(request, outcome, reason, at: outbox.now, outbox)
-        pump()
+        lock.withLock {
+            if let reply { replies[request.id] = reply }
+            outbox.now = elapsed
+            core.endedElsewhere(request, outcome, reason, at: outbox.now, outbox)
+            pump()
+        }
     }
 
     func unreachable(_ request: Request) {
-        outbox.now = elapsed
-        core.retry(request, failing: .nodeDown, outbox)
-        pump()
+        lock.withLock {
+            outbox.now = elapsed
+            core.retry(request, failing: .nodeDown, outbox)
+            pump()
+        }
     }
 
     /// Every `interval` seconds each hosted node tells every other node the backlog of its
     /// instances: in memory within this process, over HTTP to peers.
     public func startSync(every interval: Double) {
-        syncTask?.cancel()
-        syncTask = Task {
+        let task = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .nanoseconds(Int64(interval * 1e9)))
                 self.syncRound(timeoutS: interval)
             }
         }
+        lock.withLock {
+            syncTask?.cancel()
+            syncTask = task
+        }
     }
 
     func syncRound(timeoutS: Double) {
-        let now = elapsed
-        let n = core.deployment.nodes.count
-        for from in 0..<n where hosted[from] {
-            for to in 0..<n where to != from && hosted[to] { core.sync(from: from, to: to, now: now) }
-        }
-        if let peers {
+        lock.withLock {
+            let now = elapsed
+            let n = core.deployment.nodes.count
             for from in 0..<n where hosted[from] {
-                let report = SyncReport(node: core.deployment.nodes[from].name,
-                                        instances: core.syncReport(from: from).map { .init(id: core.infos[$0.instance].id, backlogS: $0.backlogS) })
-                for (_, url) in peerURLs {
-                    Task { try? await peers.sync(report, to: url, timeoutS: timeoutS) }
+                for to in 0..<n where to != from && hosted[to] { core.sync(from: from, to: to, now: now) }
+            }
+            if let peers {
+                for from in 0..<n where hosted[from] {
+                    let report = SyncReport(node: core.deployment.nodes[from].name,
+                                            instances: core.syncReport(from: from).map { .init(id: core.infos[$0.instance].id, backlogS: $0.backlogS) })
+                    for (_, url) in peerURLs {
+                        Task { try? await peers.sync(report, to: url, timeoutS: timeoutS) }
+                    }
                 }
             }
+            noteHealth(now: now)
         }
-        noteHealth(now: now)
     }
 
     /// A peer's sync report arrived.
     public func acceptSync(_ report: SyncReport) throws(LiveError) {
-        let deployment = core.deployment
-        guard let from = deployment.nodeIndex[report.node] else { throw .unknownNode(report.node) }
-        let entries = report.instances.compactMap { entry in core.instanceIndex(id: entry.id).map { (instance: $0, backlogS: entry.backlogS) } }
-        let now = elapsed
-        for to in deployment.nodes.indices where hosted[to] && to != from {
-            core.acceptSync(from: from, to: to, report: entries, now: now)
+        try locked { () throws(LiveError) in
+            let deployment = core.deployment
+            guard let from = deployment.nodeIndex[report.node] else { throw .unknownNode(report.node) }
+            let entries = report.instances.compactMap { entry in core.instanceIndex(id: entry.id).map { (instance: $0, backlogS: entry.backlogS) } }
+            let now = elapsed
+            for to in deployment.nodes.indices where hosted[to] && to != from {
+                core.acceptSync(from: from, to: to, report: entries, now: now)
+            }
+            noteHealth(now: now)
         }
-        noteHealth(now: now)
     }
 
     /// Records (and logs) each change in whether this process's handlers count a peer as up.
@@ -464,7 +530,7 @@ public actor LiveEngine {
             let up = core.heard(by: observer, from: node, now: now).up
             if up != believedUp[node] {
                 believedUp[node] = up
-                health.append((now, node, up))
+                _health.append((now, node, up))
                 let name = core.deployment.nodes[node].name
                 if up { logger.info("peer is back", metadata: ["node": "\(name)"]) } else {
                     logger.warning("peer missed its syncs: routing around it", metadata: ["node": "\(name)"])
@@ -479,35 +545,43 @@ public actor LiveEngine {
     /// queues, new ones load their model first, removed ones finish what they hold and their
     /// queued requests are dispatched again.
     public func reload(_ plan: Plan) throws(LiveError) {
-        guard plan.cluster.nodes.map(\.name) == self.plan.cluster.nodes.map(\.name),
-              plan.services.map(\.name) == self.plan.services.map(\.name) else {
-            throw .incompatiblePlan("its nodes or services differ from the running plan's; restart the gateways to change them")
+        let deployment = Deployment(plan: plan)
+        try locked { () throws(LiveError) in
+            guard plan.cluster.nodes.map(\.name) == _plan.cluster.nodes.map(\.name),
+                  plan.services.map(\.name) == _plan.services.map(\.name) else {
+                throw .incompatiblePlan("its nodes or services differ from the running plan's; restart the gateways to change them")
+            }
+            _plan = plan
+            outbox.now = elapsed
+            core.apply(deployment, outbox)
+            pump()
         }
-        self.plan = plan
-        outbox.now = elapsed
-        core.apply(Deployment(plan: plan), outbox)
-        pump()
     }
 
-    public func stop() async {
-        syncTask?.cancel()
-        syncTask = nil
+    public func stop() {
+        lock.withLock {
+            syncTask?.cancel()
+            syncTask = nil
+        }
     }
 
     /// Closes the HTTP client to model servers and peers (after the gateways drained).
     public func shutdown() async {
-        await stop()
+        stop()
         await http?.shutdown()
     }
 
     /// What this process measured, as a Run document (engine "live"): requests that arrived at
     /// its gateways, by how they ended, per service, category, node and window.
-    public func run() -> Run {
+    public func run() -> Run { lock.withLock { runSoFar() } }
+
+    func runSoFar() -> Run {
+        let plan = _plan
         let horizon = elapsed
         let deployment = core.deployment
         var downS = Array(repeating: 0.0, count: deployment.nodes.count)
         var since: [Int: Double] = [:]
-        for h in health {
+        for h in _health {
             if !h.up { since[h.node] = h.timeS } else if let s = since.removeValue(forKey: h.node) { downS[h.node] += h.timeS - s }
         }
         for (n, s) in since { downS[n] += horizon - s }
@@ -524,6 +598,10 @@ public actor LiveEngine {
     /// Rows for the state store: windows by service and origin node (only those complete
     /// unless `final`), every health change, the summary so far.
     public func stateRows(runId: String, final: Bool) -> (windows: [WindowStats], health: [NodeHealth], summaryJSON: String) {
+        lock.withLock { rowsSoFar(runId: runId, final: final) }
+    }
+
+    func rowsSoFar(runId: String, final: Bool) -> (windows: [WindowStats], health: [NodeHealth], summaryJSON: String) {
         let now = elapsed
         let deployment = core.deployment
         let windows = recorder.originWindows().filter { final || $0.startS + recorder.windowS <= now }.map { w in
@@ -531,13 +609,12 @@ public actor LiveEngine {
                         node: deployment.nodes[w.node].name, arrivals: w.counts.arrivals, completedInSLO: w.counts.completedInSlo,
                         completedLate: w.counts.completedLate, dropped: w.counts.dropped, failed: w.counts.failed)
         }
-        let health = health.map { NodeHealth(runId: runId, timeS: $0.timeS, node: deployment.nodes[$0.node].name, up: $0.up) }
-        let summary = (try? JSONOutput.encoder(pretty: false).encode(run().summary)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let health = _health.map { NodeHealth(runId: runId, timeS: $0.timeS, node: deployment.nodes[$0.node].name, up: $0.up) }
+        let summary = (try? JSONOutput.encoder(pretty: false).encode(runSoFar().summary)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         return (windows, health, summary)
     }
 
     public var windowS: Double { recorder.windowS }
-    public var nodeNames: [String] { core.deployment.nodes.map(\.name) }
 }
 
 /// What one node's gateway reports at `GET /v1/state`: its instances and what they hold, and
@@ -571,19 +648,21 @@ public struct NodeState: Codable, Sendable, Equatable {
 
 extension LiveEngine {
     public func state(node: String) throws(LiveError) -> NodeState {
-        let deployment = core.deployment
-        guard let n = deployment.nodeIndex[node], hosted[n] else { throw .unknownNode(node) }
-        let instances = core.infos.indices.filter { core.infos[$0].node == n }.map { i in
-            NodeState.InstanceState(id: core.infos[i].id, service: deployment.services[core.infos[i].service].name, load: core.load(i),
-                                    live: core.isLive(i))
+        try locked { () throws(LiveError) -> NodeState in
+            let deployment = core.deployment
+            guard let n = deployment.nodeIndex[node], hosted[n] else { throw .unknownNode(node) }
+            let instances = core.infos.indices.filter { core.infos[$0].node == n }.map { i in
+                NodeState.InstanceState(id: core.infos[i].id, service: deployment.services[core.infos[i].service].name, load: core.load(i),
+                                        live: core.isLive(i))
+            }
+            let now = elapsed
+            let peers = peerURLs.keys.sorted().map { m in
+                let heard = core.heard(by: n, from: m, now: now)
+                return NodeState.PeerState(node: deployment.nodes[m].name, url: peerURLs[m]!, lastHeardS: ((now - heard.at) * 1000).rounded() / 1000,
+                                           up: heard.up, forwarded: sentToPeer[m] ?? 0)
+            }
+            return NodeState(node: node, up: core.nodeUp[n], instances: instances, peers: peers)
         }
-        let now = elapsed
-        let peers = peerURLs.keys.sorted().map { m in
-            let heard = core.heard(by: n, from: m, now: now)
-            return NodeState.PeerState(node: deployment.nodes[m].name, url: peerURLs[m]!, lastHeardS: ((now - heard.at) * 1000).rounded() / 1000,
-                                       up: heard.up, forwarded: sentToPeer[m] ?? 0)
-        }
-        return NodeState(node: node, up: core.nodeUp[n], instances: instances, peers: peers)
     }
 }
 

@@ -55,16 +55,16 @@ public enum LiveServer {
     public static func run(plan: Plan, options: LiveServerOptions, logger: Logger = standardErrorLogger(),
                            readPlan: (@Sendable (String) throws -> Plan)? = nil) async throws -> Run {
         let engine = LiveEngine(plan: plan, options: options.engine, logger: logger)
-        let missing = await engine.unreachableNodes
+        let missing = engine.unreachableNodes
         if !missing.isEmpty {
             logger.warning("no gateway address for some nodes: requests for their instances go elsewhere",
                            metadata: ["nodes": "\(missing.joined(separator: ","))"])
         }
         let recording = try options.statePath.map { path in try StateRecording(path: path, engine: engine, plan: plan) }
         var background: [Task<Void, Never>] = []
-        if options.syncIntervalS > 0 { await engine.startSync(every: options.syncIntervalS) }
+        if options.syncIntervalS > 0 { engine.startSync(every: options.syncIntervalS) }
         if let recording {
-            let every = await engine.windowS
+            let every = engine.windowS
             background.append(Task {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .nanoseconds(Int64(every * 1e9)))
@@ -84,8 +84,9 @@ public enum LiveServer {
                 }
             })
         }
-        // The HTTP servers' own messages only when something is wrong.
-        var serverLogger = logger
+        // The HTTP servers' own messages only when something is wrong; they tag every request's
+        // logger with its id, which a stream handler would format at once, per request.
+        var serverLogger = Logger(label: "epara.http") { label in QuietUntilWarning(label: label) }
         serverLogger.logLevel = .warning
         let hosted = plan.cluster.nodes.map(\.name).filter { options.engine.hosted?.contains($0) ?? true }
         let metrics = GatewayMetrics()
@@ -110,7 +111,7 @@ public enum LiveServer {
         await recording?.flush(final: true, logger: logger)
         await engine.shutdown()
         logger.info("drained and stopped")
-        return await engine.run()
+        return engine.run()
     }
 }
 
@@ -150,8 +151,8 @@ actor PlanReloader {
         seen = Self.stamp(path)
         do {
             let next = try read(path)
-            if await engine.plan == next { return }
-            try await engine.reload(next)
+            if engine.plan == next { return }
+            try engine.reload(next)
             await recording?.record(plan: next, logger: logger)
             logger.info("reloaded the plan", metadata: ["trigger": "\(trigger)", "policy": "\(next.policy)", "instances": "\(next.instances.count)"])
         } catch {
@@ -195,9 +196,9 @@ actor StateRecording {
     }
 
     func flush(final: Bool, logger: Logger) async {
-        let rows = await engine.stateRows(runId: runId, final: final)
-        let plan = await engine.plan
-        let windowS = await engine.windowS
+        let rows = engine.stateRows(runId: runId, final: final)
+        let plan = engine.plan
+        let windowS = engine.windowS
         let windows = rows.windows.filter { $0.windowStartS >= written - 3 * windowS }
         do {
             try store.append(runId: runId, engine: "live", planDigest: JSONOutput.digest(plan), traceDigest: "live",
@@ -206,5 +207,28 @@ actor StateRecording {
         } catch {
             logger.error("cannot write the state store", metadata: ["path": "\(path)", "error": "\(error)"])
         }
+    }
+}
+
+/// A log handler for the HTTP servers: metadata is kept as given and formatted only when a
+/// warning or worse is written (to standard error, like every other log line).
+public struct QuietUntilWarning: LogHandler {
+    let label: String
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .warning
+
+    public init(label: String) { self.label = label }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = logLevel
+        var event = event
+        event.metadata = metadata.merging(event.metadata ?? [:]) { $1 }
+        handler.log(event: event)
     }
 }

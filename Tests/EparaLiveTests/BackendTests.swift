@@ -74,7 +74,7 @@ final class BackendTests: XCTestCase {
                 .init(service: "s", node: "n2", target: BackendTarget(kind: .kserveV2, url: "http://127.0.0.1:\(port)", model: "m", timeoutS: 2)),
             ]))
             let engine = LiveEngine(plan: plan, options: LiveOptions(core: CoreConfig(syncIntervalS: 0.1), backends: backends))
-            await engine.startSync(every: 0.1)
+            engine.startSync(every: 0.1)
             for _ in 0..<5 {
                 let answer = try await engine.submit(service: "s", origin: "n1", payload: Payload(api: .native, body: ByteBuffer(string: "{}")))
                 XCTAssertEqual(answer.result.outcome, .completedInSlo, "\(answer.result)")

@@ -59,7 +59,7 @@ final class LiveEngineTests: XCTestCase {
         }(try Self.plan(rate: 100, sloMs: 500))
         let after = { var plan = before; plan.instances = before.instances.filter { $0.devices[0].node == "n2" }; return plan }()
         let engine = LiveEngine(plan: before)
-        await engine.startSync(every: 0.1)
+        engine.startSync(every: 0.1)
         let clock = ContinuousClock()
         let start = clock.now
         let results = await withTaskGroup(of: LiveResult?.self) { group in
@@ -71,17 +71,17 @@ final class LiveEngineTests: XCTestCase {
             }
             group.addTask {
                 try? await clock.sleep(until: start + .milliseconds(500))
-                try? await engine.reload(after)
+                try? engine.reload(after)
                 return nil
             }
             var all: [LiveResult] = []
             for await r in group { if let r { all.append(r) } }
             return all
         }
-        await engine.stop()
+        engine.stop()
         XCTAssertEqual(results.count, 200, "every request answered")
         XCTAssertEqual(results.filter { $0.outcome == .failed }.count, 0, "no request fails across the reload")
-        let state = try await engine.state(node: "n1")
+        let state = try engine.state(node: "n1")
         XCTAssertTrue(state.instances.allSatisfy { !$0.live }, "n1's instance no longer takes requests")
     }
 
@@ -103,7 +103,7 @@ final class LiveEngineTests: XCTestCase {
         let simInSLO = simRun.summary.counts.completedInSlo
 
         let engine = LiveEngine(plan: plan)
-        await engine.startSync(every: 0.5)
+        engine.startSync(every: 0.5)
         let clock = ContinuousClock()
         let start = clock.now
         let results = await withTaskGroup(of: LiveResult?.self) { group in
@@ -117,7 +117,7 @@ final class LiveEngineTests: XCTestCase {
             for await r in group { if let r { all.append(r) } }
             return all
         }
-        await engine.stop()
+        engine.stop()
         XCTAssertEqual(results.count, arrivals.count, "every request gets an answer")
         XCTAssertEqual(Set(results.map(\.id)).count, arrivals.count)
         let liveInSLO = results.filter { $0.outcome == .completedInSlo }.count

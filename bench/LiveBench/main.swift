@@ -54,8 +54,8 @@ struct LiveBench {
 
         // Every node's gateway in this process, as `serve --engine live --all-nodes` runs them.
         let engine = LiveEngine(plan: plan, options: LiveOptions(core: core))
-        await engine.startSync(every: core.syncIntervalS)
-        var quiet = Logger(label: "live-bench")
+        engine.startSync(every: core.syncIntervalS)
+        var quiet = Logger(label: "live-bench") { QuietUntilWarning(label: $0) }
         quiet.logLevel = .warning
         let apps: [any ServiceLifecycle.Service] = plan.cluster.nodes.enumerated().map { k, node in
             Application(router: Gateway.router(engine: engine, node: node.name),
@@ -90,7 +90,7 @@ struct LiveBench {
             return all
         }
         try await client.shutdown()
-        let live = await engine.run()
+        let live = engine.run()
         await group.triggerGracefulShutdown()
         _ = try? await serving.value
 
