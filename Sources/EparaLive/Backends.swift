@@ -128,20 +128,10 @@ public struct BackendsDocument: Sendable, Equatable {
     public init(entries: [Entry]) { self.entries = entries }
 
     public static func read(_ source: SourceText, plan: Plan) throws(InputError) -> BackendsDocument {
-        let parsed = try YAMLSource.parse(source)
-        let sink = DiagnosticSink()
-        let reader = NodeReader(file: source.name, sink: sink)
-        guard parsed.documents.count == 1, let root = reader.value(parsed.documents[0], path: "") else {
-            throw InputError(.badData, at: SourceLocation(file: source.name, line: 1, column: 1),
-                             "expected one document with apiVersion: \(DocumentReader.apiVersion) and kind: Backends")
-        }
+        let (document, sink) = try DocumentReader.single(source, kind: "Backends", keys: ["backends"])
         let services = Set(plan.services.map(\.name)), nodes = Set(plan.cluster.nodes.map(\.name))
         var entries: [Entry] = []
-        if let m = root.mapping(keys: ["apiVersion", "kind", "metadata", "backends"]) {
-            if let version = m.required("apiVersion", DocumentReader.apiVersion), let text = version.string(), text != DocumentReader.apiVersion {
-                version.error("expected apiVersion \(DocumentReader.apiVersion), found \(version.found)")
-            }
-            _ = m.required("kind", "Backends")?.oneOf(["Backends"])
+        if let m = document {
             for item in m.required("backends", "a list of {service, type, url, model}")?.list() ?? [] {
                 guard let m = item.mapping(keys: ["service", "node", "type", "url", "model", "timeout", "time_scale"]) else { continue }
                 let serviceValue = m.required("service", "a service of the plan")

@@ -133,20 +133,10 @@ final class PeerClient: Sendable {
 /// ```
 public enum PeersDocument {
     public static func read(_ source: SourceText, plan: Plan) throws(InputError) -> [String: String] {
-        let parsed = try YAMLSource.parse(source)
-        let sink = DiagnosticSink()
-        let reader = NodeReader(file: source.name, sink: sink)
-        guard parsed.documents.count == 1, let root = reader.value(parsed.documents[0], path: "") else {
-            throw InputError(.badData, at: SourceLocation(file: source.name, line: 1, column: 1),
-                             "expected one document with apiVersion: \(DocumentReader.apiVersion) and kind: Peers")
-        }
+        let (document, sink) = try DocumentReader.single(source, kind: "Peers", keys: ["peers"])
         let nodes = plan.cluster.nodes.map(\.name)
         var peers: [String: String] = [:]
-        if let m = root.mapping(keys: ["apiVersion", "kind", "metadata", "peers"]) {
-            if let version = m.required("apiVersion", DocumentReader.apiVersion), let text = version.string(), text != DocumentReader.apiVersion {
-                version.error("expected apiVersion \(DocumentReader.apiVersion), found \(version.found)")
-            }
-            _ = m.required("kind", "Peers")?.oneOf(["Peers"])
+        if let m = document {
             for entry in m.required("peers", "a mapping of node name to gateway URL")?.entries() ?? [] {
                 guard nodes.contains(entry.key) else {
                     let hint = Suggestion.closest(to: entry.key, in: nodes).map { "; did you mean '\($0)'?" } ?? ""

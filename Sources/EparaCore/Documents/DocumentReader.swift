@@ -231,3 +231,24 @@ struct ReadState {
         }
     }
 }
+
+extension DocumentReader {
+    /// A file that holds one document of `kind` (Faults, Backends, Peers): its top-level mapping,
+    /// read with `keys` besides apiVersion, kind and metadata, with apiVersion and kind checked;
+    /// nil when it is not a mapping. Problems go to the sink, which the caller checks when done.
+    public static func single(_ source: SourceText, kind: String, keys: [String]) throws(InputError) -> (YAMLMapping?, DiagnosticSink) {
+        let parsed = try YAMLSource.parse(source)
+        let sink = DiagnosticSink()
+        let reader = NodeReader(file: source.name, sink: sink)
+        guard parsed.documents.count == 1, let root = reader.value(parsed.documents[0], path: "") else {
+            throw InputError(.badData, at: SourceLocation(file: source.name, line: 1, column: 1),
+                             "expected one document with apiVersion: \(apiVersion) and kind: \(kind)")
+        }
+        guard let m = root.mapping(keys: ["apiVersion", "kind", "metadata"] + keys) else { return (nil, sink) }
+        if let version = m.required("apiVersion", apiVersion), let text = version.string(), text != apiVersion {
+            version.error("expected apiVersion \(apiVersion), found \(version.found)")
+        }
+        _ = m.required("kind", kind)?.oneOf([kind])
+        return (m, sink)
+    }
+}

@@ -51,20 +51,10 @@ public struct FaultPlan: Sendable, Equatable {
     ///   - {at: 10s, link: [campus, factory], bandwidth: 10Mbps, latency: 40ms, for: 30s}
     /// ```
     public static func read(_ source: SourceText, cluster: Cluster) throws(InputError) -> FaultPlan {
-        let parsed = try YAMLSource.parse(source)
-        let sink = DiagnosticSink()
-        let reader = NodeReader(file: source.name, sink: sink)
-        guard parsed.documents.count == 1, let root = reader.value(parsed.documents[0], path: "") else {
-            throw InputError(.badData, at: SourceLocation(file: source.name, line: 1, column: 1),
-                             "expected one document with apiVersion: \(DocumentReader.apiVersion) and kind: Faults")
-        }
+        let (document, sink) = try DocumentReader.single(source, kind: "Faults", keys: ["sync_loss", "events"])
         var events: [Timed] = []
         var syncLoss = 0.0
-        if let m = root.mapping(keys: ["apiVersion", "kind", "metadata", "sync_loss", "events"]) {
-            if let version = m.required("apiVersion", DocumentReader.apiVersion), let text = version.string(), text != DocumentReader.apiVersion {
-                version.error("expected apiVersion \(DocumentReader.apiVersion), found \(version.found)")
-            }
-            _ = m.required("kind", "Faults")?.oneOf(["Faults"])
+        if let m = document {
             if let loss = m.optional("sync_loss")?.number(minimum: 0) {
                 if loss > 1 { m.optional("sync_loss")?.error("expected a probability from 0 to 1, found \(loss)") } else { syncLoss = loss }
             }
