@@ -17,8 +17,10 @@ enum ClusterReader {
         }
     }
 
+    static let nodeKeys = ["name", "site", "devices", "interconnect", "address"]
+
     static func readNode(_ value: YAMLValue, state: inout ReadState) -> ClusterNode? {
-        guard let m = value.mapping(keys: ["name", "site", "devices", "interconnect", "address"]) else { return nil }
+        guard let m = value.mapping(keys: nodeKeys) else { return nil }
         let name = m.required("name", "the node's name")?.name()
         let site = m.required("site", "the site the node is in")?.name()
         var groups: [DeviceGroup]? = nil
