@@ -361,29 +361,28 @@ public final class LiveEngine: @unchecked Sendable {
         Task {
             var answered: [Int: Reply] = [:]
             var failed: Set<Int> = []
-            await withTaskGroup(of: (Int, Result<Reply, any Error>).self) { group in
-                for call in calls {
-                    group.addTask {
-                        do {
-                            return (call.id, .success(try await http.call(target, payload: call.payload)))
-                        } catch {
-                            return (call.id, .failure(error))
-                        }
+            func settle(_ id: Int, _ result: Result<Reply, any Error>) {
+                switch result {
+                case let .success(reply): answered[id] = reply
+                case let .failure(error):
+                    if case let BackendFailure.badInput(message) = error {
+                        // The client's mistake: answer it rather than retry elsewhere.
+                        answered[id] = Reply(status: 400, contentType: "application/json", first: ByteBuffer(string: Gateway.errorJSON(message)))
+                    } else {
+                        logger.warning("model server call failed", metadata: ["url": "\(target.url ?? "")", "error": "\(error)"])
+                        failed.insert(id)
                     }
                 }
-                for await (id, result) in group {
-                    switch result {
-                    case let .success(reply): answered[id] = reply
-                    case let .failure(error):
-                        if case let BackendFailure.badInput(message) = error {
-                            // The client's mistake: answer it rather than retry elsewhere.
-                            answered[id] = Reply(status: 400, contentType: "application/json",
-                                                 first: ByteBuffer(string: Gateway.errorJSON(message)))
-                        } else {
-                            logger.warning("model server call failed", metadata: ["url": "\(target.url ?? "")", "error": "\(error)"])
-                            failed.insert(id)
-                        }
+            }
+            if calls.count == 1 {
+                // A lone request (most of them at light load) needs no group of tasks.
+                settle(calls[0].id, await Result(catching: { try await http.call(target, payload: calls[0].payload) }))
+            } else {
+                await withTaskGroup(of: (Int, Result<Reply, any Error>).self) { group in
+                    for call in calls {
+                        group.addTask { (call.id, await Result(catching: { try await http.call(target, payload: call.payload) })) }
                     }
+                    for await (id, result) in group { settle(id, result) }
                 }
             }
             self.workDone(w, token: token, replies: answered, failed: failed)
@@ -672,4 +671,11 @@ public enum LiveError: Error, Sendable, Equatable {
     case unknownInstance(String)
     case incompatiblePlan(String)
     case unknownStream(String, Int32)
+}
+
+extension Result where Failure == any Error {
+    /// The outcome of an async throwing call, as a value.
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
 }
