@@ -100,6 +100,33 @@ final class BackendTests: XCTestCase {
         await engine.shutdown()
     }
 
+    /// A model server that does not answer within its backend's timeout: the call counts as
+    /// failed (here, with no other instance, the request fails with the reason) — the gateway
+    /// does not hang on it.
+    func testAModelServerThatDoesNotAnswerInTimeFailsTheCall() async throws {
+        let router = Router()
+        router.post("v2/models/:model/infer") { _, _ -> Response in
+            try await Task.sleep(for: .seconds(3))
+            return Response(status: .ok)
+        }
+        let server = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await server.test(.live) { client in
+            let plan = try LiveEngineTests.plan(rate: 10, sloMs: 500)
+            let backends = BackendTable(plan: plan, document: BackendsDocument(entries: [
+                .init(service: "s", node: nil, target: BackendTarget(kind: .kserveV2, url: "http://127.0.0.1:\(client.port!)", model: "m", timeoutS: 0.3)),
+            ]))
+            let engine = LiveEngine(plan: plan, options: LiveOptions(core: CoreConfig(syncIntervalS: 0.1), backends: backends))
+            let clock = ContinuousClock()
+            let start = clock.now
+            let answer = try await engine.submit(service: "s", origin: "n1", payload: Payload(api: .native))
+            let waited = clock.now - start
+            XCTAssertEqual(answer.result.outcome, .failed)
+            XCTAssertEqual(answer.result.reason, .backendError)
+            XCTAssertLessThan(waited, .milliseconds(1500), "the timeout, not the server, decided: \(waited)")
+            await engine.shutdown()
+        }
+    }
+
     func testPeerRoutesWantThePeerTokenNotTheClients() async throws {
         let plan = try LiveEngineTests.plan(rate: 10, sloMs: 100)
         let app = Application(router: Gateway.router(engine: LiveEngine(plan: plan), node: "n1", clientToken: "client", peerToken: "peer"))
