@@ -3,8 +3,12 @@ import EparaPlan
 import EparaServe
 import EparaStore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 import UnixSignals
 
@@ -94,10 +98,10 @@ public enum LiveServer {
             Application(router: Gateway.router(engine: engine, node: node, metrics: metrics, clientToken: options.clientToken,
                                                peerToken: options.peerToken),
                         configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.basePort + k), serverName: "epara"),
+                        onServerRunning: { _ in
+                            logger.info("listening", metadata: ["node": "\(node)", "url": "http://\(options.host):\(options.basePort + k)"])
+                        },
                         logger: serverLogger)
-        }
-        for (k, node) in hosted.enumerated() {
-            logger.info("listening", metadata: ["node": "\(node)", "url": "http://\(options.host):\(options.basePort + k)"])
         }
         let group = ServiceGroup(configuration: .init(services: apps, gracefulShutdownSignals: [.sigterm, .sigint], logger: serverLogger))
         do {
@@ -105,6 +109,11 @@ public enum LiveServer {
         } catch {
             for task in background { task.cancel() }
             await engine.shutdown()
+            if let io = error as? IOError {
+                let last = options.basePort + hosted.count - 1
+                let ports = hosted.count > 1 ? "ports \(options.basePort)–\(last)" : "port \(options.basePort)"
+                throw LiveServerError.cannotListen("\(options.host), \(ports): \(io.errnoCode == EADDRINUSE ? "address already in use" : "\(io)")")
+            }
             throw error
         }
         for task in background { task.cancel() }
@@ -112,6 +121,16 @@ public enum LiveServer {
         await engine.shutdown()
         logger.info("drained and stopped")
         return engine.run()
+    }
+}
+
+public enum LiveServerError: Error, CustomStringConvertible {
+    case cannotListen(String)
+
+    public var description: String {
+        switch self {
+        case let .cannotListen(what): "cannot listen on \(what)"
+        }
     }
 }
 

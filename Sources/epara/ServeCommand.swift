@@ -221,7 +221,12 @@ struct ServeCommand: AsyncParsableCommand {
                                         planPath: file.flatMap { $0 == "-" ? nil : $0 })
         var run: Run? = nil
         try await StageIO.runAsync {
-            run = try await LiveServer.run(plan: plan, options: options, readPlan: { @Sendable path in try Self.readPlan(path) })
+            do {
+                run = try await LiveServer.run(plan: plan, options: options, readPlan: { @Sendable path in try Self.readPlan(path) })
+            } catch let error as LiveServerError {
+                StageIO.printError("epara: \(error)")
+                throw ExitCode(74)
+            }
         }
         try StageIO.run {
             switch format ?? (StageIO.stdoutIsTerminal ? .table : .json) {

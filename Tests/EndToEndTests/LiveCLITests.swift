@@ -135,6 +135,23 @@ final class LiveCLITests: XCTestCase {
         XCTAssertTrue(simOnly.stderr.contains("for --engine live"), simOnly.stderr)
     }
 
+    /// A port another program holds: a clear error and exit 74, not a stack trace.
+    func testAPortInUseIsReportedAndExits74() async throws {
+        let directory = try scratchDirectory("epara-live-port")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let port = HTTP.freePort()
+        let first = try Background.gateway([Self.goldenPlan, "--engine", "live", "--node", "gpu-server-a", "--listen", "127.0.0.1:\(port)"],
+                                           name: "first", in: directory)
+        let up = await HTTP.waitUntilUp("http://127.0.0.1:\(port)/healthz")
+        XCTAssertTrue(up)
+        let second = try Epara.run(["serve", Self.goldenPlan, "--engine", "live", "--node", "orin-agx-1", "--listen", "127.0.0.1:\(port)"],
+                                   timeout: 15)
+        XCTAssertEqual(second.status, 74, second.stderr)
+        XCTAssertTrue(second.stderr.contains("epara: cannot listen on 127.0.0.1, port \(port): address already in use"), second.stderr)
+        XCTAssertFalse(second.stderr.contains("listening"), "nothing claims to listen: \(second.stderr)")
+        XCTAssertEqual(first.stop(), 0)
+    }
+
     /// Bad Backends and Peers documents: refused before any gateway listens, exit 65, located.
     func testBadBackendsAndPeersAreRefusedWithALocatedError() throws {
         let directory = try scratchDirectory("epara-live-bad")
