@@ -211,8 +211,8 @@ _epara_classify() {
 _epara_plan() {
     repeating_flags=()
     non_repeating_flags=(--detailed-exitcode --allow-partial --plain-greedy --timing --version -h --help)
-    repeating_options=(--without)
-    non_repeating_options=(--policy --state --previous --memory-headroom --max-batch --state-windows --format)
+    repeating_options=(--state --without)
+    non_repeating_options=(--policy --previous --memory-headroom --max-batch --state-windows --format)
     __epara_offer_flags_options 1
 
     # Offer option value completions

@@ -96,7 +96,7 @@ _epara_plan() {
     local -ar arg_specs=(
         ':file:'
         '--policy[Placement policy\: epara, local, round-robin, alpaserve.]:policy:{__epara_complete "${___policy[@]}"}'
-        '--state[SQLite state store written by `epara serve`\: observed demand and node health.]:db:'
+        '*--state[SQLite state store written by `epara serve`\: observed demand and node health (repeatable\: the stores of gateways on separate machines add up).]:db:'
         '--previous[The plan in force\: placement becomes migration-aware and moves are listed.]:plan:'
         '*--without[Turn off a part of EPARA to measure it (repeatable)\: categories, model-parallel.]:part:{__epara_complete "${___without[@]}"}'
         '--detailed-exitcode[Exit 2 when the plan differs from --previous (or there is none), 0 when unchanged.]'

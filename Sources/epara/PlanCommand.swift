@@ -22,7 +22,7 @@ struct PlanCommand: ParsableCommand {
             (category-unaware placement by predicted SLO attainment).
 
             For cron-driven replanning: --state DB reads the demand and node health that \
-            `epara serve` recorded; --previous PLAN keeps the current placement unless the new \
+            `epara serve` recorded (give each gateway machine's store to add them up); --previous PLAN keeps the current placement unless the new \
             one is clearly better, and lists the moves; --detailed-exitcode exits 2 when the \
             plan changed, 0 when it did not.
 
@@ -41,8 +41,9 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Placement policy: \(Policy.allCases.map(\.rawValue).joined(separator: ", ")).")
     var policy: Policy = .epara
 
-    @Option(help: ArgumentHelp("SQLite state store written by `epara serve`: observed demand and node health.", valueName: "db"))
-    var state: String?
+    @Option(help: ArgumentHelp("SQLite state store written by `epara serve`: observed demand and node health (repeatable: the stores of gateways on separate machines add up).",
+                               valueName: "db"))
+    var state: [String] = []
 
     @Option(help: ArgumentHelp("The plan in force: placement becomes migration-aware and moves are listed.", valueName: "plan"))
     var previous: String?
@@ -88,13 +89,15 @@ struct PlanCommand: ParsableCommand {
             let source = try StageIO.load(file.map { [$0] } ?? [])[0]
             let input = try StageDocument<ClassifiedWorkload>.read(source, kind: "ClassifiedWorkload", producedBy: "epara classify")
             var observed: ObservedDemand? = nil
-            if let state {
-                let store = try StateStore.open(existing: state)
-                do {
-                    observed = try store.observedDemand(lastWindows: stateWindows)
-                } catch {
-                    throw InputError(.badData, at: SourceLocation(file: state, line: 1, column: 1), "cannot read the state store: \(error)")
-                }
+            if !state.isEmpty {
+                observed = .combined(try state.map { path in
+                    let store = try StateStore.open(existing: path)
+                    do {
+                        return try store.observedDemand(lastWindows: stateWindows)
+                    } catch {
+                        throw InputError(.badData, at: SourceLocation(file: path, line: 1, column: 1), "cannot read the state store: \(error)")
+                    }
+                })
             }
             let previousPlan = try previous.map { path in
                 try StageDocument<Plan>.read(try SourceText.load(path), kind: "Plan", producedBy: "epara plan").value

@@ -322,6 +322,12 @@ final class LiveCLITests: XCTestCase {
         let next = try XCTUnwrap(try JSONSerialization.jsonObject(with: replanned.stdout) as? [String: Any])
         let observed = try XCTUnwrap(next["state"] as? [String: Any], "the plan names the state it read")
         XCTAssertNotNil(observed["run_id"], "\(observed)")
+        // Stores of gateways on separate machines add up (here the same store twice: twice the demand).
+        let both = try Epara.run(["plan", "--state", store, "--state", store], stdin: classified.stdout)
+        XCTAssertEqual(both.status, 0, both.stderr)
+        let combined = try XCTUnwrap((try JSONSerialization.jsonObject(with: both.stdout) as? [String: Any])?["state"] as? [String: Any])
+        let once = try XCTUnwrap((observed["observed_demand_per_s"] as? [String: Double])?["photo"])
+        XCTAssertEqual((combined["observed_demand_per_s"] as? [String: Double])?["photo"] ?? 0, 2 * once, accuracy: 1e-5)
     }
 
     /// examples/replanning: gateways record; `make replan` (what the crontab line runs) writes a

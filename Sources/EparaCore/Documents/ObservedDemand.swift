@@ -19,4 +19,23 @@ public struct ObservedDemand: Hashable, Sendable, Codable {
     }
 
     public static let empty = ObservedDemand(runId: nil, demandPerS: [:], demandByOrigin: [:], nodesDown: [], windowsRead: 0)
+
+    /// What several state stores observed together — the stores of gateways on separate
+    /// machines, each holding its own nodes' arrivals: demand added up, every node any of
+    /// them saw down.
+    public static func combined(_ parts: [ObservedDemand]) -> ObservedDemand {
+        guard parts.count > 1 else { return parts.first ?? .empty }
+        var demand: [String: Double] = [:]
+        var byOrigin: [String: [String: Double]] = [:]
+        for part in parts {
+            for (service, rate) in part.demandPerS { demand[service, default: 0] += rate }
+            for (service, origins) in part.demandByOrigin {
+                for (node, rate) in origins { byOrigin[service, default: [:]][node, default: 0] += rate }
+            }
+        }
+        let runs = parts.compactMap(\.runId)
+        return ObservedDemand(runId: runs.isEmpty ? nil : runs.joined(separator: "+"), demandPerS: demand, demandByOrigin: byOrigin,
+                              nodesDown: Array(Set(parts.flatMap(\.nodesDown))).sorted(),
+                              windowsRead: parts.map(\.windowsRead).min() ?? 0)
+    }
 }
