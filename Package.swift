@@ -130,7 +130,8 @@ let package = Package(
         .testTarget(name: "EparaReportTests", dependencies: ["EparaReport", "EparaServe", "EparaPlan", "EparaCore",
                                                             .product(name: "Histogram", package: "hdrhistogram-swift")]),
         .testTarget(name: "EparaLiveTests", dependencies: ["EparaLive", "EparaServe", "EparaPlan", "EparaClassify", "EparaCore",
-                                                          .product(name: "HummingbirdTesting", package: "hummingbird")]),
+                                                          .product(name: "HummingbirdTesting", package: "hummingbird"),
+                                                          .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .testTarget(name: "EparaStoreTests", dependencies: ["EparaStore", "EparaCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["epara"], resources: [.copy("Fixtures")]),
     ]

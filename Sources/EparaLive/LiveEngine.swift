@@ -122,6 +122,12 @@ public final class LiveEngine: @unchecked Sendable {
     var sentToPeer: [Int: Int] = [:]
     /// Each instance's backend, looked up once.
     var targets: [BackendTarget?] = []
+    /// Instances whose model server just could not be reached (refused, or no answer in time):
+    /// until when their work fails at once (and is tried elsewhere) instead of calling it again
+    /// — a server that does not answer would otherwise cost every request its timeout. A server
+    /// that answers with an error is alive and is not held off.
+    var backendDownUntil: [Int: Double] = [:]
+    static let backendHoldOffS = 1.0
 
     public init(plan: Plan, options: LiveOptions = LiveOptions(), logger: Logger = Logger(label: "epara.live")) {
         let deployment = Deployment(plan: plan)
@@ -274,20 +280,20 @@ public final class LiveEngine: @unchecked Sendable {
         while !outbox.effects.isEmpty {
             let effects = outbox.effects
             outbox.effects.removeAll(keepingCapacity: true)
-            var immediate: [(work: Int, token: Int)] = []
+            var immediate: [(work: Int, token: Int, failed: Set<Int>)] = []
             carryOut(effects, immediate: &immediate)
             for done in immediate {
                 outbox.now = elapsed
-                core.workFinished(done.work, token: done.token, outbox)
+                core.workFinished(done.work, token: done.token, failed: done.failed, outbox)
             }
         }
     }
 
-    func carryOut(_ effects: [Outbox.Effect], immediate: inout [(work: Int, token: Int)]) {
+    func carryOut(_ effects: [Outbox.Effect], immediate: inout [(work: Int, token: Int, failed: Set<Int>)]) {
         for effect in effects {
             switch effect {
             case let .start(work, token, durationS):
-                if startWork(work, token: token, durationS: durationS) { immediate.append((work, token)) }
+                if let failed = startWork(work, token: token, durationS: durationS) { immediate.append((work, token, failed)) }
             case let .transfer(request, node, delayS):
                 if hosted[node] {
                     Task {
@@ -342,25 +348,28 @@ public final class LiveEngine: @unchecked Sendable {
     /// A piece of work: on the emulated backend it takes the latency model's time; on a model
     /// server each of its requests is one call, made together, and the work ends when every
     /// call has its first answer (later stages of a model-parallel instance are the server's).
-    /// Returns true when the work is already done (it takes no time).
-    func startWork(_ w: Int, token: Int, durationS: Double) -> Bool {
+    /// Returns the requests that failed when the work is already over (it takes no time, or its
+    /// model server is held off after a failure), nil when it runs.
+    func startWork(_ w: Int, token: Int, durationS: Double) -> Set<Int>? {
         let (i, stage, requests) = core.work(w)
         let target = target(instance: i)
         guard target.isReal, let http else {
             let seconds = durationS * target.timeScale
-            guard seconds > 0 else { return true }
+            guard seconds > 0 else { return [] }
             Task {
                 await Self.sleep(seconds)
                 self.workDone(w, token: token, replies: [:], failed: [])
             }
-            return false
+            return nil
         }
-        if stage > 0 { return true }
+        if stage > 0 { return [] }
+        if let until = backendDownUntil[i], until > elapsed { return Set(requests.map(\.id)) }
         let calls = requests.map { (id: $0.id, payload: payloads[$0.id] ?? Payload(api: .native)) }
         let logger = logger
         Task {
             var answered: [Int: Reply] = [:]
             var failed: Set<Int> = []
+            var unreachable = false
             func settle(_ id: Int, _ result: Result<Reply, any Error>) {
                 switch result {
                 case let .success(reply): answered[id] = reply
@@ -371,6 +380,7 @@ public final class LiveEngine: @unchecked Sendable {
                     } else {
                         logger.warning("model server call failed", metadata: ["url": "\(target.url ?? "")", "error": "\(error)"])
                         failed.insert(id)
+                        if case BackendFailure.unreachable = error { unreachable = true }
                     }
                 }
             }
@@ -385,14 +395,15 @@ public final class LiveEngine: @unchecked Sendable {
                     for await (id, result) in group { settle(id, result) }
                 }
             }
-            self.workDone(w, token: token, replies: answered, failed: failed)
+            self.workDone(w, token: token, replies: answered, failed: failed, holdOff: unreachable)
         }
-        return false
+        return nil
     }
 
-    func workDone(_ work: Int, token: Int, replies answered: [Int: Reply], failed: Set<Int>) {
+    func workDone(_ work: Int, token: Int, replies answered: [Int: Reply], failed: Set<Int>, holdOff: Bool = false) {
         lock.withLock {
             replies.merge(answered) { $1 }
+            if holdOff { backendDownUntil[core.work(work).instance] = elapsed + Self.backendHoldOffS }
             outbox.now = elapsed
             core.workFinished(work, token: token, failed: failed, outbox)
             pump()

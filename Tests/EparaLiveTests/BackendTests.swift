@@ -4,6 +4,7 @@ import EparaPlan
 import EparaServe
 import Hummingbird
 import HummingbirdTesting
+import NIOConcurrencyHelpers
 import NIOCore
 import XCTest
 
@@ -50,14 +51,22 @@ final class BackendTests: XCTestCase {
         XCTAssertThrowsError(try HTTPBackends.request(kserve, payload: chat), "the OpenAI API cannot reach a KServe model")
     }
 
-    /// Two instances; the model server of the one dispatch prefers (local to the origin) refuses
-    /// connections: each request is tried on the other instance, and answered from there.
+    /// Two instances; the model server of the one dispatch prefers (local to the origin) fails:
+    /// refusing connections, or answering 503. Each request is tried on the other instance and
+    /// answered from there. A server that cannot be reached is left alone for a moment rather
+    /// than called for every request; one that answers (even with an error) is alive and is
+    /// called again.
     func testAFailedModelServerIsRetriedOnAnotherInstance() async throws {
-        // A KServe v2 server on loopback that answers every inference.
+        // A KServe v2 server on loopback: model `good` answers, model `bad` fails (and counts).
+        let badCalls = NIOLockedValueBox(0)
         let router = Router()
-        router.post("v2/models/:model/infer") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "application/json"],
-                     body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"model_name": "m", "outputs": [{"name": "y", "shape": [1], "datatype": "FP32", "data": [2]}]}"#)))
+        router.post("v2/models/:model/infer") { _, context -> Response in
+            if context.parameters.get("model") == "bad" {
+                badCalls.withLockedValue { $0 += 1 }
+                return Response(status: .serviceUnavailable)
+            }
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"model_name": "m", "outputs": [{"name": "y", "shape": [1], "datatype": "FP32", "data": [2]}]}"#)))
         }
         let server = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await server.test(.live) { client in
@@ -69,19 +78,23 @@ final class BackendTests: XCTestCase {
                 copy.devices = [DeviceRef(node: node, device: "dev", index: 0)]
                 return copy
             }
-            let backends = BackendTable(plan: plan, document: BackendsDocument(entries: [
-                .init(service: "s", node: "n1", target: BackendTarget(kind: .kserveV2, url: "http://127.0.0.1:1", model: "m", timeoutS: 2)),
-                .init(service: "s", node: "n2", target: BackendTarget(kind: .kserveV2, url: "http://127.0.0.1:\(port)", model: "m", timeoutS: 2)),
-            ]))
-            let engine = LiveEngine(plan: plan, options: LiveOptions(core: CoreConfig(syncIntervalS: 0.1), backends: backends))
-            engine.startSync(every: 0.1)
-            for _ in 0..<5 {
-                let answer = try await engine.submit(service: "s", origin: "n1", payload: Payload(api: .native, body: ByteBuffer(string: "{}")))
-                XCTAssertEqual(answer.result.outcome, .completedInSlo, "\(answer.result)")
-                XCTAssertEqual(answer.reply?.status, 200)
-                XCTAssertTrue(String(buffer: answer.reply?.first ?? ByteBuffer()).contains("\"outputs\""))
+            for failing in [BackendTarget(kind: .kserveV2, url: "http://127.0.0.1:1", model: "m", timeoutS: 2),
+                            BackendTarget(kind: .kserveV2, url: "http://127.0.0.1:\(port)", model: "bad", timeoutS: 2)] {
+                let backends = BackendTable(plan: plan, document: BackendsDocument(entries: [
+                    .init(service: "s", node: "n1", target: failing),
+                    .init(service: "s", node: "n2", target: BackendTarget(kind: .kserveV2, url: "http://127.0.0.1:\(port)", model: "good", timeoutS: 2)),
+                ]))
+                let engine = LiveEngine(plan: plan, options: LiveOptions(core: CoreConfig(syncIntervalS: 0.1), backends: backends))
+                engine.startSync(every: 0.1)
+                for _ in 0..<5 {
+                    let answer = try await engine.submit(service: "s", origin: "n1", payload: Payload(api: .native, body: ByteBuffer(string: "{}")))
+                    XCTAssertEqual(answer.result.outcome, .completedInSlo, "\(answer.result)")
+                    XCTAssertEqual(answer.reply?.status, 200)
+                    XCTAssertTrue(String(buffer: answer.reply?.first ?? ByteBuffer()).contains("\"outputs\""))
+                }
+                await engine.shutdown()
             }
-            await engine.shutdown()
+            XCTAssertEqual(badCalls.withLockedValue { $0 }, 5, "a server that answers 503 is alive: each request tries it")
         }
     }
 
@@ -102,7 +115,7 @@ final class BackendTests: XCTestCase {
 
     /// A model server that does not answer within its backend's timeout: the call counts as
     /// failed (here, with no other instance, the request fails with the reason) — the gateway
-    /// does not hang on it.
+    /// does not hang on it, and does not wait on it again for the next request.
     func testAModelServerThatDoesNotAnswerInTimeFailsTheCall() async throws {
         let router = Router()
         router.post("v2/models/:model/infer") { _, _ -> Response in
@@ -123,6 +136,11 @@ final class BackendTests: XCTestCase {
             XCTAssertEqual(answer.result.outcome, .failed)
             XCTAssertEqual(answer.result.reason, .backendError)
             XCTAssertLessThan(waited, .milliseconds(1500), "the timeout, not the server, decided: \(waited)")
+            // Held off for a moment: the next request does not wait for it again.
+            let again = clock.now
+            let second = try await engine.submit(service: "s", origin: "n1", payload: Payload(api: .native))
+            XCTAssertEqual(second.result.reason, .backendError)
+            XCTAssertLessThan(clock.now - again, .milliseconds(100), "no second wait on a server that did not answer")
             await engine.shutdown()
         }
     }
