@@ -404,12 +404,8 @@ public final class RequestCore {
         var outOfCredit = false
         if config.dispatch == .planWeights || config.syncIntervalS <= 0 {
             chosen = weightedChoice(service, from: n, excluding: excluding, now: now)
-            if chosen < 0, let retrying {
-                e.finish(request, .failed, retrying, at: now)
-                return
-            }
             if chosen < 0 {
-                e.finish(request, .dropped, live[service].isEmpty ? .noInstance : .noRoute, at: now)
+                e.finish(request, retrying == nil ? .dropped : .failed, retrying ?? (live[service].isEmpty ? .noInstance : .noRoute), at: now)
                 return
             }
         } else {
@@ -427,13 +423,9 @@ public final class RequestCore {
                     chosen = i
                 }
             }
-            if chosen < 0, let retrying {
-                e.finish(request, .failed, retrying, at: now)
-                return
-            }
             if chosen < 0 {
-                let reason: EndReason = live[service].isEmpty ? .noInstance : outOfCredit ? .noCredit : .noFeasibleInstance
-                e.finish(request, reason == .noInstance ? .failed : .dropped, reason, at: now)
+                let reason: EndReason = retrying ?? (live[service].isEmpty ? .noInstance : outOfCredit ? .noCredit : .noFeasibleInstance)
+                e.finish(request, reason == .noInstance || retrying != nil ? .failed : .dropped, reason, at: now)
                 return
             }
         }
