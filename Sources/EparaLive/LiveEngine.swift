@@ -441,9 +441,9 @@ public final class LiveEngine: @unchecked Sendable {
     func forward(_ request: Request, to node: Int) {
         let now = elapsed
         guard let peers, let url = peerURLs[node] else {
+            // Called while carrying out effects: the pump that runs this goes on to what it asks.
             outbox.now = now
             core.retry(request, failing: .nodeDown, outbox)
-            pump()
             return
         }
         let deployment = core.deployment
@@ -510,8 +510,9 @@ public final class LiveEngine: @unchecked Sendable {
                 for from in 0..<n where hosted[from] {
                     let report = SyncReport(node: core.deployment.nodes[from].name,
                                             instances: core.syncReport(from: from).map { .init(id: core.infos[$0.instance].id, backlogS: $0.backlogS) })
-                    for (_, url) in peerURLs {
-                        Task { try? await peers.sync(report, to: url, timeoutS: timeoutS) }
+                    guard let body = try? JSONOutput.encoder(pretty: false).encode(report) else { continue }
+                    for url in peerURLs.values {
+                        Task { try? await peers.sync(ByteBuffer(bytes: body), to: url, timeoutS: timeoutS) }
                     }
                 }
             }
@@ -583,9 +584,9 @@ public final class LiveEngine: @unchecked Sendable {
 
     /// What this process measured, as a Run document (engine "live"): requests that arrived at
     /// its gateways, by how they ended, per service, category, node and window.
-    public func run() -> Run { lock.withLock { runSoFar() } }
-
-    func runSoFar() -> Run {
+    public func run() -> Run {
+        lock.lock()
+        defer { lock.unlock() }
         let plan = _plan
         let horizon = elapsed
         let deployment = core.deployment
@@ -605,23 +606,21 @@ public final class LiveEngine: @unchecked Sendable {
                             predicted: plan.predicted)
     }
 
-    /// Rows for the state store: windows by service and origin node (only those complete
-    /// unless `final`), every health change, the summary so far.
-    public func stateRows(runId: String, final: Bool) -> (windows: [WindowStats], health: [NodeHealth], summaryJSON: String) {
-        lock.withLock { rowsSoFar(runId: runId, final: final) }
-    }
-
-    func rowsSoFar(runId: String, final: Bool) -> (windows: [WindowStats], health: [NodeHealth], summaryJSON: String) {
-        let now = elapsed
-        let deployment = core.deployment
-        let windows = recorder.originWindows().filter { final || $0.startS + recorder.windowS <= now }.map { w in
-            WindowStats(runId: runId, windowStartS: w.startS, windowLengthS: recorder.windowS, service: deployment.services[w.service].name,
-                        node: deployment.nodes[w.node].name, arrivals: w.counts.arrivals, completedInSLO: w.counts.completedInSlo,
-                        completedLate: w.counts.completedLate, dropped: w.counts.dropped, failed: w.counts.failed)
+    /// Rows for the state store: windows by service and origin node starting at `from` (only
+    /// those complete unless `final`), every health change, the summary so far.
+    public func stateRows(runId: String, from: Double, final: Bool) -> (windows: [WindowStats], health: [NodeHealth], summaryJSON: String) {
+        lock.withLock {
+            let now = elapsed
+            let deployment = core.deployment
+            let windows = recorder.originWindows(from: from).filter { final || $0.startS + recorder.windowS <= now }.map { w in
+                WindowStats(runId: runId, windowStartS: w.startS, windowLengthS: recorder.windowS, service: deployment.services[w.service].name,
+                            node: deployment.nodes[w.node].name, arrivals: w.counts.arrivals, completedInSLO: w.counts.completedInSlo,
+                            completedLate: w.counts.completedLate, dropped: w.counts.dropped, failed: w.counts.failed)
+            }
+            let health = _health.map { NodeHealth(runId: runId, timeS: $0.timeS, node: deployment.nodes[$0.node].name, up: $0.up) }
+            let summary = (try? JSONOutput.encoder(pretty: false).encode(recorder.totals(durationS: now))).map { String(decoding: $0, as: UTF8.self) }
+            return (windows, health, summary ?? "{}")
         }
-        let health = _health.map { NodeHealth(runId: runId, timeS: $0.timeS, node: deployment.nodes[$0.node].name, up: $0.up) }
-        let summary = (try? JSONOutput.encoder(pretty: false).encode(runSoFar().summary)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return (windows, health, summary)
     }
 
     public var windowS: Double { recorder.windowS }

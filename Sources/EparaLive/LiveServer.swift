@@ -64,7 +64,7 @@ public enum LiveServer {
             logger.warning("no gateway address for some nodes: requests for their instances go elsewhere",
                            metadata: ["nodes": "\(missing.joined(separator: ","))"])
         }
-        let recording = try options.statePath.map { path in try StateRecording(path: path, engine: engine, plan: plan) }
+        let recording = try options.statePath.map { path in try LiveRecording(path: path, engine: engine, plan: plan) }
         var background: [Task<Void, Never>] = []
         if options.syncIntervalS > 0 { engine.startSync(every: options.syncIntervalS) }
         if let recording {
@@ -140,12 +140,12 @@ public enum LiveServerError: Error, CustomStringConvertible {
 actor PlanReloader {
     let path: String
     let engine: LiveEngine
-    let recording: StateRecording?
+    let recording: LiveRecording?
     let logger: Logger
     let read: @Sendable (String) throws -> Plan
     var seen: (Date?, Int?)
 
-    init(path: String, engine: LiveEngine, recording: StateRecording?, logger: Logger, read: @escaping @Sendable (String) throws -> Plan) {
+    init(path: String, engine: LiveEngine, recording: LiveRecording?, logger: Logger, read: @escaping @Sendable (String) throws -> Plan) {
         self.path = path
         self.engine = engine
         self.recording = recording
@@ -162,7 +162,6 @@ actor PlanReloader {
     func reloadIfChanged() async {
         let now = Self.stamp(path)
         guard now.0 != nil, now.0 != seen.0 || now.1 != seen.1 else { return }
-        seen = now
         await reload(because: "the plan file changed")
     }
 
@@ -183,7 +182,7 @@ actor PlanReloader {
 /// What the live gateways leave in the SQLite state store, as the simulator does: windows by
 /// service and origin node as each one completes, node health as it changes, and every plan put
 /// in force — so `plan --state` and `report --state` work on live data.
-actor StateRecording {
+actor LiveRecording {
     let store: StateStore
     let engine: LiveEngine
     let runId: String
@@ -201,24 +200,25 @@ actor StateRecording {
         self.engine = engine
         self.path = path
         runId = "live-\(Int(Date().timeIntervalSince1970))-\(ProcessInfo.processInfo.processIdentifier)"
-        let text = String(decoding: (try? JSONOutput.document(plan)) ?? Data(), as: UTF8.self)
-        try? store.record(planDigest: JSONOutput.digest(plan), policy: plan.policy, document: text)
+        try? Self.write(plan, to: store)
+    }
+
+    static func write(_ plan: Plan, to store: StateStore) throws {
+        try store.record(planDigest: JSONOutput.digest(plan), policy: plan.policy, document: String(decoding: try JSONOutput.document(plan), as: UTF8.self))
     }
 
     func record(plan: Plan, logger: Logger) {
         do {
-            let text = String(decoding: try JSONOutput.document(plan), as: UTF8.self)
-            try store.record(planDigest: JSONOutput.digest(plan), policy: plan.policy, document: text)
+            try Self.write(plan, to: store)
         } catch {
             logger.error("cannot write the state store", metadata: ["path": "\(path)", "error": "\(error)"])
         }
     }
 
     func flush(final: Bool, logger: Logger) async {
-        let rows = engine.stateRows(runId: runId, final: final)
+        let rows = engine.stateRows(runId: runId, from: written - 3 * engine.windowS, final: final)
         let plan = engine.plan
-        let windowS = engine.windowS
-        let windows = rows.windows.filter { $0.windowStartS >= written - 3 * windowS }
+        let windows = rows.windows
         do {
             try store.append(runId: runId, engine: "live", planDigest: JSONOutput.digest(plan), traceDigest: "live",
                              summaryJSON: rows.summaryJSON, windows: windows, health: rows.health)

@@ -110,12 +110,13 @@ final class PeerClient: Sendable {
         return (outcome, reason, try await Reply.read(response, status: replyStatus, streaming: payload?.stream ?? false))
     }
 
-    func sync(_ report: SyncReport, to base: String, timeoutS: Double) async throws {
+    /// Sends a sync report (encoded once for every peer).
+    func sync(_ report: ByteBuffer, to base: String, timeoutS: Double) async throws {
         var http = HTTPClientRequest(url: base + "/v1/peer/sync")
         http.method = .POST
         http.headers.add(name: "content-type", value: "application/json")
         if let token { http.headers.add(name: "authorization", value: "Bearer \(token)") }
-        http.body = .bytes(ByteBuffer(bytes: try JSONOutput.encoder(pretty: false).encode(report)))
+        http.body = .bytes(report)
         let response = try await client.execute(http, timeout: .milliseconds(Int64(max(timeoutS, 0.05) * 1000)))
         _ = try await response.body.collect(upTo: 1 << 16)
     }

@@ -145,7 +145,8 @@ public final class Recorder {
         }
     }
 
-    func totals(durationS: Double) -> ServiceTotals {
+    /// Every service together over `durationS` seconds (a Run's summary).
+    public func totals(durationS: Double) -> ServiceTotals {
         let c = counts.reduce(Counts(), +)
         var h = latency.first ?? Histogram<UInt64>(highestTrackableValue: 2)
         for other in latency.dropFirst() { h.add(other) }
@@ -187,9 +188,11 @@ public final class Recorder {
     }
 
     /// (window start, service, origin node, counts) for the state store.
-    public func originWindows() -> [(startS: Double, service: Int, node: Int, counts: Counts)] {
+    /// Only windows starting at `from` or later (a live store's latest ones).
+    public func originWindows(from: Double = -.infinity) -> [(startS: Double, service: Int, node: Int, counts: Counts)] {
         guard let windowOrigins else { return [] }
-        return windowOrigins.keys.sorted().map { key in
+        let first = from > 0 ? Int(from / windowS) * services.count * nodeCount : 0
+        return windowOrigins.keys.filter { $0 >= first }.sorted().map { key in
             let node = key % nodeCount, rest = key / nodeCount
             return (Double(rest / services.count) * windowS, rest % services.count, node, windowOrigins[key]!)
         }
