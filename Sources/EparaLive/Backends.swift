@@ -94,7 +94,7 @@ public struct BackendTarget: Sendable, Equatable {
 
     public init(kind: BackendKind, url: String? = nil, model: String, timeoutS: Double = 60, timeScale: Double = 1) {
         self.kind = kind
-        self.url = url
+        self.url = url?.trimmingSuffix("/")
         self.model = model
         self.timeoutS = timeoutS
         self.timeScale = timeScale
@@ -232,7 +232,7 @@ public final class HTTPBackends: Sendable {
     public func call(_ target: BackendTarget, payload: Payload) async throws -> Reply {
         guard let base = target.url else { throw BackendFailure.unreachable("no url") }
         let (path, body) = try Self.request(target, payload: payload)
-        var request = HTTPClientRequest(url: base.trimmingSuffix("/") + path)
+        var request = HTTPClientRequest(url: base + path)
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/json")
         request.body = .bytes(body)
@@ -251,13 +251,18 @@ public final class HTTPBackends: Sendable {
     static func request(_ target: BackendTarget, payload: Payload) throws -> (String, ByteBuffer) {
         switch (target.kind, payload.api) {
         case (.openai, .chat), (.openai, .completion):
-            // The client's body, with the model named as the server knows it.
-            guard var object = try? JSONSerialization.jsonObject(with: Data(payload.body.readableBytesView)) as? [String: Any] else {
+            // The client's body as it came (the gateway read it already), with the model named as
+            // the server knows it.
+            guard let fields = JSONFields.scan(Array(payload.body.readableBytesView)) else {
                 throw BackendFailure.badInput("the body must be a JSON object")
             }
-            object["model"] = target.model
-            let data = try JSONSerialization.data(withJSONObject: object)
-            return (payload.api == .chat ? "/v1/chat/completions" : "/v1/completions", ByteBuffer(bytes: data))
+            var body = ByteBuffer(string: "{\"model\":" + JSONFields.quoted(target.model))
+            for (key, raw) in fields where key != "model" {
+                body.writeString(",\"\(key)\":")
+                body.writeBytes(raw)
+            }
+            body.writeString("}")
+            return (payload.api == .chat ? "/v1/chat/completions" : "/v1/completions", body)
         case (.openai, .native):
             var prompt = ""
             if payload.body.readableBytes > 0 {

@@ -3,8 +3,9 @@
 /// request's CPU time here (bridging every value through NSDictionary), and a request's
 /// `input` is passed to the model server as it came, so it need not be parsed at all.
 enum JSONFields {
-    /// `{"a": 1, "b": {...}}` → [("a", "1"), ("b", "{...}")]; nil when the text is not a JSON
-    /// object (values are checked for balance and string escapes, not parsed).
+    /// `{"a": 1, "b": {...}}` → [("a", "1"), ("b", "{...}")], keys as written (escapes kept);
+    /// nil when the text is not a JSON object (values are checked for balance and string
+    /// escapes, not parsed).
     static func scan(_ bytes: [UInt8]) -> [(key: String, raw: ArraySlice<UInt8>)]? {
         var i = skipSpace(bytes, 0)
         guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { return nil }
