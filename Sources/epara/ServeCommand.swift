@@ -202,9 +202,8 @@ struct ServeCommand: AsyncParsableCommand {
         if let node, !plan.cluster.nodes.contains(where: { $0.name == node }) {
             throw ValidationError("--node: the plan has no node '\(node)' (it has: \(plan.cluster.nodes.map(\.name).joined(separator: ", ")))")
         }
-        let syncS = try Self.seconds(syncInterval, option: "--sync-interval")
-        let core = CoreConfig(dispatch: dispatch ?? (plan.policy != Policy.epara.rawValue ? .planWeights : .bestCompletion),
-                              maxOffload: maxOffload, earlyDrop: earlyDrop, syncIntervalS: syncS)
+        let core = try coreConfig(for: plan)
+        let syncS = core.syncIntervalS
         var peerURLs: [String: String] = [:]
         var table: BackendTable? = nil
         try StageIO.run {
@@ -222,17 +221,29 @@ struct ServeCommand: AsyncParsableCommand {
         var run: Run? = nil
         try await StageIO.runAsync {
             do {
-                run = try await LiveServer.run(plan: plan, options: options, readPlan: { @Sendable path in try Self.readPlan(path) })
+                // A plan file that cannot be read on reload is logged, located, and the current plan kept.
+                run = try await LiveServer.run(plan: plan, options: options,
+                                               readPlan: { @Sendable path in try Self.plan(from: SourceText.load(path)) })
             } catch let error as LiveServerError {
                 StageIO.printError("epara: \(error)")
                 throw ExitCode(74)
             }
         }
-        try StageIO.run {
-            switch format ?? (StageIO.stdoutIsTerminal ? .table : .json) {
-            case .json: try StageIO.writeStdout(try JSONOutput.document(run!))
-            case .table: try StageIO.writeStdout(RunTable.render(run!))
-            }
+        try StageIO.run { try write(run!, document: try JSONOutput.document(run!)) }
+    }
+
+    /// Core settings of either engine: baselines dispatch by their plan's weights unless
+    /// --dispatch says otherwise.
+    func coreConfig(for plan: Plan) throws -> CoreConfig {
+        CoreConfig(dispatch: dispatch ?? (plan.policy != Policy.epara.rawValue ? .planWeights : .bestCompletion), maxOffload: maxOffload,
+                   earlyDrop: earlyDrop, syncIntervalS: try Self.seconds(syncInterval, option: "--sync-interval"), serviceTimeCV: serviceTimeCv)
+    }
+
+    /// The Run on standard output: a table on a terminal, its JSON document otherwise.
+    func write(_ run: Run, document: Data) throws {
+        switch format ?? (StageIO.stdoutIsTerminal ? .table : .json) {
+        case .json: try StageIO.writeStdout(document)
+        case .table: try StageIO.writeStdout(RunTable.render(run))
         }
     }
 
@@ -248,19 +259,20 @@ struct ServeCommand: AsyncParsableCommand {
         return token
     }
 
+    static func plan(from source: SourceText) throws(InputError) -> Plan {
+        try StageDocument<Plan>.read(source, kind: "Plan", producedBy: "epara plan").value
+    }
+
+    /// The plan file (or standard input), refused with a located error and its exit code.
     static func readPlan(_ file: String?) throws -> Plan {
         var plan: Plan? = nil
-        try StageIO.run {
-            let source = try StageIO.load(file.map { [$0] } ?? [])[0]
-            plan = try StageDocument<Plan>.read(source, kind: "Plan", producedBy: "epara plan").value
-        }
+        try StageIO.run { plan = try Self.plan(from: try StageIO.load(file.map { [$0] } ?? [])[0]) }
         return plan!
     }
 
     func runSimulation() throws {
+        let plan = try Self.readPlan(file)
         try StageIO.run {
-            let source = try StageIO.load(file.map { [$0] } ?? [])[0]
-            let plan = try StageDocument<Plan>.read(source, kind: "Plan", producedBy: "epara plan").value
             let process: ArrivalProcess = switch arrivals {
             case .poisson: .poisson
             case .gamma: .gamma(cv: cv)
@@ -271,11 +283,7 @@ struct ServeCommand: AsyncParsableCommand {
                                             rateScale: rateScale, seed: seed)
             let traceSet = try TraceBuilder.build(traceOptions, deployment: Deployment(plan: plan))
             let faultPlan = try faults.map { path in try FaultPlan.read(try SourceText.load(path), cluster: plan.cluster) } ?? .none
-            let baseline = plan.policy != Policy.epara.rawValue
-            let core = CoreConfig(dispatch: dispatch ?? (baseline ? .planWeights : .bestCompletion), maxOffload: maxOffload,
-                                  earlyDrop: earlyDrop, syncIntervalS: try Self.seconds(syncInterval, option: "--sync-interval"),
-                                  serviceTimeCV: serviceTimeCv)
-            let options = SimOptions(core: core, replanEveryS: try Self.seconds(replanEvery, option: "--replan-every"),
+            let options = SimOptions(core: try coreConfig(for: plan), replanEveryS: try Self.seconds(replanEvery, option: "--replan-every"),
                                      windowS: try Self.seconds(window, option: "--window"), faults: faultPlan, seed: seed,
                                      keepOriginWindows: state != nil)
             let log = try requests.map { path in try RequestLog(path: path) }
@@ -298,10 +306,7 @@ struct ServeCommand: AsyncParsableCommand {
                     throw InputError(.io, at: SourceLocation(file: path, line: 1, column: 1), "cannot write the state store: \(error)")
                 }
             }
-            switch format ?? (StageIO.stdoutIsTerminal ? .table : .json) {
-            case .json: try StageIO.writeStdout(document)
-            case .table: try StageIO.writeStdout(RunTable.render(run))
-            }
+            try write(run, document: document)
         }
     }
 }
