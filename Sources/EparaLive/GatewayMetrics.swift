@@ -10,6 +10,14 @@ public final class GatewayMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     /// Latency buckets, seconds: 1 ms to 60 s.
     static let buckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+    static var requests: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "epara", metricName: "requests", unitName: "total",
+                             helpText: "Requests that arrived at this gateway, by how they ended.")
+    }
+    static var latency: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "epara", metricName: "request_latency", unitName: "seconds",
+                             helpText: "Arrival to answer, for completed requests.")
+    }
     let counters = NIOLockedValueBox<[String: Counter]>([:])
     let histograms = NIOLockedValueBox<[String: ValueHistogram]>([:])
 
@@ -19,9 +27,8 @@ public final class GatewayMetrics: Sendable {
         let key = node + "\u{0}" + service + "\u{0}" + result.outcome.name
         let counter = counters.withLockedValue { cache in
             if let counter = cache[key] { return counter }
-            let counter = registry.makeCounter(name: "epara_requests_total",
-                                               labels: [("node", node), ("service", service), ("outcome", result.outcome.name)],
-                                               help: "Requests that arrived at this gateway, by how they ended.")
+            let counter = registry.makeCounter(descriptor: Self.requests,
+                                               labels: [("node", node), ("service", service), ("outcome", result.outcome.name)])
             cache[key] = counter
             return counter
         }
@@ -29,8 +36,8 @@ public final class GatewayMetrics: Sendable {
         if result.outcome == .completedInSlo || result.outcome == .completedLate {
             let histogram = histograms.withLockedValue { cache in
                 if let histogram = cache[service] { return histogram }
-                let histogram = registry.makeValueHistogram(name: "epara_request_latency_seconds", labels: [("service", service)],
-                                                            buckets: Self.buckets, help: "Arrival to answer, for completed requests.")
+                let histogram = registry.makeValueHistogram(descriptor: Self.latency, labels: [("service", service)],
+                                                            buckets: Self.buckets)
                 cache[service] = histogram
                 return histogram
             }

@@ -21,7 +21,8 @@ struct Classify: ParsableCommand {
             Examples:
               epara classify examples/edge-lab/*.yaml
               cat cluster.yaml services.yaml | epara classify - > classified.json
-              epara classify --min-slack 1.5 cluster.yaml services.yaml my-catalog.yaml
+              epara classify --min-slack 1.5 cluster.yaml services.yaml \\
+                my-catalog.yaml
             """
     )
 

@@ -29,7 +29,8 @@ struct PlanCommand: ParsableCommand {
             Examples:
               epara classify examples/edge-lab/*.yaml | epara plan > plan.json
               epara plan classified.json --policy alpaserve --format table
-              epara plan classified.json --state state.db --previous plan.json --detailed-exitcode > next.json
+              epara plan classified.json --state state.db --previous plan.json \\
+                --detailed-exitcode > next.json
             """
     )
 

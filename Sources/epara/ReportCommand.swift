@@ -27,8 +27,10 @@ struct ReportCommand: ParsableCommand {
             store keeps no latencies), optionally over [--from, --to) seconds.
 
             Examples:
-              epara classify examples/edge-lab/*.yaml | epara plan | epara serve | epara report
-              epara report epara.json local.json round-robin.json alpaserve.json --baseline alpaserve
+              epara classify examples/edge-lab/*.yaml | epara plan | epara serve \\
+                | epara report
+              epara report epara.json local.json round-robin.json alpaserve.json \\
+                --baseline alpaserve
               epara report run-*.json --sweep --target-attainment 0.99
               epara report run.json --html report.html --format markdown > report.md
               epara report --state state.db --from 600 --to 1200

@@ -46,12 +46,18 @@ struct ServeCommand: AsyncParsableCommand {
             records windows and node health for `plan --state`.
 
             Examples:
-              epara classify examples/edge-lab/*.yaml | epara plan | epara serve --duration 60s
-              epara serve plan.json --trace chat=examples/traces/azure-conv-excerpt.csv --seed 7
-              epara serve plan.json --faults examples/faults/edge-lab.yaml --requests requests.jsonl
-              epara serve plan.json --state state.db && epara plan classified.json --state state.db
-              epara serve plan.json --engine live --all-nodes --backends backends.yaml --state state.db
-              epara serve plan.json --engine live --node gpu-server-a --listen 0.0.0.0:8080 --peers peers.yaml
+              epara classify examples/edge-lab/*.yaml | epara plan \\
+                | epara serve --duration 60s
+              epara serve plan.json --seed 7 \\
+                --trace chat=examples/traces/AzureLLMInferenceTrace_conv.csv
+              epara serve plan.json --faults examples/faults/edge-lab.yaml \\
+                --requests requests.jsonl
+              epara serve plan.json --state state.db
+              epara plan classified.json --state state.db > next.json
+              epara serve plan.json --engine live --all-nodes \\
+                --backends backends.yaml --state state.db
+              epara serve plan.json --engine live --node gpu-server-a \\
+                --listen 0.0.0.0:8080 --peers peers.yaml
             """
     )
 

@@ -42,7 +42,7 @@ final class BadInputCorpusTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: directory) }
         func write(_ name: String, _ data: Data) -> URL {
             let url = directory.appendingPathComponent(name)
-            FileManager.default.createFile(atPath: url.path, contents: data)
+            _ = FileManager.default.createFile(atPath: url.path, contents: data)
             return url
         }
         var bomb = "apiVersion: epara/v1\nkind: Services\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"

@@ -55,8 +55,8 @@ final class Background: @unchecked Sendable {
         process.arguments = arguments
         process.currentDirectoryURL = directory
         if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        FileManager.default.createFile(atPath: directory.appendingPathComponent("\(name).out").path, contents: nil)
-        FileManager.default.createFile(atPath: directory.appendingPathComponent("\(name).err").path, contents: nil)
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("\(name).out").path, contents: nil)
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("\(name).err").path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: directory.appendingPathComponent("\(name).out"))
         process.standardError = try FileHandle(forWritingTo: directory.appendingPathComponent("\(name).err"))
         process.standardInput = FileHandle.nullDevice

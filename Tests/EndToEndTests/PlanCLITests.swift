@@ -106,7 +106,7 @@ final class PlanCLITests: XCTestCase {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = directory.appendingPathComponent("classified.json")
-        try try classified().write(to: input)
+        try classified().write(to: input)
         let first = try Epara.run(["plan", input.path, "--detailed-exitcode"])
         XCTAssertEqual(first.status, 2, "no previous plan: everything is new")
         let planFile = directory.appendingPathComponent("plan.json")

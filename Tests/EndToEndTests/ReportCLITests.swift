@@ -88,7 +88,7 @@ final class ReportCLITests: XCTestCase {
         XCTAssertFalse(page.contains("https://"))
         guard let browser = ["chromium", "chromium-browser", "google-chrome"].compactMap(Self.which).first else {
             if ProcessInfo.processInfo.environment["EPARA_SKIP_BROWSER"] != nil { return }
-            return XCTFail("no Chromium to render the report (.ci/run installs Debian's chromium; EPARA_SKIP_BROWSER=1 skips this check)")
+            return XCTFail("no Chromium to render the report (make test installs Debian's chromium; EPARA_SKIP_BROWSER=1 skips this check)")
         }
         let png = directory.appendingPathComponent("report.png").path
         let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,1500"]

@@ -98,6 +98,28 @@ final class ComparisonTests: XCTestCase {
         XCTAssertNil(none.interpolatedPerS)
     }
 
+    /// What a reader needs to read the numbers: units, which way a ratio is better, that a
+    /// total mixes requests and frames, and "-" where nothing arrived (not an attainment of 0).
+    func testWordingSaysUnitsDirectionAndNothingArrived() {
+        var epara = run("epara", policy: "epara", goodput: 630, attainment: 0.9, p99: 80,
+                        categories: ["latency/single-gpu": 54, "frequency/single-gpu": 560])
+        var idle = epara.categories[0]
+        idle.category = "latency/multi-gpu"
+        idle.metrics.counts = Counts()
+        idle.metrics.attainment = 0
+        epara.categories.append(idle)
+        let text = TextReport.render(Report(runs: [epara]), style: .text)
+        XCTAssertTrue(text.contains("goodput 630/s (requests and frames together)"), text)
+        XCTAssertTrue(text.contains("latency ms (arrival to answer; for LLMs the whole generation)"), text)
+        XCTAssertTrue(text.contains("TTFT p99 ms") && text.contains("TPOT p50 ms"), text)
+        let idleRow = text.split(separator: "\n").first { $0.hasPrefix("latency/multi-gpu") }.map(String.init) ?? ""
+        XCTAssertEqual(idleRow.split(separator: " ", omittingEmptySubsequences: true).dropFirst(4).first, "-", idleRow)
+        let alpa = run("alpaserve", policy: "alpaserve", goodput: 420, attainment: 0.6, p99: 100)
+        let comparison = TextReport.render(Report(runs: [epara, alpa], comparison: Compare.comparison([epara, alpa], baseline: alpa, forced: false)),
+                                           style: .text)
+        XCTAssertTrue(comparison.contains("goodput and attainment higher is better, p99 latency lower is better"), comparison)
+    }
+
     func testLabelsAreMadeUnique() {
         XCTAssertEqual(Compare.uniqueLabels(["epara", "local", "epara", "epara"]), ["epara", "local", "epara#2", "epara#3"])
     }

@@ -147,7 +147,8 @@ public enum ServicesReader {
     static func readSLO(_ value: YAMLValue) -> SLO? {
         guard let m = value.mapping(keys: ["latency", "ttft", "tpot"]) else { return nil }
         if m.order.isEmpty {
-            value.error("expected latency, or ttft and tpot, found an empty mapping")
+            // Keys that were all unknown have been reported already, each with its hint.
+            if value.isEmptyMapping { value.error("expected latency, or ttft and tpot, found an empty mapping") }
             return nil
         }
         let latency = m.optional("latency").map { $0.quantity(.duration, above: 0) }

@@ -69,6 +69,9 @@ public enum DocumentReader {
         }
         for (index, root) in parsed.documents.enumerated() {
             guard let value = reader.value(root, path: "") else { continue }
+            // An empty document (two --- in a row, as files that each begin with --- give when
+            // concatenated) holds nothing; kubectl skips them too.
+            if value.isNull, parsed.documents.count > 1 { continue }
             readDocument(value, index: index, into: &state, allowed: allowed)
         }
     }
@@ -80,6 +83,9 @@ public enum DocumentReader {
         }
         // `kind` decides which other keys are known: keys foreign to every kind are reported
         // here, keys of another kind once the kind is read.
+        // A document of a kind this stage does not read (a Plan piped into classify) is one
+        // error, not one per key it has.
+        if let kindValue = root.peek("kind"), kindValue.oneOf(allowed) == nil { return }
         guard let header = root.mapping(keys: CommonKeys.all + DocumentReader.kinds.flatMap { CommonKeys.kindKeys[$0] ?? [] })
         else { return }
         guard let kindValue = header.required("kind", "the document kind: \(allowed.joined(separator: ", "))"),

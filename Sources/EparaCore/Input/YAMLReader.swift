@@ -42,8 +42,11 @@ public enum YAMLSource {
             let location = SourceText.location(ofByte: offset ?? 0, in: Data(text.utf8), file: file)
             return Diagnostic(at: location, path: "", "unreadable input: \(problem)")
         case let .duplicatedKeysInMapping(duplicates, context):
+            // Files concatenated without a document separator repeat apiVersion and kind.
+            let hint = duplicates.contains("kind") || duplicates.contains("apiVersion")
+                ? " (two documents in one stream? put a line --- between them)" : ""
             return Diagnostic(at: at(context.mark), path: "",
-                              "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in a mapping")
+                              "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in a mapping\(hint)")
         default:
             return Diagnostic(at: SourceLocation(file: file, line: 1, column: 1), path: "", "cannot parse: \(error)")
         }
@@ -151,6 +154,22 @@ public struct YAMLValue {
             order.append(name)
         }
         return YAMLMapping(owner: self, entries: entries, order: order)
+    }
+
+    /// The value of `key` in a mapping, read without checking the other keys (nil when this
+    /// is no mapping or has no such key): for a key that decides how the rest is read.
+    public func peek(_ key: String) -> YAMLValue? {
+        guard case let .mapping(mapping) = node else { return nil }
+        for (k, v) in mapping {
+            if case let .scalar(scalar) = k, scalar.string == key { return YAMLValue(node: v, path: join(key), reader: reader) }
+        }
+        return nil
+    }
+
+    /// True for a mapping with no entries at all (not one whose keys were all unknown).
+    public var isEmptyMapping: Bool {
+        if case let .mapping(mapping) = node { return mapping.count == 0 }
+        return false
     }
 
     public func list() -> [YAMLValue]? {

@@ -7,6 +7,12 @@ public enum TextReport {
 
     static func n(_ x: Double?) -> String { x.map(TextTable.number) ?? "-" }
     static func ratio(_ x: Double?) -> String { x.map { "×" + TextTable.number($0) } ?? "-" }
+    /// Attainment of something that had no arrivals is not 0 but undefined.
+    static func attainment(_ m: ServiceTotals) -> String { m.counts.arrivals == 0 ? "-" : n(m.attainment) }
+    /// Goodput adds requests and frames when a run has both: the total says so.
+    static func mixesRequestsAndFrames(_ categories: [String]) -> Bool {
+        categories.contains { $0.hasPrefix("frequency/") } && categories.contains { $0.hasPrefix("latency/") }
+    }
 
     public static func render(_ report: Report, style: Style) -> String {
         // A heading's first word is its name (upper case on a terminal), the rest its details.
@@ -21,6 +27,7 @@ public enum TextReport {
         var out = style == .markdown ? "# epara report\n\n" : ""
         if let comparison = report.comparison {
             out += heading("Comparison (baseline \(comparison.baseline)\(comparison.forced ? ", different workloads compared with --force" : ""))")
+            out += "× baseline: goodput and attainment higher is better, p99 latency lower is better\n"
             out += table(["run", "policy", "goodput/s", "vs baseline", "attainment", "vs baseline", "p99 ms", "vs baseline"],
                          comparison.rows.map { r in
                 [r.label, r.policy, n(r.goodputPerS), ratio(r.goodputRatio), n(r.attainment), ratio(r.attainmentRatio), n(r.p99Ms), ratio(r.p99Ratio)]
@@ -60,24 +67,28 @@ public enum TextReport {
     static func runSection(_ run: RunReport, heading: (String) -> String, table: ([String], [[String]]) -> String) -> String {
         let s = run.summary
         var out = heading("Run \(run.label) (policy \(run.policy), \(run.engine), \(n(run.durationS)) s\(run.seed.map { ", seed \($0)" } ?? ""))")
-        out += "goodput \(n(s.goodputPerS))/s"
-        if let p = run.predictedGoodputPerS { out += " (plan predicted \(n(p))/s)" }
+        var notes: [String] = []
+        if mixesRequestsAndFrames(run.categories.filter { $0.metrics.counts.arrivals > 0 }.map(\.category)) {
+            notes.append("requests and frames together")
+        }
+        if let p = run.predictedGoodputPerS { notes.append("plan predicted \(n(p))/s") }
+        out += "goodput \(n(s.goodputPerS))/s" + (notes.isEmpty ? "" : " (\(notes.joined(separator: "; ")))")
         out += ", SLO attainment \(n(s.attainment)), throughput \(n(s.throughputPerS))/s\n"
         out += "\(s.counts.arrivals) requests: \(s.counts.completedInSlo) within SLO, \(s.counts.completedLate) late, "
         out += "\(s.counts.dropped) dropped, \(s.counts.failed) failed\n"
-        if let l = s.latencyMs { out += "latency ms: p50 \(n(l.p50)), p90 \(n(l.p90)), p99 \(n(l.p99)), p99.9 \(n(l.p999))\n" }
+        if let l = s.latencyMs { out += "latency ms (arrival to answer; for LLMs the whole generation): p50 \(n(l.p50)), p90 \(n(l.p90)), p99 \(n(l.p99)), p99.9 \(n(l.p999))\n" }
         let reasons = s.dropReasons.map { "dropped \($0.key) \($0.value)" } + s.failReasons.map { "failed \($0.key) \($0.value)" }
         if !reasons.isEmpty { out += reasons.sorted().joined(separator: ", ") + "\n" }
         out += "\n"
         out += heading("Categories")
         out += table(["category", "services", "arrivals", "goodput/s", "attainment", "p50 ms", "p99 ms", "p99.9 ms"], run.categories.map { c in
-            [c.category, String(c.services.count), String(c.metrics.counts.arrivals), n(c.metrics.goodputPerS), n(c.metrics.attainment),
+            [c.category, String(c.services.count), String(c.metrics.counts.arrivals), n(c.metrics.goodputPerS), attainment(c.metrics),
              n(c.metrics.latencyMs?.p50), n(c.metrics.latencyMs?.p99), n(c.metrics.latencyMs?.p999)]
         })
         out += heading("Services")
-        out += table(["service", "category", "arrivals", "goodput/s", "attainment", "dropped", "failed", "p99 ms", "TTFT p99", "TPOT p50", "fps/stream"],
+        out += table(["service", "category", "arrivals", "goodput/s", "attainment", "dropped", "failed", "p99 ms", "TTFT p99 ms", "TPOT p50 ms", "fps/stream"],
                      run.services.map { v in
-            [v.name, v.category, String(v.metrics.counts.arrivals), n(v.metrics.goodputPerS), n(v.metrics.attainment),
+            [v.name, v.category, String(v.metrics.counts.arrivals), n(v.metrics.goodputPerS), attainment(v.metrics),
              String(v.metrics.counts.dropped), String(v.metrics.counts.failed), n(v.metrics.latencyMs?.p99), n(v.ttftMs?.p99),
              n(v.tpotMs?.p50), n(v.deliveredFpsPerStream)]
         })
