@@ -5,7 +5,7 @@ EXAMPLE = examples/edge-lab/cluster.yaml examples/edge-lab/services.yaml example
 
 PREFIX ?= /usr/local
 
-.PHONY: demo build install test docs bench bench-serve bench-gateway bench-fidelity live-backends replay compare eval eval-quick clean
+.PHONY: demo build install test docs alpaserve-example bench bench-serve bench-gateway bench-fidelity live-backends replay compare eval eval-quick clean
 CONV = examples/traces/AzureLLMInferenceTrace_conv.csv
 
 build:
@@ -30,6 +30,23 @@ compare: build
 	done
 	$(EPARA) report $(POLICIES:%=.build/compare/%.json) --baseline alpaserve --format table --html .build/compare/report.html
 	@echo "charts: .build/compare/report.html"
+
+# AlpaServe's equal-model benchmark (examples/alpaserve-equal-models): 16 BERT-1.3B on 8 V100s,
+# Gamma arrivals with CV 4 generated from the Services' cv with seed 1, every policy planned with
+# AlpaServe's 13 GiB weight budget (headroom 0.8625 of 16 GiB) and served for 300 s without
+# in-run replanning; `alpaserve-sr` is AlpaServe without model parallelism (its sr-greedy).
+ALPA = examples/alpaserve-equal-models
+ALPA_POLICIES = epara alpaserve alpaserve-sr local round-robin
+alpaserve-example: build
+	@mkdir -p .build/alpaserve-example
+	$(EPARA) classify $(ALPA)/*.yaml > .build/alpaserve-example/classified.json
+	@for run in $(ALPA_POLICIES); do \
+	  case $$run in alpaserve-sr) flags="--policy alpaserve --without model-parallel";; *) flags="--policy $$run";; esac; \
+	  echo "== $$run" >&2; \
+	  $(EPARA) plan .build/alpaserve-example/classified.json $$flags --memory-headroom 0.8625 --allow-partial \
+	    | $(EPARA) serve --duration 300s --seed 1 --replan-every 0 > .build/alpaserve-example/$$run.json || exit 1; \
+	done
+	$(EPARA) report $(ALPA_POLICIES:%=.build/alpaserve-example/%.json) --baseline alpaserve --format table
 
 # The whole Azure conversation trace (58 min, 19,366 requests) plus every camera stream of the
 # example, about 2.5 million requests, in the release build.

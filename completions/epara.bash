@@ -228,7 +228,7 @@ _epara_plan() {
         return
         ;;
     '--without')
-        __epara_add_completions -W 'categories'$'\n''model-parallel'
+        __epara_add_completions -W 'categories'$'\n''model-parallel'$'\n''burst-replicas'
         return
         ;;
     '--memory-headroom')

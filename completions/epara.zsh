@@ -91,14 +91,14 @@ _epara_classify() {
 _epara_plan() {
     local -i ret=1
     local -ar ___policy=('epara' 'local' 'round-robin' 'alpaserve')
-    local -ar ___without=('categories' 'model-parallel')
+    local -ar ___without=('categories' 'model-parallel' 'burst-replicas')
     local -ar ___format=('json' 'table')
     local -ar arg_specs=(
         ':file:'
         '--policy[Placement policy\: epara, local, round-robin, alpaserve.]:policy:{__epara_complete "${___policy[@]}"}'
         '*--state[SQLite state store written by `epara serve`\: observed demand and node health (repeatable\: the stores of gateways on separate machines add up).]:db:'
         '--previous[The plan in force\: placement becomes migration-aware and moves are listed.]:plan:'
-        '*--without[Turn off a part of EPARA to measure it (repeatable)\: categories, model-parallel.]:part:{__epara_complete "${___without[@]}"}'
+        '*--without[Turn off a part of EPARA to measure it (repeatable)\: categories, model-parallel, burst-replicas.]:part:{__epara_complete "${___without[@]}"}'
         '--detailed-exitcode[Exit 2 when the plan differs from --previous (or there is none), 0 when unchanged.]'
         '--allow-partial[Plan what fits and list the shortfalls instead of failing when the cluster is too small.]'
         '--memory-headroom[Fraction of each device'\''s memory instances may use.]:memory-headroom:'
@@ -132,7 +132,7 @@ _epara_serve() {
         '--client-token-file[Live\: a file holding the bearer token clients must present (or set EPARA_CLIENT_TOKEN).]:file:'
         '--peer-token-file[Live\: a file holding the bearer token gateways present to each other (or set EPARA_PEER_TOKEN).]:file:'
         '*--trace[A trace file, or SERVICE=FILE to bind an Azure LLM or ServeGen trace to a service (repeatable).]:\[service=\]file:'
-        '--arrivals[Arrival process of generated requests\: poisson, gamma (with --cv), diurnal.]:arrivals:{__epara_complete "${___arrivals[@]}"}'
+        '--arrivals[Arrival process of generated requests\: poisson, gamma (with --cv), diurnal. Default\: each service'\''s own (Gamma with its demand.cv where the Services give one, else Poisson).]:arrivals:{__epara_complete "${___arrivals[@]}"}'
         '--cv[Coefficient of variation of gamma inter-arrival gaps.]:cv:'
         '--diurnal-period[Period of the diurnal rate curve.]:duration:'
         '--diurnal-amplitude[Swing of the diurnal rate curve, a fraction of the mean rate.]:diurnal-amplitude:'
@@ -145,7 +145,7 @@ _epara_serve() {
         '--early-drop[Drop requests as soon as they can no longer meet their deadline.]'
         '--no-early-drop[Drop requests as soon as they can no longer meet their deadline.]'
         '--service-time-cv[Variability of execution times\: coefficient of variation around the latency model (0\: exact).]:service-time-cv:'
-        '--dispatch[Dispatch\: best-completion (EPARA'\''s default) or plan-weights (the plan'\''s routing; baselines'\'' default).]:dispatch:{__epara_complete "${___dispatch[@]}"}'
+        '--dispatch[Dispatch\: best-completion (the default of epara and alpaserve) or plan-weights (the plan'\''s routing; the default of local and round-robin).]:dispatch:{__epara_complete "${___dispatch[@]}"}'
         '--faults[A Faults document\: nodes down and up, link degradation, lost sync messages.]:file:'
         '--requests[Write one JSON line per request to this file.]:file:'
         '--state[Record windows, node health and plans in this SQLite state store (for `plan --state`).]:db:'

@@ -608,7 +608,8 @@ public final class LiveEngine: @unchecked Sendable {
 
     /// Rows for the state store: windows by service and origin node starting at `from` (only
     /// those complete unless `final`), every health change, the summary so far.
-    public func stateRows(runId: String, from: Double, final: Bool) -> (windows: [WindowStats], health: [NodeHealth], summaryJSON: String) {
+    public func stateRows(runId: String, from: Double, final: Bool)
+        -> (windows: [WindowStats], health: [NodeHealth], gaps: [GapWindow], summaryJSON: String) {
         lock.withLock {
             let now = elapsed
             let deployment = core.deployment
@@ -617,9 +618,13 @@ public final class LiveEngine: @unchecked Sendable {
                             node: deployment.nodes[w.node].name, arrivals: w.counts.arrivals, completedInSLO: w.counts.completedInSlo,
                             completedLate: w.counts.completedLate, dropped: w.counts.dropped, failed: w.counts.failed)
             }
+            let gaps = recorder.gapWindows(from: from).filter { final || $0.startS + recorder.windowS <= now }.map { g in
+                GapWindow(runId: runId, windowStartS: g.startS, service: deployment.services[g.service].name, gaps: g.gaps.count,
+                          sumS: g.gaps.sumS, squaresS2: g.gaps.squaresS2)
+            }
             let health = _health.map { NodeHealth(runId: runId, timeS: $0.timeS, node: deployment.nodes[$0.node].name, up: $0.up) }
             let summary = (try? JSONOutput.encoder(pretty: false).encode(recorder.totals(durationS: now))).map { String(decoding: $0, as: UTF8.self) }
-            return (windows, health, summary ?? "{}")
+            return (windows, health, gaps, summary ?? "{}")
         }
     }
 

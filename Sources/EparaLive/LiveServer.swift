@@ -221,7 +221,7 @@ actor LiveRecording {
         let windows = rows.windows
         do {
             try store.append(runId: runId, engine: "live", planDigest: JSONOutput.digest(plan), traceDigest: "live",
-                             summaryJSON: rows.summaryJSON, windows: windows, health: rows.health)
+                             summaryJSON: rows.summaryJSON, windows: windows, health: rows.health, gaps: rows.gaps)
             written = max(written, windows.map(\.windowStartS).max() ?? written)
         } catch {
             logger.error("cannot write the state store", metadata: ["path": "\(path)", "error": "\(error)"])

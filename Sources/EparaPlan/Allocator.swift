@@ -9,6 +9,9 @@ struct Slot {
     /// Position of `type` among the cluster's device types (name order).
     var typeIndex: Int
     var usableMemoryGib: Double
+    /// The model server's own memory (runtime, CUDA context), counted in every instance's
+    /// memory but paid once per device: co-resident models share one server (Triton, MLServer).
+    var runtimeOverheadGib: Double
 }
 
 /// One way to run one service: on one device with a share of its time, or on a model-parallel group.
@@ -31,6 +34,8 @@ struct Candidate {
     var modes: [String]
     var isModelParallel: Bool { !stages.isEmpty }
     var penalty: Double = 0
+    /// Network time there and back from the farthest origin group it serves, milliseconds.
+    var networkMs: Double = 0
     /// Resources it takes, for cost-benefit greedy: per device, the larger of its time share and
     /// memory fraction, weighted by the device's compute relative to the cluster's mean.
     var cost: Double = 1
@@ -46,6 +51,8 @@ struct AllocatorRules {
     var categoryUnaware: Bool
     var maxBatch: Int
     var headroom: Double
+    /// Replicas of bursty services in spare memory (BurstReplication).
+    var burstReplicas = false
 }
 
 /// Per-service facts the allocator and router need.

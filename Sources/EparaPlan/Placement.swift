@@ -16,6 +16,8 @@ struct Placement {
     let candidates: [Candidate]
     let markets: [FlowMarket]
     let slotMemory: [Double]
+    /// Runtime memory counted in each instance but paid once per device (`Slot.runtimeOverheadGib`).
+    let slotOverhead: [Double]
 
     struct Result {
         var chosen: [Int]
@@ -31,6 +33,8 @@ struct Placement {
     struct State {
         var memoryUsed: [Double]
         var shareUsed: [Double]
+        /// Instances on each device.
+        var residents: [Int]
         var markets: [FlowMarket]
         var objective = 0.0
         var chosen: [Int] = []
@@ -38,12 +42,18 @@ struct Placement {
 
     func initialState() -> State {
         State(memoryUsed: Array(repeating: 0, count: slotMemory.count), shareUsed: Array(repeating: 0, count: slotMemory.count),
-              markets: markets)
+              residents: Array(repeating: 0, count: slotMemory.count), markets: markets)
+    }
+
+    /// Memory `c` adds on its j-th device: its own, less the model server's when one runs there.
+    @inline(__always) func memory(_ c: Candidate, _ j: Int, _ state: State) -> Double {
+        let slot = c.slots[j]
+        return state.residents[slot] > 0 ? c.memoryGib[j] - slotOverhead[slot] : c.memoryGib[j]
     }
 
     func fits(_ c: Candidate, _ state: State) -> Bool {
         for (j, slot) in c.slots.enumerated() {
-            if state.memoryUsed[slot] + c.memoryGib[j] > slotMemory[slot] + 1e-9 { return false }
+            if state.memoryUsed[slot] + memory(c, j, state) > slotMemory[slot] + 1e-9 { return false }
             if state.shareUsed[slot] + c.share > 1 + 1e-9 { return false }
         }
         return true
@@ -56,13 +66,29 @@ struct Placement {
 
     func apply(_ index: Int, gain: Double, to state: inout State) {
         let c = candidates[index]
-        for (j, slot) in c.slots.enumerated() {
-            state.memoryUsed[slot] += c.memoryGib[j]
-            state.shareUsed[slot] += c.share
-        }
+        apply(c, to: &state)
         state.markets[c.market].add(capacity: c.capacityPerS, reach: c.reach)
         state.objective += gain
         state.chosen.append(index)
+    }
+
+    /// Takes `c`'s memory and share on its devices (without a market: burst replicas).
+    func apply(_ c: Candidate, to state: inout State) {
+        for (j, slot) in c.slots.enumerated() {
+            state.memoryUsed[slot] += memory(c, j, state)
+            state.shareUsed[slot] += c.share
+            state.residents[slot] += 1
+        }
+    }
+
+    /// The state a given set leaves (nil when it does not fit).
+    func state(of set: [Int]) -> State? {
+        var state = initialState()
+        for i in set {
+            guard fits(candidates[i], state) else { return nil }
+            apply(i, gain: gain(candidates[i], state), to: &state)
+        }
+        return state
     }
 
     /// φ of a given set, for tests and the exhaustive comparison.

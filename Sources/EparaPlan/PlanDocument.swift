@@ -125,6 +125,8 @@ public struct StateSummary: Codable, Hashable, Sendable {
     public var windowsRead: Int
     public var nodesDown: [String]
     public var observedDemandPerS: [String: Double]
+    /// Burstiness the store recorded per service (coefficient of variation of arrival gaps).
+    public var observedCv: [String: Double]? = nil
 }
 
 /// The plan stage's output: self-contained (it carries the workload `serve` needs), deterministic.

@@ -15,6 +15,8 @@ public enum Ablation: String, CaseIterable, Codable, Sendable, Comparable {
     case categories
     /// Model-parallel groups: every instance on one device.
     case modelParallel = "model-parallel"
+    /// The burst phase: no replicas in spare memory beyond what covers the mean demand.
+    case burstReplicas = "burst-replicas"
 
     public static func < (a: Ablation, b: Ablation) -> Bool { a.rawValue < b.rawValue }
 }
@@ -103,7 +105,8 @@ struct Problem {
                 guard let type = workload.catalog.device(group.type) else { continue }
                 for k in 0..<group.count {
                     slots.append(Slot(ref: DeviceRef(node: node.name, device: type.name, index: k), node: node, type: type,
-                                      typeIndex: typeIndex[type.name]!, usableMemoryGib: type.memoryGib * options.memoryHeadroom))
+                                      typeIndex: typeIndex[type.name]!, usableMemoryGib: type.memoryGib * options.memoryHeadroom,
+                                      runtimeOverheadGib: latency.runtimeOverheadGib(on: type)))
                 }
             }
         }
@@ -135,10 +138,10 @@ struct Problem {
         switch options.policy {
         case .epara where options.without.contains(.categories):
             AllocatorRules(frameParallel: false, shares: true, categoryUnaware: true, maxBatch: options.maxBatch,
-                           headroom: options.memoryHeadroom)
+                           headroom: options.memoryHeadroom, burstReplicas: !options.without.contains(.burstReplicas))
         case .epara, .local:
             AllocatorRules(frameParallel: true, shares: true, categoryUnaware: false, maxBatch: options.maxBatch,
-                           headroom: options.memoryHeadroom)
+                           headroom: options.memoryHeadroom, burstReplicas: !options.without.contains(.burstReplicas))
         case .alpaserve:
             AllocatorRules(frameParallel: false, shares: true, categoryUnaware: true, maxBatch: options.maxBatch,
                            headroom: options.memoryHeadroom)
@@ -216,6 +219,7 @@ struct Problem {
                     c.market = market
                     let (network, ok) = entryFacts(slots[c.slots[0]].node)
                     c.reach = groups.indices.filter { ok[$0] && network[$0] + c.latencyMs <= ctx.deadlineMs }
+                    c.networkMs = c.reach.map { network[$0] }.max() ?? 0
                     return c.reach.isEmpty ? nil : c
                 }
             }
@@ -334,7 +338,23 @@ struct Problem {
 
     func solve() -> Plan {
         let (candidates, markets) = buildCandidates()
-        let placement = Placement(candidates: candidates, markets: markets, slotMemory: slots.map(\.usableMemoryGib))
+        let placement0 = Placement(candidates: candidates, markets: markets, slotMemory: slots.map(\.usableMemoryGib),
+                                   slotOverhead: slots.map(\.runtimeOverheadGib))
+        if options.policy == .alpaserve {
+            // AlpaServe's own search: group configurations, greedy selective replication by simulation.
+            let estimator = BurstEstimator()
+            let search = AlpaServeSearch(problem: self, estimator: estimator, placement: placement0,
+                                         burst: BurstReplication(problem: self, estimator: estimator, placement: placement0))
+            let outcome = search.run(candidates: candidates)
+            let objective = outcome.score
+            return assemble(candidates: candidates + outcome.extra, placement: placement0, chosen: outcome.chosen, objective: objective,
+                            evaluations: estimator.simulations,
+                            stageStats: [.init(name: "alpaserve group search and greedy replication", placed: outcome.added,
+                                               objective: objective.rounded(places: 6))],
+                            burstAttainment: outcome.attainment)
+        }
+        let placement = Placement(candidates: candidates, markets: markets, slotMemory: slots.map(\.usableMemoryGib),
+                                  slotOverhead: slots.map(\.runtimeOverheadGib))
         var chosen: [Int]
         var evaluations = 0
         var stageStats: [SolverStats.StageStats] = []
@@ -389,12 +409,26 @@ struct Problem {
                 objective = oldObjective
             }
         }
-        return assemble(candidates: candidates, placement: placement, chosen: chosen, objective: objective,
-                        evaluations: evaluations, stageStats: stageStats)
+        // Second phase: spare memory becomes attainment under bursts.
+        var all = candidates
+        var burstAttainment: [Int: Double] = [:]
+        if rules.burstReplicas {
+            let outcome = BurstReplication(problem: self, estimator: BurstEstimator(), placement: placement).run(candidates: candidates, chosen: chosen)
+            if !outcome.extra.isEmpty { all = candidates + outcome.extra }
+            chosen = outcome.chosen
+            burstAttainment = outcome.attainment
+            if outcome.added > 0 {
+                stageStats.append(.init(name: "burst replicas", placed: outcome.added, objective: objective.rounded(places: 6)))
+            }
+        }
+        return assemble(candidates: all, placement: placement, chosen: chosen, objective: objective,
+                        evaluations: evaluations, stageStats: stageStats, burstAttainment: burstAttainment)
     }
 
+    /// `burstAttainment`: what the burst estimator expects of each market it planned, which
+    /// bounds the prediction (a fluid prediction alone says 1.0 for a burst that queues).
     func assemble(candidates: [Candidate], placement: Placement, chosen: [Int], objective: Double, evaluations: Int,
-                  stageStats: [SolverStats.StageStats]) -> Plan {
+                  stageStats: [SolverStats.StageStats], burstAttainment: [Int: Double] = [:]) -> Plan {
         let picked = chosen.map { candidates[$0] }
         let ids = instanceIDs(chosen, candidates)
         var instances: [Instance] = picked.map { c in
@@ -420,7 +454,14 @@ struct Problem {
             let outcome = Router.route(ctx, instances: placed, cluster: workload.cluster, dispatch: dispatch)
             routes.append(contentsOf: outcome.routes)
             let supply = own.reduce(0) { $0 + $1.capacityPerS }
-            let goodput = min(outcome.goodputPerS, ctx.demandPerS)
+            var goodput = min(outcome.goodputPerS, ctx.demandPerS)
+            let ownMarkets = Set(candidates.filter { $0.service == ctx.index }.map(\.market))
+            if !ownMarkets.isEmpty, ownMarkets.allSatisfy({ burstAttainment[$0] != nil }) {
+                let expected = ownMarkets.reduce(0) { sum, m in
+                    sum + placement.markets[m].demand / max(placement.markets[m].provision, 1) * burstAttainment[m]!
+                }
+                goodput = min(goodput, expected)
+            }
             totalGoodput += goodput
             totalDemand += ctx.demandPerS
             var modes = Set(own.flatMap(\.modes))
@@ -448,7 +489,8 @@ struct Problem {
         var onSlot: [[String]] = Array(repeating: [], count: slots.count)
         for c in picked {
             for (j, s) in c.slots.enumerated() {
-                memoryUsed[s] += c.memoryGib[j]
+                // One model server per device: its runtime memory counts once.
+                memoryUsed[s] += onSlot[s].isEmpty ? c.memoryGib[j] : c.memoryGib[j] - slots[s].runtimeOverheadGib
                 shareUsed[s] += c.share
                 onSlot[s].append(ids[c.index]!)
             }
@@ -484,7 +526,8 @@ struct Problem {
                                 without: options.without.isEmpty ? nil : options.without.sorted().map(\.rawValue)),
             shortfalls: shortfalls, moves: moves,
             state: observed.map { StateSummary(runId: $0.runId, windowsRead: $0.windowsRead, nodesDown: $0.nodesDown,
-                                               observedDemandPerS: $0.demandPerS.mapValues { $0.rounded(places: 6) }) })
+                                               observedDemandPerS: $0.demandPerS.mapValues { $0.rounded(places: 6) },
+                                               observedCv: $0.cv) })
     }
 
     struct DigestInput: Encodable {

@@ -31,6 +31,27 @@ public struct WindowStats: Hashable, Sendable, Codable {
     }
 }
 
+/// Gaps between consecutive arrivals of one service (at any node) in one window: how many,
+/// their sum and sum of squares (seconds) — the burstiness `plan --state` reads as a
+/// coefficient of variation.
+public struct GapWindow: Hashable, Sendable, Codable {
+    public var runId: String
+    public var windowStartS: Double
+    public var service: String
+    public var gaps: Int
+    public var sumS: Double
+    public var squaresS2: Double
+
+    public init(runId: String, windowStartS: Double, service: String, gaps: Int, sumS: Double, squaresS2: Double) {
+        self.runId = runId
+        self.windowStartS = windowStartS
+        self.service = service
+        self.gaps = gaps
+        self.sumS = sumS
+        self.squaresS2 = squaresS2
+    }
+}
+
 public struct NodeHealth: Hashable, Sendable, Codable {
     public var runId: String
     public var timeS: Double
@@ -115,6 +136,17 @@ public final class StateStore: Sendable {
                 t.column("document", .text).notNull()
             }
         }
+        migrator.registerMigration("v2: gaps between arrivals per window") { db in
+            try db.create(table: "gapWindow") { t in
+                t.column("runId", .text).notNull().references("run", onDelete: .cascade)
+                t.column("windowStartS", .double).notNull()
+                t.column("service", .text).notNull()
+                t.column("gaps", .integer).notNull()
+                t.column("sumS", .double).notNull()
+                t.column("squaresS2", .double).notNull()
+                t.primaryKey(["runId", "windowStartS", "service"])
+            }
+        }
         return migrator
     }
 
@@ -122,7 +154,7 @@ public final class StateStore: Sendable {
 
     /// Records a run with its windows and node health in one transaction (or replaces it).
     public func record(runId: String, engine: String, planDigest: String, traceDigest: String, summaryJSON: String,
-                       windows: [WindowStats], health: [NodeHealth]) throws {
+                       windows: [WindowStats], health: [NodeHealth], gaps: [GapWindow] = []) throws {
         try writer.write { db in
             try db.execute(sql: "DELETE FROM run WHERE id = ?", arguments: [runId])
             try db.execute(sql: "INSERT INTO run (id, engine, planDigest, traceDigest, summary) VALUES (?, ?, ?, ?, ?)",
@@ -138,13 +170,17 @@ public final class StateStore: Sendable {
                 try db.execute(sql: "INSERT OR REPLACE INTO nodeHealth (runId, timeS, node, up) VALUES (?, ?, ?, ?)",
                                arguments: [h.runId, h.timeS, h.node, h.up])
             }
+            for g in gaps {
+                try db.execute(sql: "INSERT OR REPLACE INTO gapWindow (runId, windowStartS, service, gaps, sumS, squaresS2) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: [g.runId, g.windowStartS, g.service, g.gaps, g.sumS, g.squaresS2])
+            }
         }
     }
 
     /// Adds to a run still going (the live engine): creates its row on first use, updates its
     /// summary and plan, and writes windows and health samples over any of the same keys.
     public func append(runId: String, engine: String, planDigest: String, traceDigest: String, summaryJSON: String,
-                       windows: [WindowStats], health: [NodeHealth]) throws {
+                       windows: [WindowStats], health: [NodeHealth], gaps: [GapWindow] = []) throws {
         try writer.write { db in
             try db.execute(sql: """
                 INSERT INTO run (id, engine, planDigest, traceDigest, summary) VALUES (?, ?, ?, ?, ?)
@@ -160,6 +196,10 @@ public final class StateStore: Sendable {
             for h in health {
                 try db.execute(sql: "INSERT OR REPLACE INTO nodeHealth (runId, timeS, node, up) VALUES (?, ?, ?, ?)",
                                arguments: [h.runId, h.timeS, h.node, h.up])
+            }
+            for g in gaps {
+                try db.execute(sql: "INSERT OR REPLACE INTO gapWindow (runId, windowStartS, service, gaps, sumS, squaresS2) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: [g.runId, g.windowStartS, g.service, g.gaps, g.sumS, g.squaresS2])
             }
         }
     }
@@ -184,6 +224,7 @@ public final class StateStore: Sendable {
                 SELECT DISTINCT windowStartS FROM windowStats WHERE runId = ? ORDER BY windowStartS DESC LIMIT ?
                 """, arguments: [runId, lastWindows])
             var byOrigin: [String: [String: Double]] = [:]
+            var cv: [String: Double] = [:]
             if let earliest = starts.last {
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT service, node, SUM(arrivals) AS arrivals
@@ -197,6 +238,16 @@ public final class StateStore: Sendable {
                     // Rate over every window read, whether or not this pair saw arrivals in each.
                     byOrigin[service, default: [:]][node] = arrivals / (length * Double(starts.count))
                 }
+                // Burstiness: the CV of each service's arrival gaps over the windows read.
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT service, SUM(gaps) AS gaps, SUM(sumS) AS sumS, SUM(squaresS2) AS squaresS2
+                    FROM gapWindow WHERE runId = ? AND windowStartS >= ? GROUP BY service ORDER BY service
+                    """, arguments: [runId, earliest]) {
+                    let gaps: Double = row["gaps"], sum: Double = row["sumS"], squares: Double = row["squaresS2"]
+                    guard gaps >= 20, sum > 0 else { continue }
+                    let mean = sum / gaps
+                    cv[row["service"] as String] = (max(0, squares / gaps - mean * mean).squareRoot() / mean).rounded(places: 3)
+                }
             }
             let health = try Row.fetchAll(db, sql: """
                 SELECT node, up FROM nodeHealth h WHERE runId = ? AND timeS = (
@@ -206,7 +257,7 @@ public final class StateStore: Sendable {
             var demand: [String: Double] = [:]
             for (service, origins) in byOrigin { demand[service] = origins.values.reduce(0, +) }
             return ObservedDemand(runId: runId, demandPerS: demand, demandByOrigin: byOrigin, nodesDown: down,
-                                 windowsRead: starts.count)
+                                 windowsRead: starts.count, cv: cv.isEmpty ? nil : cv)
         }
     }
 

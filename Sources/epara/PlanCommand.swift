@@ -81,7 +81,9 @@ struct PlanCommand: ParsableCommand {
         guard memoryHeadroom > 0, memoryHeadroom <= 1 else { throw ValidationError("--memory-headroom must be in (0, 1]") }
         guard (1...4096).contains(maxBatch) else { throw ValidationError("--max-batch must be from 1 to 4096") }
         guard stateWindows >= 1 else { throw ValidationError("--state-windows must be at least 1") }
-        if !without.isEmpty, policy != .epara { throw ValidationError("--without turns off parts of EPARA; it does not apply to --policy \(policy.rawValue)") }
+        if !without.isEmpty, policy != .epara, !(policy == .alpaserve && without == [.modelParallel]) {
+            throw ValidationError("--without turns off parts of EPARA; with --policy \(policy.rawValue) it does not apply (alpaserve takes --without model-parallel: single-device groups only, AlpaServe's sr-greedy)")
+        }
     }
 
     func run() throws {

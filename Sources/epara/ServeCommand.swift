@@ -101,8 +101,8 @@ struct ServeCommand: AsyncParsableCommand {
                                valueName: "[service=]file"))
     var traces: [String] = []
 
-    @Option(help: "Arrival process of generated requests: poisson, gamma (with --cv), diurnal.")
-    var arrivals: Process = .poisson
+    @Option(help: "Arrival process of generated requests: poisson, gamma (with --cv), diurnal. Default: each service's own (Gamma with its demand.cv where the Services give one, else Poisson).")
+    var arrivals: Process?
 
     @Option(help: "Coefficient of variation of gamma inter-arrival gaps.")
     var cv: Double = 2
@@ -138,7 +138,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Variability of execution times: coefficient of variation around the latency model (0: exact).")
     var serviceTimeCv: Double = 0
 
-    @Option(help: "Dispatch: best-completion (EPARA's default) or plan-weights (the plan's routing; baselines' default).")
+    @Option(help: "Dispatch: best-completion (the default of epara and alpaserve) or plan-weights (the plan's routing; the default of local and round-robin).")
     var dispatch: DispatchMode?
 
     @Option(help: ArgumentHelp("A Faults document: nodes down and up, link degradation, lost sync messages.", valueName: "file"))
@@ -238,10 +238,9 @@ struct ServeCommand: AsyncParsableCommand {
         try StageIO.run { try write(run!, document: try JSONOutput.document(run!)) }
     }
 
-    /// Core settings of either engine: baselines dispatch by their plan's weights unless
-    /// --dispatch says otherwise.
+    /// Core settings of either engine: each policy's own dispatch unless --dispatch says otherwise.
     func coreConfig(for plan: Plan) throws -> CoreConfig {
-        CoreConfig(dispatch: dispatch ?? (plan.policy != Policy.epara.rawValue ? .planWeights : .bestCompletion), maxOffload: maxOffload,
+        CoreConfig(dispatch: dispatch ?? DispatchMode.default(forPolicy: plan.policy), maxOffload: maxOffload,
                    earlyDrop: earlyDrop, syncIntervalS: try Self.seconds(syncInterval, option: "--sync-interval"), serviceTimeCV: serviceTimeCv)
     }
 
@@ -279,7 +278,8 @@ struct ServeCommand: AsyncParsableCommand {
     func runSimulation() throws {
         let plan = try Self.readPlan(file)
         try StageIO.run {
-            let process: ArrivalProcess = switch arrivals {
+            let process: ArrivalProcess? = switch arrivals {
+            case nil: nil
             case .poisson: .poisson
             case .gamma: .gamma(cv: cv)
             case .diurnal: .diurnal(periodS: try Self.seconds(diurnalPeriod, option: "--diurnal-period"), amplitude: diurnalAmplitude)
@@ -331,10 +331,14 @@ enum StateRecording {
                         arrivals: w.counts.arrivals, completedInSLO: w.counts.completedInSlo, completedLate: w.counts.completedLate,
                         dropped: w.counts.dropped, failed: w.counts.failed)
         }
+        let gaps = engine.recorder.gapWindows().map { g in
+            GapWindow(runId: runId, windowStartS: g.startS, service: deployment.services[g.service].name, gaps: g.gaps.count,
+                      sumS: g.gaps.sumS, squaresS2: g.gaps.squaresS2)
+        }
         let health = engine.health.map { NodeHealth(runId: runId, timeS: $0.timeS, node: deployment.nodes[$0.node].name, up: $0.up) }
         let summary = String(decoding: try JSONOutput.encoder(pretty: false).encode(run.summary), as: UTF8.self)
         try store.record(runId: runId, engine: run.engine, planDigest: run.planDigest, traceDigest: run.traceDigest,
-                         summaryJSON: summary, windows: windows, health: health)
+                         summaryJSON: summary, windows: windows, health: health, gaps: gaps)
         for plan in engine.replannedPlans {
             let text = String(decoding: try JSONOutput.document(plan), as: UTF8.self)
             try store.record(planDigest: JSONOutput.digest(plan), policy: plan.policy, document: text)

@@ -17,6 +17,22 @@ final class PlanCLITests: XCTestCase {
     }
 
     /// Golden plan for the example. Regenerate with EPARA_UPDATE_GOLDEN=1 and review the diff.
+    /// The burst phase and the alpaserve search give the same bytes in every process (Swift's
+    /// dictionaries iterate in a per-process order; nothing may depend on it).
+    func testBurstyPlansAreTheSameInEveryProcess() throws {
+        let files = ["cluster", "services", "catalog"].map { "examples/alpaserve-equal-models/\($0).yaml" }
+        let classified = try Epara.run(["classify"] + files)
+        XCTAssertEqual(classified.status, 0, classified.stderr)
+        for policy in ["epara", "alpaserve"] {
+            let runs = try (0..<3).map { _ in
+                try Epara.run(["plan", "-", "--policy", policy, "--memory-headroom", "0.8625"], stdin: classified.stdout, timeout: 60)
+            }
+            XCTAssertEqual(runs[0].status, 0, runs[0].stderr)
+            XCTAssertEqual(runs[0].stdout, runs[1].stdout, policy)
+            XCTAssertEqual(runs[0].stdout, runs[2].stdout, policy)
+        }
+    }
+
     func testPlanOfTheExampleMatchesGolden() throws {
         let result = try Epara.run(["plan", "-"], stdin: try classified())
         XCTAssertEqual(result.status, 0, result.stderr)

@@ -40,7 +40,7 @@ final class ReadmeTests: XCTestCase {
         try errHandle.close()
         let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
         XCTAssertEqual(process.terminationStatus, 0, "the README's Using it block failed:\n\(stderr)")
-        for output in ["classified.json", "plan.json", "epara.json", "alpaserve.json", "report.html", "state.db", "next.json",
+        for output in ["classified.json", "plan.json", "epara.json", "alpaserve.json", "local.json", "report.html", "state.db", "next.json",
                        "requests.jsonl", "same.json"] {
             let size = (try? FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(output).path)[.size] as? Int) ?? 0
             XCTAssertGreaterThan(size, 0, "\(output) was not written")

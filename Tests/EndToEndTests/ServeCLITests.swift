@@ -82,6 +82,25 @@ final class ServeCLITests: XCTestCase {
         let observed = (state["observed_demand_per_s"] as! [String: Double])["photo-classify"]!
         XCTAssertEqual(observed, observedRate, accuracy: observedRate * 0.15, "the last 5 windows' rate is the run's")
         XCTAssertEqual(observed, 100, accuracy: 15)
+        // Generated arrivals are Poisson here: the store saw a CV near 1 and the plan says so.
+        let cv = (state["observed_cv"] as? [String: Double])?["photo-classify"] ?? 0
+        XCTAssertEqual(cv, 1, accuracy: 0.15)
+    }
+
+    /// Burstier arrivals are seen as such: serve with Gamma CV 3, plan --state reads about 3.
+    func testPlanLearnsBurstinessFromTheStore() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("epara-cv-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("state.db").path
+        let classified = Epara.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/golden/edge-lab.classified.json").path
+        let served = try Epara.run(["serve", plan, "--duration", "120s", "--arrivals", "gamma", "--cv", "3", "--replan-every", "0",
+                                    "--window", "20s", "--state", db])
+        XCTAssertEqual(served.status, 0, served.stderr)
+        let next = try Epara.run(["plan", classified, "--state", db, "--allow-partial"])
+        XCTAssertEqual(next.status, 0, next.stderr)
+        let cv = ((try json(next))["state"] as! [String: Any])["observed_cv"] as! [String: Double]
+        XCTAssertEqual(cv["photo-classify"] ?? 0, 3, accuracy: 0.6)
     }
 
     func testSmallNativeTraceAndTable() throws {

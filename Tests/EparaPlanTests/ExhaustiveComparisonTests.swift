@@ -14,7 +14,8 @@ final class ExhaustiveComparisonTests: XCTestCase {
             let problem = Problem(workload: workload, options: PlanOptions(allowPartial: true))
             let (candidates, markets) = problem.buildCandidates()
             guard (2...14).contains(candidates.count) else { continue }
-            let placement = Placement(candidates: candidates, markets: markets, slotMemory: problem.slots.map(\.usableMemoryGib))
+            let placement = Placement(candidates: candidates, markets: markets, slotMemory: problem.slots.map(\.usableMemoryGib),
+                                      slotOverhead: problem.slots.map(\.runtimeOverheadGib))
             var best = 0.0
             for mask in 0..<(1 << candidates.count) {
                 let set = candidates.indices.filter { mask & (1 << $0) != 0 }

@@ -24,7 +24,7 @@ final class PlanPropertyTests: XCTestCase {
             if instance.stages.isEmpty {
                 XCTAssertEqual(instance.devices.count, 1)
                 let device = workload.catalog.device(instance.devices[0].device)!
-                let t = model.kind == .vision ? latency.batchLatencyMs(model, on: device, batch: instance.batch) / instance.share : 0
+                let t = model.kind == .vision ? latency.batchLatencyMs(model, on: device, batch: instance.batch) / (instance.share > 0 ? instance.share : 1) : 0
                 if model.kind == .vision { XCTAssertLessThanOrEqual(t, deadline + 1e-6, "\(context): \(instance.id) batch latency") }
             } else {
                 // Model-parallel groups are well formed: stages cover the layers once, on the devices listed.
@@ -32,17 +32,25 @@ final class PlanPropertyTests: XCTestCase {
                 XCTAssertEqual(fractions, 1, accuracy: 1e-4, "\(context): \(instance.id) layer split")
                 XCTAssertEqual(instance.stages.reduce(0) { $0 + $1.tensorParallel }, instance.devices.count)
                 XCTAssertEqual(Set(instance.devices).count, instance.devices.count, "\(context): a device twice in a group")
+                // Each (node, device type) holds as many devices as its stages use (a pipeline inside
+                // a node has several stages on one type).
                 for stage in instance.stages {
-                    XCTAssertEqual(instance.devices.filter { $0.node == stage.node && $0.device == stage.device }.count, stage.tensorParallel)
+                    let used = instance.stages.filter { $0.node == stage.node && $0.device == stage.device }.reduce(0) { $0 + $1.tensorParallel }
+                    XCTAssertEqual(instance.devices.filter { $0.node == stage.node && $0.device == stage.device }.count, used)
                 }
             }
         }
         XCTAssertEqual(Set(plan.instances.map(\.id)).count, plan.instances.count, "\(context): instance ids repeat")
-        // Groups hold their devices alone.
+        // Groups with a reserved share hold their devices alone; burst replicas (share 0) share
+        // devices with other services, one replica of a service per device.
         for use in plan.devices where use.instances.count > 1 {
+            var services: [String] = []
             for id in use.instances {
-                XCTAssertTrue(plan.instances.first { $0.id == id }!.stages.isEmpty, "\(context): a group shares \(use.device.id)")
+                let instance = plan.instances.first { $0.id == id }!
+                XCTAssertTrue(instance.stages.isEmpty || instance.share == 0, "\(context): a group shares \(use.device.id)")
+                if instance.share == 0 { services.append(instance.service) }
             }
+            XCTAssertEqual(Set(services).count, services.count, "\(context): two burst replicas of one service on \(use.device.id)")
         }
         // Routing weights are fractions that add up to one where there are targets.
         for route in plan.routing where !route.targets.isEmpty {

@@ -11,10 +11,11 @@ final class MicroScenarioTests: XCTestCase {
     }
 
     func testLatencyRequestsOnASharedDeviceRunEarliestDeadlineFirst() throws {
-        // The planner's time-slice model keeps the urgent service off a device another uses; put
-        // an instance of each on the one device by hand.
+        // One instance of each on the one device, by hand (whatever the planner chose).
         let plan = try ServeFixtures.microPlan(services: [ServeFixtures.latencyService("relaxed", sloMs: 100),
                                                           ServeFixtures.latencyService("urgent", sloMs: 30)]) { plan in
+            plan.instances = [plan.instances.first { $0.service == "relaxed" }!]
+            plan.instances[0].share = 1
             var urgent = plan.instances[0]
             urgent.service = "urgent"
             urgent.id = "urgent@n1/dev#0"

@@ -19,19 +19,7 @@ final class QueueingTheoryTests: XCTestCase {
     }
 
     func singleDevicePlan(rate: Double, devices: Int = 1) throws -> Plan {
-        try ServeFixtures.microPlan(nodes: [ServeFixtures.node("n1", devices: devices)],
-                                    services: [ServeFixtures.latencyService("s", sloMs: 100_000, rate: rate)]) { plan in
-            // One instance per device, each taking one request at a time.
-            plan.instances = [plan.instances[0]]
-            plan.instances[0].batch = 1
-            plan.instances[0].share = 1
-            for d in 1..<devices {
-                var copy = plan.instances[0]
-                copy.devices = [DeviceRef(node: "n1", device: "dev", index: d)]
-                copy.id = "s@n1/dev#\(d)"
-                plan.instances.append(copy)
-            }
-        }
+        try ServeFixtures.devicePool(devices: devices, sloMs: 100_000, rate: rate)
     }
 
     func testMD1MeanTimeInSystemMatchesPollaczekKhinchine() throws {

@@ -49,6 +49,26 @@ enum ServeFixtures {
         return plan
     }
 
+    /// One service on `devices` devices of one node, one instance per device taking one request
+    /// at a time (a c-server queue).
+    static func devicePool(devices: Int, sloMs: Double, rate: Double) throws -> Plan {
+        try microPlan(nodes: [node("n1", devices: devices)], services: [latencyService("s", sloMs: sloMs, rate: rate)]) { plan in
+            plan.instances = [plan.instances[0]]
+            plan.instances[0].batch = 1
+            plan.instances[0].share = 1
+            plan.instances[0].capacityPerS = 100
+            plan.instances[0].latencyMs = 10
+            plan.instances[0].devices = [DeviceRef(node: "n1", device: "dev", index: 0)]
+            plan.instances[0].id = "s@n1/dev#0"
+            for d in 1..<devices {
+                var copy = plan.instances[0]
+                copy.devices = [DeviceRef(node: "n1", device: "dev", index: d)]
+                copy.id = "s@n1/dev#\(d)"
+                plan.instances.append(copy)
+            }
+        }
+    }
+
     static func latencyService(_ name: String, sloMs: Double, rate: Double = 10, origin: [String] = ["n1"]) -> Service {
         Service(name: name, model: "m", slo: SLO(latencyMs: sloMs), demand: Demand(ratePerS: rate), origin: origin)
     }

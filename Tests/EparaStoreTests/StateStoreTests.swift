@@ -29,6 +29,31 @@ final class StateStoreTests: XCTestCase {
         XCTAssertEqual(state.nodesDown, ["b"])
     }
 
+    /// The burstiness of a service: the CV of its arrival gaps over the windows read, each
+    /// origin weighted by its gaps; none where too few gaps were seen to say.
+    func testObservedCVComesFromTheWindowsGaps() throws {
+        let store = try StateStore()
+        var random = SeededRandom(seed: 9)
+        func gammaWindow(_ start: Double, cv: Double, count: Int) -> GapWindow {
+            let shape = 1 / (cv * cv)
+            var sum = 0.0, squares = 0.0
+            for _ in 0..<count {
+                let gap = random.gamma(shape: shape, scale: 0.5 / shape)
+                sum += gap
+                squares += gap * gap
+            }
+            return GapWindow(runId: "r", windowStartS: start, service: "bert", gaps: count, sumS: sum, squaresS2: squares)
+        }
+        let gaps = (0..<5).map { gammaWindow(Double($0) * 10, cv: 4, count: 4000) }
+            + [GapWindow(runId: "r", windowStartS: 40, service: "quiet", gaps: 3, sumS: 6, squaresS2: 20)]
+        try store.record(runId: "r", engine: "sim", planDigest: "p", traceDigest: "t", summaryJSON: "{}",
+                         windows: windows("r", service: "bert", node: "a", arrivals: [4000, 4000, 4000, 4000, 4000]), health: [],
+                         gaps: gaps)
+        let state = try store.observedDemand(lastWindows: 5)
+        XCTAssertEqual(state.cvByService["bert"] ?? 0, 4, accuracy: 0.4)
+        XCTAssertNil(state.cvByService["quiet"], "three gaps say nothing about burstiness")
+    }
+
     func testLatestRunWinsAndRecordingAgainReplaces() throws {
         let store = try StateStore()
         try store.record(runId: "r1", engine: "sim", planDigest: "p", traceDigest: "t", summaryJSON: "{}",
@@ -46,7 +71,7 @@ final class StateStoreTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let store = try StateStore(path: path)
         XCTAssertEqual(try store.journalMode(), "wal")
-        XCTAssertEqual(try store.appliedMigrations(), ["v1: runs, windows, node health, plans"])
+        XCTAssertEqual(try store.appliedMigrations(), ["v1: runs, windows, node health, plans", "v2: gaps between arrivals per window"])
         try store.record(planDigest: "sha256:x", policy: "epara", document: "{}")
         // Reopening applies nothing twice and keeps the data.
         let again = try StateStore.open(existing: path)

@@ -163,13 +163,21 @@ public enum ServicesReader {
     }
 
     static func readDemand(_ value: YAMLValue) -> Demand? {
-        guard let m = value.mapping(keys: ["rate", "input_tokens", "output_tokens"]) else { return nil }
+        guard let m = value.mapping(keys: ["rate", "input_tokens", "output_tokens", "cv"]) else { return nil }
         let rate = m.required("rate", Quantity.rate.expectation)?.quantity(.rate, above: 0)
         let input = m.optional("input_tokens").map { $0.number(minimum: 1) }
         let output = m.optional("output_tokens").map { $0.number(minimum: 1) }
-        if input == .some(nil) || output == .some(nil) { return nil }
+        let cv = m.optional("cv").map { value -> Double? in
+            guard let cv = value.number(above: 0) else { return nil }
+            guard cv <= 20 else {
+                value.error("expected a coefficient of variation from 0 to 20 (1 is Poisson), found \(cv)")
+                return nil
+            }
+            return cv
+        }
+        if input == .some(nil) || output == .some(nil) || cv == .some(nil) { return nil }
         guard let rate else { return nil }
-        return Demand(ratePerS: rate, inputTokens: input ?? nil, outputTokens: output ?? nil)
+        return Demand(ratePerS: rate, inputTokens: input ?? nil, outputTokens: output ?? nil, cv: cv ?? nil)
     }
 
     static func readStream(_ value: YAMLValue) -> StreamDemand? {

@@ -346,11 +346,15 @@ public struct Demand: Codable, Hashable, Sendable {
     public var ratePerS: Double
     public var inputTokens: Double?
     public var outputTokens: Double?
+    /// Coefficient of variation of the gaps between requests: 1 for Poisson arrivals, above 1
+    /// for bursty ones (AlpaServe's and EPARA's traces: 2 to 8). Nil: not known (Poisson assumed).
+    public var cv: Double?
 
-    public init(ratePerS: Double, inputTokens: Double? = nil, outputTokens: Double? = nil) {
+    public init(ratePerS: Double, inputTokens: Double? = nil, outputTokens: Double? = nil, cv: Double? = nil) {
         self.ratePerS = ratePerS
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens
+        self.cv = cv
     }
 }
 

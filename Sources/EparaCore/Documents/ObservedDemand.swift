@@ -8,9 +8,15 @@ public struct ObservedDemand: Hashable, Sendable, Codable {
     public var demandByOrigin: [String: [String: Double]]
     public var nodesDown: [String]
     public var windowsRead: Int
+    /// Burstiness observed per service: the coefficient of variation of the gaps between its
+    /// arrivals (nil when the store has none recorded).
+    public var cv: [String: Double]?
+
+    public var cvByService: [String: Double] { cv ?? [:] }
 
     public init(runId: String?, demandPerS: [String: Double], demandByOrigin: [String: [String: Double]], nodesDown: [String],
-                windowsRead: Int) {
+                windowsRead: Int, cv: [String: Double]? = nil) {
+        self.cv = cv
         self.runId = runId
         self.demandPerS = demandPerS
         self.demandByOrigin = demandByOrigin
@@ -33,9 +39,12 @@ public struct ObservedDemand: Hashable, Sendable, Codable {
                 for (node, rate) in origins { byOrigin[service, default: [:]][node, default: 0] += rate }
             }
         }
+        // Burstiness: the largest any store saw (the planner provisions for the worst).
+        var cv: [String: Double] = [:]
+        for part in parts { for (service, value) in part.cvByService { cv[service] = max(cv[service] ?? 0, value) } }
         let runs = parts.compactMap(\.runId)
         return ObservedDemand(runId: runs.isEmpty ? nil : runs.joined(separator: "+"), demandPerS: demand, demandByOrigin: byOrigin,
                               nodesDown: Array(Set(parts.flatMap(\.nodesDown))).sorted(),
-                              windowsRead: parts.map(\.windowsRead).min() ?? 0)
+                              windowsRead: parts.map(\.windowsRead).min() ?? 0, cv: cv.isEmpty ? nil : cv)
     }
 }

@@ -140,6 +140,12 @@ public struct LatencyModel: Sendable {
 
     // MARK: Memory
 
+    /// Memory a model server takes on the device before any model (runtime and CUDA context);
+    /// included in `memoryGib`, paid once per device however many models it holds.
+    public func runtimeOverheadGib(on device: DeviceType) -> Double {
+        ClassDefaults.of(device.deviceClass).runtimeOverheadGib
+    }
+
     /// Memory one device needs to hold `fraction` of the model split `tensorParallel` ways,
     /// with room for `batch` items (vision) or `batch` sequences of `context` tokens (LLM).
     public func memoryGib(_ model: ModelSpec, on device: DeviceType, batch: Int, context: Double = 0,

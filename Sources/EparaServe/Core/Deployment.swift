@@ -18,6 +18,8 @@ public struct ServiceInfo: Sendable {
     public var fps: Double
     /// Mean offered rate from the Services document, requests (frames) per second.
     public var ratePerS: Double
+    /// Burstiness of its requests (the Services' demand.cv), nil when not given.
+    public var cv: Double?
     public var inputTokens: Double
     public var outputTokens: Double
     public var priority: Double
@@ -101,7 +103,7 @@ public struct Deployment: Sendable {
                 name: spec.name, category: classified.category.label, isFrequency: classified.category.request == .frequency,
                 isLLM: model.kind == .llm, model: model, deadlineS: spec.deadlineMs / 1000, tpotS: spec.slo.tpotMs.map { $0 / 1000 },
                 streams: spec.stream?.streams ?? 0, fps: spec.stream?.fps ?? 0, ratePerS: spec.offeredRate,
-                inputTokens: spec.demand?.inputTokens ?? 0, outputTokens: spec.demand?.outputTokens ?? 0,
+                cv: spec.demand?.cv, inputTokens: spec.demand?.inputTokens ?? 0, outputTokens: spec.demand?.outputTokens ?? 0,
                 priority: spec.priority, origins: origins.map { Int32($0) }))
             serviceIndex[spec.name] = index
         }

@@ -30,6 +30,14 @@ public enum DispatchMode: String, Sendable, CaseIterable {
     case bestCompletion = "best-completion"
     /// Follow the plan's routing weights (the baselines, and EPARA without information sync).
     case planWeights = "plan-weights"
+
+    /// How a policy's requests are dispatched when nothing says otherwise: EPARA's handler, and
+    /// AlpaServe's controller (the replica that would answer first, as its simulator does),
+    /// by estimated completion; `local` and `round-robin` by their plan's routing (the one keeps
+    /// requests on their node, the other spreads them in equal shares).
+    public static func `default`(forPolicy policy: String) -> DispatchMode {
+        policy == "epara" || policy == "alpaserve" ? .bestCompletion : .planWeights
+    }
 }
 
 public struct CoreConfig: Sendable {

@@ -20,6 +20,10 @@ public final class Recorder {
     var windows: [[Counts]] = []
     /// (window, service, origin) counts for the state store, only when one is written.
     var windowOrigins: [Int: Counts]?
+    /// (window, service): gaps between consecutive arrivals of the service at any node, for the
+    /// state store's burstiness.
+    var windowGaps: [Int: ArrivalGaps] = [:]
+    var lastArrival: [Int: Double] = [:]
     var requestLog: RequestLog?
     /// Sees every request as it ends (tests, and the live engine's metrics).
     public var observer: ((Request, Outcome, EndReason, Double) -> Void)?
@@ -51,7 +55,11 @@ public final class Recorder {
         byOrigin[Int(r.origin)].arrivals += 1
         let w = window(r.arrival)
         windows[w][s].arrivals += 1
-        if windowOrigins != nil { windowOrigins![(w * services.count + s) * nodeCount + Int(r.origin), default: Counts()].arrivals += 1 }
+        if windowOrigins != nil {
+            windowOrigins![(w * services.count + s) * nodeCount + Int(r.origin), default: Counts()].arrivals += 1
+            if let last = lastArrival[s] { windowGaps[w * services.count + s, default: ArrivalGaps()].add(r.arrival - last) }
+            lastArrival[s] = r.arrival
+        }
     }
 
     @inline(__always) static func add(_ outcome: Outcome, to c: inout Counts) {
@@ -196,6 +204,34 @@ public final class Recorder {
             let node = key % nodeCount, rest = key / nodeCount
             return (Double(rest / services.count) * windowS, rest % services.count, node, windowOrigins[key]!)
         }
+    }
+
+    /// (window start, service, gaps between its arrivals) for the state store, from `from` on.
+    public func gapWindows(from: Double = -.infinity) -> [(startS: Double, service: Int, gaps: ArrivalGaps)] {
+        let first = from > 0 ? Int(from / windowS) * services.count : 0
+        return windowGaps.keys.filter { $0 >= first }.sorted().map { key in
+            (Double(key / services.count) * windowS, key % services.count, windowGaps[key]!)
+        }
+    }
+}
+
+/// Gaps between consecutive arrivals, summed: enough to give their mean and coefficient of
+/// variation over any set of windows (the burstiness `plan --state` reads).
+public struct ArrivalGaps: Hashable, Sendable {
+    public var count = 0
+    public var sumS = 0.0
+    public var squaresS2 = 0.0
+
+    public init(count: Int = 0, sumS: Double = 0, squaresS2: Double = 0) {
+        self.count = count
+        self.sumS = sumS
+        self.squaresS2 = squaresS2
+    }
+
+    mutating func add(_ gap: Double) {
+        count += 1
+        sumS += gap
+        squaresS2 += gap * gap
     }
 }
 

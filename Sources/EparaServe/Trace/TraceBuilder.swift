@@ -5,15 +5,16 @@ import Foundation
 /// What `serve` runs: trace files and how to generate the rest.
 public struct TraceOptions: Sendable {
     public var files: [TraceFile]
-    /// Process of generated requests for services no trace file covers.
-    public var process: ArrivalProcess
+    /// Process of generated requests for services no trace file covers; nil: each service's
+    /// own (Gamma with its `demand.cv` where the Services give one, Poisson elsewhere).
+    public var process: ArrivalProcess?
     /// Length of the run; nil: the traces' span, or 60 s when there is none.
     public var durationS: Double?
     /// Multiplies every rate: generated ones, ServeGen's, and compresses trace time.
     public var rateScale: Double
     public var seed: UInt64
 
-    public init(files: [TraceFile] = [], process: ArrivalProcess = .poisson, durationS: Double? = nil, rateScale: Double = 1,
+    public init(files: [TraceFile] = [], process: ArrivalProcess? = nil, durationS: Double? = nil, rateScale: Double = 1,
                 seed: UInt64 = 1) {
         self.files = files
         self.process = process
@@ -46,7 +47,7 @@ public enum TraceBuilder {
         let names = TraceNames(deployment: deployment)
         let root = SeededRandom(seed: options.seed)
         var hasher = SHA256()
-        hasher.update(data: Data("seed=\(options.seed);process=\(options.process);scale=\(options.rateScale);".utf8))
+        hasher.update(data: Data("seed=\(options.seed);process=\(options.process ?? .poisson);scale=\(options.rateScale);".utf8))
         var covered = Set<Int>()
         var described: [String: String] = [:]
         var pending: [(TraceFile, TraceFormat, [Int32])] = []
@@ -139,10 +140,12 @@ public enum TraceBuilder {
                 }
                 described[service.name] = "\(service.streams) streams × \(service.fps * options.rateScale) fps"
             } else {
+                let process = options.process ?? service.cv.map { ArrivalProcess.gamma(cv: $0) } ?? .poisson
+                if options.process == nil, let cv = service.cv { hasher.update(data: Data("cv[\(service.name)]=\(cv);".utf8)) }
                 sources.append(GeneratedArrivals(service: Int32(index), ratePerS: service.ratePerS * options.rateScale,
-                                                 process: options.process, endS: durationS, inputTokens: service.inputTokens,
+                                                 process: process, endS: durationS, inputTokens: service.inputTokens,
                                                  outputTokens: service.outputTokens, random: random))
-                described[service.name] = "\(options.process) at \(service.ratePerS * options.rateScale)/s"
+                described[service.name] = "\(process) at \(service.ratePerS * options.rateScale)/s"
             }
         }
         let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
