@@ -316,7 +316,7 @@ _epara_serve() {
         return
         ;;
     '--dispatch')
-        __epara_add_completions -W 'best-completion'$'\n''plan-weights'
+        __epara_add_completions -W 'best-completion'$'\n''plan-weights'$'\n''local'
         return
         ;;
     '--faults')

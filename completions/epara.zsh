@@ -119,7 +119,7 @@ _epara_serve() {
     local -i ret=1
     local -ar ___engine=('sim' 'live')
     local -ar ___arrivals=('poisson' 'gamma' 'diurnal')
-    local -ar ___dispatch=('best-completion' 'plan-weights')
+    local -ar ___dispatch=('best-completion' 'plan-weights' 'local')
     local -ar ___format=('json' 'table')
     local -ar arg_specs=(
         ':plan:'
@@ -145,7 +145,7 @@ _epara_serve() {
         '--early-drop[Drop requests as soon as they can no longer meet their deadline.]'
         '--no-early-drop[Drop requests as soon as they can no longer meet their deadline.]'
         '--service-time-cv[Variability of execution times\: coefficient of variation around the latency model (0\: exact).]:service-time-cv:'
-        '--dispatch[Dispatch\: best-completion (the default of epara and alpaserve) or plan-weights (the plan'\''s routing; the default of local and round-robin).]:dispatch:{__epara_complete "${___dispatch[@]}"}'
+        '--dispatch[Dispatch\: best-completion (the default of epara and alpaserve), local (the best completion among the instances of the node where a request arrives; the default of local) or plan-weights (the plan'\''s routing; the default of round-robin).]:dispatch:{__epara_complete "${___dispatch[@]}"}'
         '--faults[A Faults document\: nodes down and up, link degradation, lost sync messages.]:file:'
         '--requests[Write one JSON line per request to this file.]:file:'
         '--state[Record windows, node health and plans in this SQLite state store (for `plan --state`).]:db:'

@@ -138,7 +138,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Variability of execution times: coefficient of variation around the latency model (0: exact).")
     var serviceTimeCv: Double = 0
 
-    @Option(help: "Dispatch: best-completion (the default of epara and alpaserve) or plan-weights (the plan's routing; the default of local and round-robin).")
+    @Option(help: "Dispatch: best-completion (the default of epara and alpaserve), local (the best completion among the instances of the node where a request arrives; the default of local) or plan-weights (the plan's routing; the default of round-robin).")
     var dispatch: DispatchMode?
 
     @Option(help: ArgumentHelp("A Faults document: nodes down and up, link degradation, lost sync messages.", valueName: "file"))

@@ -132,4 +132,32 @@ final class MicroScenarioTests: XCTestCase {
         XCTAssertEqual(ended.first?.reason, .noFeasibleInstance)
         XCTAssertEqual(run.summary.counts.dropped, 1)
     }
+
+    /// `local` dispatch: the best instance on the request's own node, never one elsewhere, even
+    /// when the one at home is busy and a remote one is idle; best-completion dispatch uses both.
+    func testLocalDispatchKeepsRequestsOnTheirNode() throws {
+        let nodes = [ServeFixtures.node("n1"), ServeFixtures.node("n2")]
+        let plan = try ServeFixtures.microPlan(nodes: nodes, services: [ServeFixtures.latencyService("s", sloMs: 100)]) { plan in
+            var home = plan.instances[0]
+            home.batch = 1
+            home.share = 1
+            home.devices = [DeviceRef(node: "n1", device: "dev", index: 0)]
+            home.id = "s@n1/dev#0"
+            var away = home
+            away.devices = [DeviceRef(node: "n2", device: "dev", index: 0)]
+            away.id = "s@n2/dev#0"
+            plan.instances = [home, away]
+        }
+        let burst = (0..<6).map { a(1 + Double($0) * 0.0001) }
+        var options = SimOptions(replanEveryS: 0)
+        options.core.dispatch = .local
+        let (localRun, _) = try ServeFixtures.run(plan, arrivals: burst, options: options)
+        XCTAssertEqual(localRun.nodes.first { $0.name == "n2" }?.served ?? -1, 0, "nothing left n1")
+        options.core.dispatch = .bestCompletion
+        let (anywhere, _) = try ServeFixtures.run(plan, arrivals: burst, options: options)
+        XCTAssertGreaterThan(anywhere.nodes.first { $0.name == "n2" }?.served ?? 0, 0, "the idle remote instance took some")
+        XCTAssertEqual(DispatchMode.default(forPolicy: "local"), .local)
+        XCTAssertEqual(DispatchMode.default(forPolicy: "alpaserve"), .bestCompletion)
+        XCTAssertEqual(DispatchMode.default(forPolicy: "round-robin"), .planWeights)
+    }
 }

@@ -300,6 +300,8 @@ DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
     let plan = results.plan(job.plan)!
     let duration = quick ? 60 : s.durationS
     var options = SimOptions(replanEveryS: job.variant == .noReplanning ? 0 : 60, windowS: duration / 30, seed: job.seed)
+    // Each policy's own dispatch, as `serve` gives it (local keeps requests on their node).
+    options.core.dispatch = DispatchMode.default(forPolicy: plan.policy)
     var faultNode: String? = nil
     switch job.variant {
     case .noSync: options.core.syncIntervalS = 0
@@ -396,8 +398,9 @@ md += """
     (Llama-3.3 70B Q4, priority 2) needs model parallelism. Load levels scale every rate (camera
     counts for streams) by \(loads.map { n($0) + "×" }.joined(separator: ", ")); each level is planned for its own demand. Sites are joined
     by 500 Mbps / 5 ms links, the cloud site by 200 Mbps / 20 ms. Every policy replans every 60 s
-    from the demand it observes; EPARA dispatches by estimated completion on synced state, the
-    baselines by their plan's routing.
+    from the demand it observes; EPARA and AlpaServe dispatch by estimated completion on synced
+    state, `local` the same among the instances of the request's own node, `round-robin` by its
+    plan's routing.
 
 
     """

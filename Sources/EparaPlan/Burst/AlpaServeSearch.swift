@@ -115,48 +115,50 @@ struct AlpaServeSearch {
                 groupList[g].units[p] = c
             }
         }
-        func utilization() -> (total: [Double], byMarket: [Int: [Int: Double]]) {
-            var total = Array(repeating: 0.0, count: problem.slots.count)
-            var byMarket: [Int: [Int: Double]] = [:]
-            for pool in pools {
-                let speed = pool.members.map { 1 / burst.replica($0).periodS }
-                let sum = speed.reduce(0, +)
-                for (k, c) in pool.members.enumerated() {
-                    let busy = sum > 0 ? pool.workload.ratePerS * speed[k] / sum * burst.replica(c).periodS : 0
-                    for slot in c.slots {
-                        total[slot] += busy
-                        byMarket[pool.market, default: [:]][slot, default: 0] += busy
-                    }
-                }
+        // Device time each pool's replicas take (its demand spread over them by speed), kept up
+        // to date as replicas are added: only the pool that grew changes.
+        var total = Array(repeating: 0.0, count: problem.slots.count)
+        var own: [[Int: Double]] = Array(repeating: [:], count: pools.count)
+        func contribution(_ p: Int) -> [Int: Double] {
+            let speed = pools[p].members.map { 1 / burst.replica($0).periodS }
+            let sum = speed.reduce(0, +)
+            var busy: [Int: Double] = [:]
+            for (k, c) in pools[p].members.enumerated() where sum > 0 {
+                let b = pools[p].workload.ratePerS * speed[k] / sum * burst.replica(c).periodS
+                for slot in c.slots { busy[slot, default: 0] += b }
             }
-            return (total, byMarket)
+            return busy
         }
-        func attainment(_ pool: Pool, _ u: (total: [Double], byMarket: [Int: [Int: Double]])) -> Double {
-            let own = u.byMarket[pool.market] ?? [:]
-            return estimator.attainment(pool.workload, pool: pool.members.map { c in
-                burst.replica(c).sharing(utilization: c.slots.map { u.total[$0] - (own[$0] ?? 0) }.max() ?? 0)
+        func refresh(_ p: Int) {
+            for (slot, b) in own[p] { total[slot] -= b }
+            own[p] = contribution(p)
+            for (slot, b) in own[p] { total[slot] += b }
+        }
+        func attainment(_ p: Int) -> Double {
+            estimator.attainment(pools[p].workload, pool: pools[p].members.map { c in
+                burst.replica(c).sharing(utilization: c.slots.map { total[$0] - (own[p][$0] ?? 0) }.max() ?? 0)
             })
         }
+        // Requests each group is sent: its replicas' shares of their services' demand.
+        var poolsOn: [[Int]] = Array(repeating: [], count: groupList.count)
+        var groupOf: [[Int]: Int] = [:]
+        for (g, group) in groupList.enumerated() { groupOf[group.slots] = g }
+        func sent(_ g: Int) -> Double {
+            poolsOn[g].reduce(0) { $0 + pools[$1].workload.ratePerS / Double(max(pools[$1].members.count, 1)) }
+        }
+        var current = pools.indices.map { attainment($0) }
         var chosen: [Int] = []
         var added = 0
-        while added < 64 * problem.slots.count {
-            let u = utilization()
-            let unserved = pools.map { $0.workload.ratePerS * (1 - attainment($0, u)) }
-            // Requests each group is sent: its replicas' shares of their services' demand.
-            let sent = groupList.map { group in
-                pools.reduce(0.0) { sum, pool in
-                    sum + pool.members.filter { $0.slots == group.slots }.reduce(0) { partial, _ in
-                        partial + pool.workload.ratePerS / Double(max(pool.members.count, 1))
-                    }
-                }
-            }
-            let groupOrder = groupList.indices.sorted { (sent[$0], $0) < (sent[$1], $1) }
+        // AlpaServe fills memory; past the point where its simulation serves every request in
+        // time, more replicas change nothing it can see, so the search stops there.
+        while added < 64 * problem.slots.count, current.contains(where: { $0 < 0.9999 }) {
+            let unserved = pools.indices.map { pools[$0].workload.ratePerS * (1 - current[$0]) }
+            let groupOrder = groupList.indices.map { ($0, sent($0)) }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.map(\.0)
             let modelOrder = pools.indices.sorted { (unserved[$0], $0) > (unserved[$1], $1) }
             var pick: (group: Int, pool: Int)? = nil
             search: for g in groupOrder {
                 for p in modelOrder {
-                    guard let unit = groupList[g].units[p], !pools[p].members.contains(where: { $0.slots == unit.slots }),
-                          placement.fits(unit, state) else { continue }
+                    guard let unit = groupList[g].units[p], !poolsOn[g].contains(p), placement.fits(unit, state) else { continue }
                     pick = (g, p)
                     break search
                 }
@@ -166,16 +168,21 @@ struct AlpaServeSearch {
             extra.append(unit)
             placement.apply(unit, to: &state)
             pools[p].members.append(unit)
+            poolsOn[g].append(p)
             chosen.append(unit.index)
             added += 1
+            refresh(p)
+            // The pools that share the devices it took, and its own, see a new picture.
+            var touched = Set(poolsOn[g])
+            for c in pools[p].members { if let h = groupOf[c.slots] { touched.formUnion(poolsOn[h]) } }
+            for q in touched { current[q] = attainment(q) }
         }
-        let u = utilization()
         var result: [Int: Double] = [:]
         var score = 0.0
-        for pool in pools {
-            let a = attainment(pool, u)
-            result[pool.market] = a
-            score += pool.workload.ratePerS * a
+        for p in pools.indices {
+            let a = attainment(p)
+            result[pools[p].market] = a
+            score += pools[p].workload.ratePerS * a
         }
         return BurstReplication.Outcome(extra: extra, chosen: chosen, attainment: result, added: added, score: score)
     }

@@ -30,13 +30,20 @@ public enum DispatchMode: String, Sendable, CaseIterable {
     case bestCompletion = "best-completion"
     /// Follow the plan's routing weights (the baselines, and EPARA without information sync).
     case planWeights = "plan-weights"
+    /// EPARA's handler kept to the node where the request arrives: the instance there with the
+    /// best estimated completion (the `local` baseline), never forwarded.
+    case local
 
     /// How a policy's requests are dispatched when nothing says otherwise: EPARA's handler, and
-    /// AlpaServe's controller (the replica that would answer first, as its simulator does),
-    /// by estimated completion; `local` and `round-robin` by their plan's routing (the one keeps
-    /// requests on their node, the other spreads them in equal shares).
+    /// AlpaServe's controller (the replica that would answer first, as its simulator does), by
+    /// estimated completion; `local` the same among its own node's instances; `round-robin` by
+    /// its plan's routing (equal shares).
     public static func `default`(forPolicy policy: String) -> DispatchMode {
-        policy == "epara" || policy == "alpaserve" ? .bestCompletion : .planWeights
+        switch policy {
+        case "epara", "alpaserve": .bestCompletion
+        case "local": .local
+        default: .planWeights
+        }
     }
 }
 
@@ -419,7 +426,9 @@ public final class RequestCore {
         } else {
             let isFrequency = hotServices[service].isFrequency
             var best = Double.infinity
+            let localOnly = config.dispatch == .local
             for i in candidates(service, from: n) where i != excluding {
+                guard !localOnly || hot[i].node == n else { continue }
                 guard instances[i].accepting, believesUp(hot[i].node, from: n, now: now) else { continue }
                 if isFrequency, views[n].inFlight[i] >= Int32(views[n].credit[i]) {
                     outOfCredit = true

@@ -228,6 +228,13 @@ public struct ArrivalGaps: Hashable, Sendable {
         self.squaresS2 = squaresS2
     }
 
+    /// Coefficient of variation of the gaps, once there are enough of them to say (20).
+    public var cv: Double? {
+        guard count >= 20, sumS > 0 else { return nil }
+        let mean = sumS / Double(count)
+        return (max(0, squaresS2 / Double(count) - mean * mean).squareRoot() / mean).rounded(places: 3)
+    }
+
     mutating func add(_ gap: Double) {
         count += 1
         sumS += gap
