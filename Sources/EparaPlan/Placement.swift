@@ -92,24 +92,10 @@ struct Placement {
     }
 
     /// φ of a given set, for tests and the exhaustive comparison.
-    func objective(of set: [Int]) -> Double? {
-        var state = initialState()
-        for i in set {
-            guard fits(candidates[i], state) else { return nil }
-            apply(i, gain: gain(candidates[i], state), to: &state)
-        }
-        return state.objective
-    }
+    func objective(of set: [Int]) -> Double? { state(of: set)?.objective }
 
     /// Demand each market gets served by a given set (nil when the set does not fit).
-    func servedPerMarket(of set: [Int]) -> [Double]? {
-        var state = initialState()
-        for i in set {
-            guard fits(candidates[i], state) else { return nil }
-            apply(i, gain: gain(candidates[i], state), to: &state)
-        }
-        return state.markets.map(\.served)
-    }
+    func servedPerMarket(of set: [Int]) -> [Double]? { state(of: set)?.markets.map(\.served) }
 
     /// Heap entry ordered by (gain bound, then lower candidate index first) so that lazy and
     /// plain greedy break ties the same way.

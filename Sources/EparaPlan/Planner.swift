@@ -338,23 +338,21 @@ struct Problem {
 
     func solve() -> Plan {
         let (candidates, markets) = buildCandidates()
-        let placement0 = Placement(candidates: candidates, markets: markets, slotMemory: slots.map(\.usableMemoryGib),
-                                   slotOverhead: slots.map(\.runtimeOverheadGib))
+        let placement = Placement(candidates: candidates, markets: markets, slotMemory: slots.map(\.usableMemoryGib),
+                                  slotOverhead: slots.map(\.runtimeOverheadGib))
         if options.policy == .alpaserve {
             // AlpaServe's own search: group configurations, greedy selective replication by simulation.
             let estimator = BurstEstimator()
-            let search = AlpaServeSearch(problem: self, estimator: estimator, placement: placement0,
-                                         burst: BurstReplication(problem: self, estimator: estimator, placement: placement0))
+            let search = AlpaServeSearch(problem: self, estimator: estimator, placement: placement,
+                                         burst: BurstReplication(problem: self, estimator: estimator, placement: placement))
             let outcome = search.run(candidates: candidates)
             let objective = outcome.score
-            return assemble(candidates: candidates + outcome.extra, placement: placement0, chosen: outcome.chosen, objective: objective,
+            return assemble(candidates: candidates + outcome.extra, placement: placement, chosen: outcome.chosen, objective: objective,
                             evaluations: estimator.simulations,
                             stageStats: [.init(name: "alpaserve group search and greedy replication", placed: outcome.added,
                                                objective: objective.rounded(places: 6))],
                             burstAttainment: outcome.attainment)
         }
-        let placement = Placement(candidates: candidates, markets: markets, slotMemory: slots.map(\.usableMemoryGib),
-                                  slotOverhead: slots.map(\.runtimeOverheadGib))
         var chosen: [Int]
         var evaluations = 0
         var stageStats: [SolverStats.StageStats] = []
