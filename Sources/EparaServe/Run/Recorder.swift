@@ -23,7 +23,7 @@ public final class Recorder {
     /// (window, service): gaps between consecutive arrivals of the service at any node, for the
     /// state store's burstiness.
     var windowGaps: [Int: ArrivalGaps] = [:]
-    var lastArrival: [Int: Double] = [:]
+    var lastArrival: [Double]
     var requestLog: RequestLog?
     /// Sees every request as it ends (tests, and the live engine's metrics).
     public var observer: ((Request, Outcome, EndReason, Double) -> Void)?
@@ -40,6 +40,7 @@ public final class Recorder {
         tpot = ttft
         byOrigin = Array(repeating: Counts(), count: nodeCount)
         windowOrigins = keepOrigins ? [:] : nil
+        lastArrival = Array(repeating: -1, count: services.count)
         self.requestLog = requestLog
     }
 
@@ -57,7 +58,7 @@ public final class Recorder {
         windows[w][s].arrivals += 1
         if windowOrigins != nil {
             windowOrigins![(w * services.count + s) * nodeCount + Int(r.origin), default: Counts()].arrivals += 1
-            if let last = lastArrival[s] { windowGaps[w * services.count + s, default: ArrivalGaps()].add(r.arrival - last) }
+            if lastArrival[s] >= 0 { windowGaps[w * services.count + s, default: ArrivalGaps()].add(r.arrival - lastArrival[s]) }
             lastArrival[s] = r.arrival
         }
     }
