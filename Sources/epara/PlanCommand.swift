@@ -2,6 +2,7 @@ import ArgumentParser
 import EparaClassify
 import EparaCore
 import EparaPlan
+import EparaServe
 import EparaStore
 import Foundation
 
@@ -22,7 +23,10 @@ struct PlanCommand: ParsableCommand {
             (category-unaware placement by predicted SLO attainment).
 
             For cron-driven replanning: --state DB reads the demand and node health that \
-            `epara serve` recorded (give each gateway machine's store to add them up); --previous PLAN keeps the current placement unless the new \
+            `epara serve` recorded (give each gateway machine's store to add them up); --trace \
+            SERVICE=FILE measures the burstiness (the CV of the gaps between arrivals) of the \
+            traffic a trace will bring, in any format `serve --trace` reads, and plans for it; \
+            --previous PLAN keeps the current placement unless the new \
             one is clearly better, and lists the moves; --detailed-exitcode exits 2 when the \
             plan changed, 0 when it did not.
 
@@ -45,6 +49,11 @@ struct PlanCommand: ParsableCommand {
     @Option(help: ArgumentHelp("SQLite state store written by `epara serve`: observed demand and node health (repeatable: the stores of gateways on separate machines add up).",
                                valueName: "db"))
     var state: [String] = []
+
+    @Option(name: .customLong("trace"),
+            help: ArgumentHelp("A trace the plan will serve ([SERVICE=]FILE, as `serve --trace` takes it; repeatable): each traced service is planned for the burstiness measured in it (its demand.cv).",
+                               valueName: "trace"))
+    var traces: [String] = []
 
     @Option(help: ArgumentHelp("The plan in force: placement becomes migration-aware and moves are listed.", valueName: "plan"))
     var previous: String?
@@ -91,6 +100,7 @@ struct PlanCommand: ParsableCommand {
         try StageIO.run {
             let source = try StageIO.load(file.map { [$0] } ?? [])[0]
             let input = try StageDocument<ClassifiedWorkload>.read(source, kind: "ClassifiedWorkload", producedBy: "epara classify")
+            var workload = input.value
             var observed: ObservedDemand? = nil
             if !state.isEmpty {
                 observed = .combined(try state.map { path in
@@ -108,11 +118,14 @@ struct PlanCommand: ParsableCommand {
             var options = PlanOptions(policy: policy, observed: observed, previous: previousPlan, allowPartial: allowPartial,
                                       lazy: !plainGreedy, memoryHeadroom: memoryHeadroom, maxBatch: maxBatch)
             options.without = Set(without)
+            if !traces.isEmpty {
+                workload = try Self.withTraceBurstiness(workload, traces: traces, options: options)
+            }
             let clock = ContinuousClock()
             let start = clock.now
             var plan: Plan
             do {
-                plan = try Planner.plan(input.value, options: options)
+                plan = try Planner.plan(workload, options: options)
             } catch let error as PlanShortfallError {
                 throw InputError(.badData, error.shortfalls.map { shortfall in
                     let index = input.value.services.firstIndex { $0.name == shortfall.service } ?? 0
@@ -136,6 +149,24 @@ struct PlanCommand: ParsableCommand {
             }
         }
         if exitCode != 0 { throw ExitCode(exitCode) }
+    }
+
+    /// The workload with each traced service's demand.cv measured from its trace. The trace
+    /// readers resolve names against a plan's services and nodes, so a first plan (of the same
+    /// workload, partial if need be) names them.
+    static func withTraceBurstiness(_ workload: ClassifiedWorkload, traces: [String], options: PlanOptions) throws -> ClassifiedWorkload {
+        var naming = options
+        naming.allowPartial = true
+        naming.previous = nil
+        let names = Deployment(plan: try Planner.plan(workload, options: naming))
+        let measured = try TraceBurstiness.measure(TraceOptions(files: traces.map(TraceFile.init(argument:))), deployment: names)
+        var result = workload
+        for i in result.services.indices {
+            guard let cv = measured[result.services[i].name], result.services[i].spec.demand != nil else { continue }
+            result.services[i].spec.demand?.cv = cv
+            StageIO.printError("epara plan: \(result.services[i].name): arrivals in the trace have CV \(cv); planned for it")
+        }
+        return result
     }
 }
 

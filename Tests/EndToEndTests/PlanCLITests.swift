@@ -33,6 +33,39 @@ final class PlanCLITests: XCTestCase {
         }
     }
 
+    /// `plan --trace` plans a service for the burstiness its trace brings: bursts of ten
+    /// requests 10 ms apart every 5 s give a CV far above the Poisson 1, and the plan's copy of
+    /// the service carries it (so the burst phase prices it).
+    func testPlanMeasuresBurstinessFromATrace() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("epara-plan-trace-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var times: [Double] = []
+        for burst in 0..<20 { for k in 0..<10 { times.append(Double(burst) * 5 + Double(k) * 0.01) } }
+        let trace = directory.appendingPathComponent("bursts.csv")
+        try Data(("time,service\n" + times.map { "\($0),photo-classify\n" }.joined()).utf8).write(to: trace)
+        let gaps = zip(times.dropFirst(), times).map { $0 - $1 }
+        let mean = gaps.reduce(0, +) / Double(gaps.count)
+        let sd = (gaps.map { $0 * $0 }.reduce(0, +) / Double(gaps.count) - mean * mean).squareRoot()
+        let result = try Epara.run(["plan", "-", "--trace", trace.path], stdin: try classified())
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let services = try json(result.stdout)["services"] as! [[String: Any]]
+        let photo = services.first { $0["name"] as? String == "photo-classify" }!
+        let cv = try XCTUnwrap(((photo["spec"] as! [String: Any])["demand"] as! [String: Any])["cv"] as? Double)
+        XCTAssertEqual(cv, sd / mean, accuracy: 0.001)
+        XCTAssertGreaterThan(cv, 2.5)
+        XCTAssertTrue(result.stderr.contains("photo-classify: arrivals in the trace have CV"), result.stderr)
+        // Services the trace does not feed keep what the Services said (nothing).
+        let chat = services.first { $0["name"] as? String == "chat" }!
+        XCTAssertNil(((chat["spec"] as! [String: Any])["demand"] as! [String: Any])["cv"])
+        // A bad row is located, exit 65.
+        let bad = directory.appendingPathComponent("bad.csv")
+        try Data("time,service\n0.5,photo-classify\nsoon,photo-classify\n".utf8).write(to: bad)
+        let failed = try Epara.run(["plan", "-", "--trace", bad.path], stdin: try classified())
+        XCTAssertEqual(failed.status, 65)
+        XCTAssertTrue(failed.stderr.contains("bad.csv:3:"), failed.stderr)
+    }
+
     func testPlanOfTheExampleMatchesGolden() throws {
         let result = try Epara.run(["plan", "-"], stdin: try classified())
         XCTAssertEqual(result.status, 0, result.stderr)

@@ -111,10 +111,14 @@ let provision = CommandLine.arguments.first { $0.hasPrefix("--provision=") }.fla
 
 let loads: [Double] = CommandLine.arguments.first { $0.hasPrefix("--loads=") }
     .map { $0.dropFirst(8).split(separator: ",").compactMap { Double($0) } } ?? (quick ? [1] : [1, 2, 4])
-let seeds: [UInt64] = quick ? [1] : [1, 2, 3]
+let seeds: [UInt64] = CommandLine.arguments.first { $0.hasPrefix("--seeds=") }
+    .map { $0.dropFirst(8).split(separator: ",").compactMap { UInt64($0) } } ?? (quick ? [1] : [1, 2, 3])
 /// The load the ablations, faults, verdict and charts use.
 let nominal = loads.contains(1) ? 1 : loads[loads.count / 2]
-let policies: [Policy] = Policy.allCases
+/// `--policies=epara,local` and `--no-variants` narrow a run (for experiments; results.md wants all).
+let policies: [Policy] = CommandLine.arguments.first { $0.hasPrefix("--policies=") }
+    .map { $0.dropFirst(11).split(separator: ",").compactMap { Policy(rawValue: String($0)) } } ?? Policy.allCases
+let variants = arguments.contains("--no-variants") ? [Variant.full] : Variant.allCases
 let conversation: [AzureLLMTrace.Row]
 let code: [AzureLLMTrace.Row]
 let imageClients: [Int: [ServeGenTrace.Window]]
@@ -263,7 +267,7 @@ let jobs: [Job] = {
     for (si, _) in scenarios.enumerated() {
         for load in loads { for seed in seeds { for policy in policies { jobs.append(Job(scenario: si, load: load, seed: seed, policy: policy, variant: .full)) } } }
         for seed in seeds {
-            for variant in Variant.allCases where variant != .full {
+            for variant in variants where variant != .full {
                 jobs.append(Job(scenario: si, load: nominal, seed: seed, policy: .epara, variant: variant))
             }
         }

@@ -33,12 +33,15 @@ public struct TraceSet {
     public var durationS: Double
     /// Which services each file feeds, and which are generated (for the Run document).
     public var description: [String: String]
+    /// Services the trace files feed (the others are generated).
+    public var traced: Set<Int>
 
-    public init(sources: [any ArrivalSource], digest: String, durationS: Double, description: [String: String]) {
+    public init(sources: [any ArrivalSource], digest: String, durationS: Double, description: [String: String], traced: Set<Int> = []) {
         self.sources = sources
         self.digest = digest
         self.durationS = durationS
         self.description = description
+        self.traced = traced
     }
 }
 
@@ -127,6 +130,7 @@ public enum TraceBuilder {
                 described[file.path] = "ServeGen rates → " + targets.map { deployment.services[Int($0)].name }.joined(separator: ", ")
             }
         }
+        let traced = covered
         for (index, service) in deployment.services.enumerated() where !covered.contains(index) {
             let random = root.derived(UInt64(index))
             if service.streams > 0 {
@@ -149,7 +153,7 @@ public enum TraceBuilder {
             }
         }
         let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        return TraceSet(sources: sources, digest: "sha256:" + digest, durationS: durationS, description: described)
+        return TraceSet(sources: sources, digest: "sha256:" + digest, durationS: durationS, description: described, traced: traced)
     }
 
     /// Hashes a file in 1 MiB chunks (a trace may be larger than memory should hold at once).
