@@ -160,4 +160,38 @@ final class MicroScenarioTests: XCTestCase {
         XCTAssertEqual(DispatchMode.default(forPolicy: "alpaserve"), .bestCompletion)
         XCTAssertEqual(DispatchMode.default(forPolicy: "round-robin"), .planWeights)
     }
+
+    /// Cameras that tick together, on twelve nodes, served by four instances on four others:
+    /// every handler reads the same synced state, and the frames of one instant must not all go
+    /// to the instance that looks best on it (nor, sending one frame each, all move to the same
+    /// next one). Together the four have 3× the capacity the cameras need.
+    func testFramesFromManyCamerasSpreadOverTheInstancesInsteadOfHerding() throws {
+        let cameras = (1...12).map { ServeFixtures.node("c\($0)") }
+        let workers = (1...4).map { ServeFixtures.node("w\($0)") }
+        let service = Service(name: "cam", model: "m", slo: SLO(latencyMs: 60), stream: StreamDemand(streams: 12, fps: 10),
+                              origin: cameras.map(\.name))
+        let plan = try ServeFixtures.microPlan(nodes: cameras + workers, services: [service]) { plan in
+            var template = plan.instances[0]
+            template.batch = 1
+            template.share = 1
+            template.framesPacked = 1
+            template.capacityPerS = 100
+            template.latencyMs = 10
+            plan.instances = workers.map { w in
+                var instance = template
+                instance.devices = [DeviceRef(node: w.name, device: "dev", index: 0)]
+                instance.id = "cam@\(w.name)/dev#0"
+                return instance
+            }
+        }
+        let frames = (0..<100).flatMap { tick in
+            (0..<12).map { k in Arrival(time: 0.5 + Double(tick) * 0.1, service: 0, stream: Int32(k), origin: Int32(k)) }
+        }
+        let (run, _) = try ServeFixtures.run(plan, arrivals: frames)
+        XCTAssertEqual(run.summary.counts.arrivals, 1200)
+        XCTAssertGreaterThanOrEqual(run.summary.attainment, 0.95)
+        for w in workers {
+            XCTAssertGreaterThan(run.nodes.first { $0.name == w.name }?.served ?? 0, 100, "\(w.name) took its part")
+        }
+    }
 }

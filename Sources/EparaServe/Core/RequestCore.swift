@@ -194,6 +194,8 @@ public final class RequestCore {
     /// Every instance any plan of the run has had, in order of first appearance: indices stay
     /// valid across replans, which only switch instances on and off.
     public private(set) var infos: [InstanceInfo] = []
+    /// Scratch for `betterOfTwo`: instances that would answer a frame in time, with estimates.
+    var inTime: [(instance: Int, estimate: Double)] = []
     var hot: [HotInstance] = []
     var batchTable: [Double] = []
     var llms: [LLMTiming?] = []
@@ -398,10 +400,14 @@ public final class RequestCore {
         let loading = max(0, instances[i].readyAt - now)
         if node == n { return deviceBacklogS(hot[i].device) + loading }
         // Remote: the backlog it reported at the last sync, drained since, plus what this node
-        // sent it since — counted once per origin of the service, since the other origins are
-        // presumably sending as much and this node cannot see it until the next sync.
+        // sent it since — for requests counted once per origin of the service, since the other
+        // origins are presumably sending as much and this node cannot see it until the next
+        // sync. Streams are steady flows: the others' frames are already in the synced backlog,
+        // and counting this node's frames once per origin made every instance but the last
+        // chosen look full after a frame or two, so each camera cycled through all of them.
         let drained = max(0, Double(views[n].queued[i]) - (now - views[n].heardAt[node]))
-        let sent = Double(views[n].sent[i]) * Double(senders[hot[i].service])
+        let perOrigin = hotServices[hot[i].service].isFrequency ? 1 : Double(senders[hot[i].service])
+        let sent = Double(views[n].sent[i]) * perOrigin
         return drained + sent / max(hot[i].capacityPerS, 1e-9) + loading
     }
 
@@ -427,6 +433,8 @@ public final class RequestCore {
             let isFrequency = hotServices[service].isFrequency
             var best = Double.infinity
             let localOnly = config.dispatch == .local
+            let sampling = isFrequency && !localOnly
+            if sampling { inTime.removeAll(keepingCapacity: true) }
             for i in candidates(service, from: n) where i != excluding {
                 guard !localOnly || hot[i].node == n else { continue }
                 guard instances[i].accepting, believesUp(hot[i].node, from: n, now: now) else { continue }
@@ -435,11 +443,13 @@ public final class RequestCore {
                     continue
                 }
                 let estimate = reachCost(service, i, from: n, inputTokens: request.inputTokens) + backlogS(i, from: n, now: now)
+                if sampling, now + estimate <= request.deadline { inTime.append((i, estimate)) }
                 if estimate < best {
                     best = estimate
                     chosen = i
                 }
             }
+            if sampling, inTime.count > 2 { chosen = betterOfTwo(request, from: n) }
             if chosen < 0 {
                 let reason: EndReason = retrying ?? (live[service].isEmpty ? .noInstance : outOfCredit ? .noCredit : .noFeasibleInstance)
                 e.finish(request, reason == .noInstance || retrying != nil ? .failed : .dropped, reason, at: now)
@@ -447,6 +457,30 @@ public final class RequestCore {
             }
         }
         send(request, to: chosen, from: n, e)
+    }
+
+    /// Frames: the better of two instances drawn in proportion to capacity among those that
+    /// would answer in time. Every camera's handler reads the same synced state, so the single
+    /// best instance would receive the next frame of every stream right after each sync (a
+    /// herd that overflows it, Mitzenmacher's "old information"); two random choices spread
+    /// them and keep most of the benefit. The draw hashes the request and node: deterministic,
+    /// no generator state.
+    func betterOfTwo(_ request: Request, from n: Int) -> Int {
+        var total = 0.0
+        for (i, _) in inTime { total += hot[i].capacityPerS }
+        var hash = SeededRandom(seed: UInt64(truncatingIfNeeded: request.id) &* 0x9E37_79B9 ^ UInt64(n) << 40)
+        func draw() -> Int {
+            var x = hash.unit() * total
+            for k in inTime.indices {
+                x -= hot[inTime[k].instance].capacityPerS
+                if x <= 0 { return k }
+            }
+            return inTime.count - 1
+        }
+        let a = draw()
+        var b = draw()
+        if b == a { b = (a + 1) % inTime.count }
+        return inTime[a].estimate <= inTime[b].estimate ? inTime[a].instance : inTime[b].instance
     }
 
     func send<E: ServeExecutor>(_ request: Request, to i: Int, from n: Int, _ e: E) {
