@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "EparaServe", targets: ["EparaServe"]),
         .library(name: "EparaReport", targets: ["EparaReport"]),
         .library(name: "EparaLive", targets: ["EparaLive"]),
+        .library(name: "EparaCapacity", targets: ["EparaCapacity"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -72,6 +73,7 @@ let package = Package(
             name: "EparaReport",
             dependencies: ["EparaCore", "EparaServe", "EparaPlan", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
+        .target(name: "EparaCapacity", dependencies: ["EparaCore", "EparaClassify", "EparaPlan", "EparaServe", "EparaReport"]),
         .target(name: "EparaLive", dependencies: ["EparaCore", "EparaPlan", "EparaServe", "EparaStore",
                                                    .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                                    .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -91,6 +93,7 @@ let package = Package(
                 "EparaServe",
                 "EparaReport",
                 "EparaLive",
+                "EparaCapacity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -111,7 +114,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "goodput-eval",
-            dependencies: ["EparaCore", "EparaClassify", "EparaPlan", "EparaServe", "EparaReport"],
+            dependencies: ["EparaCore", "EparaClassify", "EparaPlan", "EparaServe", "EparaReport", "EparaCapacity"],
             path: "bench/Goodput",
             exclude: ["discussion.md"]
         ),
@@ -126,9 +129,10 @@ let package = Package(
                            .product(name: "NIOPosix", package: "swift-nio")],
             path: "bench/LiveBench"
         ),
-        .testTarget(name: "EparaServeTests", dependencies: ["EparaServe", "EparaPlan", "EparaClassify", "EparaCore", "EparaStore"]),
+        .testTarget(name: "EparaServeTests", dependencies: ["EparaServe", "EparaPlan", "EparaClassify", "EparaCore", "EparaStore", "EparaCapacity"]),
         .testTarget(name: "EparaReportTests", dependencies: ["EparaReport", "EparaServe", "EparaPlan", "EparaCore",
                                                             .product(name: "Histogram", package: "hdrhistogram-swift")]),
+        .testTarget(name: "EparaCapacityTests", dependencies: ["EparaCapacity"]),
         .testTarget(name: "EparaLiveTests", dependencies: ["EparaLive", "EparaServe", "EparaPlan", "EparaClassify", "EparaCore",
                                                           .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),

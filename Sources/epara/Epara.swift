@@ -56,7 +56,7 @@ struct Epara: AsyncParsableCommand {
             66 input missing, 74 I/O error.
             """,
         version: EparaVersion.current,
-        subcommands: [Classify.self, PlanCommand.self, ServeCommand.self, ReportCommand.self, CatalogCommand.self]
+        subcommands: [Classify.self, PlanCommand.self, ServeCommand.self, ReportCommand.self, CapacityCommand.self, CatalogCommand.self]
     )
 }
 

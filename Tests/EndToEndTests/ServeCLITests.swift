@@ -150,7 +150,8 @@ final class BadTraceCorpusTests: XCTestCase {
         XCTAssertEqual(Set(files), Set(expected.map { $0[0] }), "every file in the corpus has an expectation")
         for row in expected {
             let path = directory.appendingPathComponent(row[0]).path
-            let result = try Epara.run(["serve", plan, "--trace", row[0].hasPrefix("azure") ? "chat=\(path)" : path, "--duration", "2s"])
+            let binding = row[0].hasPrefix("azure-functions") ? "photo-classify=" : row[0].hasPrefix("azure") ? "chat=" : ""
+            let result = try Epara.run(["serve", plan, "--trace", binding + path, "--duration", "2s"])
             XCTAssertEqual(result.status, Int32(row[1]), "\(row[0]): \(result.stderr)")
             XCTAssertTrue(result.stderr.hasPrefix(path + row[2]), "\(row[0]): \(result.stderr)")
             XCTAssertEqual(result.stdout, Data(), row[0])

@@ -41,12 +41,16 @@ enum ServeFixtures {
     /// Plans `services` on `nodes` with the micro catalog, then lets the test adjust the plan.
     static func microPlan(nodes: [ClusterNode] = [node("n1")], services: [Service], policy: Policy = .epara,
                           adjust: (inout Plan) -> Void = { _ in }) throws -> Plan {
-        let cluster = Cluster(name: "micro", nodes: nodes, network: Network())
-        let catalog = BuiltinCatalog.load().merged(with: microCatalog)
-        let classified = Classifier.classify(Workload(cluster: cluster, services: services, catalog: catalog))
-        var plan = try Planner.plan(classified, options: PlanOptions(policy: policy, allowPartial: true))
+        var plan = try Planner.plan(microWorkload(nodes: nodes, services: services), options: PlanOptions(policy: policy, allowPartial: true))
         adjust(&plan)
         return plan
+    }
+
+    /// `services` on `nodes` with the micro catalog, classified.
+    static func microWorkload(nodes: [ClusterNode] = [node("n1")], services: [Service]) -> ClassifiedWorkload {
+        let cluster = Cluster(name: "micro", nodes: nodes, network: Network())
+        let catalog = BuiltinCatalog.load().merged(with: microCatalog)
+        return Classifier.classify(Workload(cluster: cluster, services: services, catalog: catalog))
     }
 
     /// One service on `devices` devices of one node, one instance per device taking one request

@@ -103,6 +103,72 @@ final class TraceTests: XCTestCase {
         }, "\(bad):1:1: error: tokens: unknown field 'tokens'")
     }
 
+    // MARK: Production formats: Mooncake, BurstGPT, Azure Functions
+
+    func testMooncakeTraceReadsTheReleasedRows() throws {
+        let path = ServeFixtures.root.appendingPathComponent("examples/traces/mooncake_synthetic_trace_excerpt.jsonl").path
+        var trace = try MooncakeTrace(path: path, services: [(index: 3, weight: 1)])
+        let arrivals = try all(&trace)
+        XCTAssertEqual(arrivals.count, 300)
+        XCTAssertEqual(arrivals[0].time, 0)
+        XCTAssertEqual(arrivals[0].inputTokens, 40_160)
+        XCTAssertEqual(arrivals[0].outputTokens, 6)
+        XCTAssertEqual(arrivals.last!.time, 86.79, accuracy: 1e-9, "timestamp 86790 ms")
+        XCTAssertTrue(arrivals.allSatisfy { $0.service == 3 })
+        // --rate-scale 2 replays it twice as fast.
+        var fast = try MooncakeTrace(path: path, services: [(index: 3, weight: 1)], rateScale: 2)
+        XCTAssertEqual(try all(&fast).last!.time, 43.395, accuracy: 1e-9)
+    }
+
+    func testBurstGPTRowsBecomeRequestsSharedByDemand() throws {
+        let path = try file("burst.csv", """
+            Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type
+            5,ChatGPT,472,18,490,Conversation log
+            5,GPT-4,1024,0,1024,API log
+            6.25,ChatGPT,30,12,42,Conversation log
+            9,ChatGPT,8,2,10,Conversation log
+
+            """)
+        var trace = try BurstGPTTrace(path: path, services: [(index: 0, weight: 1), (index: 1, weight: 1)])
+        let arrivals = try all(&trace)
+        XCTAssertEqual(arrivals.map(\.time), [5, 5, 6.25, 9], "seconds after the trace's start, kept as they are")
+        XCTAssertEqual(arrivals.map(\.inputTokens), [472, 1024, 30, 8])
+        XCTAssertEqual(arrivals.map(\.outputTokens), [18, 0, 12, 2])
+        XCTAssertEqual(arrivals.map(\.service), [0, 1, 0, 1])
+        var ended = try BurstGPTTrace(path: path, services: [(index: 0, weight: 1)], endS: 6)
+        XCTAssertEqual(try all(&ended).count, 2)
+    }
+
+    func testAzureFunctionsCountsBecomeArrivalsWithinTheirMinutes() throws {
+        let path = try file("functions.csv", """
+            HashOwner,HashApp,HashFunction,Trigger,1,2,3
+            o1,a1,f1,http,3,0,2
+            o1,a1,f2,timer,1,1,0
+            o2,a2,f3,queue,4,0,0
+
+            """)
+        var trace = try AzureFunctionsTrace(path: path, services: [5, 7], random: SeededRandom(seed: 1))
+        let arrivals = try all(&trace)
+        // Functions are dealt whole: f1 and f3 to service 5, f2 to service 7.
+        func count(_ service: Int32, minute: Int) -> Int {
+            arrivals.filter { $0.service == service && $0.time >= Double(minute) * 60 && $0.time < Double(minute + 1) * 60 }.count
+        }
+        XCTAssertEqual([count(5, minute: 0), count(5, minute: 1), count(5, minute: 2)], [7, 0, 2])
+        XCTAssertEqual([count(7, minute: 0), count(7, minute: 1), count(7, minute: 2)], [1, 1, 0])
+        XCTAssertEqual(arrivals.count, 11)
+        XCTAssertEqual(arrivals.map(\.time), arrivals.map(\.time).sorted(), "in time order")
+        XCTAssertEqual(try AzureFunctionsTrace.span(path: path), 180)
+        var again = try AzureFunctionsTrace(path: path, services: [5, 7], random: SeededRandom(seed: 1))
+        XCTAssertEqual(try all(&again), arrivals, "deterministic with a seed")
+    }
+
+    func testProductionFormatsAreDetectedByTheirHeaders() {
+        XCTAssertEqual(TraceFormat.detect(header: #"{"timestamp": 0, "input_length": 5, "output_length": 1, "hash_ids": [0]}"#, path: ""), .mooncake)
+        XCTAssertEqual(TraceFormat.detect(header: #"{"time": 0, "service": "chat"}"#, path: ""), .jsonl)
+        XCTAssertEqual(TraceFormat.detect(header: "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type", path: ""), .burstGPT)
+        XCTAssertEqual(TraceFormat.detect(header: "HashOwner,HashApp,HashFunction,Trigger,1,2", path: ""), .azureFunctions)
+    }
+
     // MARK: Real traces
 
     func testAzureTraceKeepsTokensAndRelativeTimesAndSharesRowsByDemand() throws {

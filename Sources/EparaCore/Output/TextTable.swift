@@ -18,6 +18,16 @@ public enum TextTable {
         return line(header) + "|" + header.map { _ in "---|" }.joined() + "\n" + rows.map(line).joined()
     }
 
+    /// An HTML table (cells escaped), for pages a person reads.
+    public static func html(header: [String], rows: [[String]]) -> String {
+        func escape(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        }
+        var table = "<table>\n<thead><tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+        for row in rows { table += "<tr>" + row.map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n" }
+        return table + "</tbody>\n</table>\n"
+    }
+
     /// A number for people: whole above 100, else two decimals.
     public static func number(_ x: Double) -> String {
         guard x.isFinite else { return "-" }

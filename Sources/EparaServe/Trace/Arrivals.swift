@@ -167,4 +167,27 @@ final class LineReader {
     }
 
     func location(column: Int = 1) -> SourceLocation { SourceLocation(file: path, line: max(lineNumber, 1), column: column) }
+
+    /// Column (1-based) where comma-separated field `field` (0-based) of `line` starts, for locations.
+    static func column(ofField field: Int, in line: Substring) -> Int {
+        var column = 1, seen = 0
+        for ch in line {
+            if seen == field { return column }
+            if ch == "," { seen += 1 }
+            column += 1
+        }
+        return column
+    }
+
+    /// `line` (the one just read) as a JSON object, or a located error.
+    func jsonObject(_ line: Substring, expecting what: String) throws(InputError) -> [String: Any] {
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: Data(line.utf8))
+        } catch {
+            throw InputError(.badData, at: location(), "malformed JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] ?? error)")
+        }
+        guard let object = parsed as? [String: Any] else { throw InputError(.badData, at: location(), "expected \(what)") }
+        return object
+    }
 }

@@ -12,6 +12,10 @@ public struct TraceOptions: Sendable {
     public var durationS: Double?
     /// Multiplies every rate: generated ones, ServeGen's, and compresses trace time.
     public var rateScale: Double
+    /// Multiplies the rates of trace files only (on top of `rateScale`): a plan made for k× the
+    /// demand already generates its own services at k×, but the files it replays must be
+    /// sped up to match (`epara capacity`).
+    public var traceSpeedup: Double = 1
     public var seed: UInt64
 
     public init(files: [TraceFile] = [], process: ArrivalProcess? = nil, durationS: Double? = nil, rateScale: Double = 1,
@@ -51,6 +55,8 @@ public enum TraceBuilder {
         let root = SeededRandom(seed: options.seed)
         var hasher = SHA256()
         hasher.update(data: Data("seed=\(options.seed);process=\(options.process ?? .poisson);scale=\(options.rateScale);".utf8))
+        if options.traceSpeedup != 1 { hasher.update(data: Data("speedup=\(options.traceSpeedup);".utf8)) }
+        let fileScale = options.rateScale * options.traceSpeedup
         var covered = Set<Int>()
         var described: [String: String] = [:]
         var pending: [(TraceFile, TraceFormat, [Int32])] = []
@@ -63,7 +69,9 @@ public enum TraceBuilder {
             guard let format = TraceFormat.detect(header: header, path: file.path) else {
                 throw InputError(.badData, at: SourceLocation(file: file.path, line: 1, column: 1),
                                  "unrecognized trace: expected a CSV header starting with 'time' (time,service,…), JSON Lines, "
-                                 + "the Azure LLM trace (TIMESTAMP,ContextTokens,GeneratedTokens) or ServeGen rates (client_id,window_start_s,rate_rps,…)")
+                                 + "the Azure LLM trace (TIMESTAMP,ContextTokens,GeneratedTokens), ServeGen rates (client_id,window_start_s,rate_rps,…), "
+                                 + "Mooncake JSON Lines (timestamp,input_length,output_length,hash_ids), BurstGPT (Timestamp,Model,Request tokens,…) "
+                                 + "or Azure Functions invocation counts (HashOwner,HashApp,HashFunction,Trigger,1,…,1440)")
             }
             hasher.update(data: Data("file\(k):\(file.service ?? "")=".utf8))
             try hashFile(file.path, into: &hasher)
@@ -78,7 +86,7 @@ public enum TraceBuilder {
                 if file.service != nil {
                     throw InputError(.badData, at: argumentLocation, "\(file.path): an epara trace names its services in each row; drop '\(file.service!)='")
                 }
-            case .azureLLM:
+            case .azureLLM, .mooncake, .burstGPT:
                 if targets.isEmpty {
                     targets = deployment.services.indices.filter { deployment.services[$0].isLLM }.map { Int32($0) }
                 }
@@ -88,12 +96,16 @@ public enum TraceBuilder {
                 if targets.isEmpty {
                     throw InputError(.badData, at: argumentLocation, "\(file.path): an LLM trace needs an LLM service; the plan has none")
                 }
-            case .serveGen:
+            case .serveGen, .azureFunctions:
                 if targets.isEmpty {
-                    throw InputError(.badData, at: argumentLocation, "\(file.path): say which service a ServeGen rate file feeds, as SERVICE=\(file.path)")
+                    let kind = format == .serveGen ? "a ServeGen rate file" : "an Azure Functions invocation file"
+                    throw InputError(.badData, at: argumentLocation, "\(file.path): say which service \(kind) feeds, as SERVICE=\(file.path)")
+                }
+                if let bad = targets.first(where: { deployment.services[Int($0)].streams > 0 }) {
+                    throw InputError(.badData, at: argumentLocation, "\(file.path): '\(deployment.services[Int(bad)].name)' is a camera stream; its frames come from its streams, not a trace")
                 }
             }
-            spanS = max(spanS, try span(of: file.path, format: format) / options.rateScale)
+            spanS = max(spanS, try span(of: file.path, format: format) / fileScale)
             pending.append((file, format, targets))
         }
         let durationS = options.durationS ?? (options.files.isEmpty ? 60 : spanS)
@@ -103,27 +115,43 @@ public enum TraceBuilder {
             let random = root.derived(UInt64(1000 + k))
             switch format {
             case .csv:
-                sources.append(try CSVTrace(path: file.path, names: names, random: random, rateScale: options.rateScale, endS: durationS))
+                sources.append(try CSVTrace(path: file.path, names: names, random: random, rateScale: fileScale, endS: durationS))
                 // Which services a native trace covers is known only once read; it covers the
                 // services it names, so generated traffic is added only for the others below.
                 covered.formUnion(try servicesNamed(in: file.path, format: format, names: names))
                 described[file.path] = "epara CSV"
             case .jsonl:
-                sources.append(try JSONLinesTrace(path: file.path, names: names, random: random, rateScale: options.rateScale, endS: durationS))
+                sources.append(try JSONLinesTrace(path: file.path, names: names, random: random, rateScale: fileScale, endS: durationS))
                 covered.formUnion(try servicesNamed(in: file.path, format: format, names: names))
                 described[file.path] = "epara JSON Lines"
-            case .azureLLM:
+            case .azureLLM, .mooncake, .burstGPT:
                 let weighted = targets.map { (index: $0, weight: max(deployment.services[Int($0)].ratePerS, 1e-9)) }
-                sources.append(try AzureLLMTrace(path: file.path, services: weighted, rateScale: options.rateScale, endS: durationS))
+                let label: String
+                switch format {
+                case .mooncake:
+                    sources.append(try MooncakeTrace(path: file.path, services: weighted, rateScale: fileScale, endS: durationS))
+                    label = "Mooncake"
+                case .burstGPT:
+                    sources.append(try BurstGPTTrace(path: file.path, services: weighted, rateScale: fileScale, endS: durationS))
+                    label = "BurstGPT"
+                default:
+                    sources.append(try AzureLLMTrace(path: file.path, services: weighted, rateScale: fileScale, endS: durationS))
+                    label = "Azure LLM 2023"
+                }
                 covered.formUnion(targets.map(Int.init))
-                described[file.path] = "Azure LLM 2023 → " + targets.map { deployment.services[Int($0)].name }.joined(separator: ", ")
+                described[file.path] = "\(label) → " + targets.map { deployment.services[Int($0)].name }.joined(separator: ", ")
+            case .azureFunctions:
+                sources.append(try AzureFunctionsTrace(path: file.path, services: targets, rateScale: fileScale, endS: durationS,
+                                                       random: random))
+                covered.formUnion(targets.map(Int.init))
+                described[file.path] = "Azure Functions invocations → " + targets.map { deployment.services[Int($0)].name }.joined(separator: ", ")
             case .serveGen:
                 // Several services: client c goes to service c mod count (each keeps whole clients).
                 for (client, windows) in try ServeGenTrace.read(path: file.path).sorted(by: { $0.key < $1.key }) {
                     let service = targets[client % targets.count]
                     let origins = deployment.services[Int(service)].origins
                     sources.append(ServeGenTrace.Client(service: service, origin: origins[client / targets.count % origins.count],
-                                                        windows: windows, rateScale: options.rateScale, endS: durationS,
+                                                        windows: windows, rateScale: fileScale, endS: durationS,
                                                         random: random.derived(UInt64(client))))
                 }
                 covered.formUnion(targets.map(Int.init))
@@ -193,6 +221,7 @@ public enum TraceBuilder {
             // Rates, not requests: a small file, read whole.
             return try ServeGenTrace.read(path: path).values.flatMap { $0 }.map { $0.startS + ServeGenTrace.windowS }.max() ?? 0
         }
+        if format == .azureFunctions { return try AzureFunctionsTrace.span(path: path) }
         let lines = edges(of: path)
         guard lines.count >= 2 else { return 0 }
         switch format {
@@ -209,7 +238,13 @@ public enum TraceBuilder {
             let first = lines[1].split(separator: ",").first.flatMap { AzureLLMTrace.seconds($0) } ?? 0
             let last = lines[lines.count - 1].split(separator: ",").first.flatMap { AzureLLMTrace.seconds($0) } ?? first
             return last - first
-        case .serveGen:
+        case .mooncake:
+            let last = lines[lines.count - 1]
+            let object = try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any]
+            return ((object?["timestamp"] as? NSNumber)?.doubleValue ?? 0) / 1000
+        case .burstGPT:
+            return lines[lines.count - 1].split(separator: ",").first.flatMap { Double($0) } ?? 0
+        case .serveGen, .azureFunctions:
             return 0
         }
     }

@@ -33,12 +33,25 @@ public enum TraceFormat: String, Sendable {
     case azureLLM = "azure-llm"
     /// ServeGen per-client rates in 10-minute windows (the long form in traces/README.md).
     case serveGen = "servegen"
+    /// Mooncake (FAST'25): JSON Lines with `timestamp` (ms), `input_length`, `output_length`, `hash_ids`.
+    case mooncake
+    /// BurstGPT: `Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type`.
+    case burstGPT = "burstgpt"
+    /// Azure Functions 2019 invocation counts: `HashOwner,HashApp,HashFunction,Trigger,1,…,1440`.
+    case azureFunctions = "azure-functions"
+
+    /// Formats whose rows are LLM requests with token counts.
+    var feedsLLMs: Bool { self == .azureLLM || self == .mooncake || self == .burstGPT }
 
     static func detect(header: Substring, path: String) -> TraceFormat? {
         let trimmed = header.drop { $0 == " " || $0 == "\u{FEFF}" }
-        if trimmed.hasPrefix("{") { return .jsonl }
+        if trimmed.hasPrefix("{") {
+            return trimmed.contains("\"input_length\"") || trimmed.contains("\"timestamp\"") ? .mooncake : .jsonl
+        }
         let columns = trimmed.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         if columns.starts(with: ["TIMESTAMP", "ContextTokens", "GeneratedTokens"]) { return .azureLLM }
+        if columns.starts(with: ["Timestamp", "Model"]) { return .burstGPT }
+        if columns.starts(with: ["HashOwner", "HashApp", "HashFunction", "Trigger"]) { return .azureFunctions }
         if columns.starts(with: ["client_id", "window_start_s", "rate_rps"]) { return .serveGen }
         if columns.first == "time" { return .csv }
         return nil
@@ -102,7 +115,7 @@ public struct CSVTrace: ArrivalSource {
             let known = ["time", "service", "stream", "origin", "input_tokens", "output_tokens"]
             guard known.contains(key) else {
                 let hint = Suggestion.closest(to: key, in: known).map { " (did you mean '\($0)'?)" } ?? ""
-                throw InputError(.badData, at: reader.location(column: column(of: i, in: header)),
+                throw InputError(.badData, at: reader.location(column: LineReader.column(ofField: i, in: header)),
                                  "unknown column '\(key)'\(hint); columns: \(known.joined(separator: ", "))")
             }
             columns[key] = i
@@ -110,16 +123,6 @@ public struct CSVTrace: ArrivalSource {
         for required in ["time", "service"] where columns[required] == nil {
             throw InputError(.badData, at: reader.location(), "the header has no '\(required)' column")
         }
-    }
-
-    func column(of field: Int, in line: Substring) -> Int {
-        var col = 1, seen = 0
-        for ch in line {
-            if seen == field { return col }
-            if ch == "," { seen += 1 }
-            col += 1
-        }
-        return col
     }
 
     public mutating func next() throws(InputError) -> Arrival? {
@@ -131,7 +134,7 @@ public struct CSVTrace: ArrivalSource {
                 let f = fields[i]
                 return f.isEmpty ? nil : f
             }
-            func at(_ name: String) -> SourceLocation { reader.location(column: column(of: columns[name] ?? 0, in: line)) }
+            func at(_ name: String) -> SourceLocation { reader.location(column: LineReader.column(ofField: columns[name] ?? 0, in: line)) }
             guard fields.count == columns.count else {
                 throw InputError(.badData, at: reader.location(), "expected \(columns.count) fields, found \(fields.count)")
             }
@@ -189,17 +192,7 @@ public struct JSONLinesTrace: ArrivalSource {
     public mutating func next() throws(InputError) -> Arrival? {
         while let line = reader.next() {
             if line.allSatisfy({ $0 == " " }) { continue }
-            let object: [String: Any]
-            do {
-                guard let parsed = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                    throw InputError(.badData, at: reader.location(), "expected a JSON object per line")
-                }
-                object = parsed
-            } catch let error as InputError {
-                throw error
-            } catch {
-                throw InputError(.badData, at: reader.location(), "malformed JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] ?? error)")
-            }
+            let object = try reader.jsonObject(line, expecting: "a JSON object per line")
             let known = ["time", "service", "stream", "origin", "input_tokens", "output_tokens"]
             for key in object.keys.sorted() where !known.contains(key) {
                 let hint = Suggestion.closest(to: key, in: known).map { " (did you mean '\($0)'?)" } ?? ""
@@ -253,8 +246,7 @@ public struct JSONLinesTrace: ArrivalSource {
 /// so the mapping depends only on the row's position.
 public struct AzureLLMTrace: ArrivalSource {
     let reader: LineReader
-    let services: [(index: Int32, weight: Double)]
-    var credit: [Double]
+    var dealer: RowDealer
     var start: Double? = nil
     var last = -Double.infinity
     let timeScale: Double
@@ -262,8 +254,7 @@ public struct AzureLLMTrace: ArrivalSource {
 
     public init(path: String, services: [(index: Int32, weight: Double)], rateScale: Double = 1, endS: Double = .infinity) throws(InputError) {
         reader = try LineReader(path: path)
-        self.services = services
-        credit = Array(repeating: 0, count: services.count)
+        dealer = RowDealer(services)
         timeScale = 1 / rateScale
         self.endS = endS
         _ = reader.next()
@@ -296,15 +287,7 @@ public struct AzureLLMTrace: ArrivalSource {
             }
             last = time
             guard time < endS else { return nil }
-            // Smooth weighted round-robin over the target services.
-            var best = 0
-            let total = services.reduce(0) { $0 + $1.weight }
-            for k in services.indices {
-                credit[k] += services[k].weight
-                if credit[k] > credit[best] { best = k }
-            }
-            credit[best] -= total
-            return Arrival(time: time, service: services[best].index, inputTokens: input, outputTokens: output)
+            return Arrival(time: time, service: dealer.next(), inputTokens: input, outputTokens: output)
         }
         return nil
     }
