@@ -83,13 +83,16 @@ bench-fidelity:
 live-backends:
 	scripts/live-backends
 
-# The goodput evaluation: three clusters, production traces, every policy, three seeds, three
-# loads, ablations and faults, in release mode; writes docs/results.md and docs/results/*.svg.
+# The capacity evaluation: every scenario (three clusters, a skewed one, the example, the
+# AlpaServe setting) and policy, capacity at 99% and 90% SLO attainment, three seeds, goodput at
+# fixed overloads, ablations in capacity, faults; release mode; writes docs/results.md and
+# docs/results/*.svg.
 eval:
 	$(SWIFT) build -c release --product goodput-eval
 	$$($(SWIFT) build -c release --show-bin-path)/goodput-eval
 
-# Its smoke test (CI runs it): small and medium clusters, 60 s, one seed, nominal load.
+# Its smoke test (CI runs it): the small cluster and the AlpaServe setting, 60 s, one seed;
+# fails unless every capacity search brackets its answer.
 eval-quick:
 	$(SWIFT) run goodput-eval --quick
 

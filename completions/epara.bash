@@ -173,13 +173,13 @@ _epara() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    classify|plan|serve|report|catalog|help)
+    classify|plan|serve|report|capacity|catalog|help)
         # Offer subcommand argument completions
         "_epara_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'classify plan serve report catalog help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'classify plan serve report capacity catalog help' -- "${cur}"))
         ;;
     esac
 }
@@ -211,7 +211,7 @@ _epara_classify() {
 _epara_plan() {
     repeating_flags=()
     non_repeating_flags=(--detailed-exitcode --allow-partial --plain-greedy --timing --version -h --help)
-    repeating_options=(--state --without)
+    repeating_options=(--state --trace --without)
     non_repeating_options=(--policy --previous --memory-headroom --max-batch --state-windows --format)
     __epara_offer_flags_options 1
 
@@ -222,6 +222,9 @@ _epara_plan() {
         return
         ;;
     '--state')
+        return
+        ;;
+    '--trace')
         return
         ;;
     '--previous')
@@ -370,6 +373,56 @@ _epara_report() {
         ;;
     '--format')
         __epara_add_completions -W 'json'$'\n''table'$'\n''markdown'
+        return
+        ;;
+    esac
+}
+
+_epara_capacity() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=(--policy --target --trace)
+    non_repeating_options=(--duration --warmup --seeds --tolerance --max-scale --replan-every --memory-headroom --html --format)
+    __epara_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--policy')
+        __epara_add_completions -W 'epara'$'\n''local'$'\n''round-robin'$'\n''alpaserve'
+        return
+        ;;
+    '--target')
+        return
+        ;;
+    '--trace')
+        return
+        ;;
+    '--duration')
+        return
+        ;;
+    '--warmup')
+        return
+        ;;
+    '--seeds')
+        return
+        ;;
+    '--tolerance')
+        return
+        ;;
+    '--max-scale')
+        return
+        ;;
+    '--replan-every')
+        return
+        ;;
+    '--memory-headroom')
+        return
+        ;;
+    '--html')
+        return
+        ;;
+    '--format')
+        __epara_add_completions -W 'json'$'\n''table'
         return
         ;;
     esac

@@ -54,6 +54,7 @@ _epara() {
             'plan:Choose each service'\''s parallel modes and place instances on devices.'
             'serve:Execute a plan: on a trace in the embedded simulator, or live as HTTP gateways in front of model servers.'
             'report:Analyse runs: goodput, SLO attainment, drops, latency percentiles; compare policies.'
+            'capacity:Find the highest load each policy sustains at an SLO-attainment target, and what breaks first.'
             'catalog:List the device types, models and profiles epara knows.'
             'help:Show subcommand help information.'
         )
@@ -61,7 +62,7 @@ _epara() {
         ;;
     arg)
         case "${words[1]}" in
-        classify|plan|serve|report|catalog|help)
+        classify|plan|serve|report|capacity|catalog|help)
             "_epara_${words[1]}" && ret=0
             ;;
         esac
@@ -97,6 +98,7 @@ _epara_plan() {
         ':file:'
         '--policy[Placement policy\: epara, local, round-robin, alpaserve.]:policy:{__epara_complete "${___policy[@]}"}'
         '*--state[SQLite state store written by `epara serve`\: observed demand and node health (repeatable\: the stores of gateways on separate machines add up).]:db:'
+        '*--trace[A trace the plan will serve (\[SERVICE=\]FILE, as `serve --trace` takes it; repeatable)\: each traced service is planned for the burstiness measured in it (its demand.cv).]:trace:'
         '--previous[The plan in force\: placement becomes migration-aware and moves are listed.]:plan:'
         '*--without[Turn off a part of EPARA to measure it (repeatable)\: categories, model-parallel, burst-replicas.]:part:{__epara_complete "${___without[@]}"}'
         '--detailed-exitcode[Exit 2 when the plan differs from --previous (or there is none), 0 when unchanged.]'
@@ -173,6 +175,32 @@ _epara_report() {
         '--from[With --state\: first window, seconds from the run'\''s start.]:seconds:'
         '--to[With --state\: end of the last window, seconds from the run'\''s start.]:seconds:'
         '--html[Also write a self-contained HTML page with SVG charts to this file.]:file:'
+        '--format[Output format (default\: table on a terminal, json otherwise).]:format:{__epara_complete "${___format[@]}"}'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_epara_capacity() {
+    local -i ret=1
+    local -ar ___policy=('epara' 'local' 'round-robin' 'alpaserve')
+    local -ar ___format=('json' 'table')
+    local -ar arg_specs=(
+        ':file:'
+        '*--policy[A policy to measure (repeatable; default\: all of epara, local, round-robin, alpaserve).]:policy:{__epara_complete "${___policy[@]}"}'
+        '*--target[An SLO-attainment target (repeatable; default 0.99 and 0.9).]:fraction:'
+        '*--trace[A trace to replay (\[SERVICE=\]FILE; repeatable), sped up with the load.]:trace:'
+        '--duration[Simulated time per load and seed.]:duration:'
+        '--warmup[Start of each run left out of the measurement.]:duration:'
+        '--seeds[Number of seeds per load (1, 2, …).]:seeds:'
+        '--tolerance[Bisection stops when the load that missed is within this fraction above the one that met the target.]:tolerance:'
+        '--max-scale[Highest load scale tried.]:max-scale:'
+        '--replan-every[In-run replanning period (0\: each load'\''s plan holds the whole run).]:duration:'
+        '--memory-headroom[Fraction of each device'\''s memory instances may use.]:memory-headroom:'
+        '--html[Also write an HTML page with the chart and tables.]:file:'
         '--format[Output format (default\: table on a terminal, json otherwise).]:format:{__epara_complete "${___format[@]}"}'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
