@@ -29,7 +29,7 @@ public struct TargetCapacity: Codable, Hashable, Sendable {
     public var missedAt: Double?
     /// The same search's answer per seed, from the loads it measured.
     public var scaleBySeed: [Double]
-    /// At `missedAt`, the service with the lowest attainment: what breaks first.
+    /// The service whose attainment falls most from `scale` to `missedAt`: what breaks first.
     public var breaksFirst: String?
     public var breaksFirstAttainment: Double?
     /// Goodput at `scale`.
@@ -118,8 +118,18 @@ public struct CapacitySearch {
             high = hi
         }
         let scale = low ?? 0
+        // What breaks: the service whose attainment falls most from the capacity to the load that
+        // missed (a service no load serves does not fall); with nothing met, the lowest there.
         let missed = high.flatMap { points[$0] }
-        let worst = missed?.services.min { ($0.value, $0.key) < ($1.value, $1.key) }
+        let met = low.flatMap { points[$0] }
+        let worst: (key: String, value: Double)?
+        if let met, let missed {
+            worst = missed.services.max { a, b in
+                ((met.services[a.key] ?? a.value) - a.value, b.key) < ((met.services[b.key] ?? b.value) - b.value, a.key)
+            }
+        } else {
+            worst = missed?.services.min { ($0.value, $0.key) < ($1.value, $1.key) }
+        }
         return TargetCapacity(target: target, scale: scale, missedAt: high, scaleBySeed: perSeed(target),
                               breaksFirst: worst?.key, breaksFirstAttainment: worst?.value,
                               goodputPerS: low.flatMap { points[$0]?.goodputPerS } ?? 0)

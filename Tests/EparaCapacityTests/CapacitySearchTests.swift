@@ -56,4 +56,12 @@ final class CapacitySearchTests: XCTestCase {
         XCTAssertLessThanOrEqual(result.scaleBySeed[1], result.scale)
         XCTAssertGreaterThanOrEqual(result.scaleBySeed[0], result.scale)
     }
+
+    func testWhatBreaksIsAServiceThatHeldNotOneNeverServed() {
+        var search = CapacitySearch(options: CapacitySearchOptions(targets: [0.9]))
+        let result = search.run { k in
+            LoadPoint(scale: k, attainmentBySeed: [curve(k)], goodputBySeed: [k], services: ["never": 0, "photo": curve(k), "chat": 1])
+        }[0]
+        XCTAssertEqual(result.breaksFirst, "photo")
+    }
 }

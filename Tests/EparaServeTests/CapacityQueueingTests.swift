@@ -55,7 +55,9 @@ final class CapacityQueueingTests: XCTestCase {
         let doubled = LoadScale.scaled(workload, by: 2.5)
         XCTAssertEqual(doubled.services[0].spec.demand?.ratePerS, 125)
         XCTAssertEqual(doubled.services[1].spec.stream?.streams, 8, "7.5 cameras round to 8")
-        XCTAssertEqual(doubled.services[1].spec.stream?.fps, 10)
-        XCTAssertEqual(LoadScale.scaled(workload, by: 0.1).services[1].spec.stream?.streams, 1, "at least one camera")
+        XCTAssertEqual(doubled.services[1].spec.stream?.fps ?? 0, 75.0 / 8, accuracy: 1e-9, "75 frames/s in all, exactly 2.5×")
+        let tenth = LoadScale.scaled(workload, by: 0.1).services[1].spec.stream
+        XCTAssertEqual(tenth?.streams, 1, "at least one camera")
+        XCTAssertEqual(tenth?.fps ?? 0, 3, accuracy: 1e-9, "3 frames/s in all, 0.1× of 30")
     }
 }

@@ -188,10 +188,12 @@ func trace(_ s: Scenario, _ traces: TraceData, load: Double, seed: UInt64, plan:
                                     speedup: s.llmSpeedup * load, endS: durationS, random: random.derived(UInt64(10 + k))))
         sources.append(PhasedReplay(rows: traces.code, service: index("code@\(site)"), origins: origins, phase: phase,
                                     speedup: s.llmSpeedup * load, endS: durationS, random: random.derived(UInt64(100 + k))))
-        for (name, count, fps) in [("detect", s.detectStreams, 15.0), ("segment", s.segmentStreams, 10.0)] {
+        // Cameras as the plan's services have them (LoadScale's count and rate at this load).
+        for name in ["detect", "segment"] {
             let service = index("\(name)@\(site)")
+            let fps = d.services[Int(service)].fps
             var phases = random.derived(UInt64(1000 + k * 7 + (name == "detect" ? 0 : 3)))
-            for stream in 0..<max(1, Int((Double(count) * load).rounded())) {
+            for stream in 0..<d.services[Int(service)].streams {
                 sources.append(StreamFrames(service: service, stream: Int32(stream), origin: origins[stream % origins.count], fps: fps,
                                             phaseS: phases.unit() / fps, endS: durationS))
             }

@@ -283,6 +283,8 @@ for (i, s) in studies.enumerated() {
     guard let r = results.report(key(i, "policies")) else { continue }
     let file = "\(s.name)-capacity.svg"
     try? Data(CapacityRender.chart(r).utf8).write(to: chartDirectory.appendingPathComponent(file))
+    // The Capacity document itself, every load measured (what `epara capacity` prints).
+    if let json = try? JSONOutput.document(r) { try? json.write(to: chartDirectory.appendingPathComponent("\(s.name)-capacity.json")) }
     md += "![\(s.title): SLO attainment against load](results/\(file))\n"
 }
 
