@@ -33,7 +33,8 @@ public enum CapacityRender {
                 }
                 let breaks = c.breaksFirst.map { "\($0) (\(n(c.breaksFirstAttainment ?? 0)) at \(scale(c.missedAt ?? 0)))" }
                     ?? (c.missedAt == nil ? "nothing up to \(scale(c.scale))" : "-")
-                rows.append([p.policy, percent(c.target), c.scale > 0 ? scale(c.scale) : "< lowest tried", spread,
+                rows.append([p.policy, percent(c.target),
+                             (c.scale > 0 ? scale(c.scale) : "< lowest tried") + (c.metAbove.map { " (met again at \(scale($0)))" } ?? ""), spread,
                              c.missedAt.map(scale) ?? "-", n(c.goodputPerS), vsEpara, breaks])
             }
         }

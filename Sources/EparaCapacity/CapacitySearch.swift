@@ -34,6 +34,10 @@ public struct TargetCapacity: Codable, Hashable, Sendable {
     public var breaksFirstAttainment: Double?
     /// Goodput at `scale`.
     public var goodputPerS: Double
+    /// The highest load above `missedAt` measured to meet the target after all: attainment
+    /// was not monotone in load (a plan for more demand can serve it better), so `scale` is
+    /// the first crossing, not the last.
+    public var metAbove: Double?
 
     /// Whether the search bracketed its answer: a load that met the target and one that missed.
     public var bracketed: Bool { scale > 0 && missedAt != nil }
@@ -84,6 +88,11 @@ public struct CapacitySearch {
         var results: [TargetCapacity] = []
         for target in options.targets.sorted(by: >) {
             results.append(try capacity(at: target, evaluate))
+        }
+        // Only once every target's loads are in can a load above a crossing be seen to meet it.
+        for k in results.indices {
+            guard let missed = results[k].missedAt else { continue }
+            results[k].metAbove = measured.filter { $0.scale > missed && $0.attainment >= results[k].target - 1e-12 }.map(\.scale).max()
         }
         return options.targets.map { t in results.first { $0.target == t }! }
     }

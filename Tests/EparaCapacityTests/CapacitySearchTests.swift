@@ -64,4 +64,15 @@ final class CapacitySearchTests: XCTestCase {
         }[0]
         XCTAssertEqual(result.breaksFirst, "photo")
     }
+
+    /// Attainment that dips and recovers (a plan for more demand serving it better): the
+    /// answer is the first crossing, and the load above it that met the target is reported.
+    func testALoadAboveTheCrossingThatMetTheTargetIsReported() {
+        var search = CapacitySearch(options: CapacitySearchOptions(targets: [0.99, 0.9], tolerance: 0.05))
+        let results = search.run { k in point(k, [k >= 0.9 && k < 1.1 ? 0.95 : curve(k / 3)]) }
+        XCTAssertLessThan(results[0].scale, 1.1)
+        XCTAssertNotNil(results[0].metAbove, "2× met 99% again")
+        XCTAssertGreaterThan(results[0].metAbove!, results[0].missedAt!)
+        XCTAssertNil(results[1].metAbove)
+    }
 }

@@ -266,7 +266,8 @@ for (i, s) in studies.enumerated() {
         for t in targets {
             guard let c = p.capacities.first(where: { $0.target == t }) else { row += ["-", "-", "-"]; continue }
             let e = capacity(r, "epara", t)
-            row += [x(c.scale) + (c.missedAt == nil ? " (none missed)" : ""), spread(c), p.policy == "epara" ? "-" : ratio(e?.scale ?? 0, c.scale)]
+            row += [x(c.scale) + (c.missedAt == nil ? " (none missed)" : "") + (c.metAbove.map { " (met again at \(x($0)))" } ?? ""),
+                    spread(c), p.policy == "epara" ? "-" : ratio(e?.scale ?? 0, c.scale)]
         }
         let c99 = p.capacities.first { $0.target == 0.99 }
         row.append(c99?.breaksFirst.map { "\($0) (\(n(c99?.breaksFirstAttainment ?? 0)) at \(x(c99?.missedAt ?? 0)))" } ?? "-")

@@ -45,6 +45,7 @@ public enum HTMLReport {
             })))
         }
         if let sweep = report.sweep {
+            // Capacity is what a sweep is for: its chart comes first.
             let title = "Attainment vs offered load"
             let xs = sweep.points.map(\.offeredPerS)
             charts.append((title, SVGChart.lines(title: title, xLabel: "offered load (req/s)", yLabel: "SLO attainment", series: [
@@ -52,6 +53,7 @@ public enum HTMLReport {
                 SVGChart.Series(name: "target \(TextTable.number(sweep.targetAttainment))",
                                 points: [(xs.min() ?? 0, sweep.targetAttainment), (xs.max() ?? 1, sweep.targetAttainment)]),
             ], yMaximum: 1)))
+            charts.insert(charts.removeLast(), at: 0)
         }
         return charts
     }
@@ -73,7 +75,11 @@ public enum HTMLReport {
             .charts { display: grid; grid-template-columns: repeat(\(columns), 600px); width: 1200px; }
             figure { margin: 0; width: 600px; height: 340px; }
             section { padding: 16px 24px; }
-            pre { font-size: 12px; line-height: 1.35; }
+            table { border-collapse: collapse; font-size: 13px; margin: 8px 0 16px; }
+            th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: left; }
+            th { background: #f5f5f5; }
+            h2 { font-size: 17px; margin: 18px 0 6px; }
+            p { font-size: 13px; margin: 4px 0; }
             </style>
             </head>
             <body>
@@ -84,7 +90,7 @@ public enum HTMLReport {
         for (title, svg) in charts {
             page += "<figure aria-label=\"\(SVGChart.escape(title))\">\n\(svg)</figure>\n"
         }
-        page += "</div>\n<section>\n<pre>\(SVGChart.escape(TextReport.render(report, style: .text)))</pre>\n</section>\n</body>\n</html>\n"
+        page += "</div>\n<section>\n\(MarkdownHTML.render(TextReport.render(report, style: .markdown)))</section>\n</body>\n</html>\n"
         return page
     }
 }
