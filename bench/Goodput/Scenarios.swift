@@ -117,7 +117,7 @@ func builtScenarios(quick: Bool, traces: TraceData) -> [Scenario] {
     let large = Scenario(name: "large", title: "large: \(largeNodes.count) nodes, 10 sites",
                          cluster: Cluster(name: "large", nodes: largeNodes, network: network(edge: largeEdge, cloud: "cloud")),
                          edgeSites: largeEdge, detectStreams: 24, segmentStreams: 12, llmSpeedup: 2, imageScale: 60, bigChatRate: 2,
-                         durationS: 120, warmupS: 20, siteOfClient: { $0 % 9 })
+                         durationS: 90, warmupS: 15, siteOfClient: { $0 % 9 })
     var skewed = medium
     skewed.name = "skewed"
     skewed.title = "skewed: medium, one hot site"

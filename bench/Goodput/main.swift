@@ -120,6 +120,8 @@ let started = clock.now
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 func key(_ study: Int, _ label: String) -> String { "\(study)|\(label)" }
 let tolerance = quick ? 0.1 : 0.04
+/// The highest load tried: 16× demand (planning 400 nodes for 32× takes the AlpaServe search minutes per load).
+let maxScale = 16.0
 
 // Largest first, so that two cores stay busy to the end.
 let order = jobs.indices.sorted { (studies[jobs[$0].study].workload.cluster.nodes.count, jobs[$1].study) > (studies[jobs[$1].study].workload.cluster.nodes.count, jobs[$0].study) }
@@ -128,7 +130,7 @@ DispatchQueue.concurrentPerform(iterations: order.count) { k in
     let study = studies[job.study]
     var planOptions = study.planOptions
     planOptions.without = job.without
-    var options = CapacityStudy.Options(policies: job.policies, search: CapacitySearchOptions(targets: targets, tolerance: tolerance),
+    var options = CapacityStudy.Options(policies: job.policies, search: CapacitySearchOptions(targets: targets, tolerance: tolerance, maxScale: maxScale),
                                         traces: study.traces, durationS: study.durationS, warmupS: study.warmupS, seeds: seeds,
                                         planOptions: planOptions, overloadFactors: job.overloads ? [1.5, 2] : [])
     options.traffic = study.traffic
@@ -148,7 +150,7 @@ DispatchQueue.concurrentPerform(iterations: order.count) { k in
 // (capacity split freely) still covers the target fraction of demand. Planning only.
 DispatchQueue.concurrentPerform(iterations: studies.count) { i in
     let study = studies[i]
-    var search = CapacitySearch(options: CapacitySearchOptions(targets: targets, tolerance: tolerance / 2))
+    var search = CapacitySearch(options: CapacitySearchOptions(targets: targets, tolerance: tolerance / 2, maxScale: maxScale))
     let capacities = try? search.run { scale in
         let plan = try Planner.plan(LoadScale.scaled(study.workload, by: scale), options: study.planOptions)
         let bound = plan.predicted.demandPerS > 0 ? min(1, plan.predicted.upperBoundGoodputPerS / plan.predicted.demandPerS) : 1
