@@ -5,7 +5,7 @@ EXAMPLE = examples/edge-lab/cluster.yaml examples/edge-lab/services.yaml example
 
 PREFIX ?= /usr/local
 
-.PHONY: demo build install test docs alpaserve-example bench bench-serve bench-gateway bench-fidelity live-backends replay compare eval eval-quick clean
+.PHONY: demo build install test docs alpaserve-example bench bench-serve bench-gateway bench-fidelity live-backends replay compare eval eval-large eval-quick clean
 CONV = examples/traces/AzureLLMInferenceTrace_conv.csv
 
 build:
@@ -83,13 +83,18 @@ bench-fidelity:
 live-backends:
 	scripts/live-backends
 
-# The capacity evaluation: every scenario (three clusters, a skewed one, the example, the
-# AlpaServe setting) and policy, capacity at 99% and 90% SLO attainment, three seeds, goodput at
+# The capacity evaluation: every scenario (the small and medium clusters, a skewed one, the
+# example, the AlpaServe setting; the large cluster with eval-large) and policy, capacity at 99% and 90% SLO attainment, three seeds, goodput at
 # fixed overloads, ablations in capacity, faults; release mode; writes docs/results.md and
 # docs/results/*.svg.
 eval:
 	$(SWIFT) build -c release --product goodput-eval
 	$$($(SWIFT) build -c release --show-bin-path)/goodput-eval
+
+# The same with the 400-node cluster as well (over an hour on two cores).
+eval-large:
+	$(SWIFT) build -c release --product goodput-eval
+	$$($(SWIFT) build -c release --show-bin-path)/goodput-eval --scenarios=small,medium,large,skewed,edge-lab,alpaserve
 
 # Its smoke test (CI runs it): the small cluster and the AlpaServe setting, 60 s, one seed;
 # fails unless every capacity search brackets its answer.
