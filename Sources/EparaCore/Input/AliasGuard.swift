@@ -26,10 +26,12 @@ enum AliasGuard {
         var keyPosition: Bool { isMapping && childCount % 2 == 0 }
     }
 
+    /// Only what aliases add counts against `maximumNodes`: a plain document costs what its text
+    /// does (a 400-node cluster's Run has millions of nodes and must read back).
     private static func scan(_ parser: inout yaml_parser_t, maximumNodes: Int) -> (Int, Int, String)? {
         var sizes: [String: Int] = [:]
         var stack: [Frame] = []
-        var total = 0
+        var expanded = 0
         var event = yaml_event_t()
         while true {
             guard yaml_parser_parse(&parser, &event) == 1 else { return nil }
@@ -42,7 +44,7 @@ enum AliasGuard {
             case YAML_STREAM_END_EVENT:
                 return nil
             case YAML_DOCUMENT_START_EVENT:
-                total = 0
+                expanded = 0
             case YAML_SCALAR_EVENT:
                 nodeSize = 1
                 anchor = string(event.data.scalar.anchor)
@@ -57,8 +59,6 @@ enum AliasGuard {
                 guard let frame = stack.popLast() else { return nil }
                 nodeSize = frame.size
                 anchor = frame.anchor
-                // The collection itself was counted when it started.
-                total -= 1
             default:
                 break
             }
@@ -67,9 +67,11 @@ enum AliasGuard {
             if isAlias, let parent = stack.last, parent.keyPosition {
                 return (line, column, "an alias cannot be used as a mapping key")
             }
-            total += size
-            if total > maximumNodes {
-                return (line, column, "document expands to more than \(maximumNodes) nodes through aliases (an alias bomb?)")
+            if isAlias {
+                expanded += size
+                if expanded > maximumNodes {
+                    return (line, column, "aliases expand the document by more than \(maximumNodes) nodes (an alias bomb?)")
+                }
             }
             if !stack.isEmpty {
                 stack[stack.count - 1].size += size
