@@ -159,3 +159,15 @@ public struct Plan: Codable, Hashable, Sendable {
         }
     }
 }
+
+extension Plan {
+    /// The workload with nothing placed: its services, nodes and sites by name, which is all a
+    /// trace reader resolves against (`plan --trace` measures a trace before there is a plan).
+    public static func unplaced(_ workload: ClassifiedWorkload) -> Plan {
+        Plan(inputDigest: workload.inputDigest, workloadDigest: workload.inputDigest, policy: "none", cluster: workload.cluster,
+             catalog: workload.catalog, services: workload.services, allocations: [], instances: [], routing: [], devices: [],
+             predicted: Prediction(goodputPerS: 0, demandPerS: 0, attainment: 0, upperBoundGoodputPerS: 0, fractionOfUpperBound: 0),
+             solver: SolverStats(policy: "none", candidates: 0, objectiveEvaluations: 0, lazy: false, objective: 0, stages: []),
+             shortfalls: [], moves: [])
+    }
+}

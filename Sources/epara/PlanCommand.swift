@@ -119,7 +119,7 @@ struct PlanCommand: ParsableCommand {
                                       lazy: !plainGreedy, memoryHeadroom: memoryHeadroom, maxBatch: maxBatch)
             options.without = Set(without)
             if !traces.isEmpty {
-                workload = try Self.withTraceBurstiness(workload, traces: traces, options: options)
+                workload = try Self.withTraceBurstiness(workload, traces: traces)
             }
             let clock = ContinuousClock()
             let start = clock.now
@@ -151,14 +151,9 @@ struct PlanCommand: ParsableCommand {
         if exitCode != 0 { throw ExitCode(exitCode) }
     }
 
-    /// The workload with each traced service's demand.cv measured from its trace. The trace
-    /// readers resolve names against a plan's services and nodes, so a first plan (of the same
-    /// workload, partial if need be) names them.
-    static func withTraceBurstiness(_ workload: ClassifiedWorkload, traces: [String], options: PlanOptions) throws -> ClassifiedWorkload {
-        var naming = options
-        naming.allowPartial = true
-        naming.previous = nil
-        let names = Deployment(plan: try Planner.plan(workload, options: naming))
+    /// The workload with each traced service's demand.cv measured from its trace.
+    static func withTraceBurstiness(_ workload: ClassifiedWorkload, traces: [String]) throws -> ClassifiedWorkload {
+        let names = Deployment(plan: .unplaced(workload))
         let measured = try TraceBurstiness.measure(TraceOptions(files: traces.map(TraceFile.init(argument:))), deployment: names)
         var result = workload
         for i in result.services.indices {
