@@ -23,6 +23,9 @@ public final class Recorder {
     /// (window, service): gaps between consecutive arrivals of the service at any node, for the
     /// state store's burstiness.
     var windowGaps: [Int: ArrivalGaps] = [:]
+    /// Gaps between each service's consecutive arrivals since the run began: the burstiness
+    /// in-run replanning sees.
+    public private(set) var gaps: [ArrivalGaps]
     var lastArrival: [Double]
     var requestLog: RequestLog?
     /// Sees every request as it ends (tests, and the live engine's metrics).
@@ -41,6 +44,7 @@ public final class Recorder {
         byOrigin = Array(repeating: Counts(), count: nodeCount)
         windowOrigins = keepOrigins ? [:] : nil
         lastArrival = Array(repeating: -1, count: services.count)
+        gaps = Array(repeating: ArrivalGaps(), count: services.count)
         self.requestLog = requestLog
     }
 
@@ -56,10 +60,14 @@ public final class Recorder {
         byOrigin[Int(r.origin)].arrivals += 1
         let w = window(r.arrival)
         windows[w][s].arrivals += 1
+        if lastArrival[s] >= 0 {
+            let gap = r.arrival - lastArrival[s]
+            gaps[s].add(gap)
+            if windowOrigins != nil { windowGaps[w * services.count + s, default: ArrivalGaps()].add(gap) }
+        }
+        lastArrival[s] = r.arrival
         if windowOrigins != nil {
             windowOrigins![(w * services.count + s) * nodeCount + Int(r.origin), default: Counts()].arrivals += 1
-            if lastArrival[s] >= 0 { windowGaps[w * services.count + s, default: ArrivalGaps()].add(r.arrival - lastArrival[s]) }
-            lastArrival[s] = r.arrival
         }
     }
 

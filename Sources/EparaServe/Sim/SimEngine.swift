@@ -72,9 +72,6 @@ public final class SimEngine: ServeExecutor {
     /// Arrivals per (service, origin) and length of the last few replan periods, newest last.
     var history: [(counts: [Int], seconds: Double)] = []
     static let historyPeriods = 5
-    /// Gaps between each service's arrivals since the run began: the burstiness replanning sees.
-    var gaps: [ArrivalGaps] = []
-    var lastArrival: [Double] = []
     var lastReplan = 0.0
     var downSince: [Double?]
     var downTotal: [Double]
@@ -111,8 +108,6 @@ public final class SimEngine: ServeExecutor {
         originRandom = root.derived(0xA11)
         syncRandom = root.derived(0x5C)
         observed = Array(repeating: 0, count: deployment.services.count * deployment.nodes.count)
-        gaps = Array(repeating: ArrivalGaps(), count: deployment.services.count)
-        lastArrival = Array(repeating: -1, count: deployment.services.count)
         downSince = Array(repeating: nil, count: deployment.nodes.count)
         downTotal = Array(repeating: 0, count: deployment.nodes.count)
         replanner = { current, demand in
@@ -223,9 +218,6 @@ public final class SimEngine: ServeExecutor {
                               outputTokens: arrival.outputTokens)
         nextID += 1
         observed[Int(arrival.service) * core.deployment.nodes.count + Int(origin)] += 1
-        let s = Int(arrival.service)
-        if lastArrival[s] >= 0 { gaps[s].add(arrival.time - lastArrival[s]) }
-        lastArrival[s] = arrival.time
         recorder.arrival(request)
         core.admit(request, self)
     }
@@ -319,7 +311,7 @@ public final class SimEngine: ServeExecutor {
         lastReplan = now
         let down = deployment.nodes.indices.filter { !core.nodeUp[$0] }.map { deployment.nodes[$0].name }
         let cv = Dictionary(uniqueKeysWithValues: deployment.services.indices.compactMap { s -> (String, Double)? in
-            guard let value = gaps[s].cv else { return nil }
+            guard let value = recorder.gaps[s].cv else { return nil }
             return (deployment.services[s].name, value)
         })
         let demand = ObservedDemand(runId: nil, demandPerS: perService, demandByOrigin: byOrigin, nodesDown: down, windowsRead: 1,
