@@ -87,9 +87,7 @@ public enum CapacityRender {
             header h1 { margin: 0; font-size: 22px; }
             section { padding: 8px 24px; }
             ul { font-size: 13px; color: #444; }
-            table { border-collapse: collapse; font-size: 13px; margin: 8px 0 16px; }
-            th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: left; }
-            th { background: #f5f5f5; }
+            \(HTMLReport.tableStyle)
             </style>
             </head>
             <body>

@@ -6,6 +6,12 @@ import EparaCore
 public enum HTMLReport {
     public static let headerHeight = 72
     public static let columns = 2
+    /// How tables look on every page epara writes (the report's and `capacity`'s).
+    public static let tableStyle = """
+        table { border-collapse: collapse; font-size: 13px; margin: 8px 0 16px; }
+        th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: left; }
+        th { background: #f5f5f5; }
+        """
 
     /// Titles of the charts, in page order (also what the browser test looks for).
     public static func chartTitles(_ report: Report) -> [String] { charts(report).map(\.title) }
@@ -75,9 +81,7 @@ public enum HTMLReport {
             .charts { display: grid; grid-template-columns: repeat(\(columns), 600px); width: 1200px; }
             figure { margin: 0; width: 600px; height: 340px; }
             section { padding: 16px 24px; }
-            table { border-collapse: collapse; font-size: 13px; margin: 8px 0 16px; }
-            th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: left; }
-            th { background: #f5f5f5; }
+            \(tableStyle)
             h2 { font-size: 17px; margin: 18px 0 6px; }
             p { font-size: 13px; margin: 4px 0; }
             </style>
