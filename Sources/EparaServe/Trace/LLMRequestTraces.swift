@@ -24,22 +24,44 @@ struct RowDealer {
     }
 }
 
+/// What every LLM request trace does with a row once read: its time, in seconds after the
+/// trace's start, scaled by the rate; rows kept in order; the trace cut at the run's end; the
+/// row dealt to a service.
+struct RequestRows {
+    var dealer: RowDealer
+    var last = -Double.infinity
+    let timeScale: Double
+    let endS: Double
+
+    init(services: [(index: Int32, weight: Double)], rateScale: Double, endS: Double) {
+        dealer = RowDealer(services)
+        timeScale = 1 / rateScale
+        self.endS = endS
+    }
+
+    /// The row's arrival, nil past the end; `decreasing` is the error for a row before the
+    /// previous one, given the previous row's seconds.
+    mutating func arrival(atS seconds: Double, inputTokens: Int32, outputTokens: Int32,
+                          decreasing: (Double) -> InputError) throws(InputError) -> Arrival? {
+        let time = seconds * timeScale
+        guard time >= last else { throw decreasing(last / timeScale) }
+        last = time
+        guard time < endS else { return nil }
+        return Arrival(time: time, service: dealer.next(), inputTokens: inputTokens, outputTokens: outputTokens)
+    }
+}
+
 /// The Mooncake trace format (Kimi, FAST'25 release): JSON Lines, one request per line, with
 /// `timestamp` (ms after the start), `input_length` and `output_length` (tokens) and
 /// `hash_ids` (the request's prefix blocks; read for validity, not used: the simulator has no
 /// prefix cache).
 public struct MooncakeTrace: ArrivalSource {
     let reader: LineReader
-    var dealer: RowDealer
-    var last = -Double.infinity
-    let timeScale: Double
-    let endS: Double
+    var rows: RequestRows
 
     public init(path: String, services: [(index: Int32, weight: Double)], rateScale: Double = 1, endS: Double = .infinity) throws(InputError) {
         reader = try LineReader(path: path)
-        dealer = RowDealer(services)
-        timeScale = 1 / rateScale
-        self.endS = endS
+        rows = RequestRows(services: services, rateScale: rateScale, endS: endS)
     }
 
     static let fields = ["timestamp", "input_length", "output_length", "hash_ids"]
@@ -66,13 +88,9 @@ public struct MooncakeTrace: ArrivalSource {
             if let hashes = object["hash_ids"], !(hashes is [NSNumber]) {
                 throw InputError(.badData, at: reader.location(), path: "hash_ids", "expected a list of block ids")
             }
-            let time = ms / 1000 * timeScale
-            guard time >= last else {
-                throw InputError(.badData, at: reader.location(), path: "timestamp", "times must not decrease: \(ms) ms after \(last / timeScale * 1000) ms")
+            return try rows.arrival(atS: ms / 1000, inputTokens: tokens[0], outputTokens: tokens[1]) { previous in
+                InputError(.badData, at: reader.location(), path: "timestamp", "times must not decrease: \(ms) ms after \(previous * 1000) ms")
             }
-            last = time
-            guard time < endS else { return nil }
-            return Arrival(time: time, service: dealer.next(), inputTokens: tokens[0], outputTokens: tokens[1])
         }
         return nil
     }
@@ -85,16 +103,11 @@ public struct MooncakeTrace: ArrivalSource {
 public struct BurstGPTTrace: ArrivalSource {
     public static let header = ["Timestamp", "Model", "Request tokens", "Response tokens", "Total tokens", "Log Type"]
     let reader: LineReader
-    var dealer: RowDealer
-    var last = -Double.infinity
-    let timeScale: Double
-    let endS: Double
+    var rows: RequestRows
 
     public init(path: String, services: [(index: Int32, weight: Double)], rateScale: Double = 1, endS: Double = .infinity) throws(InputError) {
         reader = try LineReader(path: path)
-        dealer = RowDealer(services)
-        timeScale = 1 / rateScale
-        self.endS = endS
+        rows = RequestRows(services: services, rateScale: rateScale, endS: endS)
         _ = reader.next()
     }
 
@@ -117,13 +130,9 @@ public struct BurstGPTTrace: ArrivalSource {
                 }
                 tokens.append(n)
             }
-            let time = t * timeScale
-            guard time >= last else {
-                throw InputError(.badData, at: reader.location(), path: "Timestamp", "times must not decrease: \(t) after \(last / timeScale)")
+            return try rows.arrival(atS: t, inputTokens: tokens[0], outputTokens: tokens[1]) { previous in
+                InputError(.badData, at: reader.location(), path: "Timestamp", "times must not decrease: \(t) after \(previous)")
             }
-            last = time
-            guard time < endS else { return nil }
-            return Arrival(time: time, service: dealer.next(), inputTokens: tokens[0], outputTokens: tokens[1])
         }
         return nil
     }

@@ -246,17 +246,12 @@ public struct JSONLinesTrace: ArrivalSource {
 /// so the mapping depends only on the row's position.
 public struct AzureLLMTrace: ArrivalSource {
     let reader: LineReader
-    var dealer: RowDealer
+    var rows: RequestRows
     var start: Double? = nil
-    var last = -Double.infinity
-    let timeScale: Double
-    let endS: Double
 
     public init(path: String, services: [(index: Int32, weight: Double)], rateScale: Double = 1, endS: Double = .infinity) throws(InputError) {
         reader = try LineReader(path: path)
-        dealer = RowDealer(services)
-        timeScale = 1 / rateScale
-        self.endS = endS
+        rows = RequestRows(services: services, rateScale: rateScale, endS: endS)
         _ = reader.next()
     }
 
@@ -281,13 +276,9 @@ public struct AzureLLMTrace: ArrivalSource {
             }
             let first = start ?? t
             start = first
-            let time = (t - first) * timeScale
-            guard time >= last else {
-                throw InputError(.badData, at: reader.location(), path: "TIMESTAMP", "times must not decrease")
+            return try rows.arrival(atS: t - first, inputTokens: input, outputTokens: output) { _ in
+                InputError(.badData, at: reader.location(), path: "TIMESTAMP", "times must not decrease")
             }
-            last = time
-            guard time < endS else { return nil }
-            return Arrival(time: time, service: dealer.next(), inputTokens: input, outputTokens: output)
         }
         return nil
     }
