@@ -1,27 +1,134 @@
-// The evaluation's scenarios: three heterogeneous clusters built from real device types (and a
-// skewed variant of the medium one), services whose traffic comes from production traces
-// (Azure LLM inference 2023, ServeGen), and the arrivals of a run at any load.
+// The evaluation's scenarios, read from bench/scenarios/<name>/scenario.yaml: the Cluster and
+// Services files it names (the workload at 1×), how long to run a load, and how production
+// traces feed the services (bench/scenarios/README.md describes the format).
 import EparaCore
 import EparaPlan
 import EparaServe
 import Foundation
 
-/// The traces the scenarios replay, read once.
-struct TraceData: Sendable {
-    var conversation: [AzureLLMTrace.Row]
-    var code: [AzureLLMTrace.Row]
-    var imageClients: [Int: [ServeGenTrace.Window]]
-
-    init(directory: URL) throws {
-        conversation = try AzureLLMTrace.rows(path: directory.appendingPathComponent("AzureLLMInferenceTrace_conv.csv").path)
-        code = try AzureLLMTrace.rows(path: directory.appendingPathComponent("AzureLLMInferenceTrace_code.csv").path)
-        imageClients = try ServeGenTrace.read(path: directory.appendingPathComponent("servegen_mm-image_clients_10min.csv").path)
+/// One scenario as its files describe it.
+struct ScenarioFile: Sendable {
+    /// Each service replays the whole LLM trace from its own phase (the k-th of n services
+    /// starts k/n into it; each seed moves every phase by 0.37 of the trace), sped up.
+    struct Replay: Sendable {
+        var path: String
+        var services: [String]
+        var speedup: Double
+        var rows: [AzureLLMTrace.Row] = []
     }
 
-    /// The busiest ServeGen clients that together bring `share` of the image requests in
-    /// `seconds` from `from` (the skew of real edge traffic, taken from the trace).
-    func hottestClients(carrying share: Double, from: Double, seconds: Double) -> Set<Int> {
-        let volume = imageClients.mapValues { windows in
+    /// ServeGen's per-client rates: client c arrives at service c mod k (or the hot service, for
+    /// the busiest clients), from `fromS` of the trace's day, rates × `rateScale`.
+    struct Clients: Sendable {
+        var path: String
+        var services: [String]
+        var fromS: Double
+        var rateScale: Double
+        /// The busiest clients that together bring `share` of the requests over the replayed hour go to `service`.
+        var hot: (share: Double, service: String)?
+        var windows: [Int: [ServeGenTrace.Window]] = [:]
+        var hotClients: Set<Int> = []
+
+        /// Index into `services` of client c's service.
+        func serviceIndex(of client: Int) -> Int {
+            if let hot {
+                let hotIndex = services.firstIndex(of: hot.service) ?? 0
+                let others = services.indices.filter { $0 != hotIndex }
+                return hotClients.contains(client) || others.isEmpty ? hotIndex : others[client % others.count]
+            }
+            return client % services.count
+        }
+    }
+
+    var name: String
+    var title: String
+    var note: String
+    var files: [String]
+    var durationS: Double
+    var warmupS: Double
+    var memoryHeadroom: Double?
+    /// Trace files as `epara capacity --trace` takes them (`SERVICE=FILE`), paths resolved.
+    var traces: [TraceFile] = []
+    var replays: [Replay] = []
+    var clients: Clients?
+    /// Scenarios outside `make eval`'s half hour run only with `make eval-large`.
+    var large = false
+
+    /// True when the bench builds the arrivals itself (replays, clients); otherwise `epara
+    /// capacity`'s own trace reading and generators do.
+    var hasOwnTraffic: Bool { !replays.isEmpty || clients != nil }
+}
+
+enum ScenarioReader {
+    static func read(directory: URL) throws -> ScenarioFile {
+        let path = directory.appendingPathComponent("scenario.yaml").path
+        let source = try SourceText.load(path)
+        let parsed = try YAMLSource.parse(source)
+        let sink = DiagnosticSink()
+        let reader = NodeReader(file: source.name, sink: sink)
+        func resolve(_ relative: String) -> String {
+            relative.hasPrefix("/") ? relative : directory.appendingPathComponent(relative).standardizedFileURL.path
+        }
+        var scenario = ScenarioFile(name: directory.lastPathComponent, title: directory.lastPathComponent, note: "", files: [],
+                                    durationS: 240, warmupS: 30)
+        guard let root = parsed.documents.first.flatMap({ reader.value($0, path: "") }),
+              let m = root.mapping(keys: ["title", "note", "files", "duration_s", "warmup_s", "memory_headroom", "large", "traces",
+                                          "replays", "clients"])
+        else {
+            try sink.check()
+            throw InputError(.badData, at: SourceLocation(file: source.name, line: 1, column: 1), "expected a scenario mapping")
+        }
+        scenario.title = m.required("title", "the scenario's title")?.string() ?? scenario.title
+        scenario.note = m.optional("note")?.string() ?? ""
+        scenario.files = (m.required("files", "the Cluster, Services (and Catalog) files")?.list() ?? []).compactMap { $0.string() }.map(resolve)
+        scenario.durationS = m.optional("duration_s")?.number(above: 0) ?? scenario.durationS
+        scenario.warmupS = m.optional("warmup_s")?.number() ?? scenario.warmupS
+        scenario.memoryHeadroom = m.optional("memory_headroom")?.number(above: 0)
+        scenario.large = m.optional("large")?.bool() ?? false
+        for item in m.optional("traces")?.list() ?? [] {
+            guard let t = item.mapping(keys: ["service", "file"]) else { continue }
+            if let file = t.required("file", "a trace file")?.string() {
+                scenario.traces.append(TraceFile(path: resolve(file), service: t.optional("service")?.string()))
+            }
+        }
+        for item in m.optional("replays")?.list() ?? [] {
+            guard let r = item.mapping(keys: ["trace", "services", "speedup"]) else { continue }
+            if let trace = r.required("trace", "an Azure LLM trace file")?.string(),
+               let services = r.required("services", "the services replaying it")?.list()?.compactMap({ $0.string() }) {
+                scenario.replays.append(ScenarioFile.Replay(path: resolve(trace), services: services,
+                                                            speedup: r.optional("speedup")?.number(above: 0) ?? 1))
+            }
+        }
+        if let c = m.optional("clients")?.mapping(keys: ["trace", "services", "from_s", "rate_scale", "hot"]),
+           let trace = c.required("trace", "a ServeGen per-client file")?.string(),
+           let services = c.required("services", "the services its clients arrive at")?.list()?.compactMap({ $0.string() }) {
+            var clients = ScenarioFile.Clients(path: resolve(trace), services: services, fromS: c.optional("from_s")?.number() ?? 0,
+                                               rateScale: c.optional("rate_scale")?.number(above: 0) ?? 1)
+            if let h = c.optional("hot")?.mapping(keys: ["share", "service"]),
+               let share = h.required("share", "a fraction of the requests")?.number(above: 0),
+               let service = h.required("service", "the hot service")?.string() {
+                if !services.contains(service) { h.error("hot service '\(service)' is not one of the clients' services") }
+                clients.hot = (min(share, 1), service)
+            }
+            scenario.clients = clients
+        }
+        try sink.check()
+        // The traces are read once per scenario.
+        for i in scenario.replays.indices { scenario.replays[i].rows = try AzureLLMTrace.rows(path: scenario.replays[i].path) }
+        if var clients = scenario.clients {
+            clients.windows = try ServeGenTrace.read(path: clients.path)
+            if let hot = clients.hot {
+                clients.hotClients = hottestClients(clients.windows, carrying: hot.share, from: clients.fromS, seconds: 3600)
+            }
+            scenario.clients = clients
+        }
+        return scenario
+    }
+
+    /// The busiest ServeGen clients that together bring `share` of the requests in `seconds`
+    /// from `from` (the skew of real edge traffic, taken from the trace).
+    static func hottestClients(_ windows: [Int: [ServeGenTrace.Window]], carrying share: Double, from: Double, seconds: Double) -> Set<Int> {
+        let volume = windows.mapValues { windows in
             windows.filter { $0.startS >= from && $0.startS < from + seconds }.reduce(0) { $0 + $1.rate }
         }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
         let total = volume.reduce(0) { $0 + $1.value }
@@ -34,185 +141,82 @@ struct TraceData: Sendable {
     }
 }
 
-/// ServeGen's day is replayed from 10:00 (its busy hours); the plan's demand is the mean rate of
-/// the windows a run replays.
-let imageStartS = 36_000.0
+extension ScenarioFile {
+    func meanRate(_ rows: [AzureLLMTrace.Row]) -> Double { Double(rows.count) / max(rows.last?.time ?? 1, 1) }
 
-struct SiteMix: Sendable {
-    var gpuServers: [[String]]   // device types per GPU server
-    var agx = 0, nx = 0, nano = 0, pi = 0
-}
-
-struct Scenario: Sendable {
-    var name: String
-    var title: String
-    var cluster: Cluster
-    var edgeSites: [String]
-    /// Per edge site: camera streams of the detection and segmentation services.
-    var detectStreams: Int
-    var segmentStreams: Int
-    /// Each site's LLM services replay the Azure traces this many times faster.
-    var llmSpeedup: Double
-    /// ServeGen mm-image rates multiplied by this (over all sites).
-    var imageScale: Double
-    /// The 70B model's requests per second (all sites).
-    var bigChatRate: Double
-    /// Seconds simulated per load level (the first `warmupS` trimmed).
-    var durationS: Double
-    var warmupS: Double
-    /// Which edge site each ServeGen photo client's requests arrive at (index into edgeSites).
-    var siteOfClient: @Sendable (Int) -> Int = { _ in 0 }
-}
-
-func node(_ name: String, _ site: String, _ devices: [(String, Int)]) -> ClusterNode {
-    ClusterNode(name: name, site: site, devices: devices.map { DeviceGroup(type: $0.0, count: $0.1) })
-}
-
-func edgeSite(_ site: String, _ mix: SiteMix) -> [ClusterNode] {
-    var nodes: [ClusterNode] = []
-    for (i, gpus) in mix.gpuServers.enumerated() {
-        nodes.append(node("\(site)-gpu\(i + 1)", site, Dictionary(grouping: gpus, by: { $0 }).map { ($0.key, $0.value.count) }.sorted { $0.0 < $1.0 }))
-    }
-    for (kind, count, type) in [("agx", mix.agx, "jetson-agx-orin-64gb"), ("nx", mix.nx, "jetson-orin-nx-16gb"),
-                                ("nano", mix.nano, "jetson-orin-nano-8gb"), ("pi", mix.pi, "raspberry-pi-5")] {
-        for i in 0..<count { nodes.append(node("\(site)-\(kind)\(i + 1)", site, [(type, 1)])) }
-    }
-    return nodes
-}
-
-func network(edge: [String], cloud: String?) -> Network {
-    var links: [SiteLink] = []
-    for (i, a) in edge.enumerated() {
-        for b in edge.dropFirst(i + 1) { links.append(SiteLink(sites: [a, b], bandwidthMbps: 500, latencyMs: 5)) }
-        if let cloud { links.append(SiteLink(sites: [a, cloud], bandwidthMbps: 200, latencyMs: 20)) }
-    }
-    return Network(default: Link(bandwidthMbps: 1000, latencyMs: 0.5), links: links)
-}
-
-/// The three evaluation clusters and the skewed one, with their traffic; `quick` shortens runs.
-func builtScenarios(quick: Bool, traces: TraceData) -> [Scenario] {
-    // Small: one lab, six nodes.
-    let small = Scenario(
-        name: "small", title: "small: 6 nodes, 1 site",
-        cluster: Cluster(name: "small", nodes: edgeSite("lab", SiteMix(gpuServers: [["rtx-4090", "rtx-4090"]], agx: 1, nx: 2, nano: 1, pi: 1)),
-                         network: network(edge: ["lab"], cloud: nil)),
-        edgeSites: ["lab"], detectStreams: 4, segmentStreams: 2, llmSpeedup: 1, imageScale: 2, bigChatRate: 0.1, durationS: 240,
-        warmupS: 30)
-    // Medium: two edge sites of 18 nodes and a cloud site of 4 A100 servers.
-    let mediumEdge = ["site-a", "site-b"]
-    let mediumMix = [SiteMix(gpuServers: [["rtx-4090", "rtx-4090"], ["l4", "l4"]], agx: 2, nx: 6, nano: 5, pi: 3),
-                     SiteMix(gpuServers: [["l4", "l4"], ["l4", "l4"]], agx: 2, nx: 6, nano: 5, pi: 3)]
-    let mediumNodes = zip(mediumEdge, mediumMix).flatMap { edgeSite($0, $1) }
-        + (1...4).map { node("cloud-a100-\($0)", "cloud", [("a100-80gb", 2)]) }
-    let medium = Scenario(name: "medium", title: "medium: \(mediumNodes.count) nodes, 3 sites",
-                          cluster: Cluster(name: "medium", nodes: mediumNodes, network: network(edge: mediumEdge, cloud: "cloud")),
-                          edgeSites: mediumEdge, detectStreams: 12, segmentStreams: 6, llmSpeedup: 2, imageScale: 10, bigChatRate: 0.4,
-                          durationS: 240, warmupS: 30, siteOfClient: { $0 % 2 })
-    // Large: nine edge sites of 42 nodes and a cloud site of 22 servers.
-    let largeEdge = (1...9).map { "site-\($0)" }
-    let largeNodes = largeEdge.enumerated().flatMap { i, site in
-        edgeSite(site, SiteMix(gpuServers: [["l4", "l4"], i % 2 == 0 ? ["rtx-4090", "rtx-4090"] : ["l4", "l4"], ["rtx-4090", "rtx-4090"]],
-                               agx: 6, nx: 14, nano: 12, pi: 7))
-    } + (1...22).map { node("cloud-\($0)", "cloud", [($0 % 2 == 0 ? "h100" : "a100-80gb", 2)]) }
-    let large = Scenario(name: "large", title: "large: \(largeNodes.count) nodes, 10 sites",
-                         cluster: Cluster(name: "large", nodes: largeNodes, network: network(edge: largeEdge, cloud: "cloud")),
-                         edgeSites: largeEdge, detectStreams: 24, segmentStreams: 12, llmSpeedup: 2, imageScale: 60, bigChatRate: 2,
-                         durationS: 90, warmupS: 15, siteOfClient: { $0 % 9 })
-    var skewed = medium
-    skewed.name = "skewed"
-    skewed.title = "skewed: medium, one hot site"
-    // Edge traffic concentrates: ServeGen's busiest clients, those bringing 75% of its image
-    // requests over the replayed hours, all arrive at site-a; the others at site-b.
-    let hot = traces.hottestClients(carrying: 0.75, from: imageStartS, seconds: 3600)
-    skewed.siteOfClient = { hot.contains($0) ? 0 : 1 }
-    let all = [small, medium, large, skewed]
-    return all.map { s in
-        var s = s
-        if quick { s.durationS = 60; s.warmupS = 10 }
-        return s
-    }
-}
-
-func meanRate(_ rows: [AzureLLMTrace.Row]) -> Double { Double(rows.count) / max(rows.last?.time ?? 1, 1) }
-func meanTokens(_ rows: [AzureLLMTrace.Row], _ path: KeyPath<AzureLLMTrace.Row, Int32>) -> Double {
-    Double(rows.reduce(0) { $0 + Int($1[keyPath: path]) }) / Double(max(rows.count, 1))
-}
-
-/// Each site's photo demand is its own clients' mean rate over the windows replayed.
-func imageMeanRate(_ s: Scenario, _ traces: TraceData, over seconds: Double, site: Int) -> Double {
-    let windows = traces.imageClients.filter { s.siteOfClient($0.key) == site }.values.flatMap { $0 }
-        .filter { $0.startS >= imageStartS && $0.startS < imageStartS + max(seconds, 600) }
-    let count = Set(traces.imageClients.values.flatMap { $0 }.map(\.startS).filter { $0 >= imageStartS && $0 < imageStartS + max(seconds, 600) }).count
-    return windows.reduce(0) { $0 + $1.rate } / Double(max(count, 1))
-}
-
-/// The scenario's services at a load level: the plan is made for the demand the traces will bring.
-func services(_ s: Scenario, _ traces: TraceData, load: Double) -> [Service] {
-    var list: [Service] = []
-    for (k, site) in s.edgeSites.enumerated() {
-        list.append(Service(name: "chat@\(site)", model: "llama-3-8b-q4", slo: SLO(ttftMs: 1000, tpotMs: 100),
-                            demand: Demand(ratePerS: meanRate(traces.conversation) * s.llmSpeedup * load,
-                                           inputTokens: meanTokens(traces.conversation, \.inputTokens), outputTokens: meanTokens(traces.conversation, \.outputTokens)),
-                            origin: [site]))
-        list.append(Service(name: "code@\(site)", model: "qwen2.5-1.5b", slo: SLO(ttftMs: 500, tpotMs: 50),
-                            demand: Demand(ratePerS: meanRate(traces.code) * s.llmSpeedup * load,
-                                           inputTokens: meanTokens(traces.code, \.inputTokens), outputTokens: meanTokens(traces.code, \.outputTokens)),
-                            origin: [site]))
-        list.append(Service(name: "detect@\(site)", model: "yolo11s", slo: SLO(latencyMs: 66),
-                            stream: StreamDemand(streams: max(1, Int((Double(s.detectStreams) * load).rounded())), fps: 15), origin: [site]))
-        list.append(Service(name: "segment@\(site)", model: "deeplabv3plus-mobilenetv2", slo: SLO(latencyMs: 100),
-                            stream: StreamDemand(streams: max(1, Int((Double(s.segmentStreams) * load).rounded())), fps: 10), origin: [site]))
-        list.append(Service(name: "photo@\(site)", model: "resnet-50", slo: SLO(latencyMs: 100),
-                            demand: Demand(ratePerS: imageMeanRate(s, traces, over: s.durationS, site: k) * s.imageScale * load),
-                            origin: [site]))
-    }
-    list.append(Service(name: "big-chat", model: "llama-3.3-70b-q4", slo: SLO(ttftMs: 3000, tpotMs: 150),
-                        demand: Demand(ratePerS: s.bigChatRate * load, inputTokens: 1024, outputTokens: 256), origin: s.edgeSites, priority: 2))
-    return list
-}
-
-/// The traffic: each site's chat and code services replay the Azure traces from their own
-/// phase; photo services share ServeGen's mm-image clients; cameras at their fps; the 70B
-/// model's requests are Poisson.
-func trace(_ s: Scenario, _ traces: TraceData, load: Double, seed: UInt64, plan: Plan, durationS: Double) -> TraceSet {
-    let d = Deployment(plan: plan)
-    let random = SeededRandom(seed: seed)
-    var sources: [any ArrivalSource] = []
-    let sites = s.edgeSites
-    func index(_ name: String) -> Int32 { Int32(d.serviceIndex[name]!) }
-    for (k, site) in sites.enumerated() {
-        let origins = d.services[Int(index("chat@\(site)"))].origins
-        // Seeds move every site's starting point in the trace.
-        let phase = (Double(k) / Double(sites.count) + Double(seed - 1) * 0.37).truncatingRemainder(dividingBy: 1)
-        sources.append(PhasedReplay(rows: traces.conversation, service: index("chat@\(site)"), origins: origins, phase: phase,
-                                    speedup: s.llmSpeedup * load, endS: durationS, random: random.derived(UInt64(10 + k))))
-        sources.append(PhasedReplay(rows: traces.code, service: index("code@\(site)"), origins: origins, phase: phase,
-                                    speedup: s.llmSpeedup * load, endS: durationS, random: random.derived(UInt64(100 + k))))
-        // Cameras as the plan's services have them (LoadScale's count and rate at this load).
-        for name in ["detect", "segment"] {
-            let service = index("\(name)@\(site)")
-            let fps = d.services[Int(service)].fps
-            var phases = random.derived(UInt64(1000 + k * 7 + (name == "detect" ? 0 : 3)))
-            for stream in 0..<d.services[Int(service)].streams {
-                sources.append(StreamFrames(service: service, stream: Int32(stream), origin: origins[stream % origins.count], fps: fps,
-                                            phaseS: phases.unit() / fps, endS: durationS))
+    /// The demand the traces bring at 1× to each service they feed (a scenario's Services must
+    /// say the same, within 2%: the plan is made for the traffic that will arrive).
+    func tracedDemand() -> [String: Double] {
+        var demand: [String: Double] = [:]
+        for r in replays { for s in r.services { demand[s] = meanRate(r.rows) * r.speedup } }
+        if let c = clients {
+            // Mean over the windows of the replayed stretch (at least ten minutes).
+            let span = max(durationS, 600)
+            let starts = Set(c.windows.values.flatMap { $0 }.map(\.startS).filter { $0 >= c.fromS && $0 < c.fromS + span })
+            for (client, windows) in c.windows {
+                let rate = windows.filter { $0.startS >= c.fromS && $0.startS < c.fromS + span }.reduce(0) { $0 + $1.rate }
+                demand[c.services[c.serviceIndex(of: client)], default: 0] += rate * c.rateScale / Double(max(starts.count, 1))
             }
         }
+        return demand
     }
-    // ServeGen's day starts at midnight; start where the day is busiest so that a short run sees load.
-    for (client, windows) in traces.imageClients.sorted(by: { $0.key < $1.key }) {
-        let site = sites[s.siteOfClient(client)]
-        let service = index("photo@\(site)")
-        let origins = d.services[Int(service)].origins
-        let shifted = windows.map { ServeGenTrace.Window(startS: $0.startS - imageStartS, rate: $0.rate, cv: $0.cv) }.filter { $0.startS >= 0 }
-        sources.append(ServeGenTrace.Client(service: service, origin: origins[client / sites.count % origins.count], windows: shifted,
-                                            rateScale: s.imageScale * load, endS: durationS,
-                                            random: random.derived(UInt64(5000 + client))))
+
+    /// The arrivals of a run at `load`× for the plan made for it: replays and clients as the
+    /// file says; cameras at the plan's streams and fps (each from a random phase); every other
+    /// service Poisson at its planned demand, token counts around the Services' means.
+    func traffic(plan: Plan, load: Double, seed: UInt64, durationS: Double) throws -> TraceSet {
+        let d = Deployment(plan: plan)
+        let random = SeededRandom(seed: seed)
+        var sources: [any ArrivalSource] = []
+        var covered = Set<String>()
+        func index(_ name: String) throws -> Int32 {
+            guard let i = d.serviceIndex[name] else { throw ScenarioError("\(self.name): no service '\(name)' in the plan") }
+            return Int32(i)
+        }
+        for (r, replay) in replays.enumerated() {
+            for (k, name) in replay.services.enumerated() {
+                let service = try index(name)
+                // Seeds move every service's starting point in the trace.
+                let phase = (Double(k) / Double(replay.services.count) + Double(seed - 1) * 0.37).truncatingRemainder(dividingBy: 1)
+                sources.append(PhasedReplay(rows: replay.rows, service: service, origins: d.services[Int(service)].origins, phase: phase,
+                                            speedup: replay.speedup * load, endS: durationS,
+                                            random: random.derived(UInt64(10 + 90 * r + k))))
+                covered.insert(name)
+            }
+        }
+        if let c = clients {
+            for (client, windows) in c.windows.sorted(by: { $0.key < $1.key }) {
+                let name = c.services[c.serviceIndex(of: client)]
+                let service = try index(name)
+                let origins = d.services[Int(service)].origins
+                let shifted = windows.map { ServeGenTrace.Window(startS: $0.startS - c.fromS, rate: $0.rate, cv: $0.cv) }.filter { $0.startS >= 0 }
+                sources.append(ServeGenTrace.Client(service: service, origin: origins[client / c.services.count % origins.count],
+                                                    windows: shifted, rateScale: c.rateScale * load, endS: durationS,
+                                                    random: random.derived(UInt64(5000 + client))))
+            }
+            covered.formUnion(c.services)
+        }
+        for (s, service) in d.services.enumerated() where !covered.contains(service.name) {
+            if service.streams > 0 {
+                var phases = random.derived(UInt64(1000 + 7 * s))
+                for stream in 0..<service.streams {
+                    sources.append(StreamFrames(service: Int32(s), stream: Int32(stream), origin: service.origins[stream % service.origins.count],
+                                                fps: service.fps, phaseS: phases.unit() / service.fps, endS: durationS))
+                }
+            } else if let spec = plan.services.first(where: { $0.name == service.name })?.spec, let demand = spec.demand {
+                sources.append(GeneratedArrivals(service: Int32(s), ratePerS: demand.ratePerS, process: .poisson, endS: durationS,
+                                                 inputTokens: demand.inputTokens ?? 0, outputTokens: demand.outputTokens ?? 0,
+                                                 random: random.derived(UInt64(9 + 100_000 + s))))
+            }
+        }
+        let digest = JSONOutput.digest(["scenario": name, "load": "\(load)", "seed": "\(seed)", "duration": "\(durationS)",
+                                        "replays": replays.map { "\($0.rows.count)" }.joined(separator: ","),
+                                        "clients": "\(clients?.windows.count ?? 0)"])
+        return TraceSet(sources: sources, digest: digest, durationS: durationS, description: [:])
     }
-    sources.append(GeneratedArrivals(service: index("big-chat"), ratePerS: s.bigChatRate * load, process: .poisson, endS: durationS,
-                                     inputTokens: 1024, outputTokens: 256, random: random.derived(9)))
-    let digest = JSONOutput.digest(["scenario": s.name, "load": "\(load)", "seed": "\(seed)", "duration": "\(durationS)",
-                                    "conv": "\(traces.conversation.count)", "code": "\(traces.code.count)", "image": "\(traces.imageClients.count)"])
-    return TraceSet(sources: sources, digest: digest, durationS: durationS, description: [:])
 }
 
+struct ScenarioError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

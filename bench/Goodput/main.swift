@@ -1,5 +1,5 @@
 // The capacity evaluation: `make eval` (or `swift run -c release goodput-eval [--quick]`).
-// For every scenario (Scenarios.swift, and the example files) and policy: the highest load at
+// For every scenario (bench/scenarios/*/scenario.yaml, read by Scenarios.swift) and policy: the highest load at
 // which SLO attainment stays at or above 99% and 90%, each load planned for its own demand,
 // three seeds; goodput at fixed overloads; what each part of EPARA is worth in capacity; the
 // fluid bound's capacity; faults at nominal load. Writes docs/results.md and its charts.
@@ -27,12 +27,6 @@ func list(_ flag: String) -> [String]? {
     CommandLine.arguments.first { $0.hasPrefix("--\(flag)=") }.map { $0.dropFirst(flag.count + 3).split(separator: ",").map(String.init) }
 }
 
-let traceData: TraceData
-do {
-    traceData = try TraceData(directory: root.appendingPathComponent("examples/traces"))
-} catch {
-    fail("cannot read the traces in examples/traces (run from the repository root): \(error)")
-}
 let seeds: [UInt64] = list("seeds")?.compactMap { UInt64($0) } ?? (quick ? [1] : [1, 2, 3])
 /// `--policies=epara,local` and `--scenarios=small,edge-lab` narrow a run (for experiments; results.md wants all).
 let policies: [Policy] = list("policies")?.compactMap { Policy(rawValue: $0) } ?? Policy.allCases
@@ -53,39 +47,45 @@ struct Study: @unchecked Sendable {
 }
 
 let catalog = BuiltinCatalog.load()
-let builtStudies: [Study] = builtScenarios(quick: quick, traces: traceData).map { s in
-    let workload = Classifier.classify(Workload(cluster: s.cluster, services: services(s, traceData, load: 1), catalog: catalog))
-    return Study(name: s.name, title: s.title, workload: workload, durationS: s.durationS, warmupS: s.warmupS,
-                 planOptions: PlanOptions(allowPartial: true),
-                 traffic: { plan, scale, seed in trace(s, traceData, load: scale, seed: seed, plan: plan, durationS: s.durationS) },
-                 traces: [], trafficNote: "Azure LLM 2023 replays per site, ServeGen mm-image clients, cameras, Poisson big-chat")
-}
-func fileStudy(_ name: String, title: String, directory: String, traces: [String], durationS: Double, warmupS: Double,
-               headroom: Double, note: String) -> Study {
-    let paths = ["cluster", "services", "catalog"].map { root.appendingPathComponent("\(directory)/\($0).yaml").path }
-        .filter { FileManager.default.fileExists(atPath: $0) }
+/// Every directory of bench/scenarios, in the order the document lists them.
+let scenarioOrder = ["small", "medium", "large", "skewed", "edge-lab", "alpaserve"]
+let scenarioRoot = root.appendingPathComponent("bench/scenarios")
+let scenarioNames = ((try? FileManager.default.contentsOfDirectory(atPath: scenarioRoot.path)) ?? [])
+    .filter { FileManager.default.fileExists(atPath: scenarioRoot.appendingPathComponent("\($0)/scenario.yaml").path) }
+    .sorted { (scenarioOrder.firstIndex(of: $0) ?? 99, $0) < (scenarioOrder.firstIndex(of: $1) ?? 99, $1) }
+if scenarioNames.isEmpty { fail("no scenarios in bench/scenarios (run from the repository root)") }
+let wantedScenarios = list("scenarios")
+func study(named name: String) -> Study? {
+    let selected = wantedScenarios.map { $0.contains(name) } ?? (quick ? ["small", "alpaserve"].contains(name) : true)
+    guard selected else { return nil }
     do {
-        let workload = Classifier.classify(try DocumentReader.workload(try paths.map { try SourceText.load($0) }, builtin: catalog))
+        var scenario = try ScenarioReader.read(directory: scenarioRoot.appendingPathComponent(name))
+        // The large cluster runs only when asked (`make eval-large`): planning its 400 nodes up
+        // to 16× demand for every policy takes past the half hour `make eval` is given.
+        if scenario.large && wantedScenarios == nil { return nil }
+        if quick { scenario.durationS = 60; scenario.warmupS = 10 }
+        let workload = Classifier.classify(try DocumentReader.workload(try scenario.files.map { try SourceText.load($0) }, builtin: catalog))
+        // The plan is made for the traffic that will arrive: the Services must say what the traces bring.
+        for (service, rate) in scenario.tracedDemand() {
+            guard let spec = workload.services.first(where: { $0.name == service })?.spec else { fail("\(name): no service '\(service)'") }
+            if let planned = spec.demand?.ratePerS, abs(planned - rate) > 0.02 * rate {
+                log("goodput-eval: warning: \(name): \(service) plans for \(n(planned))/s but its trace brings \(n(rate))/s")
+            }
+        }
         var options = PlanOptions(allowPartial: true)
-        options.memoryHeadroom = headroom
-        return Study(name: name, title: title, workload: workload, durationS: durationS, warmupS: warmupS, planOptions: options,
-                     traffic: nil, traces: traces.map(TraceFile.init(argument:)), trafficNote: note)
+        if let headroom = scenario.memoryHeadroom { options.memoryHeadroom = headroom }
+        let fixed = scenario
+        var traffic: (@Sendable (Plan, Double, UInt64) throws -> TraceSet)?
+        if fixed.hasOwnTraffic {
+            traffic = { plan, scale, seed in try fixed.traffic(plan: plan, load: scale, seed: seed, durationS: fixed.durationS) }
+        }
+        return Study(name: name, title: fixed.title, workload: workload, durationS: fixed.durationS, warmupS: fixed.warmupS,
+                     planOptions: options, traffic: traffic, traces: fixed.traces, trafficNote: fixed.note)
     } catch {
-        fail("cannot read \(directory): \(error)")
+        fail("bench/scenarios/\(name): \(error)")
     }
 }
-let allStudies = builtStudies + [fileStudy("edge-lab", title: "edge-lab: the example", directory: "examples/edge-lab",
-                         traces: ["chat=examples/traces/AzureLLMInferenceTrace_conv.csv"], durationS: quick ? 60 : 240,
-                         warmupS: quick ? 10 : 30, headroom: 0.9, note: "chat replays the Azure conversation trace; the rest generated"),
-                                 fileStudy("alpaserve", title: "AlpaServe equal models (CV 4)", directory: "examples/alpaserve-equal-models",
-                         traces: [], durationS: quick ? 60 : 240, warmupS: quick ? 10 : 30, headroom: 0.8625,
-                         note: "16 × BERT-1.3B, Gamma arrivals with CV 4 generated from the Services")]
-// The large cluster runs only when asked (`make eval-large`): the AlpaServe search plans its 400
-// nodes for 16x demand in minutes per load, past the half hour `make eval` is given.
-let studies = allStudies.filter { s in
-    if let wanted = list("scenarios") { return wanted.contains(s.name) }
-    return quick ? ["small", "alpaserve"].contains(s.name) : s.name != "large"
-}
+let studies = scenarioNames.compactMap(study(named:))
 
 // MARK: Running them
 
@@ -363,9 +363,9 @@ md += """
       --trace chat=examples/traces/AzureLLMInferenceTrace_conv.csv --format table   # one scenario, by hand
     ```
 
-    The cluster scenarios and their traffic are built in `bench/Goodput/Scenarios.swift` from the
-    device types of the built-in catalog and the traces in `examples/traces` (sources and
-    licences in its README); the other two are the files in `examples/`.
+    Every scenario is a directory of [bench/scenarios](../bench/scenarios) (its README says how to
+    read them): the Cluster and Services files at 1× and a `scenario.yaml` saying how the traces in
+    `examples/traces` (sources and licences in its README) feed the services.
 
     """
 try? FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
