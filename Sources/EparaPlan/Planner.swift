@@ -455,7 +455,8 @@ struct Problem {
             var goodput = min(outcome.goodputPerS, ctx.demandPerS)
             let ownMarkets = Set(candidates.filter { $0.service == ctx.index }.map(\.market))
             if !ownMarkets.isEmpty, ownMarkets.allSatisfy({ burstAttainment[$0] != nil }) {
-                let expected = ownMarkets.reduce(0) { sum, m in
+                // In market order: a sum over a Set's order would differ run to run in the last digit.
+                let expected = ownMarkets.sorted().reduce(0) { sum, m in
                     sum + placement.markets[m].demand / max(placement.markets[m].provision, 1) * burstAttainment[m]!
                 }
                 goodput = min(goodput, expected)

@@ -46,9 +46,16 @@ struct BurstReplication {
     /// Units tried per market: the nearest and fastest devices and pipelines with memory left.
     static let unitsPerMarket = 24
 
+    /// Latency-sensitive request services, vision and LLM alike (an LLM replica as a burst sees
+    /// it: its time to first token, and a new request every 1 ÷ its throughput). Frequency
+    /// services (cameras) are steady by construction: the first phase covers them.
     func eligible(_ ctx: ServiceContext) -> Bool {
-        !ctx.isFrequency && ctx.model.kind == .vision && ctx.service.demand != nil
+        !ctx.isFrequency && ctx.service.demand != nil
     }
+
+    /// LLM replicas stay single-device units: a pipeline of an LLM is the first phase's choice
+    /// (model parallelism for what one device cannot hold), not a way to drain a burst.
+    func pipelinesHelp(_ ctx: ServiceContext) -> Bool { ctx.model.kind == .vision }
 
     /// Burstiness: what the state store observed, else what the Services say, else Poisson
     /// (observed demand overrides declared demand the same way).
@@ -81,8 +88,11 @@ struct BurstReplication {
         var best = fill(candidates: candidates, byMarket: byMarket, chosen: chosen, markets: taking, degree: 1, contexts: contextOf)
         // Bursts that single devices absorb gain nothing from pipelines.
         if best.attainment.values.allSatisfy({ $0 >= 0.999 }) { return best }
-        let kept = chosen.filter { !taking.contains(candidates[$0].market) }
-        for degree in Self.pipelineDegrees {
+        let kept = chosen.filter { i in
+            !taking.contains(candidates[i].market) || contextOf[candidates[i].service].map { !pipelinesHelp($0) } ?? true
+        }
+        // Without model parallelism (the ablation), replicas stay on single devices.
+        for degree in Self.pipelineDegrees where !problem.options.without.contains(.modelParallel) {
             let option = fill(candidates: candidates, byMarket: byMarket, chosen: kept, markets: taking, degree: degree, contexts: contextOf)
             if option.score > best.score * (1 + 1e-6) + 1e-9 { best = option }
         }
@@ -105,10 +115,12 @@ struct BurstReplication {
             guard let first = byMarket[market]?.first, let ctx = contextOf[candidates[first].service] else { continue }
             let demand = placement.markets[market].demand / max(placement.markets[market].provision, 1)
             let workload = BurstEstimator.Workload(ratePerS: demand, cv: cv(ctx), deadlineS: ctx.deadlineMs / 1000,
-                                                   seed: Self.seed(ctx.service.name, market))
+                                                   seed: Self.seed(ctx.service.name, market),
+                                                   serviceCv: ctx.model.kind == .llm ? 1 : 0)
             let members = chosen.filter { at($0).market == market }
             pools.append(Pool(market: market, context: ctx, workload: workload, members: members,
-                              units: units(for: market, ctx: ctx, own: byMarket[market] ?? [], candidates: candidates, degree: degree)))
+                              units: units(for: market, ctx: ctx, own: byMarket[market] ?? [], candidates: candidates,
+                                           degree: pipelinesHelp(ctx) ? degree : 1)))
         }
 
         // Mean device time each market's instances take, per device: its demand spread over its
@@ -151,6 +163,20 @@ struct BurstReplication {
         func hosts(_ p: Pool, _ unit: Unit) -> Bool {
             p.members.contains { !Set(at($0).slots).isDisjoint(with: unit.candidate.slots) }
         }
+        // LLMs and vision models do not share a device here: an LLM iteration (a prefill of
+        // thousands of tokens) holds the device longer than a vision deadline lasts, which the
+        // estimator, pricing other services as the time they take, would not see. Measured both
+        // ways (docs/plan.md §2): vision replicas allowed beside LLMs cost small and edge-lab
+        // half their capacity at 99%.
+        var kindsOnSlot: [Int: Set<ModelKind>] = [:]
+        func record(_ c: Candidate) {
+            guard let kind = contextOf[c.service]?.model.kind else { return }
+            for slot in c.slots { kindsOnSlot[slot, default: []].insert(kind) }
+        }
+        for i in chosen { record(at(i)) }
+        func mixes(_ p: Pool, _ unit: Unit) -> Bool {
+            unit.candidate.slots.contains { kindsOnSlot[$0].map { !$0.isSubset(of: [p.context.model.kind]) } ?? false }
+        }
 
         var u = utilization()
         var current = pools.map { attainment($0, u) }
@@ -166,7 +192,7 @@ struct BurstReplication {
         }
         func gain(_ p: Int, _ k: Int) -> Double? {
             let unit = pools[p].units[k]
-            guard !hosts(pools[p], unit), placement.fits(unit.candidate, state) else { return nil }
+            guard !hosts(pools[p], unit), !mixes(pools[p], unit), placement.fits(unit.candidate, state) else { return nil }
             let after = attainment(pools[p], u, plus: unit.candidate)
             return pools[p].context.weight * pools[p].workload.ratePerS * (after - current[p])
         }
@@ -186,6 +212,7 @@ struct BurstReplication {
             c.index = base + extra.count
             extra.append(c)
             placement.apply(c, to: &state)
+            record(c)
             chosen.append(c.index)
             pools[top.pool].members.append(c.index)
             added += 1
