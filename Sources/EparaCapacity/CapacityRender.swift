@@ -46,7 +46,7 @@ public enum CapacityRender {
         for o in r.overloads {
             let e = o.outcomes.first { $0.policy == "epara" }
             for x in o.outcomes {
-                rows.append(["\(n(o.factor))× best baseline = \(scale(o.scale))", x.policy, n(x.goodputPerS), n(x.attainment),
+                rows.append(["\(n(o.factor))× best baseline at \(n(o.target * 100))% = \(scale(o.scale))", x.policy, n(x.goodputPerS), n(x.attainment),
                              x.policy == "epara" || x.goodputPerS <= 0 ? "-" : "×" + n((e?.goodputPerS ?? 0) / x.goodputPerS)])
             }
         }

@@ -18,8 +18,8 @@ struct CapacityCommand: ParsableCommand {
             with each seed, trims the warm-up, and measures SLO attainment (requests and frames \
             within their SLO, of all that arrived). Doubling or halving from 1× brackets the \
             highest k that meets each target; bisection narrows it. The goodput of every policy \
-            is then measured at fixed overloads: 1.5× and 2× the best baseline's capacity at the \
-            strictest target. Every figure is printed with the targets, SLOs, traces, loads and \
+            is then measured at fixed overloads: 1.5× and 2× the best baseline's capacity at each \
+            target. Every figure is printed with the targets, SLOs, traces, loads and \
             seeds it was measured with.
 
             Traces (--trace, as `serve --trace` takes them) are sped up with the load; services \

@@ -26,8 +26,13 @@ struct ScenarioFile: Sendable {
         var rateScale: Double
         /// The busiest clients that together bring `share` of the requests over the replayed hour go to `service`.
         var hot: (share: Double, service: String)?
+        /// Clients dealt to the services in turn by their volume over the replayed hour, busiest
+        /// first, instead of by id (c mod k): the trace's ids leave some residues without traffic.
+        var byVolume = false
         var windows: [Int: [ServeGenTrace.Window]] = [:]
         var hotClients: Set<Int> = []
+        /// Client → its rank by volume (for `byVolume`).
+        var rank: [Int: Int] = [:]
 
         /// Index into `services` of client c's service.
         func serviceIndex(of client: Int) -> Int {
@@ -36,7 +41,7 @@ struct ScenarioFile: Sendable {
                 let others = services.indices.filter { $0 != hotIndex }
                 return hotClients.contains(client) || others.isEmpty ? hotIndex : others[client % others.count]
             }
-            return client % services.count
+            return (byVolume ? rank[client] ?? client : client) % services.count
         }
     }
 
@@ -99,7 +104,7 @@ enum ScenarioReader {
                                                             speedup: r.optional("speedup")?.number(above: 0) ?? 1))
             }
         }
-        if let c = m.optional("clients")?.mapping(keys: ["trace", "services", "from_s", "rate_scale", "hot"]),
+        if let c = m.optional("clients")?.mapping(keys: ["trace", "services", "from_s", "rate_scale", "hot", "deal"]),
            let trace = c.required("trace", "a ServeGen per-client file")?.string(),
            let services = c.required("services", "the services its clients arrive at")?.list()?.compactMap({ $0.string() }) {
             var clients = ScenarioFile.Clients(path: resolve(trace), services: services, fromS: c.optional("from_s")?.number() ?? 0,
@@ -110,6 +115,7 @@ enum ScenarioReader {
                 if !services.contains(service) { h.error("hot service '\(service)' is not one of the clients' services") }
                 clients.hot = (min(share, 1), service)
             }
+            clients.byVolume = c.optional("deal")?.oneOf(["by-id", "by-volume"]) == "by-volume"
             scenario.clients = clients
         }
         try sink.check()
@@ -120,17 +126,24 @@ enum ScenarioReader {
             if let hot = clients.hot {
                 clients.hotClients = hottestClients(clients.windows, carrying: hot.share, from: clients.fromS, seconds: 3600)
             }
+            let ranked = volumes(clients.windows, from: clients.fromS, seconds: 3600)
+            for (k, entry) in ranked.enumerated() { clients.rank[entry.key] = k }
             scenario.clients = clients
         }
         return scenario
     }
 
+    /// Clients by their requests in `seconds` from `from`, busiest first (ties by id).
+    static func volumes(_ windows: [Int: [ServeGenTrace.Window]], from: Double, seconds: Double) -> [(key: Int, value: Double)] {
+        windows.mapValues { windows in
+            windows.filter { $0.startS >= from && $0.startS < from + seconds }.reduce(0) { $0 + $1.rate }
+        }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+    }
+
     /// The busiest ServeGen clients that together bring `share` of the requests in `seconds`
     /// from `from` (the skew of real edge traffic, taken from the trace).
     static func hottestClients(_ windows: [Int: [ServeGenTrace.Window]], carrying share: Double, from: Double, seconds: Double) -> Set<Int> {
-        let volume = windows.mapValues { windows in
-            windows.filter { $0.startS >= from && $0.startS < from + seconds }.reduce(0) { $0 + $1.rate }
-        }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+        let volume = volumes(windows, from: from, seconds: seconds)
         let total = volume.reduce(0) { $0 + $1.value }
         var hot = Set<Int>(), sum = 0.0
         for (client, v) in volume where sum < share * total {

@@ -69,7 +69,7 @@ func study(named name: String) -> Study? {
         for (service, rate) in scenario.tracedDemand() {
             guard let spec = workload.services.first(where: { $0.name == service })?.spec else { fail("\(name): no service '\(service)'") }
             if let planned = spec.demand?.ratePerS, abs(planned - rate) > 0.02 * rate {
-                log("goodput-eval: warning: \(name): \(service) plans for \(n(planned))/s but its trace brings \(n(rate))/s")
+                log("goodput-eval: warning: \(name): \(service) plans for \(n(planned))/s but its trace brings \(String(format: "%.4f", rate))/s")
             }
         }
         var options = PlanOptions(allowPartial: true)
@@ -295,14 +295,14 @@ for (i, s) in studies.enumerated() {
     md += "![\(s.title): SLO attainment against load](results/\(file))\n"
 }
 
-md += "\n## Goodput at fixed overloads\n\nEvery policy at 1.5× and 2× the best baseline's capacity at 99% (goodput in requests and frames within SLO per second).\n\n"
+md += "\n## Goodput at fixed overloads\n\nEvery policy at 1.5× and 2× the best baseline's capacity at 99% and at 90% (goodput in requests and frames within SLO per second; a baseline's 99% capacity can lie far below what the cluster holds, so the 90% rows are the overloads that load it).\n\n"
 var overloadRows: [[String]] = []
 for (i, s) in studies.enumerated() {
     guard let r = results.report(key(i, "policies")) else { continue }
     for o in r.overloads {
         let e = o.outcomes.first { $0.policy == "epara" }
         for out in o.outcomes {
-            overloadRows.append([s.name, "\(n(o.factor))× = \(x(o.scale))", out.policy, n(out.goodputPerS), n(out.attainment),
+            overloadRows.append([s.name, "\(n(o.factor))× the \(n(o.target * 100))% capacity = \(x(o.scale))", out.policy, n(out.goodputPerS), n(out.attainment),
                                  out.policy == "epara" ? "-" : ratio(e?.goodputPerS ?? 0, out.goodputPerS)])
         }
     }
@@ -377,7 +377,8 @@ do {
 log("wrote \(output)/\(quick ? "results-quick.md" : "results.md") (\(n(totalWall)) s)")
 // A smoke test must fail loudly when something is off: every search brackets its answer (a
 // load that met the target and one that missed), or found even the lowest load missing it.
-for (i, s) in studies.enumerated() {
+// (The full run's ceiling is 16×: "none missed" there is a result, reported as such.)
+for (i, s) in studies.enumerated() where quick {
     guard let r = results.report(key(i, "policies")) else { fail("\(s.name): no result") }
     for p in r.policies {
         for c in p.capacities where !(c.bracketed || (c.scale == 0 && c.missedAt != nil)) {
