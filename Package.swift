@@ -130,7 +130,7 @@ let package = Package(
             path: "bench/LiveBench"
         ),
         .testTarget(name: "EparaServeTests", dependencies: ["EparaServe", "EparaPlan", "EparaClassify", "EparaCore", "EparaStore", "EparaCapacity"]),
-        .testTarget(name: "EparaReportTests", dependencies: ["EparaReport", "EparaServe", "EparaPlan", "EparaCore",
+        .testTarget(name: "EparaReportTests", dependencies: ["EparaReport", "EparaServe", "EparaPlan", "EparaClassify", "EparaCore",
                                                             .product(name: "Histogram", package: "hdrhistogram-swift")]),
         .testTarget(name: "EparaCapacityTests", dependencies: ["EparaCapacity"]),
         .testTarget(name: "EparaLiveTests", dependencies: ["EparaLive", "EparaServe", "EparaPlan", "EparaClassify", "EparaCore",

@@ -238,7 +238,7 @@ public final class HTTPBackends: Sendable {
         request.body = .bytes(body)
         let response: HTTPClientResponse
         do {
-            response = try await client.execute(request, timeout: .milliseconds(Int64(target.timeoutS * 1000)))
+            response = try await client.execute(request, timeout: .nanoseconds(boundedNanoseconds(target.timeoutS)))
         } catch {
             throw BackendFailure.unreachable("\(error)")
         }

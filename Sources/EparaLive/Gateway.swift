@@ -70,6 +70,9 @@ public enum Gateway {
                   let forwarded = PeerWire.decode(ForwardedRequest.self, header) else {
                 return json(.badRequest, ["error": "missing or unreadable \(PeerWire.forwardHeader) header"])
             }
+            if let problem = forwarded.problem {
+                return json(.badRequest, ["error": "\(PeerWire.forwardHeader) header: \(problem)"])
+            }
             var payload: Payload? = nil
             if let apiName = request.headers[HTTPField.Name(PeerWire.apiHeader)!], let api = ClientAPI(rawValue: apiName) {
                 guard let body = try? await request.body.collect(upTo: bodyLimit) else {

@@ -1,3 +1,4 @@
+import EparaCore
 import EparaServe
 import NIOConcurrencyHelpers
 import Prometheus
@@ -18,30 +19,50 @@ public final class GatewayMetrics: Sendable {
         MetricNameDescriptor(namespace: "epara", metricName: "request_latency", unitName: "seconds",
                              helpText: "Arrival to answer, for completed requests.")
     }
+    static var buildInfo: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "epara", metricName: "build", unitName: "info",
+                             helpText: "Always 1; the labels say which epara is running.")
+    }
     let counters = NIOLockedValueBox<[String: Counter]>([:])
     let histograms = NIOLockedValueBox<[String: ValueHistogram]>([:])
 
-    public init() {}
+    public init(version: String = EparaBuild.version) {
+        registry.makeGauge(descriptor: Self.buildInfo, labels: [("version", version)]).set(1.0)
+    }
 
-    public func record(node: String, service: String, _ result: LiveResult) {
-        let key = node + "\u{0}" + service + "\u{0}" + result.outcome.name
-        let counter = counters.withLockedValue { cache in
+    /// Every series a gateway for `node` will report, at zero, before the first request: a
+    /// scrape of a fresh gateway then tells "idle" from "missing", and rates start from a known 0.
+    public func prepare(node: String, services: [String]) {
+        for service in services {
+            for outcome in Outcome.allCases { _ = counter(node: node, service: service, outcome: outcome) }
+            _ = histogram(service: service)
+        }
+    }
+
+    func counter(node: String, service: String, outcome: Outcome) -> Counter {
+        let key = node + "\u{0}" + service + "\u{0}" + outcome.name
+        return counters.withLockedValue { cache in
             if let counter = cache[key] { return counter }
             let counter = registry.makeCounter(descriptor: Self.requests,
-                                               labels: [("node", node), ("service", service), ("outcome", result.outcome.name)])
+                                               labels: [("node", node), ("service", service), ("outcome", outcome.name)])
             cache[key] = counter
             return counter
         }
-        counter.increment()
+    }
+
+    func histogram(service: String) -> ValueHistogram {
+        histograms.withLockedValue { cache in
+            if let histogram = cache[service] { return histogram }
+            let histogram = registry.makeValueHistogram(descriptor: Self.latency, labels: [("service", service)], buckets: Self.buckets)
+            cache[service] = histogram
+            return histogram
+        }
+    }
+
+    public func record(node: String, service: String, _ result: LiveResult) {
+        counter(node: node, service: service, outcome: result.outcome).increment()
         if result.outcome == .completedInSlo || result.outcome == .completedLate {
-            let histogram = histograms.withLockedValue { cache in
-                if let histogram = cache[service] { return histogram }
-                let histogram = registry.makeValueHistogram(descriptor: Self.latency, labels: [("service", service)],
-                                                            buckets: Self.buckets)
-                cache[service] = histogram
-                return histogram
-            }
-            histogram.record(result.latencyS)
+            histogram(service: service).record(result.latencyS)
         }
     }
 

@@ -333,7 +333,7 @@ public final class LiveEngine: @unchecked Sendable {
 
     static func sleep(_ seconds: Double) async {
         guard seconds > 0 else { return }
-        try? await Task.sleep(for: .nanoseconds(Int64(seconds * 1e9)))
+        try? await Task.sleep(for: .nanoseconds(boundedNanoseconds(seconds)))
     }
 
     func target(instance i: Int) -> BackendTarget {
@@ -489,7 +489,7 @@ public final class LiveEngine: @unchecked Sendable {
     public func startSync(every interval: Double) {
         let task = Task {
             while !Task.isCancelled {
-                try? await Task.sleep(for: .nanoseconds(Int64(interval * 1e9)))
+                try? await Task.sleep(for: .nanoseconds(boundedNanoseconds(interval)))
                 self.syncRound(timeoutS: interval)
             }
         }
@@ -556,6 +556,12 @@ public final class LiveEngine: @unchecked Sendable {
     /// queues, new ones load their model first, removed ones finish what they hold and their
     /// queued requests are dispatched again.
     public func reload(_ plan: Plan) throws(LiveError) {
+        // Checked completely before anything is swapped (a plan read from a file was checked
+        // already; one built in code is checked here): a bad plan leaves the running one in force.
+        let problems = plan.problems()
+        if let first = problems.first {
+            throw .incompatiblePlan("\(first.path): \(first.message)" + (problems.count > 1 ? " (and \(problems.count - 1) more)" : ""))
+        }
         let deployment = Deployment(plan: plan)
         try locked { () throws(LiveError) in
             guard plan.cluster.nodes.map(\.name) == _plan.cluster.nodes.map(\.name),

@@ -65,25 +65,30 @@ public enum LiveServer {
                            metadata: ["nodes": "\(missing.joined(separator: ","))"])
         }
         let recording = try options.statePath.map { path in try LiveRecording(path: path, engine: engine, plan: plan) }
+        let hosted = plan.cluster.nodes.map(\.name).filter { options.engine.hosted?.contains($0) ?? true }
+        let metrics = GatewayMetrics()
+        for node in hosted { metrics.prepare(node: node, services: plan.services.map(\.name)) }
         var background: [Task<Void, Never>] = []
         if options.syncIntervalS > 0 { engine.startSync(every: options.syncIntervalS) }
         if let recording {
             let every = engine.windowS
             background.append(Task {
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: .nanoseconds(Int64(every * 1e9)))
+                    try? await Task.sleep(for: .nanoseconds(boundedNanoseconds(every)))
                     await recording.flush(final: false, logger: logger)
                 }
             })
         }
         if let path = options.planPath, let readPlan {
-            let reloader = PlanReloader(path: path, engine: engine, recording: recording, logger: logger, read: readPlan)
+            let reloader = PlanReloader(path: path, engine: engine, recording: recording, logger: logger, read: readPlan) { next in
+                for node in hosted { metrics.prepare(node: node, services: next.services.map(\.name)) }
+            }
             background.append(Task {
                 for await _ in await UnixSignalsSequence(trapping: .sighup) { await reloader.reload(because: "SIGHUP") }
             })
             background.append(Task {
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: .nanoseconds(Int64(options.watchIntervalS * 1e9)))
+                    try? await Task.sleep(for: .nanoseconds(boundedNanoseconds(options.watchIntervalS)))
                     await reloader.reloadIfChanged()
                 }
             })
@@ -92,8 +97,6 @@ public enum LiveServer {
         // logger with its id, which a stream handler would format at once, per request.
         var serverLogger = Logger(label: "epara.http") { label in QuietUntilWarning(label: label) }
         serverLogger.logLevel = .warning
-        let hosted = plan.cluster.nodes.map(\.name).filter { options.engine.hosted?.contains($0) ?? true }
-        let metrics = GatewayMetrics()
         let apps: [any ServiceLifecycle.Service] = hosted.enumerated().map { k, node in
             Application(router: Gateway.router(engine: engine, node: node, metrics: metrics, clientToken: options.clientToken,
                                                peerToken: options.peerToken),
@@ -143,14 +146,18 @@ actor PlanReloader {
     let recording: LiveRecording?
     let logger: Logger
     let read: @Sendable (String) throws -> Plan
+    /// Called with each plan put in force (the metrics' new series).
+    let reloaded: @Sendable (Plan) -> Void
     var seen: (Date?, Int?)
 
-    init(path: String, engine: LiveEngine, recording: LiveRecording?, logger: Logger, read: @escaping @Sendable (String) throws -> Plan) {
+    init(path: String, engine: LiveEngine, recording: LiveRecording?, logger: Logger, read: @escaping @Sendable (String) throws -> Plan,
+         reloaded: @escaping @Sendable (Plan) -> Void = { _ in }) {
         self.path = path
         self.engine = engine
         self.recording = recording
         self.logger = logger
         self.read = read
+        self.reloaded = reloaded
         seen = Self.stamp(path)
     }
 
@@ -171,6 +178,7 @@ actor PlanReloader {
             let next = try read(path)
             if engine.plan == next { return }
             try engine.reload(next)
+            reloaded(next)
             await recording?.record(plan: next, logger: logger)
             logger.info("reloaded the plan", metadata: ["trigger": "\(trigger)", "policy": "\(next.policy)", "instances": "\(next.instances.count)"])
         } catch {

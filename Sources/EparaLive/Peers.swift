@@ -20,6 +20,28 @@ public struct ForwardedRequest: Codable, Sendable, Equatable {
     public var outputTokens: Int32
     /// Network time of the answer back to the origin, seconds (the core's estimate).
     public var returnS: Double
+
+    /// The most gateways a request may pass through: forwarding stops long before this (the
+    /// core's `maxOffload`), so more says the header was not written by a gateway.
+    public static let maximumHops = 64
+
+    /// What is wrong with a request a peer sent, if anything: it comes off the network, and a
+    /// number outside its range must be a 400, not a trap further in.
+    public var problem: String? {
+        if hops < 0 || hops > Self.maximumHops { return "hops \(hops) outside 0…\(Self.maximumHops)" }
+        if !ageS.isFinite || ageS < 0 { return "age_s must be a finite number of seconds ≥ 0, found \(ageS)" }
+        if !deadlineInS.isFinite { return "deadline_in_s must be a finite number of seconds, found \(deadlineInS)" }
+        if !returnS.isFinite || returnS < 0 { return "return_s must be a finite number of seconds ≥ 0, found \(returnS)" }
+        if inputTokens < 0 || outputTokens < 0 { return "token counts must be ≥ 0" }
+        return nil
+    }
+}
+
+/// Nanoseconds for a sleep or a timeout of `seconds`, whatever the number: negative and NaN are
+/// 0, anything over a day (or infinite) a day, instead of trapping in the conversion.
+func boundedNanoseconds(_ seconds: Double) -> Int64 {
+    guard seconds > 0 else { return 0 }
+    return Int64(min(seconds, 86_400) * 1e9)
 }
 
 /// What a node tells its peers every sync period: seconds of work ahead of each of its
@@ -95,7 +117,7 @@ final class PeerClient: Sendable {
         if let token { http.headers.add(name: "authorization", value: "Bearer \(token)") }
         // The request cannot be answered usefully after its deadline plus a generous margin
         // for a long generation; the model server's own timeout bounds it too.
-        let response = try await client.execute(http, timeout: .seconds(Int64(max(request.deadlineInS, 0)) + 600))
+        let response = try await client.execute(http, timeout: .nanoseconds(boundedNanoseconds(max(request.deadlineInS, 0) + 600)))
         guard response.status == .ok else {
             let body = (try? await response.body.collect(upTo: 1 << 16)).map { String(buffer: $0) } ?? ""
             throw PeerFailure.refused(Int(response.status.code), body)
@@ -117,7 +139,7 @@ final class PeerClient: Sendable {
         http.headers.add(name: "content-type", value: "application/json")
         if let token { http.headers.add(name: "authorization", value: "Bearer \(token)") }
         http.body = .bytes(report)
-        let response = try await client.execute(http, timeout: .milliseconds(Int64(max(timeoutS, 0.05) * 1000)))
+        let response = try await client.execute(http, timeout: .nanoseconds(boundedNanoseconds(max(timeoutS, 0.05))))
         _ = try await response.body.collect(upTo: 1 << 16)
     }
 }

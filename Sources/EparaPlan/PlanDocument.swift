@@ -129,6 +129,35 @@ public struct StateSummary: Codable, Hashable, Sendable {
     public var observedCv: [String: Double]? = nil
 }
 
+/// The options a plan was made with, so that replanning from it (in-run, or `plan --previous`)
+/// plans the same way instead of with the defaults.
+public struct PlanSettings: Codable, Hashable, Sendable {
+    public var memoryHeadroom: Double
+    public var maxBatch: Int
+    public var allowPartial: Bool
+    public var windowS: Double
+    public var hysteresis: Double
+    public var provision: Double
+
+    public init(_ options: PlanOptions) {
+        memoryHeadroom = options.memoryHeadroom
+        maxBatch = options.maxBatch
+        allowPartial = options.allowPartial
+        windowS = options.windowS
+        hysteresis = options.hysteresis
+        provision = options.provision
+    }
+
+    /// Options for planning again as this plan was planned (policy and ablations from the plan).
+    public func options(policy: Policy, without: Set<Ablation>) -> PlanOptions {
+        var options = PlanOptions(policy: policy, allowPartial: allowPartial, memoryHeadroom: memoryHeadroom, maxBatch: maxBatch,
+                                  windowS: windowS, hysteresis: hysteresis)
+        options.provision = provision
+        options.without = without
+        return options
+    }
+}
+
 /// The plan stage's output: self-contained (it carries the workload `serve` needs), deterministic.
 public struct Plan: Codable, Hashable, Sendable {
     public var apiVersion = DocumentReader.apiVersion
@@ -151,6 +180,17 @@ public struct Plan: Codable, Hashable, Sendable {
     public var shortfalls: [Shortfall]
     public var moves: [Move]
     public var state: StateSummary?
+    /// What it was planned with (absent in plans written before epara recorded it).
+    public var settings: PlanSettings?
+
+    /// The options to plan again with: this plan's own, its policy and ablations.
+    public var replanOptions: PlanOptions {
+        let policy = Policy(rawValue: self.policy) ?? .epara
+        let without = Set((solver.without ?? []).compactMap(Ablation.init(rawValue:)))
+        var options = settings?.options(policy: policy, without: without) ?? PlanOptions(policy: policy, allowPartial: true)
+        options.without = without
+        return options
+    }
 
     /// What decides whether two plans differ for deployment: placement and routing.
     public var deployment: [String] {

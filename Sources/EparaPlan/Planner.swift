@@ -71,6 +71,8 @@ public enum Planner {
             let tight = Problem(workload: workload, options: exact).solve()
             if tight.predicted.goodputPerS > solved.predicted.goodputPerS + 1e-9 { solved = tight }
         }
+        // The settings asked for (replanning asks again, the fallback included), not the fallback's.
+        solved.settings = PlanSettings(options)
         // Nothing changed, in the inputs or the placement: hand back the plan in force, byte for byte.
         if var previous = options.previous, previous.inputDigest == solved.inputDigest, previous.deployment == solved.deployment {
             previous.moves = []
@@ -526,7 +528,8 @@ struct Problem {
             shortfalls: shortfalls, moves: moves,
             state: observed.map { StateSummary(runId: $0.runId, windowsRead: $0.windowsRead, nodesDown: $0.nodesDown,
                                                observedDemandPerS: $0.demandPerS.mapValues { $0.rounded(places: 6) },
-                                               observedCv: $0.cv) })
+                                               observedCv: $0.cv) },
+            settings: PlanSettings(options))
     }
 
     struct DigestInput: Encodable {

@@ -61,5 +61,5 @@ struct Epara: AsyncParsableCommand {
 }
 
 enum EparaVersion {
-    static let current = "0.1.0"
+    static let current = EparaBuild.version
 }

@@ -65,14 +65,14 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Exit 2 when the plan differs from --previous (or there is none), 0 when unchanged.")
     var detailedExitcode = false
 
-    @Flag(help: "Plan what fits and list the shortfalls instead of failing when the cluster is too small.")
+    @Flag(help: "Plan what fits and list the shortfalls instead of failing when the cluster is too small (with --previous: also when the previous plan was made so).")
     var allowPartial = false
 
-    @Option(help: "Fraction of each device's memory instances may use.")
-    var memoryHeadroom: Double = 0.9
+    @Option(help: "Fraction of each device's memory instances may use (default: the --previous plan's, else 0.9).")
+    var memoryHeadroom: Double?
 
-    @Option(help: "Largest batch size considered.")
-    var maxBatch: Int = 64
+    @Option(help: "Largest batch size considered (default: the --previous plan's, else 64).")
+    var maxBatch: Int?
 
     @Option(help: "Number of most recent windows of --state to average demand over.")
     var stateWindows: Int = 5
@@ -87,8 +87,8 @@ struct PlanCommand: ParsableCommand {
     var format: Format?
 
     func validate() throws {
-        guard memoryHeadroom > 0, memoryHeadroom <= 1 else { throw ValidationError("--memory-headroom must be in (0, 1]") }
-        guard (1...4096).contains(maxBatch) else { throw ValidationError("--max-batch must be from 1 to 4096") }
+        if let memoryHeadroom, !(memoryHeadroom > 0 && memoryHeadroom <= 1) { throw ValidationError("--memory-headroom must be in (0, 1]") }
+        if let maxBatch, !(1...4096).contains(maxBatch) { throw ValidationError("--max-batch must be from 1 to 4096") }
         guard stateWindows >= 1 else { throw ValidationError("--state-windows must be at least 1") }
         if !without.isEmpty, policy != .epara, !(policy == .alpaserve && without == [.modelParallel]) {
             throw ValidationError("--without turns off parts of EPARA; with --policy \(policy.rawValue) it does not apply (alpaserve takes --without model-parallel: single-device groups only, AlpaServe's sr-greedy)")
@@ -115,8 +115,18 @@ struct PlanCommand: ParsableCommand {
             let previousPlan = try previous.map { path in
                 try StageDocument<Plan>.read(try SourceText.load(path), kind: "Plan", producedBy: "epara plan").value
             }
-            var options = PlanOptions(policy: policy, observed: observed, previous: previousPlan, allowPartial: allowPartial,
-                                      lazy: !plainGreedy, memoryHeadroom: memoryHeadroom, maxBatch: maxBatch)
+            // Replanning from a previous plan keeps the settings it was made with, unless told otherwise.
+            let made = previousPlan?.settings
+            let defaults = PlanOptions()
+            var options = PlanOptions(policy: policy, observed: observed, previous: previousPlan,
+                                      allowPartial: allowPartial || (made?.allowPartial ?? false), lazy: !plainGreedy,
+                                      memoryHeadroom: memoryHeadroom ?? made?.memoryHeadroom ?? defaults.memoryHeadroom,
+                                      maxBatch: maxBatch ?? made?.maxBatch ?? defaults.maxBatch)
+            if let made {
+                options.windowS = made.windowS
+                options.hysteresis = made.hysteresis
+                options.provision = made.provision
+            }
             options.without = Set(without)
             if !traces.isEmpty {
                 workload = try Self.withTraceBurstiness(workload, traces: traces)

@@ -58,6 +58,63 @@ final class LiveCLITests: XCTestCase {
         try await reloadScenario(signal: false)
     }
 
+    /// Bad plans written over the plan file and signalled, one kind after another, under load:
+    /// each is refused with its located error in the log, the plan in force keeps serving, no
+    /// request is lost and no gateway goes down.
+    func testBadPlansOnReloadAreRefusedAndEveryGatewayKeepsServing() async throws {
+        let directory = try scratchDirectory("epara-live-bad-reload")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let planFile = directory.appendingPathComponent("plan.json")
+        let golden = try Data(contentsOf: URL(fileURLWithPath: Self.goldenPlan))
+        try golden.write(to: planFile)
+        let port = HTTP.freePort()
+        let gateways = try Background.gateway([planFile.path, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(port)"],
+                                              name: "all", in: directory)
+        let up = await HTTP.waitUntilUp("http://127.0.0.1:\(port)/healthz")
+        XCTAssertTrue(up)
+        let framesPort = port + 3
+        let load = Task { await LiveCLITests.frames(200, port: framesPort) }
+        let text = String(decoding: golden, as: UTF8.self)
+        let bad: [(String, String)] = [
+            ("a device index the node does not have", text.replacingOccurrences(of: #""index" : 2,"#, with: #""index" : 9,"#)),
+            ("a truncated file", String(text.prefix(text.count / 2))),
+            ("a negative batch", text.replacingOccurrences(of: #""batch" : 64,"#, with: #""batch" : -3,"#)),
+            ("a route to an instance that does not exist", text.replacingOccurrences(of: #""instance" : "chat@"#, with: #""instance" : "nochat@"#)),
+        ]
+        for (what, plan) in bad {
+            XCTAssertNotEqual(plan, text, "the mutation (\(what)) changed the plan")
+            try Data(plan.utf8).write(to: planFile)
+            kill(gateways.process.processIdentifier, SIGHUP)
+            try await Task.sleep(for: .milliseconds(400))
+            for k in 0..<4 {
+                let health = try? await HTTP.call("http://127.0.0.1:\(port + k)/healthz", timeout: 2)
+                XCTAssertEqual(health?.status, 200, "after \(what): gateway \(k) is up")
+            }
+        }
+        let statuses = await load.value
+        XCTAssertFalse(statuses.contains(-1), "every request under the bad reloads is answered")
+        XCTAssertFalse(statuses.contains(503), "none fails: \(Dictionary(grouping: statuses) { $0 }.mapValues(\.count))")
+        XCTAssertEqual(gateways.stop(), 0)
+        let refusals = gateways.stderr.components(separatedBy: "kept the current plan").count - 1
+        XCTAssertEqual(refusals, bad.count, gateways.stderr)
+        XCTAssertTrue(gateways.stderr.contains("\(planFile.path):"), "the refusal is located: \(gateways.stderr)")
+        XCTAssertTrue(gateways.stderr.contains("device index 9 out of range"), gateways.stderr)
+        XCTAssertFalse(gateways.stderr.contains("reloaded the plan"), gateways.stderr)
+    }
+
+    /// `count` frames of defect-detection's stream 0 to the gateway on `port`, 10 ms apart: the
+    /// status of each (-1 when no answer came).
+    static func frames(_ count: Int, port: Int) async -> [Int] {
+        var statuses: [Int] = []
+        for _ in 0..<count {
+            let answer = try? await HTTP.call("http://127.0.0.1:\(port)/v1/services/defect-detection/infer", method: "POST",
+                                              body: #"{"stream_id": 0}"#, timeout: 10)
+            statuses.append(answer?.status ?? -1)
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return statuses
+    }
+
     func reloadScenario(signal: Bool) async throws {
         let directory = try scratchDirectory("epara-live-reload")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -79,16 +136,8 @@ final class LiveCLITests: XCTestCase {
                                    "--policy", "local", "--allow-partial"])
         // Requests keep coming while the plan changes: none may fail (503); a shed one (429)
         // is answered, and the requests in flight at the switch finish.
-        let load = Task {
-            var statuses: [Int] = []
-            for _ in 0..<150 {
-                let answer = try? await HTTP.call("http://127.0.0.1:\(port + 3)/v1/services/defect-detection/infer", method: "POST",
-                                                  body: #"{"stream_id": 0}"#, timeout: 10)
-                statuses.append(answer?.status ?? -1)
-                try? await Task.sleep(for: .milliseconds(10))
-            }
-            return statuses
-        }
+        let framesPort = port + 3
+        let load = Task { await LiveCLITests.frames(150, port: framesPort) }
         try await Task.sleep(for: .milliseconds(300))
         if signal {
             try local.stdout.write(to: planFile)

@@ -66,6 +66,32 @@ final class PlanCLITests: XCTestCase {
         XCTAssertTrue(failed.stderr.contains("bad.csv:3:"), failed.stderr)
     }
 
+    /// A plan carries the settings it was made with; `--previous` plans again with them unless
+    /// an option says otherwise.
+    func testPreviousPlansKeepTheirSettings() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("epara-settings-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("classified.json")
+        try classified().write(to: input)
+        func settings(_ data: Data) throws -> [String: Any] {
+            try XCTUnwrap((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["settings"] as? [String: Any])
+        }
+        let first = try Epara.run(["plan", input.path, "--memory-headroom", "0.7", "--max-batch", "16", "--allow-partial"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(try settings(first.stdout)["memory_headroom"] as? Double, 0.7)
+        let previous = directory.appendingPathComponent("previous.json")
+        try first.stdout.write(to: previous)
+        let again = try Epara.run(["plan", input.path, "--previous", previous.path])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        let kept = try settings(again.stdout)
+        XCTAssertEqual(kept["memory_headroom"] as? Double, 0.7)
+        XCTAssertEqual(kept["max_batch"] as? Int, 16)
+        XCTAssertEqual(kept["allow_partial"] as? Bool, true)
+        let told = try Epara.run(["plan", input.path, "--previous", previous.path, "--max-batch", "32"])
+        XCTAssertEqual(try settings(told.stdout)["max_batch"] as? Int, 32, "an option given wins")
+    }
+
     func testPlanOfTheExampleMatchesGolden() throws {
         let result = try Epara.run(["plan", "-"], stdin: try classified())
         XCTAssertEqual(result.status, 0, result.stderr)

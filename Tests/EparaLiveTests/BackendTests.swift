@@ -3,6 +3,7 @@ import EparaCore
 import EparaPlan
 import EparaServe
 import Hummingbird
+import HTTPTypes
 import HummingbirdTesting
 import NIOConcurrencyHelpers
 import NIOCore
@@ -160,6 +161,29 @@ final class BackendTests: XCTestCase {
             try await client.execute(uri: "/v1/services/s/infer", method: .post, headers: [.authorization: "Bearer peer"]) {
                 XCTAssertEqual($0.status, .unauthorized, "nor a peer's the client routes")
             }
+        }
+    }
+
+    /// What a peer sends comes off the network: numbers out of range are a 400, never a trap.
+    func testAForwardedRequestWithNumbersOutOfRangeIsABadRequest() async throws {
+        let plan = try LiveEngineTests.plan(rate: 10, sloMs: 100)
+        let app = Application(router: Gateway.router(engine: LiveEngine(plan: plan), node: "n1"))
+        let instance = plan.instances[0].id
+        func header(hops: String, age: String = "0.1", deadline: String = "1") -> String {
+            let json = #"{"service": "s", "origin": "n1", "instance": "\#(instance)", "hops": \#(hops), "age_s": \#(age), "deadline_in_s": \#(deadline), "input_tokens": 1, "output_tokens": 1, "return_s": 0}"#
+            return Data(json.utf8).base64EncodedString()
+        }
+        let cases = [header(hops: "99999999999999999999999"), header(hops: "70000"), header(hops: "-1"), header(hops: "1", age: "1e999"),
+                     header(hops: "1", deadline: "-1e999")]
+        try await app.test(.router) { client in
+            for value in cases {
+                let headers: HTTPFields = [HTTPField.Name(PeerWire.forwardHeader)!: value]
+                try await client.execute(uri: "/v1/peer/requests", method: .post, headers: headers) { response in
+                    XCTAssertEqual(response.status, .badRequest, String(buffer: response.body))
+                }
+            }
+            // The gateway still serves.
+            try await client.execute(uri: "/healthz", method: .get) { XCTAssertEqual($0.status, .ok) }
         }
     }
 

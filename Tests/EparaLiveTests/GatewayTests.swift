@@ -25,6 +25,25 @@ final class GatewayTests: XCTestCase {
         }
     }
 
+    /// A scrape of a fresh gateway finds every series at zero (and which epara it is): idle is
+    /// not missing.
+    func testMetricsExistBeforeTheFirstRequest() async throws {
+        let plan = try LiveEngineTests.plan(rate: 10, sloMs: 100)
+        let metrics = GatewayMetrics(version: "9.9.9")
+        metrics.prepare(node: "n1", services: plan.services.map(\.name))
+        let app = Application(router: Gateway.router(engine: LiveEngine(plan: plan), node: "n1", metrics: metrics))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                XCTAssertTrue(text.contains(#"epara_build_info{version="9.9.9"} 1"#), text)
+                for outcome in ["completed_in_slo", "completed_late", "dropped", "failed"] {
+                    XCTAssertTrue(text.contains(#"epara_requests_total{node="n1",service="s",outcome="\#(outcome)"} 0"#), text)
+                }
+                XCTAssertTrue(text.contains(#"epara_request_latency_seconds_count{service="s"} 0"#), text)
+            }
+        }
+    }
+
     func testMetricsCountRequestsByOutcomeInPrometheusFormat() async throws {
         try await app().test(.router) { client in
             for _ in 0..<3 {

@@ -162,6 +162,36 @@ final class TraceTests: XCTestCase {
         XCTAssertEqual(try all(&again), arrivals, "deterministic with a seed")
     }
 
+    /// Accounting: every row of a trace becomes an arrival — the rows at its last timestamp too,
+    /// when the run lasts the trace's span — and each count of the Run equals the sum of its
+    /// reasons. For every reader whose rows are requests.
+    func testEveryTraceRowArrivesAndEveryCountAddsUp() throws {
+        let plan = try ServeFixtures.examplePlan()
+        let cases: [(name: String, binding: String, text: String, rows: Int)] = [
+            ("epara.csv", "", "time,service\n0,photo-classify\n0.5,photo-classify\n2,photo-classify\n2,photo-classify\n2,photo-classify\n", 5),
+            ("epara.jsonl", "", #"{"time": 0, "service": "photo-classify"}\#n{"time": 1.5, "service": "photo-classify"}\#n{"time": 1.5, "service": "photo-classify"}\#n"#, 3),
+            ("azure.csv", "chat=", "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,374,44\n2023-11-16 18:15:50.9951690,396,109\n2023-11-16 18:15:50.9951690,879,48\n", 3),
+            ("mooncake.jsonl", "chat=", #"{"timestamp": 0, "input_length": 100, "output_length": 5, "hash_ids": [1]}\#n{"timestamp": 900, "input_length": 50, "output_length": 3, "hash_ids": [2]}\#n{"timestamp": 900, "input_length": 70, "output_length": 2, "hash_ids": [3]}\#n"#, 3),
+            ("burstgpt.csv", "chat=", "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n0,ChatGPT,10,2,12,Conversation log\n3,ChatGPT,10,2,12,Conversation log\n3,GPT-4,10,2,12,API log\n", 3),
+            ("functions.csv", "photo-classify=", "HashOwner,HashApp,HashFunction,Trigger,1,2\no1,a1,f1,http,3,4\no2,a2,f2,queue,0,2\n", 9),
+        ]
+        for c in cases {
+            let path = try file(c.name, c.text)
+            let options = TraceOptions(files: [TraceFile(argument: c.binding + path)], seed: 1)
+            let trace = try TraceBuilder.build(options, deployment: Deployment(plan: plan))
+            let traced = Set(trace.traced.map { plan.services[$0].name })
+            let (run, _) = try ServeFixtures.run(plan, trace: trace, options: SimOptions(replanEveryS: 0))
+            let arrivals = run.services.filter { traced.contains($0.name) }.reduce(0) { $0 + $1.counts.arrivals }
+            XCTAssertEqual(arrivals, c.rows, "\(c.name): every row is an arrival")
+            XCTAssertEqual(run.problems(), [], "\(c.name): the Run's counts and reasons add up")
+            for s in run.services {
+                XCTAssertEqual(s.counts.ended, s.counts.arrivals, "\(c.name) \(s.name): every request ended")
+                XCTAssertEqual(s.dropReasons.values.reduce(0, +), s.counts.dropped, "\(c.name) \(s.name)")
+                XCTAssertEqual(s.failReasons.values.reduce(0, +), s.counts.failed, "\(c.name) \(s.name)")
+            }
+        }
+    }
+
     func testProductionFormatsAreDetectedByTheirHeaders() {
         XCTAssertEqual(TraceFormat.detect(header: #"{"timestamp": 0, "input_length": 5, "output_length": 1, "hash_ids": [0]}"#, path: ""), .mooncake)
         XCTAssertEqual(TraceFormat.detect(header: #"{"time": 0, "service": "chat"}"#, path: ""), .jsonl)

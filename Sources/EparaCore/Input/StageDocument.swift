@@ -3,7 +3,8 @@ import Yams
 
 /// Reads documents that epara stages write (ClassifiedWorkload, Plan, Run): JSON checked for
 /// `apiVersion` and `kind` first, then decoded; a decoding failure is reported at the line and
-/// column of the offending field.
+/// column of the offending field. A `CheckedDocument` then checks itself (references, ranges,
+/// ids), every problem reported at once.
 public struct StageDocument<T: Decodable> {
     public var value: T
     public var source: SourceText
@@ -35,11 +36,25 @@ public struct StageDocument<T: Decodable> {
                                                  : "expected apiVersion \(DocumentReader.apiVersion), found '\(text)'")
         }
         try sink.check()
+        // JSON has no infinities, and the decoder refuses a number too large for a Double
+        // without saying where: find such numbers first, located.
+        let nonFinite = Self.nonFiniteNumbers(root, path: "", reader: reader)
+        if !nonFinite.isEmpty { throw InputError(.badData, nonFinite) }
         do {
             let decoded = try JSONOutput.decoder().decode(T.self, from: Data(source.text.utf8))
-            return StageDocument(value: decoded, source: source, root: root)
+            let document = StageDocument(value: decoded, source: source, root: root)
+            // Decoding checks shapes; the document checks what refers to what, and ranges.
+            if let checked = decoded as? any CheckedDocument {
+                let problems = checked.problems()
+                if !problems.isEmpty {
+                    throw InputError(.badData, problems.map { Diagnostic(at: document.location(of: $0.path), path: $0.path, $0.message) })
+                }
+            }
+            return document
         } catch let error as DecodingError {
             throw InputError(.badData, [diagnostic(error, root: root, reader: reader, kind: kind)])
+        } catch let error as InputError {
+            throw error
         } catch {
             throw InputError(.badData, at: start, "expected JSON (the output of \(producer)): \(error)")
         }
@@ -56,6 +71,23 @@ public struct StageDocument<T: Decodable> {
         }
         let (node, text) = locate(path, in: root)
         return Diagnostic(at: reader.location(of: node), path: text, "not a valid \(kind): \(message)")
+    }
+
+    static func nonFiniteNumbers(_ node: Node, path: String, reader: NodeReader) -> [Diagnostic] {
+        switch node {
+        case let .scalar(scalar):
+            guard scalar.style == .plain, let first = scalar.string.first, first.isNumber || first == "-" || first == "+",
+                  let value = Double(scalar.string), !value.isFinite else { return [] }
+            return [Diagnostic(at: reader.location(of: node), path: path, "expected a finite number, found \(scalar.string)")]
+        case let .mapping(mapping):
+            return mapping.flatMap { key, value in
+                nonFiniteNumbers(value, path: path.isEmpty ? (key.string ?? "?") : "\(path).\(key.string ?? "?")", reader: reader)
+            }
+        case let .sequence(sequence):
+            return sequence.enumerated().flatMap { index, value in nonFiniteNumbers(value, path: "\(path)[\(index)]", reader: reader) }
+        default:
+            return []
+        }
     }
 
     static func describe(_ type: Any.Type) -> String {

@@ -438,7 +438,8 @@ public final class RequestCore {
             for i in candidates(service, from: n) where i != excluding {
                 guard !localOnly || hot[i].node == n else { continue }
                 guard instances[i].accepting, believesUp(hot[i].node, from: n, now: now) else { continue }
-                if isFrequency, views[n].inFlight[i] >= Int32(views[n].credit[i]) {
+                // Compared as floats: a credit too large for an Int32 (a huge planned capacity) is no limit.
+                if isFrequency, Float(views[n].inFlight[i]) >= views[n].credit[i].rounded(.towardZero) {
                     outOfCredit = true
                     continue
                 }

@@ -11,7 +11,9 @@ public final class Recorder {
     public let windowS: Double
     /// Per service: arrivals and the four outcomes.
     var counts: [Counts]
+    /// Per service and reason: requests dropped, and requests failed.
     var reasons: [[Int]]
+    var failures: [[Int]]
     var latency: [Histogram<UInt64>]
     var ttft: [Histogram<UInt64>]
     var tpot: [Histogram<UInt64>]
@@ -38,6 +40,7 @@ public final class Recorder {
         self.windowS = windowS
         counts = Array(repeating: Counts(), count: services.count)
         reasons = Array(repeating: Array(repeating: 0, count: EndReason.allCases.count), count: services.count)
+        failures = reasons
         latency = services.map { _ in Self.latencyHistogram() }
         ttft = services.map { $0.isLLM ? Self.latencyHistogram() : Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: .two) }
         tpot = ttft
@@ -84,7 +87,13 @@ public final class Recorder {
         let s = Int(r.service)
         Self.add(outcome, to: &counts[s])
         Self.add(outcome, to: &byOrigin[Int(r.origin)])
-        reasons[s][Int(reason.rawValue)] += 1
+        // A reason is counted under the outcome it ended with (no_instance can end a request as
+        // dropped or as failed), so that each outcome's reasons add up to its count.
+        switch outcome {
+        case .dropped: reasons[s][Int(reason.rawValue)] += 1
+        case .failed: failures[s][Int(reason.rawValue)] += 1
+        case .completedInSlo, .completedLate: break
+        }
         let w = Int(r.arrival / windowS)
         Self.add(outcome, to: &windows[w][s])
         if windowOrigins != nil { Self.add(outcome, to: &windowOrigins![(w * services.count + s) * nodeCount + Int(r.origin), default: Counts()]) }
@@ -124,9 +133,9 @@ public final class Recorder {
 
     func reasonMap(_ s: Int?, dropped: Bool) -> [String: Int] {
         var map: [String: Int] = [:]
-        let dropReasons: Set<EndReason> = [.deadlineUnreachable, .noFeasibleInstance, .noCredit, .noRoute]
-        for reason in EndReason.allCases where reason != .none && dropReasons.contains(reason) == dropped {
-            let n = s.map { reasons[$0][Int(reason.rawValue)] } ?? reasons.reduce(0) { $0 + $1[Int(reason.rawValue)] }
+        let table = dropped ? reasons : failures
+        for reason in EndReason.allCases {
+            let n = s.map { table[$0][Int(reason.rawValue)] } ?? table.reduce(0) { $0 + $1[Int(reason.rawValue)] }
             if n > 0 { map[reason.name] = n }
         }
         return map

@@ -113,10 +113,12 @@ public final class SimEngine: ServeExecutor {
         replanner = { current, demand in
             let workload = ClassifiedWorkload(inputDigest: current.workloadDigest, thresholds: Thresholds(), cluster: current.cluster,
                                               catalog: current.catalog, services: current.services, summary: [:])
-            var options = PlanOptions(policy: Policy(rawValue: current.policy) ?? .epara, observed: demand, previous: current,
-                                      allowPartial: true)
-            // Replanning keeps the run's ablations.
-            options.without = Set((current.solver.without ?? []).compactMap(Ablation.init(rawValue:)))
+            // Replanning plans as the plan in force was planned: its policy, ablations and settings;
+            // what fits is placed (a run cannot stop for a shortfall).
+            var options = current.replanOptions
+            options.observed = demand
+            options.previous = current
+            options.allowPartial = true
             return try? Planner.plan(workload, options: options)
         }
     }

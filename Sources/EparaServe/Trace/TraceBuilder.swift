@@ -108,7 +108,9 @@ public enum TraceBuilder {
             spanS = max(spanS, try span(of: file.path, format: format) / fileScale)
             pending.append((file, format, targets))
         }
-        let durationS = options.durationS ?? (options.files.isEmpty ? 60 : spanS)
+        // The span is the last row's time; readers keep rows before the end, so the default end
+        // lies just past it: every row of a trace becomes an arrival, the last ones too.
+        let durationS = options.durationS ?? (options.files.isEmpty ? 60 : spanS.nextUp)
         hasher.update(data: Data("duration=\(durationS);".utf8))
         var sources: [any ArrivalSource] = []
         for (k, (file, format, targets)) in pending.enumerated() {
