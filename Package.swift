@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "epara", targets: ["epara"]),
         .library(name: "EparaCore", targets: ["EparaCore"]),
+        .library(name: "EparaDocuments", targets: ["EparaDocuments"]),
         .library(name: "EparaClassify", targets: ["EparaClassify"]),
         .library(name: "EparaPlan", targets: ["EparaPlan"]),
         .library(name: "EparaStore", targets: ["EparaStore"]),
@@ -38,11 +39,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .target(name: "EparaClassify", dependencies: ["EparaCore"]),
+        // The documents between stages, apart from the algorithms that make them.
+        .target(name: "EparaDocuments", dependencies: ["EparaCore"]),
+        .target(name: "EparaClassify", dependencies: ["EparaCore", "EparaDocuments"]),
         .target(
             name: "EparaPlan",
             dependencies: [
                 "EparaCore",
+                "EparaDocuments",
                 "EparaClassify",
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
@@ -58,6 +62,7 @@ let package = Package(
             name: "EparaServe",
             dependencies: [
                 "EparaCore",
+                "EparaDocuments",
                 "EparaClassify",
                 "EparaPlan",
                 .product(name: "HeapModule", package: "swift-collections"),
@@ -71,7 +76,7 @@ let package = Package(
         ),
         .target(
             name: "EparaReport",
-            dependencies: ["EparaCore", "EparaServe", "EparaPlan", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: ["EparaCore", "EparaDocuments", "EparaServe", "EparaPlan", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
         .target(name: "EparaCapacity", dependencies: ["EparaCore", "EparaClassify", "EparaPlan", "EparaServe", "EparaReport"]),
         .target(name: "EparaLive", dependencies: ["EparaCore", "EparaPlan", "EparaServe", "EparaStore",
@@ -105,6 +110,7 @@ let package = Package(
             path: "bench/PlanBench"
         ),
         .testTarget(name: "EparaCoreTests", dependencies: ["EparaCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EparaDocumentsTests", dependencies: ["EparaDocuments", "EparaCore"]),
         .testTarget(name: "EparaClassifyTests", dependencies: ["EparaClassify", "EparaCore"]),
         .testTarget(name: "EparaPlanTests", dependencies: ["EparaPlan", "EparaClassify", "EparaCore"]),
         .executableTarget(

@@ -1,4 +1,3 @@
-import EparaClassify
 import EparaCore
 
 /// A plan read from a file is input (a script wrote it, a person edited it): everything `serve`

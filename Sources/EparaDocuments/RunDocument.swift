@@ -1,5 +1,4 @@
 import EparaCore
-import EparaPlan
 
 /// Counts of how requests ended. arrivals = completed_in_slo + completed_late + dropped + failed.
 public struct Counts: Codable, Hashable, Sendable {
@@ -33,6 +32,16 @@ public struct LatencySummary: Codable, Hashable, Sendable {
     public var p99: Double
     public var p999: Double
     public var max: Double
+
+    public init(count: Int, mean: Double, p50: Double, p90: Double, p99: Double, p999: Double, max: Double) {
+        self.count = count
+        self.mean = mean
+        self.p50 = p50
+        self.p90 = p90
+        self.p99 = p99
+        self.p999 = p999
+        self.max = max
+    }
 }
 
 /// One service's part of a run.
@@ -55,6 +64,25 @@ public struct ServiceRun: Codable, Hashable, Sendable {
     /// The latency histogram, as [value_ms, count] pairs of HdrHistogram's recorded buckets, so
     /// that `report` can merge runs and windows without per-request data.
     public var latencyHistogram: [[Double]]
+
+    public init(name: String, category: String, counts: Counts, goodputPerS: Double, throughputPerS: Double, attainment: Double,
+                dropReasons: [String: Int], failReasons: [String: Int], latencyMs: LatencySummary? = nil, ttftMs: LatencySummary? = nil,
+                tpotMs: LatencySummary? = nil, deliveredFpsPerStream: Double? = nil, streams: Int? = nil, latencyHistogram: [[Double]]) {
+        self.name = name
+        self.category = category
+        self.counts = counts
+        self.goodputPerS = goodputPerS
+        self.throughputPerS = throughputPerS
+        self.attainment = attainment
+        self.dropReasons = dropReasons
+        self.failReasons = failReasons
+        self.latencyMs = latencyMs
+        self.ttftMs = ttftMs
+        self.tpotMs = tpotMs
+        self.deliveredFpsPerStream = deliveredFpsPerStream
+        self.streams = streams
+        self.latencyHistogram = latencyHistogram
+    }
 }
 
 public struct CategoryRun: Codable, Hashable, Sendable {
@@ -64,12 +92,27 @@ public struct CategoryRun: Codable, Hashable, Sendable {
     public var goodputPerS: Double
     public var attainment: Double
     public var latencyMs: LatencySummary?
+
+    public init(category: String, services: [String], counts: Counts, goodputPerS: Double, attainment: Double,
+                latencyMs: LatencySummary? = nil) {
+        self.category = category
+        self.services = services
+        self.counts = counts
+        self.goodputPerS = goodputPerS
+        self.attainment = attainment
+        self.latencyMs = latencyMs
+    }
 }
 
 public struct DeviceRun: Codable, Hashable, Sendable {
     public var device: String
     /// Fraction of the run the device was busy.
     public var utilization: Double
+
+    public init(device: String, utilization: Double) {
+        self.device = device
+        self.utilization = utilization
+    }
 }
 
 public struct NodeRun: Codable, Hashable, Sendable {
@@ -83,6 +126,16 @@ public struct NodeRun: Codable, Hashable, Sendable {
     public var forwarded: Int
     public var upFraction: Double
     public var devices: [DeviceRun]
+
+    public init(name: String, site: String, counts: Counts, served: Int, forwarded: Int, upFraction: Double, devices: [DeviceRun]) {
+        self.name = name
+        self.site = site
+        self.counts = counts
+        self.served = served
+        self.forwarded = forwarded
+        self.upFraction = upFraction
+        self.devices = devices
+    }
 }
 
 public struct WindowRun: Codable, Hashable, Sendable {
@@ -90,6 +143,13 @@ public struct WindowRun: Codable, Hashable, Sendable {
     public var counts: Counts
     public var goodputPerS: Double
     public var services: [String: Counts]
+
+    public init(startS: Double, counts: Counts, goodputPerS: Double, services: [String: Counts]) {
+        self.startS = startS
+        self.counts = counts
+        self.goodputPerS = goodputPerS
+        self.services = services
+    }
 }
 
 public struct ReplanRecord: Codable, Hashable, Sendable {
@@ -98,11 +158,24 @@ public struct ReplanRecord: Codable, Hashable, Sendable {
     public var added: [String]
     public var removed: [String]
     public var predictedGoodputPerS: Double
+
+    public init(atS: Double, planDigest: String, added: [String], removed: [String], predictedGoodputPerS: Double) {
+        self.atS = atS
+        self.planDigest = planDigest
+        self.added = added
+        self.removed = removed
+        self.predictedGoodputPerS = predictedGoodputPerS
+    }
 }
 
 public struct FaultRecord: Codable, Hashable, Sendable {
     public var atS: Double
     public var event: String
+
+    public init(atS: Double, event: String) {
+        self.atS = atS
+        self.event = event
+    }
 }
 
 public struct RunSettings: Codable, Hashable, Sendable {
@@ -156,6 +229,31 @@ public struct Run: Codable, Hashable, Sendable {
     public var replans: [ReplanRecord]
     public var faults: [FaultRecord]
     public var predicted: Prediction
+
+    public init(apiVersion: String = DocumentReader.apiVersion, kind: String = "Run", engine: String, policy: String, planDigest: String,
+                workloadDigest: String, traceDigest: String, trace: [String: String], settings: RunSettings, durationS: Double,
+                endS: Double, summary: ServiceTotals, services: [ServiceRun], categories: [CategoryRun], nodes: [NodeRun],
+                windows: [WindowRun], replans: [ReplanRecord], faults: [FaultRecord], predicted: Prediction) {
+        self.apiVersion = apiVersion
+        self.kind = kind
+        self.engine = engine
+        self.policy = policy
+        self.planDigest = planDigest
+        self.workloadDigest = workloadDigest
+        self.traceDigest = traceDigest
+        self.trace = trace
+        self.settings = settings
+        self.durationS = durationS
+        self.endS = endS
+        self.summary = summary
+        self.services = services
+        self.categories = categories
+        self.nodes = nodes
+        self.windows = windows
+        self.replans = replans
+        self.faults = faults
+        self.predicted = predicted
+    }
 }
 
 /// How a set of requests fared: EPARA's goodput (completed within SLO per second) with the
@@ -169,6 +267,17 @@ public struct ServiceTotals: Codable, Hashable, Sendable {
     public var failReasons: [String: Int]
     /// End to end, milliseconds; nil when nothing completed.
     public var latencyMs: LatencySummary?
+
+    public init(counts: Counts, goodputPerS: Double, throughputPerS: Double, attainment: Double, dropReasons: [String: Int],
+                failReasons: [String: Int], latencyMs: LatencySummary? = nil) {
+        self.counts = counts
+        self.goodputPerS = goodputPerS
+        self.throughputPerS = throughputPerS
+        self.attainment = attainment
+        self.dropReasons = dropReasons
+        self.failReasons = failReasons
+        self.latencyMs = latencyMs
+    }
 }
 
 extension ServiceTotals {

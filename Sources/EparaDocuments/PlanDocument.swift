@@ -1,4 +1,3 @@
-import EparaClassify
 import EparaCore
 
 /// One device of the cluster: a slot instances are placed on.
@@ -39,6 +38,23 @@ public struct Instance: Codable, Hashable, Sendable {
     public var tpotMs: Double?
     public var memoryGibPerDevice: [Double]
     public var modes: [String]
+
+    public init(id: String, service: String, devices: [DeviceRef], stages: [ParallelGroup.Stage], batch: Int, framesPacked: Int,
+                share: Double, capacityPerS: Double, latencyMs: Double, tpotMs: Double? = nil, memoryGibPerDevice: [Double],
+                modes: [String]) {
+        self.id = id
+        self.service = service
+        self.devices = devices
+        self.stages = stages
+        self.batch = batch
+        self.framesPacked = framesPacked
+        self.share = share
+        self.capacityPerS = capacityPerS
+        self.latencyMs = latencyMs
+        self.tpotMs = tpotMs
+        self.memoryGibPerDevice = memoryGibPerDevice
+        self.modes = modes
+    }
 }
 
 public struct RouteTarget: Codable, Hashable, Sendable {
@@ -46,6 +62,12 @@ public struct RouteTarget: Codable, Hashable, Sendable {
     public var weight: Double
     /// Network time to reach it from the origin and back.
     public var networkMs: Double
+
+    public init(instance: String, weight: Double, networkMs: Double) {
+        self.instance = instance
+        self.weight = weight
+        self.networkMs = networkMs
+    }
 }
 
 /// Where requests of one service arriving at one node go.
@@ -54,6 +76,13 @@ public struct Route: Codable, Hashable, Sendable {
     public var origin: String
     public var demandPerS: Double
     public var targets: [RouteTarget]
+
+    public init(service: String, origin: String, demandPerS: Double, targets: [RouteTarget]) {
+        self.service = service
+        self.origin = origin
+        self.demandPerS = demandPerS
+        self.targets = targets
+    }
 }
 
 public struct Allocation: Codable, Hashable, Sendable {
@@ -69,6 +98,20 @@ public struct Allocation: Codable, Hashable, Sendable {
     public var minReplicasPerStream: Int?
     public var predictedGoodputPerS: Double
     public var predictedAttainment: Double
+
+    public init(service: String, category: String, modes: [String], demandPerS: Double, supplyPerS: Double, instances: [String],
+                replicas: Int, minReplicasPerStream: Int? = nil, predictedGoodputPerS: Double, predictedAttainment: Double) {
+        self.service = service
+        self.category = category
+        self.modes = modes
+        self.demandPerS = demandPerS
+        self.supplyPerS = supplyPerS
+        self.instances = instances
+        self.replicas = replicas
+        self.minReplicasPerStream = minReplicasPerStream
+        self.predictedGoodputPerS = predictedGoodputPerS
+        self.predictedAttainment = predictedAttainment
+    }
 }
 
 public struct DeviceUse: Codable, Hashable, Sendable {
@@ -77,6 +120,14 @@ public struct DeviceUse: Codable, Hashable, Sendable {
     public var memoryUsedGib: Double
     public var shareUsed: Double
     public var instances: [String]
+
+    public init(device: DeviceRef, memoryGib: Double, memoryUsedGib: Double, shareUsed: Double, instances: [String]) {
+        self.device = device
+        self.memoryGib = memoryGib
+        self.memoryUsedGib = memoryUsedGib
+        self.shareUsed = shareUsed
+        self.instances = instances
+    }
 }
 
 public struct Prediction: Codable, Hashable, Sendable {
@@ -85,6 +136,14 @@ public struct Prediction: Codable, Hashable, Sendable {
     public var attainment: Double
     public var upperBoundGoodputPerS: Double
     public var fractionOfUpperBound: Double
+
+    public init(goodputPerS: Double, demandPerS: Double, attainment: Double, upperBoundGoodputPerS: Double, fractionOfUpperBound: Double) {
+        self.goodputPerS = goodputPerS
+        self.demandPerS = demandPerS
+        self.attainment = attainment
+        self.upperBoundGoodputPerS = upperBoundGoodputPerS
+        self.fractionOfUpperBound = fractionOfUpperBound
+    }
 }
 
 public struct SolverStats: Codable, Hashable, Sendable {
@@ -103,6 +162,24 @@ public struct SolverStats: Codable, Hashable, Sendable {
         public var name: String
         public var placed: Int
         public var objective: Double
+
+        public init(name: String, placed: Int, objective: Double) {
+            self.name = name
+            self.placed = placed
+            self.objective = objective
+        }
+    }
+
+    public init(policy: String, candidates: Int, objectiveEvaluations: Int, lazy: Bool, objective: Double, stages: [StageStats],
+                timeMs: Double? = nil, without: [String]? = nil) {
+        self.policy = policy
+        self.candidates = candidates
+        self.objectiveEvaluations = objectiveEvaluations
+        self.lazy = lazy
+        self.objective = objective
+        self.stages = stages
+        self.timeMs = timeMs
+        self.without = without
     }
 }
 
@@ -111,6 +188,12 @@ public struct Move: Codable, Hashable, Sendable {
     public var kind: Kind
     public var service: String
     public var instance: String
+
+    public init(kind: Kind, service: String, instance: String) {
+        self.kind = kind
+        self.service = service
+        self.instance = instance
+    }
 }
 
 public struct Shortfall: Codable, Hashable, Sendable {
@@ -118,6 +201,13 @@ public struct Shortfall: Codable, Hashable, Sendable {
     public var demandPerS: Double
     public var supplyPerS: Double
     public var reason: String
+
+    public init(service: String, demandPerS: Double, supplyPerS: Double, reason: String) {
+        self.service = service
+        self.demandPerS = demandPerS
+        self.supplyPerS = supplyPerS
+        self.reason = reason
+    }
 }
 
 public struct StateSummary: Codable, Hashable, Sendable {
@@ -127,6 +217,15 @@ public struct StateSummary: Codable, Hashable, Sendable {
     public var observedDemandPerS: [String: Double]
     /// Burstiness the store recorded per service (coefficient of variation of arrival gaps).
     public var observedCv: [String: Double]? = nil
+
+    public init(runId: String? = nil, windowsRead: Int, nodesDown: [String], observedDemandPerS: [String: Double],
+                observedCv: [String: Double]? = nil) {
+        self.runId = runId
+        self.windowsRead = windowsRead
+        self.nodesDown = nodesDown
+        self.observedDemandPerS = observedDemandPerS
+        self.observedCv = observedCv
+    }
 }
 
 /// The options a plan was made with, so that replanning from it (in-run, or `plan --previous`)
@@ -139,22 +238,13 @@ public struct PlanSettings: Codable, Hashable, Sendable {
     public var hysteresis: Double
     public var provision: Double
 
-    public init(_ options: PlanOptions) {
-        memoryHeadroom = options.memoryHeadroom
-        maxBatch = options.maxBatch
-        allowPartial = options.allowPartial
-        windowS = options.windowS
-        hysteresis = options.hysteresis
-        provision = options.provision
-    }
-
-    /// Options for planning again as this plan was planned (policy and ablations from the plan).
-    public func options(policy: Policy, without: Set<Ablation>) -> PlanOptions {
-        var options = PlanOptions(policy: policy, allowPartial: allowPartial, memoryHeadroom: memoryHeadroom, maxBatch: maxBatch,
-                                  windowS: windowS, hysteresis: hysteresis)
-        options.provision = provision
-        options.without = without
-        return options
+    public init(memoryHeadroom: Double, maxBatch: Int, allowPartial: Bool, windowS: Double, hysteresis: Double, provision: Double) {
+        self.memoryHeadroom = memoryHeadroom
+        self.maxBatch = maxBatch
+        self.allowPartial = allowPartial
+        self.windowS = windowS
+        self.hysteresis = hysteresis
+        self.provision = provision
     }
 }
 
@@ -183,20 +273,36 @@ public struct Plan: Codable, Hashable, Sendable {
     /// What it was planned with (absent in plans written before epara recorded it).
     public var settings: PlanSettings?
 
-    /// The options to plan again with: this plan's own, its policy and ablations.
-    public var replanOptions: PlanOptions {
-        let policy = Policy(rawValue: self.policy) ?? .epara
-        let without = Set((solver.without ?? []).compactMap(Ablation.init(rawValue:)))
-        var options = settings?.options(policy: policy, without: without) ?? PlanOptions(policy: policy, allowPartial: true)
-        options.without = without
-        return options
-    }
 
     /// What decides whether two plans differ for deployment: placement and routing.
     public var deployment: [String] {
         instances.map(\.id) + routing.flatMap { route in
             route.targets.map { "\(route.service)@\(route.origin)→\($0.instance):\(($0.weight * 1000).rounded())" }
         }
+    }
+
+    public init(apiVersion: String = DocumentReader.apiVersion, kind: String = "Plan", inputDigest: String, workloadDigest: String,
+                policy: String, cluster: Cluster, catalog: Catalog, services: [ClassifiedService], allocations: [Allocation],
+                instances: [Instance], routing: [Route], devices: [DeviceUse], predicted: Prediction, solver: SolverStats,
+                shortfalls: [Shortfall], moves: [Move], state: StateSummary? = nil, settings: PlanSettings? = nil) {
+        self.apiVersion = apiVersion
+        self.kind = kind
+        self.inputDigest = inputDigest
+        self.workloadDigest = workloadDigest
+        self.policy = policy
+        self.cluster = cluster
+        self.catalog = catalog
+        self.services = services
+        self.allocations = allocations
+        self.instances = instances
+        self.routing = routing
+        self.devices = devices
+        self.predicted = predicted
+        self.solver = solver
+        self.shortfalls = shortfalls
+        self.moves = moves
+        self.state = state
+        self.settings = settings
     }
 }
 
