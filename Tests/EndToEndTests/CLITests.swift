@@ -41,6 +41,23 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(viaStdin.stdout, viaFiles.stdout)
     }
 
+    /// Process substitution (`epara classify <(…)`) hands over a pipe: it reads like a file.
+    func testAPipeReadsLikeAFile() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        let files = Self.example.map { Epara.packageRoot.appendingPathComponent($0).path }
+        process.arguments = ["-c", "\"$0\" classify <(cat \"$1\") \"$2\" \"$3\"", Epara.binary.path] + files
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        let viaFiles = try Epara.run(["classify"] + Self.example)
+        XCTAssertEqual(data, viaFiles.stdout)
+    }
+
     func testThresholdFlagsChangeTheCall() throws {
         // With a required slack of 100, no single device is fast enough for the 8B chat model.
         let result = try Epara.run(["classify", "--min-slack", "100", "--allow-unservable"] + Self.example)

@@ -57,7 +57,21 @@ final class LiveEngineTests: XCTestCase {
             }
             return plan
         }(try Self.plan(rate: 100, sloMs: 500))
-        let after = { var plan = before; plan.instances = before.instances.filter { $0.devices[0].node == "n2" }; return plan }()
+        // The plan after: n1's instance gone, and with it every reference to it (a reload checks them).
+        let after = { () -> Plan in
+            var plan = before
+            plan.instances = before.instances.filter { $0.devices[0].node == "n2" }
+            let kept = Set(plan.instances.map(\.id))
+            for i in plan.routing.indices {
+                plan.routing[i].targets = plan.routing[i].targets.filter { kept.contains($0.instance) }
+                let total = plan.routing[i].targets.reduce(0) { $0 + $1.weight }
+                for k in plan.routing[i].targets.indices where total > 0 { plan.routing[i].targets[k].weight /= total }
+            }
+            for i in plan.allocations.indices { plan.allocations[i].instances = plan.allocations[i].instances.filter(kept.contains) }
+            for i in plan.devices.indices { plan.devices[i].instances = plan.devices[i].instances.filter(kept.contains) }
+            XCTAssertEqual(plan.problems(), [])
+            return plan
+        }()
         let engine = LiveEngine(plan: before)
         engine.startSync(every: 0.1)
         let clock = ContinuousClock()

@@ -17,7 +17,7 @@ final class DocumentFuzzTests: XCTestCase {
     func testMutatedPlansAreRefusedOrServedNeverTrapped() throws {
         let original = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.golden.appendingPathComponent("edge-lab.plan.json")))
         var refused = 0, served = 0
-        for seed in 1...1500 as ClosedRange<UInt64> {
+        for seed in 1...1000 as ClosedRange<UInt64> {
             var random = SeededRandom(seed: seed)
             let text = Mutator.mutate(original, random: &random, count: 1 + Int(seed % 3))
             let plan: Plan
@@ -42,14 +42,14 @@ final class DocumentFuzzTests: XCTestCase {
             options.allowPartial = true
             _ = try? Planner.plan(workload, options: options)
         }
-        XCTAssertGreaterThan(refused, 300, "the mutations reach the checks")
-        XCTAssertGreaterThan(served, 100, "and some mutations are harmless")
+        XCTAssertGreaterThan(refused, 200, "the mutations reach the checks")
+        XCTAssertGreaterThan(served, 60, "and some mutations are harmless")
     }
 
     func testMutatedRunsAreRefusedOrReportedNeverTrapped() throws {
         let original = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.golden.appendingPathComponent("edge-lab.run.json")))
         var refused = 0
-        for seed in 1...1500 as ClosedRange<UInt64> {
+        for seed in 1...1000 as ClosedRange<UInt64> {
             var random = SeededRandom(seed: seed &* 7919)
             let text = Mutator.mutate(original, random: &random, count: 1 + Int(seed % 3))
             let run: Run
@@ -64,7 +64,7 @@ final class DocumentFuzzTests: XCTestCase {
             _ = try? Compare.checkComparable([report, report], sameTrace: true)
             _ = Compare.comparison([report, report], baseline: report, forced: true)
         }
-        XCTAssertGreaterThan(refused, 300)
+        XCTAssertGreaterThan(refused, 200)
     }
 }
 

@@ -29,7 +29,10 @@ public struct SourceText: Sendable {
             if isDirectory.boolValue {
                 throw InputError(.missingInput, at: start, "is a directory, expected a YAML or JSON file")
             }
-            guard let contents = FileManager.default.contents(atPath: path) else {
+            // A pipe (`<(…)` in a shell, a FIFO) has no size to read up to: read it to its end.
+            guard let contents = FileManager.default.contents(atPath: path)
+                ?? FileHandle(forReadingAtPath: path).map({ handle in defer { try? handle.close() }; return handle.readDataToEndOfFile() })
+            else {
                 throw InputError(.missingInput, at: start, "cannot be read (permission denied?)")
             }
             data = contents
