@@ -15,7 +15,8 @@ public enum Gateway {
         let router = Router()
         if clientToken != nil || peerToken != nil { router.add(middleware: BearerAuth(clientToken: clientToken, peerToken: peerToken)) }
         router.get("metrics") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            if let state = try? engine.state(node: node) { metrics.observe(state) }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.text())))
         }
         router.get("healthz") { _, _ -> Response in

@@ -4,7 +4,8 @@ import NIOConcurrencyHelpers
 import Prometheus
 
 /// The gateways' Prometheus metrics (swift-prometheus), one registry per process: requests by
-/// node, service and how they ended, and end-to-end latency by service. Counters and histograms
+/// node, service and how they ended, end-to-end latency by service, each instance's requests in
+/// flight and whether it is live, and the build. Counters and histograms
 /// are looked up once per label set and kept (the registry's own lookup builds label arrays on
 /// every call).
 public final class GatewayMetrics: Sendable {
@@ -23,6 +24,15 @@ public final class GatewayMetrics: Sendable {
         MetricNameDescriptor(namespace: "epara", metricName: "build", unitName: "info",
                              helpText: "Always 1; the labels say which epara is running.")
     }
+    static var instanceInFlight: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "epara", metricName: "instance_requests_in_flight",
+                             helpText: "Requests queued or running at an instance of this node, as of the scrape.")
+    }
+    static var instanceLive: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "epara", metricName: "instance_live",
+                             helpText: "1 while the instance takes new requests; 0 once a new plan removed it.")
+    }
+    let gauges = NIOLockedValueBox<[String: Gauge]>([:])
     let counters = NIOLockedValueBox<[String: Counter]>([:])
     let histograms = NIOLockedValueBox<[String: ValueHistogram]>([:])
 
@@ -56,6 +66,26 @@ public final class GatewayMetrics: Sendable {
             let histogram = registry.makeValueHistogram(descriptor: Self.latency, labels: [("service", service)], buckets: Self.buckets)
             cache[service] = histogram
             return histogram
+        }
+    }
+
+    /// The node's instances as the engine holds them, set on each scrape (gauges are states,
+    /// read when asked).
+    public func observe(_ state: NodeState) {
+        for instance in state.instances {
+            let labels = [("node", state.node), ("service", instance.service), ("instance", instance.id)]
+            gauge(Self.instanceInFlight, labels).set(Double(instance.load))
+            gauge(Self.instanceLive, labels).set(instance.live ? 1.0 : 0.0)
+        }
+    }
+
+    func gauge(_ descriptor: MetricNameDescriptor, _ labels: [(String, String)]) -> Gauge {
+        let key = ([descriptor.metricName] + labels.map(\.1)).joined(separator: "\u{0}")
+        return gauges.withLockedValue { cache in
+            if let gauge = cache[key] { return gauge }
+            let gauge = registry.makeGauge(descriptor: descriptor, labels: labels)
+            cache[key] = gauge
+            return gauge
         }
     }
 

@@ -40,6 +40,10 @@ final class GatewayTests: XCTestCase {
                     XCTAssertTrue(text.contains(#"epara_requests_total{node="n1",service="s",outcome="\#(outcome)"} 0"#), text)
                 }
                 XCTAssertTrue(text.contains(#"epara_request_latency_seconds_count{service="s"} 0"#), text)
+                for instance in plan.instances.filter({ $0.devices[0].node == "n1" }).map(\.id) {
+                    XCTAssertTrue(text.contains(#"epara_instance_live{node="n1",service="s",instance="\#(instance)"} 1"#), text)
+                    XCTAssertTrue(text.contains(#"epara_instance_requests_in_flight{node="n1",service="s",instance="\#(instance)"} 0"#), text)
+                }
             }
         }
     }
