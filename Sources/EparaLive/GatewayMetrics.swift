@@ -25,11 +25,11 @@ public final class GatewayMetrics: Sendable {
                              helpText: "Always 1; the labels say which epara is running.")
     }
     static var instanceInFlight: MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "epara", metricName: "instance_requests_in_flight",
+        MetricNameDescriptor(namespace: "epara", metricName: "instance_requests_in_flight", unitName: "",
                              helpText: "Requests queued or running at an instance of this node, as of the scrape.")
     }
     static var instanceLive: MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "epara", metricName: "instance_live",
+        MetricNameDescriptor(namespace: "epara", metricName: "instance_live", unitName: "",
                              helpText: "1 while the instance takes new requests; 0 once a new plan removed it.")
     }
     let gauges = NIOLockedValueBox<[String: Gauge]>([:])
