@@ -84,15 +84,6 @@ extension Run: CheckedDocument {
     }
 }
 
-extension Run {
-    /// Every reason a request can end with, as the Run spells it (the request handler's
-    /// `EndReason` names; a test holds the two lists equal).
-    public static let reasonNames: Set<String> = [
-        "", "deadline_unreachable", "no_feasible_instance", "no_credit", "no_route", "node_down", "origin_down", "no_instance",
-        "offload_limit", "run_ended", "backend_error",
-    ]
-}
-
 extension ProblemList {
     mutating func counts(_ c: Counts, at path: String) {
         for (key, value) in [("arrivals", c.arrivals), ("completed_in_slo", c.completedInSlo), ("completed_late", c.completedLate),
@@ -105,7 +96,7 @@ extension ProblemList {
 
     mutating func reasons(_ reasons: [String: Int], add total: Int, at path: String, what: String) {
         for (name, n) in reasons.sorted(by: { $0.key < $1.key }) {
-            if !Run.reasonNames.contains(name) {
+            if !EndReason.allCases.contains(where: { $0.name == name }) {
                 add("\(path).\(name)", "unknown reason '\(name)'")
             }
             integer(n, "\(path).\(name)", minimum: 0)

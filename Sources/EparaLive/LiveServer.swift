@@ -80,9 +80,7 @@ public enum LiveServer {
             })
         }
         if let path = options.planPath, let readPlan {
-            let reloader = PlanReloader(path: path, engine: engine, recording: recording, logger: logger, read: readPlan) { next in
-                for node in hosted { metrics.prepare(node: node, services: next.services.map(\.name)) }
-            }
+            let reloader = PlanReloader(path: path, engine: engine, recording: recording, logger: logger, read: readPlan)
             background.append(Task {
                 for await _ in await UnixSignalsSequence(trapping: .sighup) { await reloader.reload(because: "SIGHUP") }
             })
@@ -146,18 +144,14 @@ actor PlanReloader {
     let recording: LiveRecording?
     let logger: Logger
     let read: @Sendable (String) throws -> Plan
-    /// Called with each plan put in force (the metrics' new series).
-    let reloaded: @Sendable (Plan) -> Void
     var seen: (Date?, Int?)
 
-    init(path: String, engine: LiveEngine, recording: LiveRecording?, logger: Logger, read: @escaping @Sendable (String) throws -> Plan,
-         reloaded: @escaping @Sendable (Plan) -> Void = { _ in }) {
+    init(path: String, engine: LiveEngine, recording: LiveRecording?, logger: Logger, read: @escaping @Sendable (String) throws -> Plan) {
         self.path = path
         self.engine = engine
         self.recording = recording
         self.logger = logger
         self.read = read
-        self.reloaded = reloaded
         seen = Self.stamp(path)
     }
 
@@ -178,7 +172,6 @@ actor PlanReloader {
             let next = try read(path)
             if engine.plan == next { return }
             try engine.reload(next)
-            reloaded(next)
             await recording?.record(plan: next, logger: logger)
             logger.info("reloaded the plan", metadata: ["trigger": "\(trigger)", "policy": "\(next.policy)", "instances": "\(next.instances.count)"])
         } catch {

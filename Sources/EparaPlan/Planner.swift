@@ -508,8 +508,7 @@ struct Problem {
             shortfalls: shortfalls, moves: moves,
             state: observed.map { StateSummary(runId: $0.runId, windowsRead: $0.windowsRead, nodesDown: $0.nodesDown,
                                                observedDemandPerS: $0.demandPerS.mapValues { $0.rounded(places: 6) },
-                                               observedCv: $0.cv) },
-            settings: PlanSettings(options))
+                                               observedCv: $0.cv) })
     }
 
     struct DigestInput: Encodable {

@@ -116,18 +116,15 @@ struct PlanCommand: ParsableCommand {
                 try StageDocument<Plan>.read(try SourceText.load(path), kind: "Plan", producedBy: "epara plan").value
             }
             // Replanning from a previous plan keeps the settings it was made with, unless told otherwise.
-            let made = previousPlan?.settings
-            let defaults = PlanOptions()
-            var options = PlanOptions(policy: policy, observed: observed, previous: previousPlan,
-                                      allowPartial: allowPartial || (made?.allowPartial ?? false), lazy: !plainGreedy,
-                                      memoryHeadroom: memoryHeadroom ?? made?.memoryHeadroom ?? defaults.memoryHeadroom,
-                                      maxBatch: maxBatch ?? made?.maxBatch ?? defaults.maxBatch)
-            if let made {
-                options.windowS = made.windowS
-                options.hysteresis = made.hysteresis
-                options.provision = made.provision
-            }
+            var options = previousPlan?.settings?.options(policy: policy, without: Set(without))
+                ?? PlanOptions(policy: policy)
             options.without = Set(without)
+            options.observed = observed
+            options.previous = previousPlan
+            options.lazy = !plainGreedy
+            options.allowPartial = options.allowPartial || allowPartial
+            if let memoryHeadroom { options.memoryHeadroom = memoryHeadroom }
+            if let maxBatch { options.maxBatch = maxBatch }
             if !traces.isEmpty {
                 workload = try Self.withTraceBurstiness(workload, traces: traces)
             }

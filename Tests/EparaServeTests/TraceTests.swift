@@ -192,11 +192,6 @@ final class TraceTests: XCTestCase {
         }
     }
 
-    /// The Run's checks know every reason the request handler can end a request with.
-    func testTheRunKnowsEveryEndReason() {
-        XCTAssertEqual(Set(EndReason.allCases.map(\.name)), Run.reasonNames)
-    }
-
     func testProductionFormatsAreDetectedByTheirHeaders() {
         XCTAssertEqual(TraceFormat.detect(header: #"{"timestamp": 0, "input_length": 5, "output_length": 1, "hash_ids": [0]}"#, path: ""), .mooncake)
         XCTAssertEqual(TraceFormat.detect(header: #"{"time": 0, "service": "chat"}"#, path: ""), .jsonl)

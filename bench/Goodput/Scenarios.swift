@@ -123,11 +123,9 @@ enum ScenarioReader {
         for i in scenario.replays.indices { scenario.replays[i].rows = try AzureLLMTrace.rows(path: scenario.replays[i].path) }
         if var clients = scenario.clients {
             clients.windows = try ServeGenTrace.read(path: clients.path)
-            if let hot = clients.hot {
-                clients.hotClients = hottestClients(clients.windows, carrying: hot.share, from: clients.fromS, seconds: 3600)
-            }
             let ranked = volumes(clients.windows, from: clients.fromS, seconds: 3600)
-            for (k, entry) in ranked.enumerated() { clients.rank[entry.key] = k }
+            if let hot = clients.hot { clients.hotClients = hottestClients(ranked, carrying: hot.share) }
+            if clients.byVolume { for (k, entry) in ranked.enumerated() { clients.rank[entry.key] = k } }
             scenario.clients = clients
         }
         return scenario
@@ -140,10 +138,9 @@ enum ScenarioReader {
         }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
     }
 
-    /// The busiest ServeGen clients that together bring `share` of the requests in `seconds`
-    /// from `from` (the skew of real edge traffic, taken from the trace).
-    static func hottestClients(_ windows: [Int: [ServeGenTrace.Window]], carrying share: Double, from: Double, seconds: Double) -> Set<Int> {
-        let volume = volumes(windows, from: from, seconds: seconds)
+    /// The busiest ServeGen clients (`volume`, busiest first) that together bring `share` of the
+    /// requests (the skew of real edge traffic, taken from the trace).
+    static func hottestClients(_ volume: [(key: Int, value: Double)], carrying share: Double) -> Set<Int> {
         let total = volume.reduce(0) { $0 + $1.value }
         var hot = Set<Int>(), sum = 0.0
         for (client, v) in volume where sum < share * total {

@@ -36,10 +36,6 @@ public struct StageDocument<T: Decodable> {
                                                  : "expected apiVersion \(DocumentReader.apiVersion), found '\(text)'")
         }
         try sink.check()
-        // JSON has no infinities, and the decoder refuses a number too large for a Double
-        // without saying where: find such numbers first, located.
-        let nonFinite = Self.nonFiniteNumbers(root, path: "", reader: reader)
-        if !nonFinite.isEmpty { throw InputError(.badData, nonFinite) }
         do {
             let decoded = try JSONOutput.decoder().decode(T.self, from: Data(source.text.utf8))
             let document = StageDocument(value: decoded, source: source, root: root)
@@ -52,7 +48,10 @@ public struct StageDocument<T: Decodable> {
             }
             return document
         } catch let error as DecodingError {
-            throw InputError(.badData, [diagnostic(error, root: root, reader: reader, kind: kind)])
+            // JSON has no infinities, and the decoder refuses a number too large for a Double
+            // without saying where: look for such numbers, located, before saying what it said.
+            let nonFinite = Self.nonFiniteNumbers(root, path: "", reader: reader)
+            throw InputError(.badData, nonFinite.isEmpty ? [diagnostic(error, root: root, reader: reader, kind: kind)] : nonFinite)
         } catch let error as InputError {
             throw error
         } catch {
