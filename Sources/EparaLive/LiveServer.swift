@@ -44,10 +44,34 @@ public struct LiveServerOptions: Sendable {
 }
 
 /// The gateways of the nodes this process hosts (every node, on consecutive ports, or one),
-/// over one live engine. Runs until SIGTERM or SIGINT, then drains: the servers stop taking
-/// connections and finish the requests they hold; returns what was measured as a Run. On
-/// SIGHUP, or when the plan file changes, `readPlan` gives the plan to put in force (a plan that
-/// cannot be read keeps the current one).
+/// over one live engine, and their background work, built but not yet running (Hummingbird's
+/// `buildApplication` shape): `LiveServer.run` runs them in a service group until SIGTERM or
+/// SIGINT; tests run them in-process the same way and shut the group down themselves.
+public struct LiveServices: Sendable {
+    public let engine: LiveEngine
+    /// Background services first, the gateways last: a service group shuts its services down in
+    /// reverse order, so the gateways drain (finish the requests they hold) before the sync
+    /// rounds, the state-store writes and the plan watch stop.
+    public let services: [any ServiceLifecycle.Service]
+    /// The nodes served, with the port of each one's gateway.
+    public let gateways: [(node: String, port: Int)]
+    let recording: LiveRecording?
+    let logger: Logger
+
+    /// After the group has run: the last windows to the state store, the engine's tasks
+    /// cancelled and its HTTP client closed, and what was measured, as a Run.
+    public func finish() async -> Run {
+        await recording?.flush(final: true, logger: logger)
+        await engine.shutdown()
+        logger.info("drained and stopped")
+        return engine.run()
+    }
+}
+
+/// Runs the gateways until SIGTERM or SIGINT, then drains: the servers stop taking connections
+/// and finish the requests they hold; returns what was measured as a Run. On SIGHUP, or when
+/// the plan file changes, `readPlan` gives the plan to put in force (a plan that cannot be read
+/// keeps the current one).
 public enum LiveServer {
     /// Structured logs on standard error (swift-log), one line per event with its metadata.
     public static func standardErrorLogger(level: Logger.Level = .info) -> Logger {
@@ -56,8 +80,16 @@ public enum LiveServer {
         return logger
     }
 
-    public static func run(plan: Plan, options: LiveServerOptions, logger: Logger = standardErrorLogger(),
-                           readPlan: (@Sendable (String) throws -> Plan)? = nil) async throws -> Run {
+    /// The HTTP servers' own messages only when something is wrong; they tag every request's
+    /// logger with its id, which a stream handler would format at once, per request.
+    static var serverLogger: Logger {
+        var logger = Logger(label: "epara.http") { label in QuietUntilWarning(label: label) }
+        logger.logLevel = .warning
+        return logger
+    }
+
+    public static func buildServices(plan: Plan, options: LiveServerOptions, logger: Logger = standardErrorLogger(),
+                                     readPlan: (@Sendable (String) throws -> Plan)? = nil) throws -> LiveServices {
         let engine = LiveEngine(plan: plan, options: options.engine, logger: logger)
         let missing = engine.unreachableNodes
         if !missing.isEmpty {
@@ -68,60 +100,52 @@ public enum LiveServer {
         let hosted = plan.cluster.nodes.map(\.name).filter { options.engine.hosted?.contains($0) ?? true }
         let metrics = GatewayMetrics()
         for node in hosted { metrics.prepare(node: node, services: plan.services.map(\.name)) }
-        var background: [Task<Void, Never>] = []
-        if options.syncIntervalS > 0 { engine.startSync(every: options.syncIntervalS) }
+        var services: [any ServiceLifecycle.Service] = []
+        if options.syncIntervalS > 0 {
+            let every = options.syncIntervalS
+            services.append(PeriodicService(everyS: every) { engine.syncRound(timeoutS: every) })
+        }
         if let recording {
-            let every = engine.windowS
-            background.append(Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .nanoseconds(boundedNanoseconds(every)))
-                    await recording.flush(final: false, logger: logger)
-                }
-            })
+            services.append(PeriodicService(everyS: engine.windowS) { await recording.flush(final: false, logger: logger) })
         }
         if let path = options.planPath, let readPlan {
             let reloader = PlanReloader(path: path, engine: engine, recording: recording, logger: logger, read: readPlan)
-            background.append(Task {
-                for await _ in await UnixSignalsSequence(trapping: .sighup) { await reloader.reload(because: "SIGHUP") }
-            })
-            background.append(Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .nanoseconds(boundedNanoseconds(options.watchIntervalS)))
-                    await reloader.reloadIfChanged()
-                }
-            })
+            services.append(SignalService(signal: .sighup) { await reloader.reload(because: "SIGHUP") })
+            services.append(PeriodicService(everyS: options.watchIntervalS) { await reloader.reloadIfChanged() })
         }
-        // The HTTP servers' own messages only when something is wrong; they tag every request's
-        // logger with its id, which a stream handler would format at once, per request.
-        var serverLogger = Logger(label: "epara.http") { label in QuietUntilWarning(label: label) }
-        serverLogger.logLevel = .warning
-        let apps: [any ServiceLifecycle.Service] = hosted.enumerated().map { k, node in
-            Application(router: Gateway.router(engine: engine, node: node, metrics: metrics, clientToken: options.clientToken,
-                                               peerToken: options.peerToken),
-                        configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.basePort + k), serverName: "epara"),
-                        onServerRunning: { _ in
-                            logger.info("listening", metadata: ["node": "\(node)", "url": "http://\(options.host):\(options.basePort + k)"])
-                        },
-                        logger: serverLogger)
+        let serverLogger = serverLogger
+        let gateways = hosted.enumerated().map { k, node in (node: node, port: options.basePort + k) }
+        for gateway in gateways {
+            services.append(Application(router: Gateway.router(engine: engine, node: gateway.node, metrics: metrics,
+                                                               clientToken: options.clientToken, peerToken: options.peerToken),
+                                        configuration: ApplicationConfiguration(address: .hostname(options.host, port: gateway.port),
+                                                                                serverName: "epara"),
+                                        onServerRunning: { _ in
+                                            logger.info("listening", metadata: ["node": "\(gateway.node)",
+                                                                                "url": "http://\(options.host):\(gateway.port)"])
+                                        },
+                                        logger: serverLogger))
         }
-        let group = ServiceGroup(configuration: .init(services: apps, gracefulShutdownSignals: [.sigterm, .sigint], logger: serverLogger))
+        return LiveServices(engine: engine, services: services, gateways: gateways, recording: recording, logger: logger)
+    }
+
+    public static func run(plan: Plan, options: LiveServerOptions, logger: Logger = standardErrorLogger(),
+                           readPlan: (@Sendable (String) throws -> Plan)? = nil) async throws -> Run {
+        let built = try buildServices(plan: plan, options: options, logger: logger, readPlan: readPlan)
+        let group = ServiceGroup(configuration: .init(services: built.services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: serverLogger))
         do {
             try await group.run()
         } catch {
-            for task in background { task.cancel() }
-            await engine.shutdown()
+            await built.engine.shutdown()
             if let io = error as? IOError {
-                let last = options.basePort + hosted.count - 1
-                let ports = hosted.count > 1 ? "ports \(options.basePort)–\(last)" : "port \(options.basePort)"
+                let ports = built.gateways.count > 1 ? "ports \(options.basePort)–\(options.basePort + built.gateways.count - 1)"
+                    : "port \(options.basePort)"
                 throw LiveServerError.cannotListen("\(options.host), \(ports): \(io.errnoCode == EADDRINUSE ? "address already in use" : "\(io)")")
             }
             throw error
         }
-        for task in background { task.cancel() }
-        await recording?.flush(final: true, logger: logger)
-        await engine.shutdown()
-        logger.info("drained and stopped")
-        return engine.run()
+        return await built.finish()
     }
 }
 
@@ -132,123 +156,5 @@ public enum LiveServerError: Error, CustomStringConvertible {
         switch self {
         case let .cannotListen(what): "cannot listen on \(what)"
         }
-    }
-}
-
-/// Puts a new plan file in force on SIGHUP or when the file changes (its modification time or
-/// size); one it cannot read, or one for other nodes or services, is refused and the current
-/// plan kept.
-actor PlanReloader {
-    let path: String
-    let engine: LiveEngine
-    let recording: LiveRecording?
-    let logger: Logger
-    let read: @Sendable (String) throws -> Plan
-    var seen: (Date?, Int?)
-
-    init(path: String, engine: LiveEngine, recording: LiveRecording?, logger: Logger, read: @escaping @Sendable (String) throws -> Plan) {
-        self.path = path
-        self.engine = engine
-        self.recording = recording
-        self.logger = logger
-        self.read = read
-        seen = Self.stamp(path)
-    }
-
-    static func stamp(_ path: String) -> (Date?, Int?) {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        return (attributes?[.modificationDate] as? Date, (attributes?[.size] as? NSNumber)?.intValue)
-    }
-
-    func reloadIfChanged() async {
-        let now = Self.stamp(path)
-        guard now.0 != nil, now.0 != seen.0 || now.1 != seen.1 else { return }
-        await reload(because: "the plan file changed")
-    }
-
-    func reload(because trigger: String) async {
-        seen = Self.stamp(path)
-        do {
-            let next = try read(path)
-            if engine.plan == next { return }
-            try engine.reload(next)
-            await recording?.record(plan: next, logger: logger)
-            logger.info("reloaded the plan", metadata: ["trigger": "\(trigger)", "policy": "\(next.policy)", "instances": "\(next.instances.count)"])
-        } catch {
-            logger.error("kept the current plan: the new one is refused", metadata: ["trigger": "\(trigger)", "error": "\(error)"])
-        }
-    }
-}
-
-/// What the live gateways leave in the SQLite state store, as the simulator does: windows by
-/// service and origin node as each one completes, node health as it changes, and every plan put
-/// in force — so `plan --state` and `report --state` work on live data.
-actor LiveRecording {
-    let store: StateStore
-    let engine: LiveEngine
-    let runId: String
-    let path: String
-    /// Start of the latest window written: windows from a few before it are written again, as
-    /// requests that arrived in them may have ended since.
-    var written = -Double.infinity
-
-    init(path: String, engine: LiveEngine, plan: Plan) throws {
-        do {
-            store = try StateStore(path: path)
-        } catch {
-            throw InputError(.io, at: SourceLocation(file: path, line: 1, column: 1), "cannot open the state store: \(error)")
-        }
-        self.engine = engine
-        self.path = path
-        runId = "live-\(Int(Date().timeIntervalSince1970))-\(ProcessInfo.processInfo.processIdentifier)"
-        try? Self.write(plan, to: store)
-    }
-
-    static func write(_ plan: Plan, to store: StateStore) throws {
-        try store.record(planDigest: JSONOutput.digest(plan), policy: plan.policy, document: String(decoding: try JSONOutput.document(plan), as: UTF8.self))
-    }
-
-    func record(plan: Plan, logger: Logger) {
-        do {
-            try Self.write(plan, to: store)
-        } catch {
-            logger.error("cannot write the state store", metadata: ["path": "\(path)", "error": "\(error)"])
-        }
-    }
-
-    func flush(final: Bool, logger: Logger) async {
-        let rows = engine.stateRows(runId: runId, from: written - 3 * engine.windowS, final: final)
-        let plan = engine.plan
-        let windows = rows.windows
-        do {
-            try store.append(runId: runId, engine: "live", planDigest: JSONOutput.digest(plan), traceDigest: "live",
-                             summaryJSON: rows.summaryJSON, windows: windows, health: rows.health, gaps: rows.gaps)
-            written = max(written, windows.map(\.windowStartS).max() ?? written)
-        } catch {
-            logger.error("cannot write the state store", metadata: ["path": "\(path)", "error": "\(error)"])
-        }
-    }
-}
-
-/// A log handler for the HTTP servers: metadata is kept as given and formatted only when a
-/// warning or worse is written (to standard error, like every other log line).
-public struct QuietUntilWarning: LogHandler {
-    let label: String
-    public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level = .warning
-
-    public init(label: String) { self.label = label }
-
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    public func log(event: LogEvent) {
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = logLevel
-        var event = event
-        event.metadata = metadata.merging(event.metadata ?? [:]) { $1 }
-        handler.log(event: event)
     }
 }

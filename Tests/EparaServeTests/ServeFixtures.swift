@@ -91,7 +91,7 @@ enum ServeFixtures {
         var ended: [Ended] = []
         let names = plan.services.map(\.name)
         engine.recorder.observer = { r, outcome, reason, time in
-            ended.append(Ended(id: r.id, service: names[Int(r.service)], stream: r.stream, outcome: outcome, reason: reason,
+            ended.append(Ended(id: r.id, service: names[r.service.offset], stream: r.stream, outcome: outcome, reason: reason,
                                arrival: r.arrival, end: time))
         }
         let run = try engine.run()

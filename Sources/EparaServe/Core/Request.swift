@@ -3,13 +3,13 @@
 public struct Request: Sendable {
     /// Sequence number in arrival order, unique within a run.
     public var id: Int
-    public var service: Int32
+    public var service: ServiceIndex
     /// Stream index within the service (frequency-sensitive services), -1 otherwise.
     public var stream: Int32
     /// Node where the request arrived.
-    public var origin: Int32
-    /// Instance it is queued at or heading to, -1 before dispatch.
-    public var instance: Int32
+    public var origin: NodeIndex
+    /// Instance it is queued at or heading to; nil before dispatch.
+    public var instance: InstanceIndex?
     /// Times the request was forwarded from one node's handler to another's.
     public var hops: Int16
     public var inputTokens: Int32
@@ -23,13 +23,13 @@ public struct Request: Sendable {
     /// LLM: when the first token was produced (NaN before).
     public var firstToken: Double
 
-    public init(id: Int, service: Int32, stream: Int32 = -1, origin: Int32, arrival: Double, deadline: Double,
+    public init(id: Int, service: ServiceIndex, stream: Int32 = -1, origin: NodeIndex, arrival: Double, deadline: Double,
                 inputTokens: Int32 = 0, outputTokens: Int32 = 0) {
         self.id = id
         self.service = service
         self.stream = stream
         self.origin = origin
-        self.instance = -1
+        self.instance = nil
         self.hops = 0
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens
@@ -38,4 +38,7 @@ public struct Request: Sendable {
         self.returnS = 0
         self.firstToken = .nan
     }
+
+    /// The instance a dispatched request is at (only called where one was chosen).
+    @inline(__always) var at: InstanceIndex { instance.unsafelyUnwrapped }
 }

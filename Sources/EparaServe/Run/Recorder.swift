@@ -58,9 +58,9 @@ public final class Recorder {
     }
 
     public func arrival(_ r: Request) {
-        let s = Int(r.service)
+        let s = r.service.offset
         counts[s].arrivals += 1
-        byOrigin[Int(r.origin)].arrivals += 1
+        byOrigin[r.origin.offset].arrivals += 1
         let w = window(r.arrival)
         windows[w][s].arrivals += 1
         if lastArrival[s] >= 0 {
@@ -70,7 +70,7 @@ public final class Recorder {
         }
         lastArrival[s] = r.arrival
         if windowOrigins != nil {
-            windowOrigins![(w * services.count + s) * nodeCount + Int(r.origin), default: Counts()].arrivals += 1
+            windowOrigins![(w * services.count + s) * nodeCount + r.origin.offset, default: Counts()].arrivals += 1
         }
     }
 
@@ -84,9 +84,9 @@ public final class Recorder {
     }
 
     public func finish(_ r: Request, _ outcome: Outcome, _ reason: EndReason, at time: Double) {
-        let s = Int(r.service)
+        let s = r.service.offset
         Self.add(outcome, to: &counts[s])
-        Self.add(outcome, to: &byOrigin[Int(r.origin)])
+        Self.add(outcome, to: &byOrigin[r.origin.offset])
         // A reason is counted under the outcome it ended with (no_instance can end a request as
         // dropped or as failed), so that each outcome's reasons add up to its count.
         switch outcome {
@@ -96,7 +96,7 @@ public final class Recorder {
         }
         let w = Int(r.arrival / windowS)
         Self.add(outcome, to: &windows[w][s])
-        if windowOrigins != nil { Self.add(outcome, to: &windowOrigins![(w * services.count + s) * nodeCount + Int(r.origin), default: Counts()]) }
+        if windowOrigins != nil { Self.add(outcome, to: &windowOrigins![(w * services.count + s) * nodeCount + r.origin.offset, default: Counts()]) }
         if time > lastEnd { lastEnd = time }
         if outcome == .completedInSlo || outcome == .completedLate {
             _ = latency[s].record(UInt64(max(1, ((time - r.arrival) * 1e6).rounded())))
@@ -192,13 +192,13 @@ public final class Recorder {
 
     /// Per node: requests that arrived there and how they ended, what its instances served and
     /// its handler forwarded, the fraction of `horizon` it was up, its devices' utilization.
-    public func nodeRuns(core: RequestCore, horizon: Double, downS: [Double]) -> [NodeRun] {
+    public func nodeRuns<Executor>(core: RequestCore<Executor>, horizon: Double, downS: [Double]) -> [NodeRun] {
         let deployment = core.deployment
         return deployment.nodes.enumerated().map { n, node in
             let devices = deployment.devices.indices.filter { deployment.devices[$0].node == node.name }.map { d in
-                DeviceRun(device: deployment.devices[d].id, utilization: min(1, core.busySeconds(device: d) / max(horizon, 1e-9)).rounded(places: 4))
+                DeviceRun(device: deployment.devices[d].id, utilization: min(1, core.busySeconds(device: DeviceIndex(d)) / max(horizon, 1e-9)).rounded(places: 4))
             }
-            return NodeRun(name: node.name, site: node.site, counts: byOrigin[n], served: core.servedAt[n], forwarded: core.forwardedBy[n],
+            return NodeRun(name: node.name, site: node.site, counts: byOrigin[n], served: core.served(at: NodeIndex(n)), forwarded: core.forwarded(by: NodeIndex(n)),
                            upFraction: (1 - downS[n] / max(horizon, 1e-9)).rounded(places: 6), devices: devices)
         }
     }
@@ -266,7 +266,7 @@ public final class RequestLog {
     var buffer: [UInt8] = []
     public var nodeNames: [String] = []
     /// An instance's id by its index (instances appear during a run as plans change).
-    public var instanceName: (Int) -> String = { String($0) }
+    public var instanceName: (InstanceIndex) -> String = { $0.description }
 
     public init(path: String) throws(InputError) {
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
@@ -277,10 +277,10 @@ public final class RequestLog {
     }
 
     func write(_ r: Request, _ outcome: Outcome, _ reason: EndReason, end: Double, services: [ServiceInfo]) {
-        var line = "{\"id\":\(r.id),\"service\":\"\(services[Int(r.service)].name)\""
+        var line = "{\"id\":\(r.id),\"service\":\"\(services[r.service.offset].name)\""
         if r.stream >= 0 { line += ",\"stream\":\(r.stream)" }
-        line += ",\"origin\":\"\(nodeNames[Int(r.origin)])\""
-        if r.instance >= 0 { line += ",\"instance\":\"\(instanceName(Int(r.instance)))\"" }
+        line += ",\"origin\":\"\(nodeNames[r.origin.offset])\""
+        if let instance = r.instance { line += ",\"instance\":\"\(instanceName(instance))\"" }
         line += ",\"hops\":\(r.hops)"
         line += ",\"arrival_s\":\(r.arrival.rounded(places: 6)),\"end_s\":\(end.rounded(places: 6))"
         line += ",\"latency_ms\":\(((end - r.arrival) * 1000).rounded(places: 3))"

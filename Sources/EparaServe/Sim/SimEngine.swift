@@ -51,7 +51,8 @@ struct SourceHead: Comparable {
 /// same plan, trace and seed give the same Run.
 public final class SimEngine: ServeExecutor {
     public private(set) var now = 0.0
-    public let core: RequestCore
+    /// Created last in `init`, with this engine as its executor.
+    public private(set) var core: RequestCore<SimEngine>!
     public let recorder: Recorder
     public private(set) var plan: Plan
     let options: SimOptions
@@ -62,7 +63,7 @@ public final class SimEngine: ServeExecutor {
     var heads = Heap<SourceHead>()
     var pending: [Arrival]
     var transit: [Request] = []
-    var transitNode: [Int] = []
+    var transitNode: [NodeIndex] = []
     var freeTransit: [Int] = []
     var nextID = 0
     var originRandom: SeededRandom
@@ -97,11 +98,9 @@ public final class SimEngine: ServeExecutor {
         let deployment = Deployment(plan: plan)
         var config = options.core
         config.seed = options.seed
-        core = RequestCore(deployment: deployment, config: config)
         recorder = Recorder(services: deployment.services, nodeCount: deployment.nodes.count, windowS: options.windowS,
                             keepOrigins: options.keepOriginWindows, requestLog: requestLog)
         requestLog?.nodeNames = deployment.nodes.map(\.name)
-        requestLog?.instanceName = { [unowned core] in core.infos[$0].id }
         sources = trace.sources
         pending = []
         let root = SeededRandom(seed: options.seed)
@@ -121,6 +120,9 @@ public final class SimEngine: ServeExecutor {
             options.allowPartial = true
             return try? Planner.plan(workload, options: options)
         }
+        let core = RequestCore(deployment: deployment, config: config, executor: self)
+        self.core = core
+        requestLog?.instanceName = { [unowned core] in core.info($0).id }
     }
 
     // MARK: ServeExecutor
@@ -130,11 +132,11 @@ public final class SimEngine: ServeExecutor {
         events.insert(Event(time: time, order: order, kind: kind, payload: payload))
     }
 
-    public func start(work: Int, token: Int, durationS: Double) { push(now + durationS, .workDone, work | token << 32) }
+    public func start(work: WorkIndex, token: Int, durationS: Double) { push(now + durationS, .workDone, work.offset | token << 32) }
 
     public var canPreempt: Bool { true }
 
-    public func transfer(_ request: Request, to node: Int, delayS: Double) {
+    public func transfer(_ request: Request, to node: NodeIndex, delayS: Double) {
         let slot: Int
         if let free = freeTransit.popLast() {
             slot = free
@@ -148,9 +150,9 @@ public final class SimEngine: ServeExecutor {
         push(now + delayS, .transfer, slot)
     }
 
-    public func handOff(work: Int, delayS: Double) { push(now + delayS, .handOff, work) }
+    public func handOff(work: WorkIndex, delayS: Double) { push(now + delayS, .handOff, work.offset) }
 
-    public func wake(instance: Int, at time: Double) { push(max(time, now), .wake, instance) }
+    public func wake(instance: InstanceIndex, at time: Double) { push(max(time, now), .wake, instance.offset) }
 
     public func finish(_ request: Request, _ outcome: Outcome, _ reason: EndReason, at time: Double) {
         recorder.finish(request, outcome, reason, at: time)
@@ -200,12 +202,12 @@ public final class SimEngine: ServeExecutor {
             case .transfer:
                 recorder.finish(transit[event.payload], .failed, .runEnded, at: now)
             case .handOff:
-                core.abandon(work: event.payload, self)
+                core.abandon(work: WorkIndex(event.payload))
             default:
                 break
             }
         }
-        core.drain(self)
+        core.drain()
         return assemble(horizon: horizon)
     }
 
@@ -215,27 +217,28 @@ public final class SimEngine: ServeExecutor {
         if origin < 0 {
             origin = service.origins.count == 1 ? service.origins[0] : service.origins[Int(originRandom.next() % UInt64(service.origins.count))]
         }
-        let request = Request(id: nextID, service: arrival.service, stream: arrival.stream, origin: origin, arrival: arrival.time,
+        let request = Request(id: nextID, service: ServiceIndex(raw: arrival.service), stream: arrival.stream, origin: NodeIndex(raw: origin),
+                              arrival: arrival.time,
                               deadline: arrival.time + service.deadlineS, inputTokens: arrival.inputTokens,
                               outputTokens: arrival.outputTokens)
         nextID += 1
         observed[Int(arrival.service) * core.deployment.nodes.count + Int(origin)] += 1
         recorder.arrival(request)
-        core.admit(request, self)
+        core.admit(request)
     }
 
     func handle(_ event: Event) {
         switch event.kind {
         case .workDone:
-            core.workFinished(event.payload & 0xFFFF_FFFF, token: event.payload >> 32, self)
+            core.workFinished(WorkIndex(event.payload & 0xFFFF_FFFF), token: event.payload >> 32)
         case .transfer:
             let request = transit[event.payload], node = transitNode[event.payload]
             freeTransit.append(event.payload)
-            core.arrived(request, at: node, self)
+            core.arrived(request, at: node)
         case .handOff:
-            core.handedOff(event.payload, self)
+            core.handedOff(WorkIndex(event.payload))
         case .wake:
-            core.wake(instance: event.payload, self)
+            core.wake(instance: InstanceIndex(event.payload))
         case .sync:
             syncAll()
             let next = now + options.core.syncIntervalS
@@ -255,7 +258,7 @@ public final class SimEngine: ServeExecutor {
         for from in 0..<n {
             for to in 0..<n where to != from {
                 if loss > 0, syncRandom.unit() <= loss { continue }
-                core.sync(from: from, to: to, now: now)
+                core.sync(from: NodeIndex(from), to: NodeIndex(to), now: now)
             }
         }
     }
@@ -266,14 +269,14 @@ public final class SimEngine: ServeExecutor {
         switch fault.event {
         case let .nodeDown(name):
             let n = deployment.nodeIndex[name]!
-            guard core.nodeUp[n] else { return }
-            core.nodeDown(n, self)
+            guard core.isNodeUp(NodeIndex(n)) else { return }
+            core.nodeWentDown(NodeIndex(n))
             downSince[n] = now
             health.append((now, n, false))
         case let .nodeUp(name):
             let n = deployment.nodeIndex[name]!
-            guard !core.nodeUp[n] else { return }
-            core.nodeUp(n, self)
+            guard !core.isNodeUp(NodeIndex(n)) else { return }
+            core.nodeCameUp(NodeIndex(n))
             if let since = downSince[n] { downTotal[n] += now - since }
             downSince[n] = nil
             health.append((now, n, true))
@@ -311,7 +314,7 @@ public final class SimEngine: ServeExecutor {
         }
         observed = Array(repeating: 0, count: observed.count)
         lastReplan = now
-        let down = deployment.nodes.indices.filter { !core.nodeUp[$0] }.map { deployment.nodes[$0].name }
+        let down = deployment.nodes.indices.filter { !core.isNodeUp(NodeIndex($0)) }.map { deployment.nodes[$0].name }
         let cv = Dictionary(uniqueKeysWithValues: deployment.services.indices.compactMap { s -> (String, Double)? in
             guard let value = recorder.gaps[s].cv else { return nil }
             return (deployment.services[s].name, value)
@@ -320,7 +323,7 @@ public final class SimEngine: ServeExecutor {
                                     cv: cv.isEmpty ? nil : cv)
         guard let next = replanner(plan, demand), next.deployment != plan.deployment else { return }
         let before = Set(plan.instances.map(\.id)), after = Set(next.instances.map(\.id))
-        core.apply(Deployment(plan: next), self)
+        core.apply(Deployment(plan: next))
         plan = next
         replans.append(ReplanRecord(atS: now.rounded(places: 6), planDigest: JSONOutput.digest(next),
                                     added: after.subtracting(before).sorted(), removed: before.subtracting(after).sorted(),

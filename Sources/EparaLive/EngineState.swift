@@ -1,0 +1,95 @@
+import EparaCore
+import EparaPlan
+import EparaServe
+import NIOConcurrencyHelpers
+
+/// The executor the request-handling core sees in the live engine: wall-clock time (set each
+/// time the engine is entered), and effects collected while the core runs, carried out right
+/// after by the engine.
+final class Outbox: ServeExecutor {
+    enum Effect {
+        case start(work: WorkIndex, token: Int, durationS: Double)
+        case transfer(Request, node: NodeIndex, delayS: Double)
+        case handOff(work: WorkIndex, delayS: Double)
+        case wake(instance: InstanceIndex, at: Double)
+        case finish(Request, Outcome, EndReason, at: Double)
+    }
+
+    var now = 0.0
+    var effects: [Effect] = []
+    /// A call to a model server cannot be paused halfway.
+    var canPreempt: Bool { false }
+
+    func start(work: WorkIndex, token: Int, durationS: Double) { effects.append(.start(work: work, token: token, durationS: durationS)) }
+    func transfer(_ request: Request, to node: NodeIndex, delayS: Double) { effects.append(.transfer(request, node: node, delayS: delayS)) }
+    func handOff(work: WorkIndex, delayS: Double) { effects.append(.handOff(work: work, delayS: delayS)) }
+    func wake(instance: InstanceIndex, at time: Double) { effects.append(.wake(instance: instance, at: time)) }
+    func finish(_ request: Request, _ outcome: Outcome, _ reason: EndReason, at time: Double) {
+        effects.append(.finish(request, outcome, reason, at: time))
+    }
+}
+
+/// Everything in the live engine that changes: the core and its outbox, the requests waiting
+/// for their end, the bodies they carry, what the engine believes about its peers, and the tasks
+/// it started. Only `LiveEngine.enter` reaches it, holding the lock.
+final class EngineState {
+    let outbox: Outbox
+    let core: RequestCore<Outbox>
+    var plan: Plan
+    let recorder: Recorder
+    var waiting: [Int: CheckedContinuation<LiveAnswer, Never>] = [:]
+    /// Requests that ended before their submitter waited (work that takes no time).
+    var endedAtOnce: [Int: LiveAnswer] = [:]
+    var payloads: [Int: Payload] = [:]
+    var replies: [Int: Reply] = [:]
+    /// Requests another gateway forwarded here: their origin records them.
+    var fromPeers: Set<Int> = []
+    var nextID = 0
+    /// (time, node, up) as this process's handlers saw them: every node at the start, then
+    /// each change of what they believe about a peer.
+    var health: [(timeS: Double, node: NodeIndex, up: Bool)]
+    var believedUp: [Bool]
+    /// Requests this process sent to each peer's gateway.
+    var sentToPeer: [NodeIndex: Int] = [:]
+    /// Each instance's backend, looked up once.
+    var targets: [InstanceIndex: BackendTarget] = [:]
+    /// Instances whose model server just could not be reached (refused, or no answer in time):
+    /// until when their work fails at once (and is tried elsewhere) instead of calling it again
+    /// — a server that does not answer would otherwise cost every request its timeout. A server
+    /// that answers with an error is alive and is not held off.
+    var backendDownUntil: [InstanceIndex: Double] = [:]
+    /// Tasks the engine started (work, wakes, transfers, calls to peers), by number: `stop`
+    /// cancels them.
+    var tasks: [Int: Task<Void, Never>] = [:]
+    var nextTask = 0
+    var stopped = false
+
+    init(plan: Plan, config: CoreConfig, windowS: Double) {
+        let deployment = Deployment(plan: plan)
+        self.plan = plan
+        let outbox = Outbox()
+        self.outbox = outbox
+        core = RequestCore(deployment: deployment, config: config, executor: outbox)
+        recorder = Recorder(services: deployment.services, nodeCount: deployment.nodes.count, windowS: windowS, keepOrigins: true,
+                            requestLog: nil)
+        believedUp = Array(repeating: true, count: deployment.nodes.count)
+        health = deployment.nodes.indices.map { (0, NodeIndex($0), true) }
+    }
+
+    var deployment: Deployment { core.deployment }
+}
+
+/// The engine's state behind its lock. Sendable because nothing reaches the state but through
+/// `withLock`.
+final class LockedEngineState: @unchecked Sendable {
+    private let lock = NIOLock()
+    private let state: EngineState
+
+    init(_ state: EngineState) { self.state = state }
+
+    @inline(__always) func withLock<T, Failure: Error>(_ body: (EngineState) throws(Failure) -> T) throws(Failure) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(state)
+    }
+}

@@ -1,0 +1,51 @@
+import EparaServe
+
+/// What one node's gateway reports at `GET /v1/state`: its instances and what they hold, and
+/// the peers it hears from.
+public struct NodeState: Codable, Sendable, Equatable {
+    public struct InstanceState: Codable, Sendable, Equatable {
+        public var id: String
+        public var service: String
+        /// Requests queued or running.
+        public var load: Int
+        /// Taking new requests (false once a new plan removed it).
+        public var live: Bool
+    }
+
+    public struct PeerState: Codable, Sendable, Equatable {
+        public var node: String
+        public var url: String
+        /// Seconds since its last sync report.
+        public var lastHeardS: Double
+        /// Counted as up (it has not missed its sync periods).
+        public var up: Bool
+        /// Requests this gateway's process sent to it.
+        public var forwarded: Int
+    }
+
+    public var node: String
+    public var up: Bool
+    public var instances: [InstanceState]
+    public var peers: [PeerState]
+}
+
+extension LiveEngine {
+    public func state(node: String) throws(LiveError) -> NodeState {
+        try enter { (s: EngineState) throws(LiveError) -> NodeState in
+            let deployment = s.deployment
+            let core = s.core
+            guard let n = deployment.nodeIndex[node], hosted[n] else { throw .unknownNode(node) }
+            let instances = core.instanceIndices.filter { core.info($0).node == n }.map { i in
+                NodeState.InstanceState(id: core.info(i).id, service: deployment.services[core.info(i).service].name, load: core.load(i),
+                                        live: core.isLive(i))
+            } as [NodeState.InstanceState]
+            let now = s.outbox.now
+            let peers = peerURLs.keys.sorted().map { m in
+                let heard = core.heard(by: NodeIndex(n), from: m, now: now)
+                return NodeState.PeerState(node: deployment.nodes[m.offset].name, url: peerURLs[m]!, lastHeardS: ((now - heard.at) * 1000).rounded() / 1000,
+                                           up: heard.up, forwarded: s.sentToPeer[m] ?? 0)
+            }
+            return NodeState(node: node, up: core.isNodeUp(NodeIndex(n)), instances: instances, peers: peers)
+        }
+    }
+}

@@ -1,0 +1,56 @@
+public enum DispatchMode: String, Sendable, CaseIterable {
+    /// EPARA: the instance with the best estimated completion from the last synced state.
+    case bestCompletion = "best-completion"
+    /// Follow the plan's routing weights (the baselines, and EPARA without information sync).
+    case planWeights = "plan-weights"
+    /// EPARA's handler kept to the node where the request arrives: the instance there with the
+    /// best estimated completion (the `local` baseline), never forwarded.
+    case local
+
+    /// How a policy's requests are dispatched when nothing says otherwise: EPARA's handler, and
+    /// AlpaServe's controller (the replica that would answer first, as its simulator does), by
+    /// estimated completion; `local` the same among its own node's instances; `round-robin` by
+    /// its plan's routing (equal shares).
+    public static func `default`(forPolicy policy: String) -> DispatchMode {
+        switch policy {
+        case "epara", "alpaserve": .bestCompletion
+        case "local": .local
+        default: .planWeights
+        }
+    }
+}
+
+/// How the request-handling core behaves, besides the plan it serves.
+public struct CoreConfig: Sendable {
+    public var dispatch: DispatchMode
+    /// Times a request may be forwarded from one node's handler to another's.
+    public var maxOffload: Int
+    /// Drop a request as soon as it can no longer meet its deadline.
+    public var earlyDrop: Bool
+    /// Seconds between information syncs (0: none; a node knows only its own state).
+    public var syncIntervalS: Double
+    /// A peer whose sync messages stop for this many periods is treated as down.
+    public var missedSyncsForDown: Int
+    /// Largest number of prompt tokens one LLM prefill iteration takes (vLLM's max_num_batched_tokens).
+    public var prefillTokenBudget: Int
+    /// Variability of execution times around the latency model's (coefficient of variation of a
+    /// Gamma factor with mean 1; 0: every batch takes exactly the modelled time).
+    public var serviceTimeCV: Double
+    public var seed: UInt64
+
+    public init(dispatch: DispatchMode = .bestCompletion, maxOffload: Int = 3, earlyDrop: Bool = true, syncIntervalS: Double = 2,
+                missedSyncsForDown: Int = 3, prefillTokenBudget: Int = 8192, serviceTimeCV: Double = 0, seed: UInt64 = 1) {
+        self.dispatch = dispatch
+        self.maxOffload = maxOffload
+        self.earlyDrop = earlyDrop
+        self.syncIntervalS = syncIntervalS
+        self.missedSyncsForDown = missedSyncsForDown
+        self.prefillTokenBudget = prefillTokenBudget
+        self.serviceTimeCV = serviceTimeCV
+        self.seed = seed
+    }
+
+    /// Whether requests are dispatched by following the plan's routing weights (also EPARA's
+    /// handler when there is no information sync to estimate completions from).
+    var followsPlanWeights: Bool { dispatch == .planWeights || syncIntervalS <= 0 }
+}
