@@ -141,6 +141,8 @@ let package = Package(
         .testTarget(name: "EparaCapacityTests", dependencies: ["EparaCapacity"]),
         .testTarget(name: "EparaLiveTests", dependencies: ["EparaLive", "EparaServe", "EparaPlan", "EparaClassify", "EparaCore",
                                                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                                                          .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                          .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .testTarget(name: "EparaStoreTests", dependencies: ["EparaStore", "EparaCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["epara"], resources: [.copy("Fixtures")]),

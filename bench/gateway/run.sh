@@ -7,12 +7,18 @@
 # Latency: one connection, one thread (p50, p99 of sequential requests). Throughput: 64
 # connections, two threads. Needs wrk and nginx (apt-get install wrk nginx) and a release build.
 # Usage: bench/gateway/run.sh [seconds per run, default 10]
+#   EPARA=path/to/epara bench/gateway/run.sh   measures that binary instead of building one
+#                                               (an earlier commit's, to compare)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-10}
 for tool in wrk nginx; do command -v $tool >/dev/null || { echo "needs $tool (apt-get install $tool)" >&2; exit 1; }; done
-swift build -c release --product epara >&2
-epara="$(swift build -c release --show-bin-path)/epara"
+if [[ -n ${EPARA:-} ]]; then
+  epara=$EPARA
+else
+  swift build -c release --product epara >&2
+  epara="$(swift build -c release --show-bin-path)/epara"
+fi
 work=$(mktemp -d)
 backend=18181 proxy=18182 gateway=18190 gpid=
 trap 'kill $(cat $work/nginx.pid 2>/dev/null) 2>/dev/null || true; [[ -n $gpid ]] && kill $gpid 2>/dev/null; rm -rf $work' EXIT

@@ -53,8 +53,11 @@ struct Table<Index: TableIndex, Element> {
     init(_ elements: [Element]) { self.elements = elements }
     init(repeating element: Element, count: Int) { elements = Array(repeating: element, count: count) }
 
+    // `_read` rather than `get`: reading one field of an element (a queue's head) borrows the
+    // element in place instead of copying it, which for a row holding heaps and deques would
+    // retain and release each of them.
     @inline(__always) subscript(i: Index) -> Element {
-        get { elements[i.offset] }
+        _read { yield elements[i.offset] }
         _modify { yield &elements[i.offset] }
     }
 
