@@ -5,7 +5,7 @@ EXAMPLE = examples/edge-lab/cluster.yaml examples/edge-lab/services.yaml example
 
 PREFIX ?= /usr/local
 
-.PHONY: demo build install test docs alpaserve-example bench bench-serve bench-gateway bench-fidelity live-backends replay compare eval eval-large eval-quick clean
+.PHONY: demo build install test goldens docs alpaserve-example bench bench-serve bench-gateway bench-fidelity live-backends replay compare eval eval-large eval-quick clean
 CONV = examples/traces/AzureLLMInferenceTrace_conv.csv
 
 build:
@@ -107,6 +107,12 @@ eval-quick:
 # evaluation's smoke test and prints the totals. .ci/run calls it.
 test:
 	scripts/test
+
+# Every golden file (Tests/EndToEndTests/Fixtures/golden) regenerated in one pass, each from the
+# fresh one before it (plan → Run → reports); review with git diff. man/ and completions/: make docs.
+goldens:
+	$(SWIFT) build --build-tests
+	EPARA_UPDATE_GOLDEN=1 $(SWIFT) test --skip-build --filter MatchesGolden
 
 # The release binary, its man pages and its completions under $(PREFIX) (bin/, share/man/man1/,
 # share/bash-completion, share/zsh, share/fish). Without root: make install PREFIX=$$HOME/.local

@@ -10,8 +10,8 @@ public enum Classifier {
         let model = LatencyModel(catalog: catalog)
         let services = workload.services.map { classify($0, cluster: workload.cluster, latency: model, thresholds: thresholds) }
         var summary: [String: Int] = [:]
-        for label in ["latency/single-gpu", "latency/multi-gpu", "frequency/single-gpu", "frequency/multi-gpu", "unservable"] {
-            summary[label] = services.filter { $0.servable ? $0.category.label == label : label == "unservable" }.count
+        for label in CategoryLabel.all + [CategoryLabel.unservable] {
+            summary[label] = services.filter { $0.servable ? $0.category.label == label : label == CategoryLabel.unservable }.count
         }
         let input = Workload(cluster: workload.cluster, services: workload.services, catalog: catalog)
         return ClassifiedWorkload(inputDigest: JSONOutput.digest(input), thresholds: thresholds, cluster: workload.cluster,
@@ -62,8 +62,7 @@ public enum Classifier {
         let resource = declared?.resource ?? resourceRule
         let isDeclared = declared?.request != nil || declared?.resource != nil
         if isDeclared { reasons.insert("declared in the Services document", at: 0) }
-        let requestWord = request == .latency ? "latency" : "frequency"
-        let label = "\(requestWord)/\((resource ?? .multiGPU).rawValue)"
+        let label = CategoryLabel.of(request, resource ?? .multiGPU)
         return ClassifiedService(
             name: service.name, spec: service, modelKind: spec.kind,
             category: Category(request: request, resource: resource, label: label, declared: isDeclared,

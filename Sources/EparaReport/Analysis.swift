@@ -5,8 +5,6 @@ import Histogram
 /// Turns Run documents into reports: merges latency histograms with HdrHistogram (the Run
 /// carries each service's buckets, so no per-request data is needed) and derives rates.
 public enum Analysis {
-    public static let categories = ["latency/single-gpu", "latency/multi-gpu", "frequency/single-gpu", "frequency/multi-gpu"]
-
     /// Rebuilds a service's histogram from the Run's [value_ms, count] buckets.
     public static func histogram(_ buckets: [[Double]]) -> Histogram<UInt64> {
         var h = Recorder.latencyHistogram()
@@ -49,7 +47,7 @@ public enum Analysis {
                            ttftMs: s.ttftMs, tpotMs: s.tpotMs, deliveredFpsPerStream: s.deliveredFpsPerStream)
         }
         let categoryOf = Dictionary(uniqueKeysWithValues: run.services.map { ($0.name, $0.category) })
-        let categories: [CategoryMetrics] = categories.compactMap { label in
+        let categories: [CategoryMetrics] = CategoryLabel.all.compactMap { label in
             let members = run.services.filter { $0.category == label }
             guard !members.isEmpty else { return nil }
             var h = histogram([])

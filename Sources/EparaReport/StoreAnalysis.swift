@@ -42,7 +42,7 @@ extension Analysis {
                            metrics: metrics(byService[name]!, seconds: seconds, drops: [:], failures: [:], latency: nil),
                            ttftMs: nil, tpotMs: nil, deliveredFpsPerStream: nil)
         }
-        let categories: [CategoryMetrics] = (categories + ["unknown"]).compactMap { label in
+        let categories: [CategoryMetrics] = (CategoryLabel.all + ["unknown"]).compactMap { label in
             let members = services.filter { $0.category == label }
             guard !members.isEmpty else { return nil }
             let c = members.reduce(Counts()) { $0 + $1.metrics.counts }

@@ -4,17 +4,12 @@ import XCTest
 final class CLITests: XCTestCase {
     static let example = ["examples/edge-lab/cluster.yaml", "examples/edge-lab/services.yaml", "examples/edge-lab/catalog.yaml"]
 
-    /// Golden file: the example's ClassifiedWorkload, byte for byte. Regenerate with
-    /// `EPARA_UPDATE_GOLDEN=1 swift test --filter CLITests` and review the diff.
+    /// Golden file: the example's ClassifiedWorkload, byte for byte (`make goldens` regenerates it).
     func testClassifyExampleMatchesGolden() throws {
-        let result = try Epara.run(["classify"] + Self.example)
+        let result = try GoldenExample.classify()
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stderr, "")
-        let golden = Epara.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/golden/edge-lab.classified.json")
-        if ProcessInfo.processInfo.environment["EPARA_UPDATE_GOLDEN"] == "1" {
-            try result.stdout.write(to: golden)
-        }
-        XCTAssertEqual(result.stdoutText, try String(contentsOf: golden, encoding: .utf8), "classify output drifted from the golden file")
+        try Golden.assertMatches(result.stdout, file: "edge-lab.classified.json", "classify output")
     }
 
     func testClassifyCoversAllFourCategories() throws {
@@ -141,10 +136,6 @@ final class CatalogGoldenTests: XCTestCase {
     func testBuiltinCatalogMatchesGolden() throws {
         let result = try Epara.run(["catalog", "--format", "json"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        let golden = Epara.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/golden/catalog.json")
-        if ProcessInfo.processInfo.environment["EPARA_UPDATE_GOLDEN"] == "1" {
-            try result.stdout.write(to: golden)
-        }
-        XCTAssertEqual(result.stdoutText, try String(contentsOf: golden, encoding: .utf8))
+        try Golden.assertMatches(result.stdout, file: "catalog.json", "the built-in catalog")
     }
 }

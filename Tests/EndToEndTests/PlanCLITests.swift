@@ -16,7 +16,6 @@ final class PlanCLITests: XCTestCase {
         try JSONSerialization.jsonObject(with: data) as! [String: Any]
     }
 
-    /// Golden plan for the example. Regenerate with EPARA_UPDATE_GOLDEN=1 and review the diff.
     /// The burst phase and the alpaserve search give the same bytes in every process (Swift's
     /// dictionaries iterate in a per-process order; nothing may depend on it).
     func testBurstyPlansAreTheSameInEveryProcess() throws {
@@ -92,13 +91,12 @@ final class PlanCLITests: XCTestCase {
         XCTAssertEqual(try settings(told.stdout)["max_batch"] as? Int, 32, "an option given wins")
     }
 
+    /// Golden plan for the example (`make goldens` regenerates it).
     func testPlanOfTheExampleMatchesGolden() throws {
-        let result = try Epara.run(["plan", "-"], stdin: try classified())
+        let result = try GoldenExample.plan()
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stderr, "")
-        let golden = Epara.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/golden/edge-lab.plan.json")
-        if ProcessInfo.processInfo.environment["EPARA_UPDATE_GOLDEN"] == "1" { try result.stdout.write(to: golden) }
-        XCTAssertEqual(result.stdoutText, try String(contentsOf: golden, encoding: .utf8), "plan output drifted from the golden file")
+        try Golden.assertMatches(result.stdout, file: "edge-lab.plan.json", "plan output")
     }
 
     func testClassifyPipesIntoPlan() throws {

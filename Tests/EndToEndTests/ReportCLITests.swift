@@ -28,19 +28,15 @@ final class ReportCLITests: XCTestCase {
         }
     }
 
-    func golden(_ name: String, _ result: EparaResult) throws {
-        let url = Epara.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/golden/\(name)")
-        if ProcessInfo.processInfo.environment["EPARA_UPDATE_GOLDEN"] != nil { try result.stdout.write(to: url) }
-        XCTAssertEqual(result.stdoutText, try String(contentsOf: url, encoding: .utf8), "\(name) drifted from its golden file")
-    }
-
-    func testGoldenRunToReportInJSONAndMarkdown() throws {
+    /// The golden Run's reports in JSON and Markdown (`make goldens` regenerates them, from a
+    /// Run made anew first).
+    func testReportOfTheGoldenRunMatchesGolden() throws {
         // Relative to the package root (the runner's directory): the report names its source.
-        let goldenRun = "Tests/EndToEndTests/Fixtures/golden/edge-lab.run.json"
+        let goldenRun = try Golden.input("edge-lab.run.json", madeBy: GoldenExample.serve)
         let json = try Epara.run(["report", goldenRun])
         XCTAssertEqual(json.status, 0, json.stderr)
         XCTAssertEqual(json.stderr, "")
-        try golden("edge-lab.report.json", json)
+        try Golden.assertMatches(json.stdout, file: "edge-lab.report.json", "report output")
         let report = try JSONSerialization.jsonObject(with: json.stdout) as! [String: Any]
         XCTAssertEqual(report["kind"] as? String, "Report")
         let runs = report["runs"] as! [[String: Any]]
@@ -48,7 +44,7 @@ final class ReportCLITests: XCTestCase {
         XCTAssertEqual((runs[0]["categories"] as! [[String: Any]]).count, 4)
         let markdown = try Epara.run(["report", goldenRun, "--format", "markdown"])
         XCTAssertEqual(markdown.status, 0, markdown.stderr)
-        try golden("edge-lab.report.md", markdown)
+        try Golden.assertMatches(markdown.stdout, file: "edge-lab.report.md", "the Markdown report")
     }
 
     func testPipelineEndsInAReport() throws {

@@ -11,17 +11,12 @@ final class ServeCLITests: XCTestCase {
     }
 
     /// Golden Run: the example's golden plan on 20 s of the Azure conversation trace (plus the
-    /// other services generated), byte for byte. Regenerate with EPARA_UPDATE_GOLDEN=1.
+    /// other services generated), byte for byte (`make goldens` regenerates it).
     func testServeExamplePlanMatchesGolden() throws {
-        let result = try Epara.run(["serve", plan, "--trace", conv, "--duration", "20s", "--replan-every", "10s",
-                                    "--faults", Epara.fixture("serve/faults.yaml").path])
+        let result = try GoldenExample.serve()
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stderr, "")
-        let golden = Epara.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/golden/edge-lab.run.json")
-        if ProcessInfo.processInfo.environment["EPARA_UPDATE_GOLDEN"] != nil {
-            try result.stdout.write(to: golden)
-        }
-        XCTAssertEqual(result.stdoutText, try String(contentsOf: golden, encoding: .utf8), "serve output drifted from the golden file")
+        try Golden.assertMatches(result.stdout, file: "edge-lab.run.json", "serve output")
         let run = try json(result)
         XCTAssertEqual(run["kind"] as? String, "Run")
         let summary = (run["summary"] as! [String: Any])["counts"] as! [String: Int]

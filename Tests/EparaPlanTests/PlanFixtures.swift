@@ -3,19 +3,6 @@ import EparaClassify
 import EparaCore
 import Foundation
 
-/// Small deterministic random generator (SplitMix64) so property tests are reproducible.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 enum PlanFixtures {
     static let catalog = BuiltinCatalog.load()
 
@@ -34,7 +21,7 @@ enum PlanFixtures {
 
     /// A random heterogeneous cluster and workload, classified with unservable services allowed.
     static func random(seed: UInt64, nodes: Int, services: Int) -> ClassifiedWorkload {
-        var rng = SeededRandom(seed)
+        var rng = SeededRandom(state: seed)
         let sites = (0..<max(1, nodes / 4)).map { "site\($0)" }
         let clusterNodes = (0..<nodes).map { i in
             ClusterNode(name: "n\(i)", site: sites[i % sites.count],

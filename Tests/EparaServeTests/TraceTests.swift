@@ -192,11 +192,46 @@ final class TraceTests: XCTestCase {
         }
     }
 
+    /// The name of the format that recognizes a file of `text`.
+    func recognized(_ text: String) -> String? {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).makeIterator()
+        return TraceHead { lines.next() }.flatMap(TraceFormats.recognize)?.name
+    }
+
     func testProductionFormatsAreDetectedByTheirHeaders() {
-        XCTAssertEqual(TraceFormat.detect(header: #"{"timestamp": 0, "input_length": 5, "output_length": 1, "hash_ids": [0]}"#, path: ""), .mooncake)
-        XCTAssertEqual(TraceFormat.detect(header: #"{"time": 0, "service": "chat"}"#, path: ""), .jsonl)
-        XCTAssertEqual(TraceFormat.detect(header: "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type", path: ""), .burstGPT)
-        XCTAssertEqual(TraceFormat.detect(header: "HashOwner,HashApp,HashFunction,Trigger,1,2", path: ""), .azureFunctions)
+        XCTAssertEqual(recognized(#"{"timestamp": 0, "input_length": 5, "output_length": 1, "hash_ids": [0]}"#), "Mooncake")
+        XCTAssertEqual(recognized(#"{"time": 0, "service": "chat"}"#), "epara JSON Lines")
+        XCTAssertEqual(recognized("Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type"), "BurstGPT")
+        XCTAssertEqual(recognized("HashOwner,HashApp,HashFunction,Trigger,1,2"), "Azure Functions invocations")
+        XCTAssertEqual(recognized("TIMESTAMP,ContextTokens,GeneratedTokens"), "Azure LLM 2023")
+        XCTAssertEqual(recognized("client_id,window_start_s,rate_rps,iat_cv"), "ServeGen rates")
+        XCTAssertEqual(recognized("\u{FEFF}time,service"), "epara CSV")
+        XCTAssertNil(recognized("when,who"))
+        XCTAssertEqual(TraceFormats.all.count, Set(TraceFormats.all.map(\.name)).count, "one name per format")
+    }
+
+    /// JSON Lines are told apart by the first object's keys, not by words in its text: a
+    /// service or origin may be called "timestamp", and the first line may be malformed (its
+    /// reader then says where) or follow blank lines.
+    func testJSONLinesAreRecognizedByTheirKeys() {
+        XCTAssertEqual(recognized(#"{"time": 0, "service": "timestamp"}"#), "epara JSON Lines")
+        XCTAssertEqual(recognized(#"{"service": "chat", "origin": "input_length", "time": 1}"#), "epara JSON Lines")
+        XCTAssertEqual(recognized(#"{"input_length": 5, "timestamp": 0}"#), "Mooncake")
+        XCTAssertEqual(recognized(#"{"time": 0, "service": "#), "epara JSON Lines")
+        XCTAssertEqual(recognized("\n" + #"{"time": 0, "service": "chat"}"#), "epara JSON Lines")
+    }
+
+    /// The services a JSON Lines trace covers come from each line's `service` value, whatever
+    /// the spacing around it (a tab after the colon hid it from a search of the text, and chat
+    /// got generated traffic on top of the trace's).
+    func testJSONLinesCoverTheServicesTheirRowsName() throws {
+        let d = try deployment()
+        let path = try file("spaced.jsonl", "{\"time\": 0.5, \"service\":\t\"chat\"}\n{\"origin\": \"campus\", \"service\" : \"code-assist\", \"time\": 1}\n")
+        let set = try TraceBuilder.build(TraceOptions(files: [TraceFile(path: path)], durationS: 10, seed: 1), deployment: d)
+        XCTAssertEqual(set.description[path], "epara JSON Lines")
+        XCTAssertEqual(set.traced, [d.serviceIndex["chat"]!, d.serviceIndex["code-assist"]!])
+        XCTAssertNil(set.description["chat"], "the file covers chat")
+        XCTAssertNil(set.description["code-assist"], "the file covers code-assist")
     }
 
     // MARK: Real traces

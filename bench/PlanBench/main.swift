@@ -4,18 +4,6 @@ import EparaCore
 import EparaPlan
 import Foundation
 
-/// SplitMix64, so every run plans the same clusters.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 let catalog = BuiltinCatalog.load()
 let deviceMix: [(String, Int)] = [("rtx-4090", 2), ("l4", 2), ("a100-80gb", 1), ("jetson-agx-orin-64gb", 3), ("jetson-orin-nx-16gb", 5),
                                   ("jetson-orin-nano-8gb", 5), ("raspberry-pi-5", 4)]
@@ -23,6 +11,7 @@ let vision = ["yolo11n", "yolo11s", "resnet-50", "deeplabv3plus-mobilenetv2", "s
 let llms = ["qwen2.5-1.5b", "llama-3-8b-q4", "llama-3.2-3b-q4", "llama-3.3-70b-q4"]
 
 func workload(nodes: Int, services: Int, seed: UInt64) -> Workload {
+    // SplitMix64 from the raw seed, so every run plans the same clusters.
     var rng = SeededRandom(state: seed)
     let sites = (0..<max(1, nodes / 40)).map { "site\($0)" }
     let weighted = deviceMix.flatMap { Array(repeating: $0.0, count: $0.1) }

@@ -194,14 +194,8 @@ public enum ServicesReader {
 
     static func readCategory(_ value: YAMLValue) -> DeclaredCategory? {
         guard let m = value.mapping(keys: ["request", "resource"]) else { return nil }
-        let request = m.optional("request").map { v -> RequestCategory? in
-            v.oneOf(["latency-sensitive", "frequency-sensitive", "latency", "frequency"]).map {
-                $0.hasPrefix("latency") ? .latency : .frequency
-            }
-        }
-        let resource = m.optional("resource").map { v -> ResourceCategory? in
-            v.oneOf(["single-gpu", "multi-gpu", "single", "multi"]).map { $0.hasPrefix("single") ? .singleGPU : .multiGPU }
-        }
+        let request = m.optional("request").map { v in v.oneOf(RequestCategory.spellings).flatMap { RequestCategory(spelling: $0) } }
+        let resource = m.optional("resource").map { v in v.oneOf(ResourceCategory.spellings).flatMap { ResourceCategory(spelling: $0) } }
         if request == .some(nil) || resource == .some(nil) { return nil }
         return DeclaredCategory(request: request ?? nil, resource: resource ?? nil)
     }

@@ -368,18 +368,6 @@ public struct StreamDemand: Codable, Hashable, Sendable {
     }
 }
 
-/// EPARA's request-level axis.
-public enum RequestCategory: String, Codable, Hashable, Sendable, CaseIterable {
-    case latency = "latency-sensitive"
-    case frequency = "frequency-sensitive"
-}
-
-/// EPARA's service-level axis.
-public enum ResourceCategory: String, Codable, Hashable, Sendable, CaseIterable {
-    case singleGPU = "single-gpu"
-    case multiGPU = "multi-gpu"
-}
-
 public struct DeclaredCategory: Codable, Hashable, Sendable {
     public var request: RequestCategory?
     public var resource: ResourceCategory?

@@ -23,7 +23,7 @@ public enum HTMLReport {
         let goodput = "Goodput over time"
         charts.append((goodput, SVGChart.lines(title: goodput, xLabel: "time (s)", yLabel: "goodput (req/s within SLO)",
                                                series: runs.map { r in SVGChart.Series(name: r.label, points: r.windows.map { ($0.startS, $0.goodputPerS) }) })))
-        let present = Analysis.categories.filter { c in runs.contains { $0.categories.contains { $0.category == c } } }
+        let present = CategoryLabel.all.filter { c in runs.contains { $0.categories.contains { $0.category == c } } }
         if runs.count == 1, let run = runs.first {
             let title = "Latency CDF by category"
             charts.append((title, SVGChart.lines(title: title, xLabel: "latency (ms, log scale)", yLabel: "fraction of completed requests",

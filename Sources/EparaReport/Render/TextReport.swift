@@ -11,7 +11,7 @@ public enum TextReport {
     static func attainment(_ m: ServiceTotals) -> String { m.counts.arrivals == 0 ? "-" : n(m.attainment) }
     /// Goodput adds requests and frames when a run has both: the total says so.
     static func mixesRequestsAndFrames(_ categories: [String]) -> Bool {
-        categories.contains { $0.hasPrefix("frequency/") } && categories.contains { $0.hasPrefix("latency/") }
+        categories.contains { CategoryLabel.request(of: $0) == .frequency } && categories.contains { CategoryLabel.request(of: $0) == .latency }
     }
 
     public static func render(_ report: Report, style: Style) -> String {
@@ -32,7 +32,7 @@ public enum TextReport {
                          comparison.rows.map { r in
                 [r.label, r.policy, n(r.goodputPerS), ratio(r.goodputRatio), n(r.attainment), ratio(r.attainmentRatio), n(r.p99Ms), ratio(r.p99Ratio)]
             })
-            let categories = Analysis.categories.filter { c in comparison.rows.contains { $0.goodputByCategory[c] != nil } }
+            let categories = CategoryLabel.all.filter { c in comparison.rows.contains { $0.goodputByCategory[c] != nil } }
             out += heading("Goodput per category (req/s, and × baseline)")
             out += table(["run"] + categories, comparison.rows.map { r in
                 [r.label] + categories.map { c in

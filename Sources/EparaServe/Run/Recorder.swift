@@ -158,8 +158,7 @@ public final class Recorder {
     }
 
     func categoryRuns(durationS: Double) -> [CategoryRun] {
-        let labels = ["latency/single-gpu", "latency/multi-gpu", "frequency/single-gpu", "frequency/multi-gpu"]
-        return labels.compactMap { label in
+        CategoryLabel.all.compactMap { label in
             let members = services.indices.filter { services[$0].category == label }
             guard !members.isEmpty else { return nil }
             let c = members.reduce(Counts()) { $0 + counts[$1] }

@@ -59,53 +59,14 @@ public enum TraceBuilder {
         let fileScale = options.rateScale * options.traceSpeedup
         var covered = Set<Int>()
         var described: [String: String] = [:]
-        var pending: [(TraceFile, TraceFormat, [Int32])] = []
+        var pending: [(file: TraceFile, format: any TraceFormat, targets: [Int32])] = []
         var spanS = 0.0
         for (k, file) in options.files.enumerated() {
-            let reader = try LineReader(path: file.path)
-            guard let header = reader.next() else {
-                throw InputError(.badData, at: SourceLocation(file: file.path, line: 1, column: 1), "empty trace")
-            }
-            guard let format = TraceFormat.detect(header: header, path: file.path) else {
-                throw InputError(.badData, at: SourceLocation(file: file.path, line: 1, column: 1),
-                                 "unrecognized trace: expected a CSV header starting with 'time' (time,service,…), JSON Lines, "
-                                 + "the Azure LLM trace (TIMESTAMP,ContextTokens,GeneratedTokens), ServeGen rates (client_id,window_start_s,rate_rps,…), "
-                                 + "Mooncake JSON Lines (timestamp,input_length,output_length,hash_ids), BurstGPT (Timestamp,Model,Request tokens,…) "
-                                 + "or Azure Functions invocation counts (HashOwner,HashApp,HashFunction,Trigger,1,…,1440)")
-            }
+            let format = try TraceFormats.recognize(path: file.path)
             hasher.update(data: Data("file\(k):\(file.service ?? "")=".utf8))
             try hashFile(file.path, into: &hasher)
-            var targets: [Int32] = []
-            let argumentLocation = SourceLocation(file: "--trace", line: 1, column: 1)
-            // SERVICE=FILE, or A,B,C=FILE to share an LLM trace's rows among several services.
-            for name in file.service?.split(separator: ",") ?? [] {
-                targets.append(try names.service(name, at: argumentLocation))
-            }
-            switch format {
-            case .csv, .jsonl:
-                if file.service != nil {
-                    throw InputError(.badData, at: argumentLocation, "\(file.path): an epara trace names its services in each row; drop '\(file.service!)='")
-                }
-            case .azureLLM, .mooncake, .burstGPT:
-                if targets.isEmpty {
-                    targets = deployment.services.indices.filter { deployment.services[$0].isLLM }.map { Int32($0) }
-                }
-                if let bad = targets.first(where: { !deployment.services[Int($0)].isLLM }) {
-                    throw InputError(.badData, at: argumentLocation, "\(file.path): an LLM trace cannot feed '\(deployment.services[Int(bad)].name)', which is not an LLM service")
-                }
-                if targets.isEmpty {
-                    throw InputError(.badData, at: argumentLocation, "\(file.path): an LLM trace needs an LLM service; the plan has none")
-                }
-            case .serveGen, .azureFunctions:
-                if targets.isEmpty {
-                    let kind = format == .serveGen ? "a ServeGen rate file" : "an Azure Functions invocation file"
-                    throw InputError(.badData, at: argumentLocation, "\(file.path): say which service \(kind) feeds, as SERVICE=\(file.path)")
-                }
-                if let bad = targets.first(where: { deployment.services[Int($0)].streams > 0 }) {
-                    throw InputError(.badData, at: argumentLocation, "\(file.path): '\(deployment.services[Int(bad)].name)' is a camera stream; its frames come from its streams, not a trace")
-                }
-            }
-            spanS = max(spanS, try span(of: file.path, format: format) / fileScale)
+            let targets = try self.targets(of: file, feeds: format.feeds, names: names, deployment: deployment)
+            spanS = max(spanS, try format.spanS(of: file.path) / fileScale)
             pending.append((file, format, targets))
         }
         // The span is the last row's time; readers keep rows before the end, so the default end
@@ -114,51 +75,14 @@ public enum TraceBuilder {
         hasher.update(data: Data("duration=\(durationS);".utf8))
         var sources: [any ArrivalSource] = []
         for (k, (file, format, targets)) in pending.enumerated() {
-            let random = root.derived(UInt64(1000 + k))
-            switch format {
-            case .csv:
-                sources.append(try CSVTrace(path: file.path, names: names, random: random, rateScale: fileScale, endS: durationS))
-                // Which services a native trace covers is known only once read; it covers the
-                // services it names, so generated traffic is added only for the others below.
-                covered.formUnion(try servicesNamed(in: file.path, format: format, names: names))
-                described[file.path] = "epara CSV"
-            case .jsonl:
-                sources.append(try JSONLinesTrace(path: file.path, names: names, random: random, rateScale: fileScale, endS: durationS))
-                covered.formUnion(try servicesNamed(in: file.path, format: format, names: names))
-                described[file.path] = "epara JSON Lines"
-            case .azureLLM, .mooncake, .burstGPT:
-                let weighted = targets.map { (index: $0, weight: max(deployment.services[Int($0)].ratePerS, 1e-9)) }
-                let label: String
-                switch format {
-                case .mooncake:
-                    sources.append(try MooncakeTrace(path: file.path, services: weighted, rateScale: fileScale, endS: durationS))
-                    label = "Mooncake"
-                case .burstGPT:
-                    sources.append(try BurstGPTTrace(path: file.path, services: weighted, rateScale: fileScale, endS: durationS))
-                    label = "BurstGPT"
-                default:
-                    sources.append(try AzureLLMTrace(path: file.path, services: weighted, rateScale: fileScale, endS: durationS))
-                    label = "Azure LLM 2023"
-                }
-                covered.formUnion(targets.map(Int.init))
-                described[file.path] = "\(label) → " + targets.map { deployment.services[Int($0)].name }.joined(separator: ", ")
-            case .azureFunctions:
-                sources.append(try AzureFunctionsTrace(path: file.path, services: targets, rateScale: fileScale, endS: durationS,
-                                                       random: random))
-                covered.formUnion(targets.map(Int.init))
-                described[file.path] = "Azure Functions invocations → " + targets.map { deployment.services[Int($0)].name }.joined(separator: ", ")
-            case .serveGen:
-                // Several services: client c goes to service c mod count (each keeps whole clients).
-                for (client, windows) in try ServeGenTrace.read(path: file.path).sorted(by: { $0.key < $1.key }) {
-                    let service = targets[client % targets.count]
-                    let origins = deployment.services[Int(service)].origins
-                    sources.append(ServeGenTrace.Client(service: service, origin: origins[client / targets.count % origins.count],
-                                                        windows: windows, rateScale: fileScale, endS: durationS,
-                                                        random: random.derived(UInt64(client))))
-                }
-                covered.formUnion(targets.map(Int.init))
-                described[file.path] = "ServeGen rates → " + targets.map { deployment.services[Int($0)].name }.joined(separator: ", ")
-            }
+            let reading = TraceReading(path: file.path, names: names, deployment: deployment, targets: targets,
+                                       random: root.derived(UInt64(1000 + k)), rateScale: fileScale, endS: durationS)
+            sources.append(contentsOf: try format.sources(reading))
+            // Which services a native trace covers is known only once read; it covers the
+            // services it names, so generated traffic is added only for the others below.
+            covered.formUnion(try format.servicesCovered(reading))
+            described[file.path] = format.feeds == .servicesInRows
+                ? format.name : "\(format.name) → " + targets.map { deployment.services[Int($0)].name }.joined(separator: ", ")
         }
         let traced = covered
         for (index, service) in deployment.services.enumerated() where !covered.contains(index) {
@@ -204,75 +128,39 @@ public enum TraceBuilder {
         }
     }
 
-    /// The first two lines and the last line of a file, reading only its head and tail.
-    static func edges(of path: String) -> [Substring] {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
-        defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 64 << 10)) ?? Data()
-        let size = (try? handle.seekToEnd()) ?? 0
-        try? handle.seek(toOffset: size > 64 << 10 ? size - (64 << 10) : 0)
-        let tail = (try? handle.readToEnd()) ?? Data()
-        let first = String(decoding: head, as: UTF8.self).split(whereSeparator: \.isNewline).prefix(2)
-        let last = String(decoding: tail, as: UTF8.self).split(whereSeparator: \.isNewline).last
-        return Array(first) + (last.map { [$0] } ?? [])
-    }
-
-    /// Seconds from the first arrival to the last (ServeGen: to the end of its last window).
-    static func span(of path: String, format: TraceFormat) throws(InputError) -> Double {
-        if format == .serveGen {
-            // Rates, not requests: a small file, read whole.
-            return try ServeGenTrace.read(path: path).values.flatMap { $0 }.map { $0.startS + ServeGenTrace.windowS }.max() ?? 0
+    /// The services `file` feeds, by what its format's rows are: none named on the command
+    /// line for epara's own formats (their rows name them), LLM services for LLM traces (every
+    /// one when none is named), and the named services, not camera streams, for rates and counts.
+    static func targets(of file: TraceFile, feeds: TraceFeed, names: TraceNames, deployment: Deployment) throws(InputError) -> [Int32] {
+        var targets: [Int32] = []
+        let argumentLocation = SourceLocation(file: "--trace", line: 1, column: 1)
+        // SERVICE=FILE, or A,B,C=FILE to share an LLM trace's rows among several services.
+        for name in file.service?.split(separator: ",") ?? [] {
+            targets.append(try names.service(name, at: argumentLocation))
         }
-        if format == .azureFunctions { return try AzureFunctionsTrace.span(path: path) }
-        let lines = edges(of: path)
-        guard lines.count >= 2 else { return 0 }
-        switch format {
-        case .csv:
-            let header = lines[0].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard let column = header.firstIndex(of: "time") else { return 0 }
-            let fields = lines[lines.count - 1].split(separator: ",", omittingEmptySubsequences: false)
-            return column < fields.count ? Double(fields[column]) ?? 0 : 0
-        case .jsonl:
-            let last = lines[lines.count - 1]
-            let object = try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any]
-            return (object?["time"] as? NSNumber)?.doubleValue ?? 0
-        case .azureLLM:
-            let first = lines[1].split(separator: ",").first.flatMap { AzureLLMTrace.seconds($0) } ?? 0
-            let last = lines[lines.count - 1].split(separator: ",").first.flatMap { AzureLLMTrace.seconds($0) } ?? first
-            return last - first
-        case .mooncake:
-            let last = lines[lines.count - 1]
-            let object = try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any]
-            return ((object?["timestamp"] as? NSNumber)?.doubleValue ?? 0) / 1000
-        case .burstGPT:
-            return lines[lines.count - 1].split(separator: ",").first.flatMap { Double($0) } ?? 0
-        case .serveGen, .azureFunctions:
-            return 0
-        }
-    }
-
-    /// Services named by a native trace (read once up front; a trace names few services).
-    static func servicesNamed(in path: String, format: TraceFormat, names: TraceNames) throws(InputError) -> Set<Int> {
-        var found = Set<Int>()
-        let reader = try LineReader(path: path)
-        switch format {
-        case .csv:
-            guard let header = reader.next() else { return found }
-            guard let column = header.split(separator: ",").firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "service" })
-            else { return found }
-            while let line = reader.next() {
-                let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-                if column < fields.count, let index = names.services[String(fields[column])] { found.insert(index) }
+        switch feeds {
+        case .servicesInRows:
+            if let service = file.service {
+                throw InputError(.badData, at: argumentLocation, "\(file.path): an epara trace names its services in each row; drop '\(service)='")
             }
-        default:
-            while let line = reader.next() {
-                if let range = line.range(of: "\"service\"") {
-                    let rest = line[range.upperBound...].drop { $0 == " " || $0 == ":" || $0 == "\"" }
-                    let name = rest.prefix { $0 != "\"" }
-                    if let index = names.services[String(name)] { found.insert(index) }
-                }
+        case .llmRequests:
+            if targets.isEmpty {
+                targets = deployment.services.indices.filter { deployment.services[$0].isLLM }.map { Int32($0) }
+            }
+            if let bad = targets.first(where: { !deployment.services[Int($0)].isLLM }) {
+                throw InputError(.badData, at: argumentLocation, "\(file.path): an LLM trace cannot feed '\(deployment.services[Int(bad)].name)', which is not an LLM service")
+            }
+            if targets.isEmpty {
+                throw InputError(.badData, at: argumentLocation, "\(file.path): an LLM trace needs an LLM service; the plan has none")
+            }
+        case .boundServices(let kind):
+            if targets.isEmpty {
+                throw InputError(.badData, at: argumentLocation, "\(file.path): say which service \(kind) feeds, as SERVICE=\(file.path)")
+            }
+            if let bad = targets.first(where: { deployment.services[Int($0)].streams > 0 }) {
+                throw InputError(.badData, at: argumentLocation, "\(file.path): '\(deployment.services[Int(bad)].name)' is a camera stream; its frames come from its streams, not a trace")
             }
         }
-        return found
+        return targets
     }
 }

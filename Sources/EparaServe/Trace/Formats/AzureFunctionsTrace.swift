@@ -94,3 +94,20 @@ public struct AzureFunctionsTrace: ArrivalSource {
         return arrival.time < endS ? arrival : nil
     }
 }
+
+extension AzureFunctionsTrace {
+    struct Format: TraceFormat {
+        var name: String { "Azure Functions invocations" }
+        var expected: String { "Azure Functions invocation counts (HashOwner,HashApp,HashFunction,Trigger,1,…,1440)" }
+        var feeds: TraceFeed { .boundServices(file: "an Azure Functions invocation file") }
+
+        func recognizes(_ head: TraceHead) -> Bool { head.columns.starts(with: AzureFunctionsTrace.keyColumns) }
+
+        func spanS(of path: String) throws(InputError) -> Double { try AzureFunctionsTrace.span(path: path) }
+
+        func sources(_ reading: TraceReading) throws(InputError) -> [any ArrivalSource] {
+            [try AzureFunctionsTrace(path: reading.path, services: reading.targets, rateScale: reading.rateScale, endS: reading.endS,
+                                     random: reading.random)]
+        }
+    }
+}
