@@ -65,6 +65,7 @@ let package = Package(
                 "EparaDocuments",
                 "EparaClassify",
                 "EparaPlan",
+                "EparaStore",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

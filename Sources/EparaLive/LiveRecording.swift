@@ -25,16 +25,12 @@ actor LiveRecording {
         self.engine = engine
         self.path = path
         runId = "live-\(Int(Date().timeIntervalSince1970))-\(ProcessInfo.processInfo.processIdentifier)"
-        try? Self.write(plan, to: store)
-    }
-
-    static func write(_ plan: Plan, to store: StateStore) throws {
-        try store.record(planDigest: JSONOutput.digest(plan), policy: plan.policy, document: String(decoding: try JSONOutput.document(plan), as: UTF8.self))
+        try? store.record(plan)
     }
 
     func record(plan: Plan, logger: Logger) {
         do {
-            try Self.write(plan, to: store)
+            try store.record(plan)
         } catch {
             logger.error("cannot write the state store", metadata: ["path": "\(path)", "error": "\(error)"])
         }

@@ -41,20 +41,6 @@ struct Candidate {
     var cost: Double = 1
 }
 
-/// What the allocator may use, by policy.
-struct AllocatorRules {
-    /// EPARA's MF: frequency-sensitive services pack frames of a stream.
-    var frameParallel: Bool
-    /// MT: fractions of a device other than 1.
-    var shares: Bool
-    /// Single-device candidates for multi-GPU services and groups for single-GPU ones.
-    var categoryUnaware: Bool
-    var maxBatch: Int
-    var headroom: Double
-    /// Replicas of bursty services in spare memory (BurstReplication).
-    var burstReplicas = false
-}
-
 /// Per-service facts the allocator and router need.
 struct ServiceContext {
     var index: Int
@@ -80,7 +66,11 @@ struct ServiceContext {
 struct Allocator {
     let cluster: Cluster
     let latency: LatencyModel
-    let rules: AllocatorRules
+    /// What the policy allows (shares, frame packing).
+    let rules: PolicyRules
+    let maxBatch: Int
+    /// Fraction of a device's memory an instance may use.
+    let headroom: Double
 
     typealias Config = BatchConfiguration
 
@@ -93,7 +83,7 @@ struct Allocator {
     /// Configurations of `ctx` alone on `device` with `share` of its time (see `LatencyModel.configurations`).
     func configurations(_ ctx: ServiceContext, on device: DeviceType, share: Double) -> [Config] {
         latency.configurations(ctx.service, model: ctx.model, on: device, share: share, packsFrames: packsFrames(ctx),
-                               maxBatch: rules.maxBatch, headroom: rules.headroom)
+                               maxBatch: maxBatch, headroom: headroom)
     }
 
     func bestSingle(_ ctx: ServiceContext, on device: DeviceType, share: Double) -> Config? {
@@ -103,7 +93,7 @@ struct Allocator {
     /// Best batch on a model-parallel group, and per-stage memory.
     func bestGroup(_ ctx: ServiceContext, group: ParallelGroup) -> (Config, [Double])? {
         var best: (Config, [Double])? = nil
-        let limit = ctx.model.kind == .llm ? max(rules.maxBatch, 128) : rules.maxBatch
+        let limit = ctx.model.kind == .llm ? max(maxBatch, 128) : maxBatch
         batches: for b in LatencyModel.batchSizes(upTo: limit) {
             guard let timing = latency.timing(ctx.model, on: group, in: cluster, batch: b, inputTokens: ctx.inputTokens,
                                               context: ctx.meanContext)
@@ -114,7 +104,7 @@ struct Allocator {
                 guard let device = latency.catalog.device(stage.device) else { return nil }
                 let m = latency.memoryGib(ctx.model, on: device, batch: b, context: ctx.inputTokens + ctx.outputTokens,
                                           fraction: stage.layerFraction, tensorParallel: stage.tensorParallel)
-                if m > device.memoryGib * rules.headroom { fits = false }
+                if m > device.memoryGib * headroom { fits = false }
                 memories.append(contentsOf: Array(repeating: m, count: stage.tensorParallel))
             }
             guard fits else { break batches }
@@ -162,7 +152,7 @@ struct Allocator {
             }
         }
         if allowGroups {
-            for group in ModelParallelCandidates.groups(for: ctx.model, in: cluster, latency: latency, headroom: rules.headroom) {
+            for group in ModelParallelCandidates.groups(for: ctx.model, in: cluster, latency: latency, headroom: headroom) {
                 guard let (config, memories) = bestGroup(ctx, group: group) else { continue }
                 // Replicas of an intra-node group on the node's other devices of the type.
                 let replicas = group.stages.count == 1 ? max(1, (slotIndex["\(group.stages[0].node)|\(group.stages[0].device)"]?.count ?? 0) / group.stages[0].tensorParallel) : 1

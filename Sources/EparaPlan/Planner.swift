@@ -73,10 +73,13 @@ struct Problem {
     let slots: [Slot]
     let slotIndex: [String: [Int]]
     let contexts: [ServiceContext]
+    let rules: PolicyRules
 
     init(workload: ClassifiedWorkload, options: PlanOptions) {
         self.workload = workload
         self.options = options
+        let rules = PolicyRules.rules(for: options.policy, without: options.without)
+        self.rules = rules
         latency = LatencyModel(catalog: workload.catalog)
         let down = Set(options.observed?.nodesDown ?? [])
         let typeNames = Set(workload.cluster.nodes.filter { !down.contains($0.name) }.flatMap { $0.devices.map(\.type) }).sorted()
@@ -110,52 +113,25 @@ struct Problem {
                 }
                 origins = names.map { ($0, demand / Double(max(names.count, 1))) }
             }
-            let weight = options.policy == .alpaserve ? 1 / max(demand, 1e-9) : service.priority
-            return ServiceContext(index: i, classified: classified, model: model, weight: weight, demandPerS: demand,
+            return ServiceContext(index: i, classified: classified, model: model,
+                                  weight: rules.weight(of: service, demandPerS: demand), demandPerS: demand,
                                   origins: origins)
-        }
-    }
-
-    var rules: AllocatorRules {
-        switch options.policy {
-        case .epara where options.without.contains(.categories):
-            AllocatorRules(frameParallel: false, shares: true, categoryUnaware: true, maxBatch: options.maxBatch,
-                           headroom: options.memoryHeadroom, burstReplicas: !options.without.contains(.burstReplicas))
-        case .epara, .local:
-            AllocatorRules(frameParallel: true, shares: true, categoryUnaware: false, maxBatch: options.maxBatch,
-                           headroom: options.memoryHeadroom, burstReplicas: !options.without.contains(.burstReplicas))
-        case .alpaserve:
-            AllocatorRules(frameParallel: false, shares: true, categoryUnaware: true, maxBatch: options.maxBatch,
-                           headroom: options.memoryHeadroom)
-        case .roundRobin:
-            AllocatorRules(frameParallel: false, shares: false, categoryUnaware: true, maxBatch: options.maxBatch,
-                           headroom: options.memoryHeadroom)
-        }
-    }
-
-    var dispatch: Dispatch {
-        switch options.policy {
-        case .epara: .nearest
-        case .local: .local
-        case .roundRobin: .roundRobin
-        case .alpaserve: .capacityOnly
         }
     }
 
     /// Every candidate of every service, with its market, reach and penalty.
     func buildCandidates() -> (candidates: [Candidate], markets: [FlowMarket]) {
-        let allocator = Allocator(cluster: workload.cluster, latency: latency, rules: rules)
+        let allocator = Allocator(cluster: workload.cluster, latency: latency, rules: rules, maxBatch: options.maxBatch,
+                                  headroom: options.memoryHeadroom)
         var candidates: [Candidate] = []
         var markets: [FlowMarket] = []
         let previousIDs = Set(options.previous?.instances.map(\.id) ?? [])
         // Costs weigh a device by its compute relative to the cluster's mean device.
         let meanTflops = slots.isEmpty ? 1 : slots.reduce(0) { $0 + $1.type.fp16Tflops } / Double(slots.count)
         for ctx in contexts {
-            let noGroups = options.without.contains(.modelParallel)
-            let allowSingle = rules.categoryUnaware || !ctx.isMultiGPU || noGroups
-            let allowGroups = (rules.categoryUnaware || ctx.isMultiGPU) && !noGroups
-            var own = allocator.candidates(ctx, slots: slots, slotIndex: slotIndex, allowSingle: allowSingle, allowGroups: allowGroups)
-            if options.policy == .local {
+            var own = allocator.candidates(ctx, slots: slots, slotIndex: slotIndex, allowSingle: rules.allowsSingleDevice(ctx),
+                                           allowGroups: rules.allowsGroups(ctx))
+            if rules.localMarkets {
                 // One market per origin node; instances only where the requests arrive.
                 var marketOf: [String: Int] = [:]
                 for origin in ctx.origins {
@@ -278,18 +254,14 @@ struct Problem {
 
     var stages: [PlacementStage] {
         let priorityServices = Set(contexts.filter { $0.service.priority > 1 }.map(\.index))
-        switch options.policy {
-        case .epara where options.without.contains(.categories):
-            return [PlacementStage(name: "all instances", admits: { _ in true }, acceptsTies: false)]
-        case .epara, .local:
-            return [
-                PlacementStage(name: "priority services", admits: { priorityServices.contains($0.service) }, acceptsTies: true),
-                PlacementStage(name: "single-device instances", admits: { !$0.isModelParallel }, acceptsTies: false),
-                PlacementStage(name: "model-parallel groups", admits: { $0.isModelParallel }, acceptsTies: false),
-            ]
-        case .alpaserve, .roundRobin:
+        guard rules.stagedByCategory else {
             return [PlacementStage(name: "all instances", admits: { _ in true }, acceptsTies: false)]
         }
+        return [
+            PlacementStage(name: "priority services", admits: { priorityServices.contains($0.service) }, acceptsTies: true),
+            PlacementStage(name: "single-device instances", admits: { !$0.isModelParallel }, acceptsTies: false),
+            PlacementStage(name: "model-parallel groups", admits: { $0.isModelParallel }, acceptsTies: false),
+        ]
     }
 
     /// Round-robin placement: one full-device instance per service per round, on the next
@@ -322,7 +294,7 @@ struct Problem {
         let (candidates, markets) = buildCandidates()
         let placement = Placement(candidates: candidates, markets: markets, slotMemory: slots.map(\.usableMemoryGib),
                                   slotOverhead: slots.map(\.runtimeOverheadGib))
-        if options.policy == .alpaserve {
+        if rules.search == .alpaServe {
             // AlpaServe's own search: group configurations, greedy selective replication by simulation.
             let estimator = BurstEstimator()
             let search = AlpaServeSearch(problem: self, estimator: estimator, placement: placement,
@@ -339,7 +311,7 @@ struct Problem {
         var evaluations = 0
         var stageStats: [SolverStats.StageStats] = []
         var objective: Double
-        if options.policy == .roundRobin {
+        if rules.search == .roundRobin {
             chosen = roundRobinPlacement(placement)
             objective = placement.objective(of: chosen) ?? 0
             stageStats = [.init(name: "round robin", placed: chosen.count, objective: objective.rounded(places: 6))]
@@ -431,7 +403,7 @@ struct Problem {
             let placed = own.map { c in
                 PlacedInstance(id: ids[c.index]!, entry: slots[c.slots[0]].node, capacityPerS: c.capacityPerS, latencyMs: c.latencyMs)
             }.sorted { $0.id < $1.id }
-            let outcome = Router.route(ctx, instances: placed, cluster: workload.cluster, dispatch: dispatch)
+            let outcome = Router.route(ctx, instances: placed, cluster: workload.cluster, dispatch: rules.dispatch)
             routes.append(contentsOf: outcome.routes)
             let supply = own.reduce(0) { $0 + $1.capacityPerS }
             var goodput = min(outcome.goodputPerS, ctx.demandPerS)

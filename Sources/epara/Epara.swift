@@ -55,11 +55,7 @@ struct Epara: AsyncParsableCommand {
             Exit codes: 0 success, 1 failure, 64 usage error, 65 bad input data, \
             66 input missing, 74 I/O error.
             """,
-        version: EparaVersion.current,
+        version: EparaBuild.version,
         subcommands: [Classify.self, PlanCommand.self, ServeCommand.self, ReportCommand.self, CapacityCommand.self, CatalogCommand.self]
     )
-}
-
-enum EparaVersion {
-    static let current = EparaBuild.version
 }

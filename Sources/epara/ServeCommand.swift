@@ -2,13 +2,10 @@ import ArgumentParser
 import EparaCore
 import EparaLive
 import EparaPlan
+import EparaReport
 import EparaServe
 import EparaStore
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -307,7 +304,7 @@ struct ServeCommand: AsyncParsableCommand {
             let document = try JSONOutput.document(run)
             if let store, let path = state {
                 do {
-                    try StateRecording.record(run, document: document, engine: simulation, store: store)
+                    try store.record(run, of: simulation)
                 } catch {
                     throw InputError(.io, at: SourceLocation(file: path, line: 1, column: 1), "cannot write the state store: \(error)")
                 }
@@ -318,78 +315,3 @@ struct ServeCommand: AsyncParsableCommand {
 }
 
 extension DispatchMode: ExpressibleByArgument {}
-
-/// What a run leaves in the state store for `plan --state`: its windows by service and origin,
-/// node health, and every plan it ran.
-enum StateRecording {
-    static func record(_ run: Run, document: Data, engine: SimEngine, store: StateStore) throws {
-        let runId = "run-" + JSONOutput.digest(run).dropFirst("sha256:".count).prefix(16)
-        let deployment = engine.core.deployment
-        let windows = engine.recorder.originWindows().map { w in
-            WindowStats(runId: runId, windowStartS: w.startS, windowLengthS: engine.recorder.windowS,
-                        service: deployment.services[w.service].name, node: deployment.nodes[w.node].name,
-                        arrivals: w.counts.arrivals, completedInSLO: w.counts.completedInSlo, completedLate: w.counts.completedLate,
-                        dropped: w.counts.dropped, failed: w.counts.failed)
-        }
-        let gaps = engine.recorder.gapWindows().map { g in
-            GapWindow(runId: runId, windowStartS: g.startS, service: deployment.services[g.service].name, gaps: g.gaps.count,
-                      sumS: g.gaps.sumS, squaresS2: g.gaps.squaresS2)
-        }
-        let health = engine.health.map { NodeHealth(runId: runId, timeS: $0.timeS, node: deployment.nodes[$0.node].name, up: $0.up) }
-        let summary = String(decoding: try JSONOutput.encoder(pretty: false).encode(run.summary), as: UTF8.self)
-        try store.record(runId: runId, engine: run.engine, planDigest: run.planDigest, traceDigest: run.traceDigest,
-                         summaryJSON: summary, windows: windows, health: health, gaps: gaps)
-        for plan in engine.replannedPlans {
-            let text = String(decoding: try JSONOutput.document(plan), as: UTF8.self)
-            try store.record(planDigest: JSONOutput.digest(plan), policy: plan.policy, document: text)
-        }
-    }
-}
-
-/// A one-line progress bar on standard error, drawn only when it is a terminal.
-final class ProgressBar {
-    let label: String
-    let enabled = isatty(STDERR_FILENO) == 1
-    var lastDraw = ContinuousClock.now
-
-    init(label: String) { self.label = label }
-
-    func update(fraction: Double) {
-        let now = ContinuousClock.now
-        guard enabled, now - lastDraw > .milliseconds(200) else { return }
-        lastDraw = now
-        let width = 30, filled = Int((min(max(fraction, 0), 1) * Double(width)).rounded())
-        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(Int(fraction * 100))%".utf8))
-    }
-
-    func finish() {
-        guard enabled else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
-    }
-}
-
-enum RunTable {
-    static func render(_ run: Run) -> String {
-        var out = "SERVICES (policy \(run.policy), \(fmt(run.durationS)) s, seed \(run.settings.seed))\n"
-        out += TextTable.render(
-            header: ["service", "category", "arrivals", "in SLO", "late", "dropped", "failed", "goodput/s", "attainment", "p50 ms", "p99 ms"],
-            rows: run.services.map { s in
-                [s.name, s.category, String(s.counts.arrivals), String(s.counts.completedInSlo), String(s.counts.completedLate),
-                 String(s.counts.dropped), String(s.counts.failed), fmt(s.goodputPerS), fmt(s.attainment),
-                 s.latencyMs.map { fmt($0.p50) } ?? "-", s.latencyMs.map { fmt($0.p99) } ?? "-"]
-            })
-        out += "\nCATEGORIES\n"
-        out += TextTable.render(header: ["category", "arrivals", "goodput/s", "attainment", "p99 ms"], rows: run.categories.map { c in
-            [c.category, String(c.counts.arrivals), fmt(c.goodputPerS), fmt(c.attainment), c.latencyMs.map { fmt($0.p99) } ?? "-"]
-        })
-        let s = run.summary
-        out += "\ngoodput \(fmt(s.goodputPerS))/s (predicted \(fmt(run.predicted.goodputPerS))/s), attainment \(fmt(s.attainment)), "
-        out += "\(s.counts.arrivals) requests: \(s.counts.completedInSlo) in SLO, \(s.counts.completedLate) late, "
-        out += "\(s.counts.dropped) dropped, \(s.counts.failed) failed\n"
-        if !run.replans.isEmpty { out += "replans: \(run.replans.count), moves \(run.replans.reduce(0) { $0 + $1.added.count + $1.removed.count })\n" }
-        return out
-    }
-
-    static func fmt(_ x: Double) -> String { CatalogTable.fmt(x) }
-}

@@ -36,7 +36,7 @@ struct AlpaServeSearch {
             .values.map(\.count).max() ?? 1
         var best: BurstReplication.Outcome? = nil
         // Without model parallelism: single-device groups only (AlpaServe's selective replication, sr-greedy).
-        let degrees = problem.options.without.contains(.modelParallel) ? [1] : [1] + BurstReplication.pipelineDegrees
+        let degrees = !problem.rules.modelParallel ? [1] : [1] + BurstReplication.pipelineDegrees
         for degree in degrees where degree <= largest {
             let outcome = fill(candidates: candidates, markets: markets, degree: degree, contexts: contextOf)
             if best.map({ outcome.score > $0.score * (1 + 1e-6) + 1e-9 }) ?? true { best = outcome }

@@ -92,7 +92,7 @@ struct BurstReplication {
             !taking.contains(candidates[i].market) || contextOf[candidates[i].service].map { !pipelinesHelp($0) } ?? true
         }
         // Without model parallelism (the ablation), replicas stay on single devices.
-        for degree in Self.pipelineDegrees where !problem.options.without.contains(.modelParallel) {
+        for degree in Self.pipelineDegrees where problem.rules.modelParallel {
             let option = fill(candidates: candidates, byMarket: byMarket, chosen: kept, markets: taking, degree: degree, contexts: contextOf)
             if option.score > best.score * (1 + 1e-6) + 1e-9 { best = option }
         }

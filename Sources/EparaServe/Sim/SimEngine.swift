@@ -335,11 +335,8 @@ public final class SimEngine: ServeExecutor {
         let deployment = core.deployment
         let downS = deployment.nodes.indices.map { n in downTotal[n] + (downSince[n].map { max(0, horizon - $0) } ?? 0) }
         let nodes = recorder.nodeRuns(core: core, horizon: horizon, downS: downS)
-        let settings = RunSettings(seed: options.seed, dispatch: options.core.syncIntervalS > 0 ? options.core.dispatch.rawValue : DispatchMode.planWeights.rawValue,
-                                   syncIntervalS: options.core.syncIntervalS, syncLoss: options.faults.syncLoss,
-                                   replanEveryS: options.replanEveryS, maxOffload: options.core.maxOffload,
-                                   earlyDrop: options.core.earlyDrop, windowS: options.windowS,
-                                   serviceTimeCv: options.core.serviceTimeCV)
+        let settings = RunSettings(core: options.core, windowS: options.windowS, seed: options.seed, syncLoss: options.faults.syncLoss,
+                                   replanEveryS: options.replanEveryS, serviceTimeCv: options.core.serviceTimeCV)
         return recorder.run(engine: "sim", plan: plan, planDigest: planDigest, traceDigest: trace.digest, trace: trace.description,
                             settings: settings, horizon: horizon, nodes: nodes, replans: replans, faults: faultLog,
                             predicted: initialPrediction)

@@ -1,0 +1,50 @@
+import Foundation
+import XCTest
+
+/// What the project's own files promise about the binary: one version everywhere, and help
+/// examples that name files a newcomer can find.
+final class ProjectFilesTests: XCTestCase {
+    func text(_ path: String) throws -> String {
+        try String(contentsOf: Epara.packageRoot.appendingPathComponent(path), encoding: .utf8)
+    }
+
+    /// `EparaBuild.version` is the one place the version is written: `--version`, the man
+    /// pages, CHANGELOG's latest release and the README's install block agree with it.
+    func testVersionIsTheSameEverywhere() throws {
+        let result = try Epara.run(["--version"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let version = result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertFalse(version.isEmpty)
+        let changelog = try text("CHANGELOG.md")
+        let released = changelog.split(separator: "\n").first { $0.hasPrefix("## [") && !$0.hasPrefix("## [Unreleased]") }
+        XCTAssertEqual(released.map { String($0.dropFirst(4).prefix { $0 != "]" }) }, version, "CHANGELOG's latest version")
+        XCTAssertTrue(try text("README.md").contains("epara --version                      # \(version)\n"), "README's install block")
+        XCTAssertTrue(try text("man/epara.1").contains("\n.Os epara \(version)\n"), "man/epara.1: run scripts/generate-docs")
+    }
+
+    /// Every repository path an example in `--help` names exists (globs match a file).
+    func testPathsInHelpExist() throws {
+        let dump = try Epara.run(["--experimental-dump-help"])
+        let tree = try JSONSerialization.jsonObject(with: dump.stdout) as? [String: Any]
+        let subcommands = ((tree?["command"] as? [String: Any])?["subcommands"] as? [[String: Any]] ?? [])
+            .compactMap { $0["commandName"] as? String }.filter { $0 != "help" }
+        XCTAssertFalse(subcommands.isEmpty)
+        let pattern = try NSRegularExpression(pattern: #"\b(?:examples|bench|docs|schemas|Tests)/[^\s\\'"`)]+"#)
+        for command in [[]] + subcommands.map({ [$0] }) {
+            let help = try Epara.run(command + ["--help"]).stdoutText
+            let paths = pattern.matches(in: help, range: NSRange(help.startIndex..., in: help)).map { String(help[Range($0.range, in: help)!]) }
+            for path in Set(paths) {
+                XCTAssertTrue(Self.exists(path), "epara \(command.joined()) --help names \(path), which the repository does not have")
+            }
+        }
+    }
+
+    /// A path, or a path whose last component is a glob such as `*.yaml`, that matches a file.
+    static func exists(_ path: String) -> Bool {
+        let url = Epara.packageRoot.appendingPathComponent(path)
+        guard url.lastPathComponent.contains("*") else { return FileManager.default.fileExists(atPath: url.path) }
+        let parts = url.lastPathComponent.split(separator: "*", maxSplits: 1, omittingEmptySubsequences: false)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path)) ?? []
+        return names.contains { $0.hasPrefix(parts[0]) && $0.hasSuffix(parts[1]) }
+    }
+}
