@@ -70,10 +70,11 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            // The simulator's state lives in classes it mutates on every event; dynamic
-            // exclusivity checks cost a third of its time, and debug builds keep them.
-            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+            ]
+            // The simulator's state lives in classes it mutates on every event; their hot stored
+            // properties are marked `@exclusivity(unchecked)` (RequestCore, SimWorld, SimEngine,
+            // Recorder) instead of an unsafe compiler flag, which would keep the package from
+            // being used as a versioned dependency (docs/serve.md §5 has the measurement).
         ),
         .target(
             name: "EparaReport",

@@ -11,10 +11,7 @@ extension RequestCore {
         let i = works[w].instance
         let stage = works[w].stage
         let d = stage == 0 ? hot[i].device : DeviceIndex(infos[i].stages[stage].device)
-        if devices[d].current == w {
-            devices[d].current = nil
-            devices[d].busyS += works[w].durationS
-        }
+        if devices[d].current == w { devices[d].finished(after: works[w].durationS) }
         if works[w].cancelled {
             release(w)
             schedule(device: d)

@@ -60,6 +60,12 @@ struct DeviceState {
     var instances: [InstanceIndex] = []
     var busyS = 0.0
     var isBusy: Bool { current != nil }
+
+    /// The work running here ended after `seconds` on the device.
+    mutating func finished(after seconds: Double) {
+        current = nil
+        busyS += seconds
+    }
 }
 
 enum WorkKind: UInt8 { case batch, prefill, decode }

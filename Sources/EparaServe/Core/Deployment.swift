@@ -189,8 +189,8 @@ public final class LLMTiming: @unchecked Sendable {
     let device: DeviceType
     let cluster: Cluster
     let latency: LatencyModel
-    private var prefill: [Int: Double] = [:]
-    private var decode: [Int: Double] = [:]
+    @exclusivity(unchecked) private var prefill: [Int: Double] = [:]
+    @exclusivity(unchecked) private var decode: [Int: Double] = [:]
     static let bucket = 64
 
     init(instance: Instance, model: ModelSpec, plan: Plan, latency: LatencyModel) {

@@ -29,11 +29,13 @@ extension RequestCore {
     /// deadline) > frequency (oldest frame).
     func schedule(device d: DeviceIndex) {
         guard !devices[d].isBusy, isUp[deviceNode[d]] else { return }
-        if let w = devices[d].preempted.popFirst() {
+        // Looked at before popping: a pop is a write to the device's row, and the queues are
+        // almost always empty.
+        if !devices[d].preempted.isEmpty, let w = devices[d].preempted.popFirst() {
             run(work: w, on: d)
             return
         }
-        if let w = devices[d].continuing.popFirst() {
+        if !devices[d].continuing.isEmpty, let w = devices[d].continuing.popFirst() {
             run(work: w, on: d)
             return
         }

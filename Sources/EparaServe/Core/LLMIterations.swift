@@ -36,7 +36,7 @@ extension RequestCore {
     }
 
     /// A prefill ended: every prompt has its first token; those wanting more join the decode batch.
-    func prefillFinished(_ w: WorkIndex, on i: InstanceIndex, at now: Double) {
+    @inline(__always) func prefillFinished(_ w: WorkIndex, on i: InstanceIndex, at now: Double) {
         for var r in works[w].requests {
             r.firstToken = now
             if r.outputTokens <= 1 {
@@ -49,7 +49,7 @@ extension RequestCore {
     }
 
     /// A decode step ended: every running sequence has one more token; finished ones complete.
-    func decodeStepFinished(on i: InstanceIndex, at now: Double) {
+    @inline(__always) func decodeStepFinished(on i: InstanceIndex, at now: Double) {
         instances[i].step += 1
         instances[i].contextSum += Double(instances[i].running.count)
         while let next = instances[i].running.min, next.finishStep <= instances[i].step {

@@ -16,48 +16,48 @@ import EparaDocuments
 /// - `PlanChange.swift`: a new plan in force during a run; `NodeFaults.swift`: nodes going
 ///   down and coming back, and the end of a run.
 ///
-/// It owns no clock and does no I/O: its `executor` (the simulator, or the live engine's
-/// outbox) runs work, carries requests and wakes it. The executor is held unowned — the engine
-/// that creates the core keeps both alive — so that a simulator that is its own executor makes
-/// no reference cycle, and the hot path counts no references.
+/// It owns no clock and does no I/O: its `executor` (the simulator's `SimWorld`, or the live
+/// engine's `Outbox`) runs work, carries requests and wakes it. The core owns it, and the
+/// executor holds nothing of the core's, so there is no cycle; an immutable strong reference
+/// is also what the hot path reads without counting references.
 public final class RequestCore<Executor: ServeExecutor> {
-    public internal(set) var deployment: Deployment
+    @exclusivity(unchecked) public internal(set) var deployment: Deployment
     public let config: CoreConfig
-    unowned(unsafe) let executor: Executor
+    public let executor: Executor
     /// Every instance any plan of the run has had, in order of first appearance: indices stay
     /// valid across replans, which only switch instances on and off.
-    var infos = Table<InstanceIndex, InstanceInfo>()
-    var hot = Table<InstanceIndex, HotInstance>()
+    @exclusivity(unchecked) var infos = Table<InstanceIndex, InstanceInfo>()
+    @exclusivity(unchecked) var hot = Table<InstanceIndex, HotInstance>()
     /// Batch times of every instance's first stage, end to end (`HotInstance.batchOffset`).
-    var batchTable: [Double] = []
-    var llms = Table<InstanceIndex, LLMTiming?>()
-    var hotServices: Table<ServiceIndex, HotService>
+    @exclusivity(unchecked) var batchTable: [Double] = []
+    @exclusivity(unchecked) var llms = Table<InstanceIndex, LLMTiming?>()
+    @exclusivity(unchecked) var hotServices: Table<ServiceIndex, HotService>
     /// Origin nodes per service: how many handlers dispatch it.
-    var senders: Table<ServiceIndex, Int>
-    var deviceNode: Table<DeviceIndex, NodeIndex>
-    var idIndex: [String: InstanceIndex] = [:]
-    var instances = Table<InstanceIndex, InstanceState>()
+    @exclusivity(unchecked) var senders: Table<ServiceIndex, Int>
+    @exclusivity(unchecked) var deviceNode: Table<DeviceIndex, NodeIndex>
+    @exclusivity(unchecked) var idIndex: [String: InstanceIndex] = [:]
+    @exclusivity(unchecked) var instances = Table<InstanceIndex, InstanceState>()
     /// Instances taking new requests, per service.
-    var liveOf: Table<ServiceIndex, [InstanceIndex]>
-    var devices: Table<DeviceIndex, DeviceState>
-    var works = Table<WorkIndex, Work>()
-    var freeWorks: [WorkIndex] = []
+    @exclusivity(unchecked) var liveOf: Table<ServiceIndex, [InstanceIndex]>
+    @exclusivity(unchecked) var devices: Table<DeviceIndex, DeviceState>
+    @exclusivity(unchecked) var works = Table<WorkIndex, Work>()
+    @exclusivity(unchecked) var freeWorks: [WorkIndex] = []
     /// The true state of each node.
-    var isUp: Table<NodeIndex, Bool>
-    var views: Table<NodeIndex, NodeView>
+    @exclusivity(unchecked) var isUp: Table<NodeIndex, Bool>
+    @exclusivity(unchecked) var views: Table<NodeIndex, NodeView>
     /// Candidate instances per (service, node), nearest first; built on first use.
-    var reach: [[InstanceIndex]?]
+    @exclusivity(unchecked) var reach: [[InstanceIndex]?]
     /// Smooth weighted round-robin state per (service, origin) for plan-weight dispatch.
-    var weighted: [[(instance: InstanceIndex, weight: Double, current: Double)]?]
+    @exclusivity(unchecked) var weighted: [[(instance: InstanceIndex, weight: Double, current: Double)]?]
     /// Instances whose queue each node's handler owns.
-    var onNode = Table<NodeIndex, [InstanceIndex]>()
+    @exclusivity(unchecked) var onNode = Table<NodeIndex, [InstanceIndex]>()
     /// Scratch for `betterOfTwo`: instances that would answer a frame in time, with estimates.
-    var inTime: [(instance: InstanceIndex, estimate: Double)] = []
-    var jitter: SeededRandom
+    @exclusivity(unchecked) var inTime: [(instance: InstanceIndex, estimate: Double)] = []
+    @exclusivity(unchecked) var jitter: SeededRandom
     /// Requests forwarded onward by each node's handler.
-    var forwardedBy: Table<NodeIndex, Int>
+    @exclusivity(unchecked) var forwardedBy: Table<NodeIndex, Int>
     /// Requests each node's instances completed.
-    var servedAt: Table<NodeIndex, Int>
+    @exclusivity(unchecked) var servedAt: Table<NodeIndex, Int>
 
     public init(deployment: Deployment, config: CoreConfig, executor: Executor) {
         self.deployment = deployment

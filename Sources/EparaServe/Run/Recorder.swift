@@ -10,29 +10,29 @@ public final class Recorder {
     let nodeCount: Int
     public let windowS: Double
     /// Per service: arrivals and the four outcomes.
-    var counts: [Counts]
+    @exclusivity(unchecked) var counts: [Counts]
     /// Per service and reason: requests dropped, and requests failed.
-    var reasons: [[Int]]
-    var failures: [[Int]]
-    var latency: [Histogram<UInt64>]
-    var ttft: [Histogram<UInt64>]
-    var tpot: [Histogram<UInt64>]
-    var byOrigin: [Counts]
+    @exclusivity(unchecked) var reasons: [[Int]]
+    @exclusivity(unchecked) var failures: [[Int]]
+    @exclusivity(unchecked) var latency: [Histogram<UInt64>]
+    @exclusivity(unchecked) var ttft: [Histogram<UInt64>]
+    @exclusivity(unchecked) var tpot: [Histogram<UInt64>]
+    @exclusivity(unchecked) var byOrigin: [Counts]
     /// [window][service] counts, by the window the request arrived in.
-    var windows: [[Counts]] = []
+    @exclusivity(unchecked) var windows: [[Counts]] = []
     /// (window, service, origin) counts for the state store, only when one is written.
-    var windowOrigins: [Int: Counts]?
+    @exclusivity(unchecked) var windowOrigins: [Int: Counts]?
     /// (window, service): gaps between consecutive arrivals of the service at any node, for the
     /// state store's burstiness.
-    var windowGaps: [Int: ArrivalGaps] = [:]
+    @exclusivity(unchecked) var windowGaps: [Int: ArrivalGaps] = [:]
     /// Gaps between each service's consecutive arrivals since the run began: the burstiness
     /// in-run replanning sees.
-    public private(set) var gaps: [ArrivalGaps]
-    var lastArrival: [Double]
-    var requestLog: RequestLog?
+    @exclusivity(unchecked) public private(set) var gaps: [ArrivalGaps]
+    @exclusivity(unchecked) var lastArrival: [Double]
+    @exclusivity(unchecked) var requestLog: RequestLog?
     /// Sees every request as it ends (tests, and the live engine's metrics).
     public var observer: ((Request, Outcome, EndReason, Double) -> Void)?
-    public private(set) var lastEnd = 0.0
+    @exclusivity(unchecked) public private(set) var lastEnd = 0.0
 
     public init(services: [ServiceInfo], nodeCount: Int, windowS: Double, keepOrigins: Bool, requestLog: RequestLog?) {
         self.services = services

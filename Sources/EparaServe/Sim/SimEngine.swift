@@ -49,38 +49,36 @@ struct SourceHead: Comparable {
 /// The embedded engine: a discrete-event simulation in virtual time that drives the
 /// request-handling core with the latency model standing in for devices. Deterministic: the
 /// same plan, trace and seed give the same Run.
-public final class SimEngine: ServeExecutor {
-    public private(set) var now = 0.0
+public final class SimEngine {
+    /// Seconds of virtual time since the start of the run.
+    public var now: Double { world.now }
     /// Created last in `init`, with this engine as its executor.
-    public private(set) var core: RequestCore<SimEngine>!
+    public let core: RequestCore<SimWorld>
+    /// The core's executor: virtual time, the event heap, requests on the wire (owned by the core).
+    let world: SimWorld
     public let recorder: Recorder
-    public private(set) var plan: Plan
+    @exclusivity(unchecked) public private(set) var plan: Plan
     let options: SimOptions
     let trace: TraceSet
-    var events = Heap<Event>()
-    var order: UInt64 = 0
-    var sources: [any ArrivalSource]
-    var heads = Heap<SourceHead>()
-    var pending: [Arrival]
-    var transit: [Request] = []
-    var transitNode: [NodeIndex] = []
-    var freeTransit: [Int] = []
-    var nextID = 0
-    var originRandom: SeededRandom
-    var syncRandom: SeededRandom
+    @exclusivity(unchecked) var sources: [any ArrivalSource]
+    @exclusivity(unchecked) var heads = Heap<SourceHead>()
+    @exclusivity(unchecked) var pending: [Arrival]
+    @exclusivity(unchecked) var nextID = 0
+    @exclusivity(unchecked) var originRandom: SeededRandom
+    @exclusivity(unchecked) var syncRandom: SeededRandom
     /// Arrivals per (service, origin) since the last replan: the demand the scheduler observes.
-    var observed: [Int]
+    @exclusivity(unchecked) var observed: [Int]
     /// Arrivals per (service, origin) and length of the last few replan periods, newest last.
-    var history: [(counts: [Int], seconds: Double)] = []
+    @exclusivity(unchecked) var history: [(counts: [Int], seconds: Double)] = []
     static let historyPeriods = 5
-    var lastReplan = 0.0
-    var downSince: [Double?]
-    var downTotal: [Double]
-    public private(set) var replans: [ReplanRecord] = []
-    public private(set) var replannedPlans: [Plan] = []
-    public private(set) var faultLog: [FaultRecord] = []
+    @exclusivity(unchecked) var lastReplan = 0.0
+    @exclusivity(unchecked) var downSince: [Double?]
+    @exclusivity(unchecked) var downTotal: [Double]
+    @exclusivity(unchecked) public private(set) var replans: [ReplanRecord] = []
+    @exclusivity(unchecked) public private(set) var replannedPlans: [Plan] = []
+    @exclusivity(unchecked) public private(set) var faultLog: [FaultRecord] = []
     /// (time, node, up) whenever a node's state changes, starting with every node up.
-    public private(set) var health: [(timeS: Double, node: Int, up: Bool)] = []
+    @exclusivity(unchecked) public private(set) var health: [(timeS: Double, node: Int, up: Bool)] = []
     /// Called now and then with (simulated seconds, horizon) for a progress bar.
     public var progress: ((Double, Double) -> Void)?
     /// Makes a new plan from the current one and the observed demand; nil keeps the current.
@@ -100,6 +98,7 @@ public final class SimEngine: ServeExecutor {
         config.seed = options.seed
         recorder = Recorder(services: deployment.services, nodeCount: deployment.nodes.count, windowS: options.windowS,
                             keepOrigins: options.keepOriginWindows, requestLog: requestLog)
+        world = SimWorld(recorder: recorder)
         requestLog?.nodeNames = deployment.nodes.map(\.name)
         sources = trace.sources
         pending = []
@@ -120,42 +119,9 @@ public final class SimEngine: ServeExecutor {
             options.allowPartial = true
             return try? Planner.plan(workload, options: options)
         }
-        let core = RequestCore(deployment: deployment, config: config, executor: self)
+        let core = RequestCore(deployment: deployment, config: config, executor: world)
         self.core = core
         requestLog?.instanceName = { [unowned core] in core.info($0).id }
-    }
-
-    // MARK: ServeExecutor
-
-    @inline(__always) func push(_ time: Double, _ kind: Event.Kind, _ payload: Int) {
-        order &+= 1
-        events.insert(Event(time: time, order: order, kind: kind, payload: payload))
-    }
-
-    public func start(work: WorkIndex, token: Int, durationS: Double) { push(now + durationS, .workDone, work.offset | token << 32) }
-
-    public var canPreempt: Bool { true }
-
-    public func transfer(_ request: Request, to node: NodeIndex, delayS: Double) {
-        let slot: Int
-        if let free = freeTransit.popLast() {
-            slot = free
-            transit[slot] = request
-            transitNode[slot] = node
-        } else {
-            slot = transit.count
-            transit.append(request)
-            transitNode.append(node)
-        }
-        push(now + delayS, .transfer, slot)
-    }
-
-    public func handOff(work: WorkIndex, delayS: Double) { push(now + delayS, .handOff, work.offset) }
-
-    public func wake(instance: InstanceIndex, at time: Double) { push(max(time, now), .wake, instance.offset) }
-
-    public func finish(_ request: Request, _ outcome: Outcome, _ reason: EndReason, at time: Double) {
-        recorder.finish(request, outcome, reason, at: time)
     }
 
     // MARK: Running
@@ -173,34 +139,34 @@ public final class SimEngine: ServeExecutor {
         pending = Array(repeating: Arrival(time: 0, service: 0), count: sources.count)
         for s in sources.indices { try nextArrival(from: s) }
         for n in deployment.nodes.indices { health.append((0, n, true)) }
-        if options.core.syncIntervalS > 0, options.core.syncIntervalS < horizon { push(options.core.syncIntervalS, .sync, 0) }
-        if options.replanEveryS > 0, options.replanEveryS < horizon { push(options.replanEveryS, .replan, 0) }
-        for (k, fault) in options.faults.events.enumerated() where fault.atS <= horizon { push(fault.atS, .fault, k) }
+        if options.core.syncIntervalS > 0, options.core.syncIntervalS < horizon { world.push(options.core.syncIntervalS, .sync, 0) }
+        if options.replanEveryS > 0, options.replanEveryS < horizon { world.push(options.replanEveryS, .replan, 0) }
+        for (k, fault) in options.faults.events.enumerated() where fault.atS <= horizon { world.push(fault.atS, .fault, k) }
         let stopAt = horizon + options.drainLimitS
         var steps = 0
         while true {
             let arrivalTime = heads.min?.time ?? .infinity
-            let eventTime = events.min?.time ?? .infinity
+            let eventTime = world.events.min?.time ?? .infinity
             if arrivalTime == .infinity && eventTime == .infinity { break }
             if arrivalTime <= eventTime {
                 let head = heads.removeMin()
-                now = head.time
+                world.now = head.time
                 admit(pending[head.source])
                 try nextArrival(from: head.source)
             } else {
                 if eventTime > stopAt { break }
-                let event = events.removeMin()
-                now = event.time
+                let event = world.events.removeMin()
+                world.now = event.time
                 handle(event)
             }
             steps &+= 1
             if steps & 0xFFFF == 0, let progress { progress(now, horizon) }
         }
         // Past the drain limit: whatever is still moving or queued ends now.
-        while let event = events.popMin() {
+        while let event = world.events.popMin() {
             switch event.kind {
             case .transfer:
-                recorder.finish(transit[event.payload], .failed, .runEnded, at: now)
+                recorder.finish(world.transit[event.payload], .failed, .runEnded, at: now)
             case .handOff:
                 core.abandon(work: WorkIndex(event.payload))
             default:
@@ -232,8 +198,8 @@ public final class SimEngine: ServeExecutor {
         case .workDone:
             core.workFinished(WorkIndex(event.payload & 0xFFFF_FFFF), token: event.payload >> 32)
         case .transfer:
-            let request = transit[event.payload], node = transitNode[event.payload]
-            freeTransit.append(event.payload)
+            let request = world.transit[event.payload], node = world.transitNode[event.payload]
+            world.freeTransit.append(event.payload)
             core.arrived(request, at: node)
         case .handOff:
             core.handedOff(WorkIndex(event.payload))
@@ -242,11 +208,11 @@ public final class SimEngine: ServeExecutor {
         case .sync:
             syncAll()
             let next = now + options.core.syncIntervalS
-            if next < trace.durationS { push(next, .sync, 0) }
+            if next < trace.durationS { world.push(next, .sync, 0) }
         case .replan:
             replan()
             let next = now + options.replanEveryS
-            if next < trace.durationS { push(next, .replan, 0) }
+            if next < trace.durationS { world.push(next, .replan, 0) }
         case .fault:
             apply(options.faults.events[event.payload])
         }
