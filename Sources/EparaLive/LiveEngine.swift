@@ -112,11 +112,18 @@ public final class LiveEngine: Sendable {
     /// carries out the effects it left, until there are none.
     @discardableResult
     func enter<T, Failure: Error>(_ body: (EngineState) throws(Failure) -> T) throws(Failure) -> T {
-        try box.withLock { (s: EngineState) throws(Failure) -> T in
+        try enter(body, then: { $1 })
+    }
+
+    /// `enter`, and then `after` with what `body` returned, once the effects are carried out
+    /// (still holding the lock): a request that ended at once is picked up in the same visit.
+    func enter<T, U, Failure: Error>(_ body: (EngineState) throws(Failure) -> T,
+                                     then after: (EngineState, T) -> U) throws(Failure) -> U {
+        try box.withLock { (s: EngineState) throws(Failure) -> U in
             s.outbox.now = elapsed
             let result = try body(s)
             pump(s)
-            return result
+            return after(s, result)
         }
     }
 
@@ -146,9 +153,10 @@ public final class LiveEngine: Sendable {
     /// when it has ended, however it ended, with the model server's answer if there was one.
     public func submit(service: String, origin: String? = nil, stream: Int32 = -1, inputTokens: Int32 = 0, outputTokens: Int32 = 0,
                        payload: Payload? = nil) async throws(LiveError) -> LiveAnswer {
-        let id = try enter { (s: EngineState) throws(LiveError) -> Int in
+        let (id, ended) = try enter({ (s: EngineState) throws(LiveError) -> Int in
             try admit(s, service: service, origin: origin, stream: stream, inputTokens: inputTokens, outputTokens: outputTokens, payload: payload)
-        }
+        }, then: Self.endedAtOnce)
+        if let ended { return ended }
         return await answer(id)
     }
 
@@ -189,7 +197,9 @@ public final class LiveEngine: Sendable {
 
     /// A request another node's gateway sent to an instance of a node hosted here.
     public func acceptForwarded(_ forwarded: ForwardedRequest, payload: Payload?) async throws(LiveError) -> LiveAnswer {
-        let id = try enter { (s: EngineState) throws(LiveError) -> Int in try arrive(s, forwarded, payload: payload) }
+        let (id, ended) = try enter({ (s: EngineState) throws(LiveError) -> Int in try arrive(s, forwarded, payload: payload) },
+                                    then: Self.endedAtOnce)
+        if let ended { return ended }
         return await answer(id)
     }
 
@@ -213,10 +223,12 @@ public final class LiveEngine: Sendable {
         return request.id
     }
 
-    /// The end of request `id`: at once if it has ended, else when it does.
+    /// A request and its answer if it ended while it was admitted (work that takes no time).
+    static func endedAtOnce(_ s: EngineState, _ id: Int) -> (Int, LiveAnswer?) { (id, s.endedAtOnce.removeValue(forKey: id)) }
+
+    /// The end of request `id`, when it comes (or now, if it came since it was admitted).
     func answer(_ id: Int) async -> LiveAnswer {
-        if let answer = enter({ $0.endedAtOnce.removeValue(forKey: id) }) { return answer }
-        return await withCheckedContinuation { continuation in
+        await withCheckedContinuation { continuation in
             enter { s in
                 if let answer = s.endedAtOnce.removeValue(forKey: id) {
                     continuation.resume(returning: answer)
