@@ -126,6 +126,10 @@ install:
 	install -D -m 644 completions/epara.fish "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/epara.fish"
 	@echo "installed $(DESTDIR)$(PREFIX)/bin/epara"
 
+# Lays the sources out as .swift-format says (the test script checks it first).
+format:
+	$(SWIFT) format -i -r Sources Tests bench Package.swift
+
 # Regenerate man/ and completions/ after changing the command tree (CLITests check them).
 docs:
 	scripts/generate-docs

@@ -81,15 +81,19 @@ let package = Package(
             dependencies: ["EparaCore", "EparaDocuments", "EparaServe", "EparaPlan", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
         .target(name: "EparaCapacity", dependencies: ["EparaCore", "EparaClassify", "EparaPlan", "EparaServe", "EparaReport"]),
-        .target(name: "EparaLive", dependencies: ["EparaCore", "EparaPlan", "EparaServe", "EparaStore",
-                                                   .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                                                   .product(name: "HTTPTypes", package: "swift-http-types"),
-                                                   .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                                                   .product(name: "Hummingbird", package: "hummingbird"),
-                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                                                   .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                                                   .product(name: "Logging", package: "swift-log"),
-                                                   .product(name: "Prometheus", package: "swift-prometheus")]),
+        .target(
+            name: "EparaLive",
+            dependencies: [
+                "EparaCore", "EparaPlan", "EparaServe", "EparaStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
         .executableTarget(
             name: "epara",
             dependencies: [
@@ -128,24 +132,34 @@ let package = Package(
         ),
         .executableTarget(
             name: "live-bench",
-            dependencies: ["EparaCore", "EparaClassify", "EparaPlan", "EparaServe", "EparaLive",
-                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                           .product(name: "Hummingbird", package: "hummingbird"),
-                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                           .product(name: "Logging", package: "swift-log"),
-                           .product(name: "NIOCore", package: "swift-nio"),
-                           .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                "EparaCore", "EparaClassify", "EparaPlan", "EparaServe", "EparaLive",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "bench/LiveBench"
         ),
         .testTarget(name: "EparaServeTests", dependencies: ["EparaServe", "EparaPlan", "EparaClassify", "EparaCore", "EparaStore", "EparaCapacity"]),
-        .testTarget(name: "EparaReportTests", dependencies: ["EparaReport", "EparaServe", "EparaPlan", "EparaClassify", "EparaCore",
-                                                            .product(name: "Histogram", package: "hdrhistogram-swift")]),
+        .testTarget(
+            name: "EparaReportTests",
+            dependencies: [
+                "EparaReport", "EparaServe", "EparaPlan", "EparaClassify", "EparaCore",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]),
         .testTarget(name: "EparaCapacityTests", dependencies: ["EparaCapacity"]),
-        .testTarget(name: "EparaLiveTests", dependencies: ["EparaLive", "EparaServe", "EparaPlan", "EparaClassify", "EparaCore",
-                                                          .product(name: "HummingbirdTesting", package: "hummingbird"),
-                                                          .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                                                          .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                                                          .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
+        .testTarget(
+            name: "EparaLiveTests",
+            dependencies: [
+                "EparaLive", "EparaServe", "EparaPlan", "EparaClassify", "EparaCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]),
         .testTarget(name: "EparaStoreTests", dependencies: ["EparaStore", "EparaCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["epara"], resources: [.copy("Fixtures")]),
     ]

@@ -31,11 +31,14 @@ public enum CapacityRender {
                 } else {
                     vsEpara = "-"
                 }
-                let breaks = c.breaksFirst.map { "\($0) (\(n(c.breaksFirstAttainment ?? 0)) at \(scale(c.missedAt ?? 0)))" }
+                let breaks =
+                    c.breaksFirst.map { "\($0) (\(n(c.breaksFirstAttainment ?? 0)) at \(scale(c.missedAt ?? 0)))" }
                     ?? (c.missedAt == nil ? "nothing up to \(scale(c.scale))" : "-")
-                rows.append([p.policy, percent(c.target),
-                             (c.scale > 0 ? scale(c.scale) : "< lowest tried") + (c.metAbove.map { " (met again at \(scale($0)))" } ?? ""), spread,
-                             c.missedAt.map(scale) ?? "-", n(c.goodputPerS), vsEpara, breaks])
+                rows.append([
+                    p.policy, percent(c.target),
+                    (c.scale > 0 ? scale(c.scale) : "< lowest tried") + (c.metAbove.map { " (met again at \(scale($0)))" } ?? ""), spread,
+                    c.missedAt.map(scale) ?? "-", n(c.goodputPerS), vsEpara, breaks,
+                ])
             }
         }
         return (["policy", "target", "capacity (× demand)", "per seed", "missed at", "goodput/s at capacity", "EPARA ÷ it", "breaks first"], rows)
@@ -46,8 +49,10 @@ public enum CapacityRender {
         for o in r.overloads {
             let e = o.outcomes.first { $0.policy == "epara" }
             for x in o.outcomes {
-                rows.append(["\(n(o.factor))× best baseline at \(n(o.target * 100))% = \(scale(o.scale))", x.policy, n(x.goodputPerS), n(x.attainment),
-                             x.policy == "epara" || x.goodputPerS <= 0 ? "-" : "×" + n((e?.goodputPerS ?? 0) / x.goodputPerS)])
+                rows.append([
+                    "\(n(o.factor))× best baseline at \(n(o.target * 100))% = \(scale(o.scale))", x.policy, n(x.goodputPerS), n(x.attainment),
+                    x.policy == "epara" || x.goodputPerS <= 0 ? "-" : "×" + n((e?.goodputPerS ?? 0) / x.goodputPerS),
+                ])
             }
         }
         return (["load", "policy", "goodput/s", "attainment", "EPARA ÷ it"], rows)
@@ -69,8 +74,9 @@ public enum CapacityRender {
     public static func chart(_ r: CapacityReport) -> String {
         let series = r.policies.map { p in SVGChart.Series(name: p.policy, points: p.points.map { (x: $0.scale, y: $0.attainment) }) }
         let targets = r.settings.targets.map(percent).joined(separator: ", ")
-        return SVGChart.lines(title: "SLO attainment against load (targets \(targets))", xLabel: "load (× demand)",
-                              yLabel: "SLO attainment", series: series, yMaximum: 1)
+        return SVGChart.lines(
+            title: "SLO attainment against load (targets \(targets))", xLabel: "load (× demand)",
+            yLabel: "SLO attainment", series: series, yMaximum: 1)
     }
 
     public static func html(_ r: CapacityReport) -> String {

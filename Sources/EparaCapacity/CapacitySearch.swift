@@ -52,8 +52,10 @@ public struct CapacitySearchOptions: Sendable {
     public var maxScale: Double
     public var minScale: Double
 
-    public init(targets: [Double] = [0.99, 0.9], start: Double = 1, tolerance: Double = 0.03, maxScale: Double = 64,
-                minScale: Double = 1.0 / 64) {
+    public init(
+        targets: [Double] = [0.99, 0.9], start: Double = 1, tolerance: Double = 0.03, maxScale: Double = 64,
+        minScale: Double = 1.0 / 64
+    ) {
         self.targets = targets
         self.start = start
         self.tolerance = tolerance
@@ -139,9 +141,10 @@ public struct CapacitySearch {
         } else {
             worst = missed?.services.min { ($0.value, $0.key) < ($1.value, $1.key) }
         }
-        return TargetCapacity(target: target, scale: scale, missedAt: high, scaleBySeed: perSeed(target),
-                              breaksFirst: worst?.key, breaksFirstAttainment: worst?.value,
-                              goodputPerS: low.flatMap { points[$0]?.goodputPerS } ?? 0)
+        return TargetCapacity(
+            target: target, scale: scale, missedAt: high, scaleBySeed: perSeed(target),
+            breaksFirst: worst?.key, breaksFirstAttainment: worst?.value,
+            goodputPerS: low.flatMap { points[$0]?.goodputPerS } ?? 0)
     }
 
     /// Each seed's capacity from the loads measured: the highest one it met below the first it missed.

@@ -72,9 +72,11 @@ public enum CapacityStudy {
         /// Arrivals built by the caller instead of `traces` (see `LoadEvaluation.traffic`).
         public var traffic: (@Sendable (_ plan: Plan, _ scale: Double, _ seed: UInt64) throws -> TraceSet)?
 
-        public init(policies: [Policy] = Policy.allCases, search: CapacitySearchOptions = CapacitySearchOptions(), traces: [TraceFile] = [],
-                    durationS: Double = 120, warmupS: Double = 20, seeds: [UInt64] = [1, 2, 3], replanEveryS: Double = 0,
-                    planOptions: PlanOptions = PlanOptions(), overloadFactors: [Double] = [1.5, 2]) {
+        public init(
+            policies: [Policy] = Policy.allCases, search: CapacitySearchOptions = CapacitySearchOptions(), traces: [TraceFile] = [],
+            durationS: Double = 120, warmupS: Double = 20, seeds: [UInt64] = [1, 2, 3], replanEveryS: Double = 0,
+            planOptions: PlanOptions = PlanOptions(), overloadFactors: [Double] = [1.5, 2]
+        ) {
             self.policies = policies
             self.search = search
             self.traces = traces
@@ -95,9 +97,10 @@ public enum CapacityStudy {
         var evaluations: [Policy: LoadEvaluation] = [:]
         var searches: [Policy: CapacitySearch] = [:]
         for policy in options.policies {
-            var evaluation = LoadEvaluation(workload: workload, policy: policy, planOptions: options.planOptions, traces: options.traces,
-                                            durationS: options.durationS, warmupS: options.warmupS, seeds: options.seeds,
-                                            replanEveryS: options.replanEveryS)
+            var evaluation = LoadEvaluation(
+                workload: workload, policy: policy, planOptions: options.planOptions, traces: options.traces,
+                durationS: options.durationS, warmupS: options.warmupS, seeds: options.seeds,
+                replanEveryS: options.replanEveryS)
             evaluation.traffic = options.traffic
             var search = CapacitySearch(options: options.search)
             let capacities = try search.run { scale in
@@ -134,13 +137,15 @@ public enum CapacityStudy {
             }
         }
         let lines = workload.services.map { s in
-            CapacitySettings.ServiceLine(name: s.name, slo: describe(s.spec.slo),
-                                         demandAt1x: s.spec.stream.map { "\($0.streams) streams × \(TextTable.number($0.fps)) fps" }
-                                            ?? s.spec.demand.map { "\(TextTable.number($0.ratePerS))/s" + ($0.cv.map { ", CV \(TextTable.number($0))" } ?? "") } ?? "-")
+            CapacitySettings.ServiceLine(
+                name: s.name, slo: describe(s.spec.slo),
+                demandAt1x: s.spec.stream.map { "\($0.streams) streams × \(TextTable.number($0.fps)) fps" }
+                    ?? s.spec.demand.map { "\(TextTable.number($0.ratePerS))/s" + ($0.cv.map { ", CV \(TextTable.number($0))" } ?? "") } ?? "-")
         }
-        let settings = CapacitySettings(targets: options.search.targets, durationS: options.durationS, warmupS: options.warmupS,
-                                        seeds: options.seeds, tolerance: options.search.tolerance, replanEveryS: options.replanEveryS,
-                                        traces: options.traces.map { ($0.service.map { $0 + "=" } ?? "") + $0.path }, services: lines)
+        let settings = CapacitySettings(
+            targets: options.search.targets, durationS: options.durationS, warmupS: options.warmupS,
+            seeds: options.seeds, tolerance: options.search.tolerance, replanEveryS: options.replanEveryS,
+            traces: options.traces.map { ($0.service.map { $0 + "=" } ?? "") + $0.path }, services: lines)
         return CapacityReport(workloadDigest: workload.inputDigest, settings: settings, policies: results, overloads: overloads)
     }
 

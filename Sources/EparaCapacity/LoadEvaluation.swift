@@ -25,8 +25,10 @@ public struct LoadEvaluation: Sendable {
     /// instead of `traces`: given the plan, the load scale and the seed.
     public var traffic: (@Sendable (_ plan: Plan, _ scale: Double, _ seed: UInt64) throws -> TraceSet)?
 
-    public init(workload: ClassifiedWorkload, policy: Policy, planOptions: PlanOptions? = nil, traces: [TraceFile] = [],
-                durationS: Double = 120, warmupS: Double = 20, seeds: [UInt64] = [1, 2, 3], replanEveryS: Double = 0) {
+    public init(
+        workload: ClassifiedWorkload, policy: Policy, planOptions: PlanOptions? = nil, traces: [TraceFile] = [],
+        durationS: Double = 120, warmupS: Double = 20, seeds: [UInt64] = [1, 2, 3], replanEveryS: Double = 0
+    ) {
         self.workload = workload
         self.policy = policy
         var options = planOptions ?? PlanOptions(policy: policy)
@@ -60,8 +62,9 @@ public struct LoadEvaluation: Sendable {
             let values = measured.compactMap { $0.services[name] }
             if !values.isEmpty { services[name] = values.reduce(0, +) / Double(values.count) }
         }
-        return LoadPoint(scale: scale, attainmentBySeed: measured.map(\.attainment), goodputBySeed: measured.map(\.goodputPerS),
-                         services: services)
+        return LoadPoint(
+            scale: scale, attainmentBySeed: measured.map(\.attainment), goodputBySeed: measured.map(\.goodputPerS),
+            services: services)
     }
 
     struct Measured {
@@ -98,8 +101,9 @@ public struct LoadEvaluation: Sendable {
             }
         }
         let measuredS = max(durationS - warmupS, 1e-9)
-        return Measured(attainment: arrivals > 0 ? Double(inSLO) / Double(arrivals) : 1, goodputPerS: Double(inSLO) / measuredS,
-                        services: perService.filter { $0.value.arrivals > 0 }.mapValues { Double($0.inSLO) / Double($0.arrivals) })
+        return Measured(
+            attainment: arrivals > 0 ? Double(inSLO) / Double(arrivals) : 1, goodputPerS: Double(inSLO) / measuredS,
+            services: perService.filter { $0.value.arrivals > 0 }.mapValues { Double($0.inSLO) / Double($0.arrivals) })
     }
 }
 

@@ -14,8 +14,9 @@ public enum Classifier {
             summary[label] = services.filter { $0.servable ? $0.category.label == label : label == CategoryLabel.unservable }.count
         }
         let input = Workload(cluster: workload.cluster, services: workload.services, catalog: catalog)
-        return ClassifiedWorkload(inputDigest: JSONOutput.digest(input), thresholds: thresholds, cluster: workload.cluster,
-                                  catalog: catalog, services: services, summary: summary)
+        return ClassifiedWorkload(
+            inputDigest: JSONOutput.digest(input), thresholds: thresholds, cluster: workload.cluster,
+            catalog: catalog, services: services, summary: summary)
     }
 
     static func classify(_ service: Service, cluster: Cluster, latency: LatencyModel, thresholds: Thresholds) -> ClassifiedService {
@@ -65,8 +66,9 @@ public enum Classifier {
         let label = CategoryLabel.of(request, resource ?? .multiGPU)
         return ClassifiedService(
             name: service.name, spec: service, modelKind: spec.kind,
-            category: Category(request: request, resource: resource, label: label, declared: isDeclared,
-                               reason: reasons.joined(separator: "; ")),
+            category: Category(
+                request: request, resource: resource, label: label, declared: isDeclared,
+                reason: reasons.joined(separator: "; ")),
             evidence: evidence, servable: unservable == nil, unservableReason: unservable)
     }
 

@@ -76,8 +76,10 @@ struct ServiceProbe {
     /// allocator plans with (frame packing for streams the request axis calls frequency-sensitive).
     func capacity(on device: DeviceType) -> (rate: Double, batch: Int)? {
         let packs = service.stream.map { $0.fps >= thresholds.minStreamFps } ?? false
-        return latency.configurations(service, model: model, on: device, packsFrames: packs, maxBatch: thresholds.maxBatch,
-                                      headroom: thresholds.memoryHeadroom).first.map { ($0.capacityPerS, $0.batch) }
+        return latency.configurations(
+            service, model: model, on: device, packsFrames: packs, maxBatch: thresholds.maxBatch,
+            headroom: thresholds.memoryHeadroom
+        ).first.map { ($0.capacityPerS, $0.batch) }
     }
 
     func singleDeviceMeetsSLO(_ evidence: Evidence) -> Bool {
@@ -113,8 +115,10 @@ struct ServiceProbe {
     /// first, then pipelines over the fastest devices of one site, then across sites.
     func smallestModelParallelGroup() -> Found? {
         for group in ModelParallelCandidates.groups(for: model, in: cluster, latency: latency, headroom: thresholds.memoryHeadroom) {
-            guard let timing = latency.timing(model, on: group, in: cluster, batch: 1, inputTokens: inputTokens,
-                                              context: meanContext)
+            guard
+                let timing = latency.timing(
+                    model, on: group, in: cluster, batch: 1, inputTokens: inputTokens,
+                    context: meanContext)
             else { continue }
             if meets(timing), peakFitsHeadroom(group) { return Found(group: group, timing: timing) }
         }
@@ -124,8 +128,9 @@ struct ServiceProbe {
     func peakFitsHeadroom(_ group: ParallelGroup) -> Bool {
         group.stages.allSatisfy { stage in
             guard let device = latency.catalog.device(stage.device) else { return false }
-            let memory = latency.memoryGib(model, on: device, batch: 1, context: inputTokens + outputTokens,
-                                           fraction: stage.layerFraction, tensorParallel: stage.tensorParallel)
+            let memory = latency.memoryGib(
+                model, on: device, batch: 1, context: inputTokens + outputTokens,
+                fraction: stage.layerFraction, tensorParallel: stage.tensorParallel)
             return memory <= device.memoryGib * thresholds.memoryHeadroom
         }
     }

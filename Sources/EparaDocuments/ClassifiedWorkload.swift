@@ -47,11 +47,13 @@ public struct Evidence: Codable, Hashable, Sendable {
     public var modelParallelLatencyMs: Double?
     public var modelParallelTpotMs: Double?
 
-    public init(bestDevice: String? = nil, singleDeviceLatencyMs: Double? = nil, singleDeviceTpotMs: Double? = nil,
-                slackRatio: Double? = nil, deviceCapacityPerS: Double? = nil, bestBatch: Int? = nil, loadDeviceEquivalents: Double? = nil,
-                modelMemoryGib: Double, largestDeviceMemoryGib: Double, largestDevice: String, memoryRatio: Double,
-                minModelParallelDegree: Int? = nil, modelParallelGroup: ParallelGroup? = nil, modelParallelLatencyMs: Double? = nil,
-                modelParallelTpotMs: Double? = nil) {
+    public init(
+        bestDevice: String? = nil, singleDeviceLatencyMs: Double? = nil, singleDeviceTpotMs: Double? = nil,
+        slackRatio: Double? = nil, deviceCapacityPerS: Double? = nil, bestBatch: Int? = nil, loadDeviceEquivalents: Double? = nil,
+        modelMemoryGib: Double, largestDeviceMemoryGib: Double, largestDevice: String, memoryRatio: Double,
+        minModelParallelDegree: Int? = nil, modelParallelGroup: ParallelGroup? = nil, modelParallelLatencyMs: Double? = nil,
+        modelParallelTpotMs: Double? = nil
+    ) {
         self.bestDevice = bestDevice
         self.singleDeviceLatencyMs = singleDeviceLatencyMs
         self.singleDeviceTpotMs = singleDeviceTpotMs
@@ -99,8 +101,10 @@ public struct ClassifiedService: Codable, Hashable, Sendable {
     public var servable: Bool
     public var unservableReason: String?
 
-    public init(name: String, spec: Service, modelKind: ModelKind, category: Category, evidence: Evidence, servable: Bool,
-                unservableReason: String? = nil) {
+    public init(
+        name: String, spec: Service, modelKind: ModelKind, category: Category, evidence: Evidence, servable: Bool,
+        unservableReason: String? = nil
+    ) {
         self.name = name
         self.spec = spec
         self.modelKind = modelKind
@@ -122,8 +126,10 @@ public struct ClassifiedWorkload: Codable, Hashable, Sendable {
     public var services: [ClassifiedService]
     public var summary: [String: Int]
 
-    public init(inputDigest: String, thresholds: Thresholds, cluster: Cluster, catalog: Catalog, services: [ClassifiedService],
-                summary: [String: Int]) {
+    public init(
+        inputDigest: String, thresholds: Thresholds, cluster: Cluster, catalog: Catalog, services: [ClassifiedService],
+        summary: [String: Int]
+    ) {
         self.inputDigest = inputDigest
         self.thresholds = thresholds
         self.cluster = cluster

@@ -15,10 +15,14 @@ extension Plan: CheckedDocument {
                 return list.add("\(path).node", "unknown node '\(ref.node)' (not in the plan's cluster)")
             }
             guard let group = node.devices.first(where: { $0.type == ref.device }) else {
-                return list.add("\(path).device", "node '\(ref.node)' has no device of type '\(ref.device)' (it has \(node.devices.map(\.type).joined(separator: ", ")))")
+                return list.add(
+                    "\(path).device",
+                    "node '\(ref.node)' has no device of type '\(ref.device)' (it has \(node.devices.map(\.type).joined(separator: ", ")))")
             }
             if ref.index < 0 || ref.index >= group.count {
-                list.add("\(path).index", "device index \(ref.index) out of range: node '\(ref.node)' has \(group.count) \(ref.device) (indices 0 to \(group.count - 1))")
+                list.add(
+                    "\(path).index",
+                    "device index \(ref.index) out of range: node '\(ref.node)' has \(group.count) \(ref.device) (indices 0 to \(group.count - 1))")
             }
         }
 
@@ -46,11 +50,16 @@ extension Plan: CheckedDocument {
                 let sp = "\(p).stages[\(k)]"
                 list.integer(stage.tensorParallel, "\(sp).tensor_parallel", minimum: 1)
                 list.number(stage.layerFraction, "\(sp).layer_fraction", above: 0, maximum: 1)
-                if catalog.device(stage.device) == nil { list.add("\(sp).device", "unknown device type '\(stage.device)' (not in the plan's catalog)") }
+                if catalog.device(stage.device) == nil {
+                    list.add("\(sp).device", "unknown device type '\(stage.device)' (not in the plan's catalog)")
+                }
                 if nodes[stage.node] == nil { list.add("\(sp).node", "unknown node '\(stage.node)' (not in the plan's cluster)") }
                 let matching = free.indices.filter { free[$0].node == stage.node && free[$0].device == stage.device }
                 if matching.count < max(stage.tensorParallel, 1) {
-                    list.add(sp, "stage on \(stage.node)/\(stage.device) needs \(max(stage.tensorParallel, 1)) of the instance's devices there; \(matching.count) left")
+                    list.add(
+                        sp,
+                        "stage on \(stage.node)/\(stage.device) needs \(max(stage.tensorParallel, 1)) of the instance's devices there; \(matching.count) left"
+                    )
                 } else {
                     for index in matching.prefix(max(stage.tensorParallel, 1)).reversed() { free.remove(at: index) }
                 }
@@ -59,7 +68,9 @@ extension Plan: CheckedDocument {
 
         for (i, route) in routing.enumerated() {
             let p = "routing[\(i)]"
-            if !serviceNames.contains(route.service) { list.add("\(p).service", "unknown service '\(route.service)' (not among the plan's services)") }
+            if !serviceNames.contains(route.service) {
+                list.add("\(p).service", "unknown service '\(route.service)' (not among the plan's services)")
+            }
             if nodes[route.origin] == nil { list.add("\(p).origin", "unknown origin node '\(route.origin)' (not in the plan's cluster)") }
             list.number(route.demandPerS, "\(p).demand_per_s")
             for (k, target) in route.targets.enumerated() {
@@ -84,8 +95,10 @@ extension Plan: CheckedDocument {
             for (k, id) in allocation.instances.enumerated() where instanceService[id] == nil {
                 list.add("\(p).instances[\(k)]", "unknown instance '\(id)' (not among the plan's instances)")
             }
-            for (key, value) in [("demand_per_s", allocation.demandPerS), ("supply_per_s", allocation.supplyPerS),
-                                 ("predicted_goodput_per_s", allocation.predictedGoodputPerS)] {
+            for (key, value) in [
+                ("demand_per_s", allocation.demandPerS), ("supply_per_s", allocation.supplyPerS),
+                ("predicted_goodput_per_s", allocation.predictedGoodputPerS),
+            ] {
                 list.number(value, "\(p).\(key)")
             }
             list.number(allocation.predictedAttainment, "\(p).predicted_attainment", maximum: 1)
@@ -96,8 +109,10 @@ extension Plan: CheckedDocument {
                 list.add("devices[\(i)].instances[\(k)]", "unknown instance '\(id)' (not among the plan's instances)")
             }
         }
-        for (key, value) in [("goodput_per_s", predicted.goodputPerS), ("demand_per_s", predicted.demandPerS),
-                             ("upper_bound_goodput_per_s", predicted.upperBoundGoodputPerS)] {
+        for (key, value) in [
+            ("goodput_per_s", predicted.goodputPerS), ("demand_per_s", predicted.demandPerS),
+            ("upper_bound_goodput_per_s", predicted.upperBoundGoodputPerS),
+        ] {
             list.number(value, "predicted.\(key)")
         }
         list.number(predicted.attainment, "predicted.attainment", maximum: 1)

@@ -39,9 +39,11 @@ public struct Instance: Codable, Hashable, Sendable {
     public var memoryGibPerDevice: [Double]
     public var modes: [String]
 
-    public init(id: String, service: String, devices: [DeviceRef], stages: [ParallelGroup.Stage], batch: Int, framesPacked: Int,
-                share: Double, capacityPerS: Double, latencyMs: Double, tpotMs: Double? = nil, memoryGibPerDevice: [Double],
-                modes: [String]) {
+    public init(
+        id: String, service: String, devices: [DeviceRef], stages: [ParallelGroup.Stage], batch: Int, framesPacked: Int,
+        share: Double, capacityPerS: Double, latencyMs: Double, tpotMs: Double? = nil, memoryGibPerDevice: [Double],
+        modes: [String]
+    ) {
         self.id = id
         self.service = service
         self.devices = devices
@@ -99,8 +101,10 @@ public struct Allocation: Codable, Hashable, Sendable {
     public var predictedGoodputPerS: Double
     public var predictedAttainment: Double
 
-    public init(service: String, category: String, modes: [String], demandPerS: Double, supplyPerS: Double, instances: [String],
-                replicas: Int, minReplicasPerStream: Int? = nil, predictedGoodputPerS: Double, predictedAttainment: Double) {
+    public init(
+        service: String, category: String, modes: [String], demandPerS: Double, supplyPerS: Double, instances: [String],
+        replicas: Int, minReplicasPerStream: Int? = nil, predictedGoodputPerS: Double, predictedAttainment: Double
+    ) {
         self.service = service
         self.category = category
         self.modes = modes
@@ -170,8 +174,10 @@ public struct SolverStats: Codable, Hashable, Sendable {
         }
     }
 
-    public init(policy: String, candidates: Int, objectiveEvaluations: Int, lazy: Bool, objective: Double, stages: [StageStats],
-                timeMs: Double? = nil, without: [String]? = nil) {
+    public init(
+        policy: String, candidates: Int, objectiveEvaluations: Int, lazy: Bool, objective: Double, stages: [StageStats],
+        timeMs: Double? = nil, without: [String]? = nil
+    ) {
         self.policy = policy
         self.candidates = candidates
         self.objectiveEvaluations = objectiveEvaluations
@@ -218,8 +224,10 @@ public struct StateSummary: Codable, Hashable, Sendable {
     /// Burstiness the store recorded per service (coefficient of variation of arrival gaps).
     public var observedCv: [String: Double]? = nil
 
-    public init(runId: String? = nil, windowsRead: Int, nodesDown: [String], observedDemandPerS: [String: Double],
-                observedCv: [String: Double]? = nil) {
+    public init(
+        runId: String? = nil, windowsRead: Int, nodesDown: [String], observedDemandPerS: [String: Double],
+        observedCv: [String: Double]? = nil
+    ) {
         self.runId = runId
         self.windowsRead = windowsRead
         self.nodesDown = nodesDown
@@ -273,18 +281,20 @@ public struct Plan: Codable, Hashable, Sendable {
     /// What it was planned with (absent in plans written before epara recorded it).
     public var settings: PlanSettings?
 
-
     /// What decides whether two plans differ for deployment: placement and routing.
     public var deployment: [String] {
-        instances.map(\.id) + routing.flatMap { route in
-            route.targets.map { "\(route.service)@\(route.origin)→\($0.instance):\(($0.weight * 1000).rounded())" }
-        }
+        instances.map(\.id)
+            + routing.flatMap { route in
+                route.targets.map { "\(route.service)@\(route.origin)→\($0.instance):\(($0.weight * 1000).rounded())" }
+            }
     }
 
-    public init(apiVersion: String = DocumentReader.apiVersion, kind: String = "Plan", inputDigest: String, workloadDigest: String,
-                policy: String, cluster: Cluster, catalog: Catalog, services: [ClassifiedService], allocations: [Allocation],
-                instances: [Instance], routing: [Route], devices: [DeviceUse], predicted: Prediction, solver: SolverStats,
-                shortfalls: [Shortfall], moves: [Move], state: StateSummary? = nil, settings: PlanSettings? = nil) {
+    public init(
+        apiVersion: String = DocumentReader.apiVersion, kind: String = "Plan", inputDigest: String, workloadDigest: String,
+        policy: String, cluster: Cluster, catalog: Catalog, services: [ClassifiedService], allocations: [Allocation],
+        instances: [Instance], routing: [Route], devices: [DeviceUse], predicted: Prediction, solver: SolverStats,
+        shortfalls: [Shortfall], moves: [Move], state: StateSummary? = nil, settings: PlanSettings? = nil
+    ) {
         self.apiVersion = apiVersion
         self.kind = kind
         self.inputDigest = inputDigest
@@ -310,10 +320,11 @@ extension Plan {
     /// The workload with nothing placed: its services, nodes and sites by name, which is all a
     /// trace reader resolves against (`plan --trace` measures a trace before there is a plan).
     public static func unplaced(_ workload: ClassifiedWorkload) -> Plan {
-        Plan(inputDigest: workload.inputDigest, workloadDigest: workload.inputDigest, policy: "none", cluster: workload.cluster,
-             catalog: workload.catalog, services: workload.services, allocations: [], instances: [], routing: [], devices: [],
-             predicted: Prediction(goodputPerS: 0, demandPerS: 0, attainment: 0, upperBoundGoodputPerS: 0, fractionOfUpperBound: 0),
-             solver: SolverStats(policy: "none", candidates: 0, objectiveEvaluations: 0, lazy: false, objective: 0, stages: []),
-             shortfalls: [], moves: [])
+        Plan(
+            inputDigest: workload.inputDigest, workloadDigest: workload.inputDigest, policy: "none", cluster: workload.cluster,
+            catalog: workload.catalog, services: workload.services, allocations: [], instances: [], routing: [], devices: [],
+            predicted: Prediction(goodputPerS: 0, demandPerS: 0, attainment: 0, upperBoundGoodputPerS: 0, fractionOfUpperBound: 0),
+            solver: SolverStats(policy: "none", candidates: 0, objectiveEvaluations: 0, lazy: false, objective: 0, stages: []),
+            shortfalls: [], moves: [])
     }
 }

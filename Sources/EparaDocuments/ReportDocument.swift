@@ -12,8 +12,10 @@ public struct ServiceMetrics: Codable, Hashable, Sendable {
     public var tpotMs: LatencySummary?
     public var deliveredFpsPerStream: Double?
 
-    public init(name: String, category: String, metrics: Metrics, ttftMs: LatencySummary? = nil, tpotMs: LatencySummary? = nil,
-                deliveredFpsPerStream: Double? = nil) {
+    public init(
+        name: String, category: String, metrics: Metrics, ttftMs: LatencySummary? = nil, tpotMs: LatencySummary? = nil,
+        deliveredFpsPerStream: Double? = nil
+    ) {
         self.name = name
         self.category = category
         self.metrics = metrics
@@ -59,8 +61,10 @@ public struct NodeMetrics: Codable, Hashable, Sendable {
     public var upFraction: Double
     public var deviceUtilization: [String: Double]
 
-    public init(name: String, site: String, metrics: Metrics, served: Int, forwarded: Int, upFraction: Double,
-                deviceUtilization: [String: Double]) {
+    public init(
+        name: String, site: String, metrics: Metrics, served: Int, forwarded: Int, upFraction: Double,
+        deviceUtilization: [String: Double]
+    ) {
         self.name = name
         self.site = site
         self.metrics = metrics
@@ -108,10 +112,12 @@ public struct RunReport: Codable, Hashable, Sendable {
     public var nodes: [NodeMetrics]
     public var windows: [WindowMetrics]
 
-    public init(label: String, source: String, policy: String, engine: String, seed: UInt64? = nil, planDigest: String,
-                workloadDigest: String, traceDigest: String, durationS: Double, offeredPerS: Double, predictedGoodputPerS: Double? = nil,
-                summary: Metrics, categories: [CategoryMetrics], services: [ServiceMetrics], nodes: [NodeMetrics],
-                windows: [WindowMetrics]) {
+    public init(
+        label: String, source: String, policy: String, engine: String, seed: UInt64? = nil, planDigest: String,
+        workloadDigest: String, traceDigest: String, durationS: Double, offeredPerS: Double, predictedGoodputPerS: Double? = nil,
+        summary: Metrics, categories: [CategoryMetrics], services: [ServiceMetrics], nodes: [NodeMetrics],
+        windows: [WindowMetrics]
+    ) {
         self.label = label
         self.source = source
         self.policy = policy
@@ -145,9 +151,11 @@ public struct ComparisonRow: Codable, Hashable, Sendable {
     public var goodputByCategory: [String: Double]
     public var goodputRatioByCategory: [String: Double]
 
-    public init(label: String, policy: String, goodputPerS: Double, goodputRatio: Double? = nil, attainment: Double,
-                attainmentRatio: Double? = nil, p99Ms: Double? = nil, p99Ratio: Double? = nil, goodputByCategory: [String: Double],
-                goodputRatioByCategory: [String: Double]) {
+    public init(
+        label: String, policy: String, goodputPerS: Double, goodputRatio: Double? = nil, attainment: Double,
+        attainmentRatio: Double? = nil, p99Ms: Double? = nil, p99Ratio: Double? = nil, goodputByCategory: [String: Double],
+        goodputRatioByCategory: [String: Double]
+    ) {
         self.label = label
         self.policy = policy
         self.goodputPerS = goodputPerS
@@ -200,8 +208,10 @@ public struct Sweep: Codable, Hashable, Sendable {
     /// attainment line crosses the target (nil when no run failed or none met it).
     public var interpolatedPerS: Double?
 
-    public init(policy: String, targetAttainment: Double, points: [SweepPoint], maxSustainedPerS: Double? = nil,
-                interpolatedPerS: Double? = nil) {
+    public init(
+        policy: String, targetAttainment: Double, points: [SweepPoint], maxSustainedPerS: Double? = nil,
+        interpolatedPerS: Double? = nil
+    ) {
         self.policy = policy
         self.targetAttainment = targetAttainment
         self.points = points

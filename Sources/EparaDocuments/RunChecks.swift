@@ -75,8 +75,10 @@ extension Run: CheckedDocument {
             list.number(replan.predictedGoodputPerS, "replans[\(i)].predicted_goodput_per_s")
         }
         for (i, fault) in faults.enumerated() { list.number(fault.atS, "faults[\(i)].at_s") }
-        for (key, value) in [("goodput_per_s", predicted.goodputPerS), ("demand_per_s", predicted.demandPerS),
-                             ("upper_bound_goodput_per_s", predicted.upperBoundGoodputPerS)] {
+        for (key, value) in [
+            ("goodput_per_s", predicted.goodputPerS), ("demand_per_s", predicted.demandPerS),
+            ("upper_bound_goodput_per_s", predicted.upperBoundGoodputPerS),
+        ] {
             list.number(value, "predicted.\(key)")
         }
         list.number(predicted.attainment, "predicted.attainment", maximum: 1)
@@ -86,8 +88,10 @@ extension Run: CheckedDocument {
 
 extension ProblemList {
     mutating func counts(_ c: Counts, at path: String) {
-        for (key, value) in [("arrivals", c.arrivals), ("completed_in_slo", c.completedInSlo), ("completed_late", c.completedLate),
-                             ("dropped", c.dropped), ("failed", c.failed)] {
+        for (key, value) in [
+            ("arrivals", c.arrivals), ("completed_in_slo", c.completedInSlo), ("completed_late", c.completedLate),
+            ("dropped", c.dropped), ("failed", c.failed),
+        ] {
             integer(value, "\(path).\(key)", minimum: 0)
         }
         // Requests still in flight when a live run stops have arrived but not ended.

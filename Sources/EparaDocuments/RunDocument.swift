@@ -65,9 +65,11 @@ public struct ServiceRun: Codable, Hashable, Sendable {
     /// that `report` can merge runs and windows without per-request data.
     public var latencyHistogram: [[Double]]
 
-    public init(name: String, category: String, counts: Counts, goodputPerS: Double, throughputPerS: Double, attainment: Double,
-                dropReasons: [String: Int], failReasons: [String: Int], latencyMs: LatencySummary? = nil, ttftMs: LatencySummary? = nil,
-                tpotMs: LatencySummary? = nil, deliveredFpsPerStream: Double? = nil, streams: Int? = nil, latencyHistogram: [[Double]]) {
+    public init(
+        name: String, category: String, counts: Counts, goodputPerS: Double, throughputPerS: Double, attainment: Double,
+        dropReasons: [String: Int], failReasons: [String: Int], latencyMs: LatencySummary? = nil, ttftMs: LatencySummary? = nil,
+        tpotMs: LatencySummary? = nil, deliveredFpsPerStream: Double? = nil, streams: Int? = nil, latencyHistogram: [[Double]]
+    ) {
         self.name = name
         self.category = category
         self.counts = counts
@@ -93,8 +95,10 @@ public struct CategoryRun: Codable, Hashable, Sendable {
     public var attainment: Double
     public var latencyMs: LatencySummary?
 
-    public init(category: String, services: [String], counts: Counts, goodputPerS: Double, attainment: Double,
-                latencyMs: LatencySummary? = nil) {
+    public init(
+        category: String, services: [String], counts: Counts, goodputPerS: Double, attainment: Double,
+        latencyMs: LatencySummary? = nil
+    ) {
         self.category = category
         self.services = services
         self.counts = counts
@@ -189,8 +193,10 @@ public struct RunSettings: Codable, Hashable, Sendable {
     public var windowS: Double
     public var serviceTimeCv: Double
 
-    public init(seed: UInt64, dispatch: String, syncIntervalS: Double, syncLoss: Double, replanEveryS: Double, maxOffload: Int,
-                earlyDrop: Bool, windowS: Double, serviceTimeCv: Double) {
+    public init(
+        seed: UInt64, dispatch: String, syncIntervalS: Double, syncLoss: Double, replanEveryS: Double, maxOffload: Int,
+        earlyDrop: Bool, windowS: Double, serviceTimeCv: Double
+    ) {
         self.seed = seed
         self.dispatch = dispatch
         self.syncIntervalS = syncIntervalS
@@ -230,10 +236,12 @@ public struct Run: Codable, Hashable, Sendable {
     public var faults: [FaultRecord]
     public var predicted: Prediction
 
-    public init(apiVersion: String = DocumentReader.apiVersion, kind: String = "Run", engine: String, policy: String, planDigest: String,
-                workloadDigest: String, traceDigest: String, trace: [String: String], settings: RunSettings, durationS: Double,
-                endS: Double, summary: ServiceTotals, services: [ServiceRun], categories: [CategoryRun], nodes: [NodeRun],
-                windows: [WindowRun], replans: [ReplanRecord], faults: [FaultRecord], predicted: Prediction) {
+    public init(
+        apiVersion: String = DocumentReader.apiVersion, kind: String = "Run", engine: String, policy: String, planDigest: String,
+        workloadDigest: String, traceDigest: String, trace: [String: String], settings: RunSettings, durationS: Double,
+        endS: Double, summary: ServiceTotals, services: [ServiceRun], categories: [CategoryRun], nodes: [NodeRun],
+        windows: [WindowRun], replans: [ReplanRecord], faults: [FaultRecord], predicted: Prediction
+    ) {
         self.apiVersion = apiVersion
         self.kind = kind
         self.engine = engine
@@ -268,8 +276,10 @@ public struct ServiceTotals: Codable, Hashable, Sendable {
     /// End to end, milliseconds; nil when nothing completed.
     public var latencyMs: LatencySummary?
 
-    public init(counts: Counts, goodputPerS: Double, throughputPerS: Double, attainment: Double, dropReasons: [String: Int],
-                failReasons: [String: Int], latencyMs: LatencySummary? = nil) {
+    public init(
+        counts: Counts, goodputPerS: Double, throughputPerS: Double, attainment: Double, dropReasons: [String: Int],
+        failReasons: [String: Int], latencyMs: LatencySummary? = nil
+    ) {
         self.counts = counts
         self.goodputPerS = goodputPerS
         self.throughputPerS = throughputPerS

@@ -147,11 +147,16 @@ public struct BackendsDocument: Sendable, Equatable {
                 let timeout = m.optional("timeout").flatMap { $0.quantity(.duration, above: 0) }
                 let scaleValue = m.optional("time_scale")
                 let scale = scaleValue?.number(minimum: 0)
-                guard let spec = ServicesReader.readBackend(item, extraKeys: ["service", "node", "timeout", "time_scale"]), let service else { continue }
+                guard let spec = ServicesReader.readBackend(item, extraKeys: ["service", "node", "timeout", "time_scale"]), let service else {
+                    continue
+                }
                 if let scaleValue, spec.type != .emulated { scaleValue.error("time_scale applies to the emulated backend only") }
-                entries.append(Entry(service: service, node: node,
-                                     target: BackendTarget(kind: spec.type, url: spec.url, model: spec.model ?? service,
-                                                           timeoutS: (timeout ?? 60_000) / 1000, timeScale: scale ?? 1)))
+                entries.append(
+                    Entry(
+                        service: service, node: node,
+                        target: BackendTarget(
+                            kind: spec.type, url: spec.url, model: spec.model ?? service,
+                            timeoutS: (timeout ?? 60_000) / 1000, timeScale: scale ?? 1)))
             }
         }
         try sink.check()
@@ -182,9 +187,10 @@ public struct BackendTable: Sendable {
                 byService[entry.service] = entry.target
             }
         }
-        realServices = Set(plan.services.map(\.name).filter { service in
-            byService[service]?.isReal ?? false || byServiceNode.contains { $0.key.hasPrefix(service + "@") && $0.value.isReal }
-        })
+        realServices = Set(
+            plan.services.map(\.name).filter { service in
+                byService[service]?.isReal ?? false || byServiceNode.contains { $0.key.hasPrefix(service + "@") && $0.value.isReal }
+            })
     }
 
     public func target(service: String, node: String) -> BackendTarget {

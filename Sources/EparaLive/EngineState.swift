@@ -70,8 +70,9 @@ final class EngineState {
         let outbox = Outbox()
         self.outbox = outbox
         core = RequestCore(deployment: deployment, config: config, executor: outbox)
-        recorder = Recorder(services: deployment.services, nodeCount: deployment.nodes.count, windowS: windowS, keepOrigins: true,
-                            requestLog: nil)
+        recorder = Recorder(
+            services: deployment.services, nodeCount: deployment.nodes.count, windowS: windowS, keepOrigins: true,
+            requestLog: nil)
         believedUp = Array(repeating: true, count: deployment.nodes.count)
         health = deployment.nodes.indices.map { (0, NodeIndex($0), true) }
     }

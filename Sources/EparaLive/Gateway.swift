@@ -10,21 +10,25 @@ public enum Gateway {
     /// Largest request body accepted, bytes.
     public static let bodyLimit = 4 << 20
 
-    public static func router(engine: LiveEngine, node: String, metrics: GatewayMetrics = GatewayMetrics(),
-                              clientToken: String? = nil, peerToken: String? = nil) -> Router<BasicRequestContext> {
+    public static func router(
+        engine: LiveEngine, node: String, metrics: GatewayMetrics = GatewayMetrics(),
+        clientToken: String? = nil, peerToken: String? = nil
+    ) -> Router<BasicRequestContext> {
         let router = Router()
         if clientToken != nil || peerToken != nil { router.add(middleware: BearerAuth(clientToken: clientToken, peerToken: peerToken)) }
         router.get("metrics") { _, _ -> Response in
             if let state = try? engine.state(node: node) { metrics.observe(state) }
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.text())))
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.text())))
         }
         router.get("healthz") { _, _ -> Response in
             json(.ok, ["status": "ok", "node": node])
         }
         router.get("v1/state") { _, _ -> Response in
             guard let state = try? engine.state(node: node),
-                  let data = try? JSONOutput.encoder(pretty: false).encode(state) else {
+                let data = try? JSONOutput.encoder(pretty: false).encode(state)
+            else {
                 return json(.internalServerError, ["error": "no state for node '\(node)'"])
             }
             return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
@@ -38,9 +42,10 @@ public enum Gateway {
             }
             let answer: LiveAnswer
             do {
-                answer = try await engine.submit(service: name, origin: node, stream: parsed.streamID, inputTokens: parsed.inputTokens,
-                                                 outputTokens: parsed.outputTokens,
-                                                 payload: Payload(api: .native, body: parsed.input, outputTokens: parsed.outputTokens))
+                answer = try await engine.submit(
+                    service: name, origin: node, stream: parsed.streamID, inputTokens: parsed.inputTokens,
+                    outputTokens: parsed.outputTokens,
+                    payload: Payload(api: .native, body: parsed.input, outputTokens: parsed.outputTokens))
             } catch {
                 return notFound(error)
             }
@@ -56,9 +61,10 @@ public enum Gateway {
                 }
                 let answer: LiveAnswer
                 do {
-                    answer = try await engine.submit(service: parsed.model, origin: node, inputTokens: parsed.inputTokens,
-                                                     outputTokens: parsed.outputTokens,
-                                                     payload: Payload(api: api, body: parsed.body, stream: parsed.stream))
+                    answer = try await engine.submit(
+                        service: parsed.model, origin: node, inputTokens: parsed.inputTokens,
+                        outputTokens: parsed.outputTokens,
+                        payload: Payload(api: api, body: parsed.body, stream: parsed.stream))
                 } catch {
                     return openAIError(.notFound, "no service named '\(parsed.model)' (the model field names the service)", type: "model_not_found")
                 }
@@ -68,7 +74,8 @@ public enum Gateway {
         }
         router.post("v1/peer/requests") { request, _ -> Response in
             guard let header = request.headers[HTTPField.Name(PeerWire.forwardHeader)!],
-                  let forwarded = PeerWire.decode(ForwardedRequest.self, header) else {
+                let forwarded = PeerWire.decode(ForwardedRequest.self, header)
+            else {
                 return json(.badRequest, ["error": "missing or unreadable \(PeerWire.forwardHeader) header"])
             }
             if let problem = forwarded.problem {
@@ -79,8 +86,9 @@ public enum Gateway {
                 guard let body = try? await request.body.collect(upTo: bodyLimit) else {
                     return json(.contentTooLarge, ["error": "request body over \(bodyLimit) bytes"])
                 }
-                payload = Payload(api: api, body: body, stream: request.headers[HTTPField.Name(PeerWire.streamHeader)!] == "1",
-                                  outputTokens: Int32(request.headers[HTTPField.Name(PeerWire.tokensHeader)!] ?? "") ?? 0)
+                payload = Payload(
+                    api: api, body: body, stream: request.headers[HTTPField.Name(PeerWire.streamHeader)!] == "1",
+                    outputTokens: Int32(request.headers[HTTPField.Name(PeerWire.tokensHeader)!] ?? "") ?? 0)
             }
             let answer: LiveAnswer
             do {
@@ -88,8 +96,10 @@ public enum Gateway {
             } catch {
                 return notFound(error)
             }
-            var headers: HTTPFields = [HTTPField.Name(PeerWire.outcomeHeader)!: answer.result.outcome.name,
-                                       HTTPField.Name(PeerWire.reasonHeader)!: answer.result.reason.name]
+            var headers: HTTPFields = [
+                HTTPField.Name(PeerWire.outcomeHeader)!: answer.result.outcome.name,
+                HTTPField.Name(PeerWire.reasonHeader)!: answer.result.reason.name,
+            ]
             guard let reply = answer.reply else { return Response(status: .ok, headers: headers) }
             headers[HTTPField.Name(PeerWire.replyStatusHeader)!] = String(reply.status)
             headers[.contentType] = reply.contentType
@@ -97,7 +107,8 @@ public enum Gateway {
         }
         router.post("v1/peer/sync") { request, _ -> Response in
             guard let body = try? await request.body.collect(upTo: bodyLimit),
-                  let report = try? JSONOutput.decoder().decode(SyncReport.self, from: Data(body.readableBytesView)) else {
+                let report = try? JSONOutput.decoder().decode(SyncReport.self, from: Data(body.readableBytesView))
+            else {
                 return json(.badRequest, ["error": "expected a sync report: {\"node\": ..., \"instances\": [{\"id\": ..., \"backlog_s\": ...}]}"])
             }
             do {
@@ -141,8 +152,8 @@ public enum Gateway {
         }
         if result.reason != .none { buffer.writeString(",\"reason\":\"\(result.reason.name)\"") }
         buffer.writeString(",\"service\":\(JSONFields.quoted(service))}")
-        let status: HTTPResponse.Status = if let reply = answer.reply, reply.status >= 400 { HTTPResponse.Status(code: reply.status) }
-            else { self.status(for: result) }
+        let status: HTTPResponse.Status =
+            if let reply = answer.reply, reply.status >= 400 { HTTPResponse.Status(code: reply.status) } else { self.status(for: result) }
         return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: buffer))
     }
 
@@ -173,15 +184,19 @@ public enum Gateway {
     /// or no instance could serve it (503). The outcome is in `epara-outcome` either way.
     static func openAIResponse(_ answer: LiveAnswer, parsed: OpenAIRequest, api: ClientAPI) -> Response {
         let result = answer.result
-        var headers: HTTPFields = [HTTPField.Name(PeerWire.outcomeHeader)!: result.outcome.name,
-                                   HTTPField.Name("epara-latency-ms")!: String((result.latencyS * 1e6).rounded() / 1000)]
+        var headers: HTTPFields = [
+            HTTPField.Name(PeerWire.outcomeHeader)!: result.outcome.name,
+            HTTPField.Name("epara-latency-ms")!: String((result.latencyS * 1e6).rounded() / 1000),
+        ]
         switch result.outcome {
         case .dropped:
-            return openAIError(.tooManyRequests, "shed to keep the service's SLO (\(result.reason.name)); retry later", type: "rate_limit_exceeded",
-                               headers: headers)
+            return openAIError(
+                .tooManyRequests, "shed to keep the service's SLO (\(result.reason.name)); retry later", type: "rate_limit_exceeded",
+                headers: headers)
         case .failed:
-            return openAIError(.serviceUnavailable, "no healthy instance could serve the request (\(result.reason.name))", type: "server_error",
-                               headers: headers)
+            return openAIError(
+                .serviceUnavailable, "no healthy instance could serve the request (\(result.reason.name))", type: "server_error",
+                headers: headers)
         case .completedInSlo, .completedLate:
             break
         }
@@ -195,17 +210,23 @@ public enum Gateway {
         if parsed.stream {
             headers[.contentType] = "text/event-stream"
             let delta: [String: Any] = api == .chat ? ["delta": ["role": "assistant", "content": ""]] : ["text": ""]
-            let chunk: [String: Any] = ["id": id, "object": api == .chat ? "chat.completion.chunk" : "text_completion", "created": created,
-                                        "model": parsed.model, "choices": [delta.merging(["index": 0, "finish_reason": "stop"]) { $1 }]]
+            let chunk: [String: Any] = [
+                "id": id, "object": api == .chat ? "chat.completion.chunk" : "text_completion", "created": created,
+                "model": parsed.model, "choices": [delta.merging(["index": 0, "finish_reason": "stop"]) { $1 }],
+            ]
             let data = (try? JSONSerialization.data(withJSONObject: chunk, options: [.sortedKeys])) ?? Data()
-            return Response(status: .ok, headers: headers,
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: "data: \(String(decoding: data, as: UTF8.self))\n\ndata: [DONE]\n\n")))
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody(byteBuffer: ByteBuffer(string: "data: \(String(decoding: data, as: UTF8.self))\n\ndata: [DONE]\n\n")))
         }
-        let choice: [String: Any] = api == .chat
+        let choice: [String: Any] =
+            api == .chat
             ? ["index": 0, "message": ["role": "assistant", "content": ""], "finish_reason": "stop"]
             : ["index": 0, "text": "", "finish_reason": "stop"]
-        let object: [String: Any] = ["id": id, "object": api == .chat ? "chat.completion" : "text_completion", "created": created,
-                                     "model": parsed.model, "choices": [choice], "usage": usage]
+        let object: [String: Any] = [
+            "id": id, "object": api == .chat ? "chat.completion" : "text_completion", "created": created,
+            "model": parsed.model, "choices": [choice], "usage": usage,
+        ]
         return json(.ok, object, headers: headers)
     }
 
@@ -287,8 +308,11 @@ struct OpenAIRequest {
         do {
             body = try await request.body.collect(upTo: Gateway.bodyLimit)
         } catch {
-            return .failure(ResponseError(Gateway.openAIError(.contentTooLarge, "request body over \(Gateway.bodyLimit) bytes",
-                                                              type: "invalid_request_error")))
+            return .failure(
+                ResponseError(
+                    Gateway.openAIError(
+                        .contentTooLarge, "request body over \(Gateway.bodyLimit) bytes",
+                        type: "invalid_request_error")))
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
             return bad("the body must be a JSON object with at least a model field")
@@ -300,7 +324,9 @@ struct OpenAIRequest {
                 return bad("messages must be a non-empty list of {role, content}")
             }
             for message in messages {
-                if let content = message["content"] as? String { text += content.count } else if let parts = message["content"] as? [[String: Any]] {
+                if let content = message["content"] as? String {
+                    text += content.count
+                } else if let parts = message["content"] as? [[String: Any]] {
                     text += parts.compactMap { $0["text"] as? String }.reduce(0) { $0 + $1.count }
                 }
             }
@@ -310,8 +336,10 @@ struct OpenAIRequest {
         }
         let maxTokens = (object["max_tokens"] ?? object["max_completion_tokens"]) as? NSNumber
         if let maxTokens, maxTokens.doubleValue < 1 { return bad("max_tokens must be at least 1") }
-        return .success(OpenAIRequest(model: model, stream: (object["stream"] as? Bool) ?? false, inputTokens: Int32(max(1, text / 4)),
-                                      outputTokens: Int32(min(maxTokens?.doubleValue ?? 256, 1e6)), body: body))
+        return .success(
+            OpenAIRequest(
+                model: model, stream: (object["stream"] as? Bool) ?? false, inputTokens: Int32(max(1, text / 4)),
+                outputTokens: Int32(min(maxTokens?.doubleValue ?? 256, 1e6)), body: body))
     }
 }
 

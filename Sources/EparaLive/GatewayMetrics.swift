@@ -13,24 +13,29 @@ public final class GatewayMetrics: Sendable {
     /// Latency buckets, seconds: 1 ms to 60 s.
     static let buckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
     static var requests: MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "epara", metricName: "requests", unitName: "total",
-                             helpText: "Requests that arrived at this gateway, by how they ended.")
+        MetricNameDescriptor(
+            namespace: "epara", metricName: "requests", unitName: "total",
+            helpText: "Requests that arrived at this gateway, by how they ended.")
     }
     static var latency: MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "epara", metricName: "request_latency", unitName: "seconds",
-                             helpText: "Arrival to answer, for completed requests.")
+        MetricNameDescriptor(
+            namespace: "epara", metricName: "request_latency", unitName: "seconds",
+            helpText: "Arrival to answer, for completed requests.")
     }
     static var buildInfo: MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "epara", metricName: "build", unitName: "info",
-                             helpText: "Always 1; the labels say which epara is running.")
+        MetricNameDescriptor(
+            namespace: "epara", metricName: "build", unitName: "info",
+            helpText: "Always 1; the labels say which epara is running.")
     }
     static var instanceInFlight: MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "epara", metricName: "instance_requests_in_flight", unitName: "",
-                             helpText: "Requests queued or running at an instance of this node, as of the scrape.")
+        MetricNameDescriptor(
+            namespace: "epara", metricName: "instance_requests_in_flight", unitName: "",
+            helpText: "Requests queued or running at an instance of this node, as of the scrape.")
     }
     static var instanceLive: MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "epara", metricName: "instance_live", unitName: "",
-                             helpText: "1 while the instance takes new requests; 0 once a new plan removed it.")
+        MetricNameDescriptor(
+            namespace: "epara", metricName: "instance_live", unitName: "",
+            helpText: "1 while the instance takes new requests; 0 once a new plan removed it.")
     }
     let gauges = NIOLockedValueBox<[String: Gauge]>([:])
     let counters = NIOLockedValueBox<[String: Counter]>([:])
@@ -53,8 +58,9 @@ public final class GatewayMetrics: Sendable {
         let key = node + "\u{0}" + service + "\u{0}" + outcome.name
         return counters.withLockedValue { cache in
             if let counter = cache[key] { return counter }
-            let counter = registry.makeCounter(descriptor: Self.requests,
-                                               labels: [("node", node), ("service", service), ("outcome", outcome.name)])
+            let counter = registry.makeCounter(
+                descriptor: Self.requests,
+                labels: [("node", node), ("service", service), ("outcome", outcome.name)])
             cache[key] = counter
             return counter
         }

@@ -85,12 +85,14 @@ enum JSONFields {
         default:
             var i = start
             while i < bytes.count, let c = Optional(bytes[i]),
-                  (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z"))
-                  || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".") || c == UInt8(ascii: "E") {
+                (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z"))
+                    || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".") || c == UInt8(ascii: "E")
+            {
                 i += 1
             }
-            guard i > start, ["true", "false", "null"].contains(String(decoding: bytes[start..<i], as: UTF8.self))
-                || (bytes[start] >= UInt8(ascii: "0") && bytes[start] <= UInt8(ascii: "9")) || bytes[start] == UInt8(ascii: "-")
+            guard i > start,
+                ["true", "false", "null"].contains(String(decoding: bytes[start..<i], as: UTF8.self))
+                    || (bytes[start] >= UInt8(ascii: "0") && bytes[start] <= UInt8(ascii: "9")) || bytes[start] == UInt8(ascii: "-")
             else { return nil }
             return i
         }
@@ -106,7 +108,8 @@ enum JSONFields {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            case _ where scalar.value < 0x20:
+                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
             default: out.unicodeScalars.append(scalar)
             }
         }

@@ -43,8 +43,9 @@ extension LiveEngine {
             let reply = s.replies.removeValue(forKey: request.id)
             s.payloads.removeValue(forKey: request.id)
             if s.fromPeers.remove(request.id) == nil { s.recorder.finish(request, outcome, reason, at: at) }
-            let answer = LiveAnswer(result: LiveResult(id: request.id, outcome: outcome, reason: reason, latencyS: at - request.arrival),
-                                    reply: reply)
+            let answer = LiveAnswer(
+                result: LiveResult(id: request.id, outcome: outcome, reason: reason, latencyS: at - request.arrival),
+                reply: reply)
             if let continuation = s.waiting.removeValue(forKey: request.id) {
                 continuation.resume(returning: answer)
             } else {
@@ -55,8 +56,10 @@ extension LiveEngine {
 
     /// Starts `work` in a task the engine keeps (so `stop` can cancel it); `then` runs inside
     /// the engine with what it returned.
-    func spawn<Value: Sendable>(_ s: EngineState, _ work: @escaping @Sendable () async -> Value,
-                                then: @escaping @Sendable (EngineState, Value) -> Void) {
+    func spawn<Value: Sendable>(
+        _ s: EngineState, _ work: @escaping @Sendable () async -> Value,
+        then: @escaping @Sendable (EngineState, Value) -> Void
+    ) {
         let id = s.nextTask
         s.nextTask &+= 1
         let task = Task {
@@ -107,18 +110,22 @@ extension LiveEngine {
         if let until = s.backendDownUntil[i], until > s.outbox.now { return Set(requests.map(\.id)) }
         let calls = requests.map { (id: $0.id, payload: s.payloads[$0.id] ?? Payload(api: .native)) }
         let logger = logger
-        spawn(s, { await Self.call(http, target, calls, logger: logger) }, then: { s, done in
-            s.replies.merge(done.answered) { $1 }
-            if done.unreachable { s.backendDownUntil[i] = s.outbox.now + Self.backendHoldOffS }
-            s.core.workFinished(w, token: token, failed: done.failed)
-        })
+        spawn(
+            s, { await Self.call(http, target, calls, logger: logger) },
+            then: { s, done in
+                s.replies.merge(done.answered) { $1 }
+                if done.unreachable { s.backendDownUntil[i] = s.outbox.now + Self.backendHoldOffS }
+                s.core.workFinished(w, token: token, failed: done.failed)
+            })
         return nil
     }
 
     /// The calls of one piece of work to its model server, made together: the answers, the
     /// requests that failed, and whether the server could not be reached at all.
-    static func call(_ http: HTTPBackends, _ target: BackendTarget, _ calls: [(id: Int, payload: Payload)],
-                     logger: Logger) async -> (answered: [Int: Reply], failed: Set<Int>, unreachable: Bool) {
+    static func call(
+        _ http: HTTPBackends, _ target: BackendTarget, _ calls: [(id: Int, payload: Payload)],
+        logger: Logger
+    ) async -> (answered: [Int: Reply], failed: Set<Int>, unreachable: Bool) {
         var answered: [Int: Reply] = [:]
         var failed: Set<Int> = []
         var unreachable = false

@@ -39,8 +39,10 @@ public struct LiveOptions: Sendable {
     /// Length of the windows recorded for the Run and the state store, seconds.
     public var windowS: Double
 
-    public init(core: CoreConfig = CoreConfig(), hosted: Set<String>? = nil, peers: [String: String] = [:], backends: BackendTable? = nil,
-                peerToken: String? = nil, windowS: Double = 10) {
+    public init(
+        core: CoreConfig = CoreConfig(), hosted: Set<String>? = nil, peers: [String: String] = [:], backends: BackendTable? = nil,
+        peerToken: String? = nil, windowS: Double = 10
+    ) {
         self.core = core
         self.hosted = hosted
         self.peers = peers
@@ -117,8 +119,10 @@ public final class LiveEngine: Sendable {
 
     /// `enter`, and then `after` with what `body` returned, once the effects are carried out
     /// (still holding the lock): a request that ended at once is picked up in the same visit.
-    func enter<T, U, Failure: Error>(_ body: (EngineState) throws(Failure) -> T,
-                                     then after: (EngineState, T) -> U) throws(Failure) -> U {
+    func enter<T, U, Failure: Error>(
+        _ body: (EngineState) throws(Failure) -> T,
+        then after: (EngineState, T) -> U
+    ) throws(Failure) -> U {
         try box.withLock { (s: EngineState) throws(Failure) -> U in
             s.outbox.now = elapsed
             let result = try body(s)
@@ -151,17 +155,22 @@ public final class LiveEngine: Sendable {
 
     /// A request arriving at `origin` (a node name; the service's first origin when nil). Returns
     /// when it has ended, however it ended, with the model server's answer if there was one.
-    public func submit(service: String, origin: String? = nil, stream: Int32 = -1, inputTokens: Int32 = 0, outputTokens: Int32 = 0,
-                       payload: Payload? = nil) async throws(LiveError) -> LiveAnswer {
-        let (id, ended) = try enter({ (s: EngineState) throws(LiveError) -> Int in
-            try admit(s, service: service, origin: origin, stream: stream, inputTokens: inputTokens, outputTokens: outputTokens, payload: payload)
-        }, then: Self.endedAtOnce)
+    public func submit(
+        service: String, origin: String? = nil, stream: Int32 = -1, inputTokens: Int32 = 0, outputTokens: Int32 = 0,
+        payload: Payload? = nil
+    ) async throws(LiveError) -> LiveAnswer {
+        let (id, ended) = try enter(
+            { (s: EngineState) throws(LiveError) -> Int in
+                try admit(s, service: service, origin: origin, stream: stream, inputTokens: inputTokens, outputTokens: outputTokens, payload: payload)
+            }, then: Self.endedAtOnce)
         if let ended { return ended }
         return await answer(id)
     }
 
-    func admit(_ s: EngineState, service: String, origin: String?, stream: Int32, inputTokens: Int32, outputTokens: Int32,
-               payload: Payload?) throws(LiveError) -> Int {
+    func admit(
+        _ s: EngineState, service: String, origin: String?, stream: Int32, inputTokens: Int32, outputTokens: Int32,
+        payload: Payload?
+    ) throws(LiveError) -> Int {
         let deployment = s.deployment
         guard let index = deployment.serviceIndex[service] else { throw .unknownService(service) }
         let info = deployment.services[index]
@@ -186,8 +195,9 @@ public final class LiveEngine: Sendable {
         }
         // Frames of one camera are packed together; a stream beyond the service's is refused.
         guard stream < Int32(max(info.streams, 0)) else { throw .unknownStream(service, stream) }
-        let request = Request(id: s.nextID, service: ServiceIndex(index), stream: info.isFrequency ? max(stream, 0) : -1, origin: node,
-                              arrival: now, deadline: now + deadlineS, inputTokens: inputTokens, outputTokens: modelledOutput)
+        let request = Request(
+            id: s.nextID, service: ServiceIndex(index), stream: info.isFrequency ? max(stream, 0) : -1, origin: node,
+            arrival: now, deadline: now + deadlineS, inputTokens: inputTokens, outputTokens: modelledOutput)
         s.nextID += 1
         if let payload { s.payloads[request.id] = payload }
         s.recorder.arrival(request)
@@ -197,8 +207,9 @@ public final class LiveEngine: Sendable {
 
     /// A request another node's gateway sent to an instance of a node hosted here.
     public func acceptForwarded(_ forwarded: ForwardedRequest, payload: Payload?) async throws(LiveError) -> LiveAnswer {
-        let (id, ended) = try enter({ (s: EngineState) throws(LiveError) -> Int in try arrive(s, forwarded, payload: payload) },
-                                    then: Self.endedAtOnce)
+        let (id, ended) = try enter(
+            { (s: EngineState) throws(LiveError) -> Int in try arrive(s, forwarded, payload: payload) },
+            then: Self.endedAtOnce)
         if let ended { return ended }
         return await answer(id)
     }
@@ -211,8 +222,9 @@ public final class LiveEngine: Sendable {
         let node = s.core.info(i).node
         guard hosted[node] else { throw .unknownInstance(forwarded.instance) }
         let now = s.outbox.now
-        var request = Request(id: s.nextID, service: ServiceIndex(service), origin: NodeIndex(origin), arrival: now - forwarded.ageS,
-                              deadline: now + forwarded.deadlineInS, inputTokens: forwarded.inputTokens, outputTokens: forwarded.outputTokens)
+        var request = Request(
+            id: s.nextID, service: ServiceIndex(service), origin: NodeIndex(origin), arrival: now - forwarded.ageS,
+            deadline: now + forwarded.deadlineInS, inputTokens: forwarded.inputTokens, outputTokens: forwarded.outputTokens)
         request.instance = i
         request.hops = Int16(forwarded.hops)
         request.returnS = forwarded.returnS
@@ -254,7 +266,8 @@ public final class LiveEngine: Sendable {
         let deployment = Deployment(plan: plan)
         try enter { (s: EngineState) throws(LiveError) in
             guard plan.cluster.nodes.map(\.name) == s.plan.cluster.nodes.map(\.name),
-                  plan.services.map(\.name) == s.plan.services.map(\.name) else {
+                plan.services.map(\.name) == s.plan.services.map(\.name)
+            else {
                 throw .incompatiblePlan("its nodes or services differ from the running plan's; restart the gateways to change them")
             }
             s.plan = plan

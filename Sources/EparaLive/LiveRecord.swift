@@ -21,10 +21,11 @@ extension LiveEngine {
             for (n, start) in since { downS[n.offset] += horizon - start }
             let settings = RunSettings(core: options.core, windowS: options.windowS)
             let hostedNames = deployment.nodes.indices.filter { hosted[$0] }.map { deployment.nodes[$0].name }
-            return s.recorder.run(engine: "live", plan: plan, planDigest: JSONOutput.digest(plan), traceDigest: "live",
-                                  trace: ["source": "live traffic", "gateways": hostedNames.joined(separator: ",")], settings: settings,
-                                  horizon: horizon, nodes: s.recorder.nodeRuns(core: s.core, horizon: horizon, downS: downS), replans: [],
-                                  faults: [], predicted: plan.predicted)
+            return s.recorder.run(
+                engine: "live", plan: plan, planDigest: JSONOutput.digest(plan), traceDigest: "live",
+                trace: ["source": "live traffic", "gateways": hostedNames.joined(separator: ",")], settings: settings,
+                horizon: horizon, nodes: s.recorder.nodeRuns(core: s.core, horizon: horizon, downS: downS), replans: [],
+                faults: [], predicted: plan.predicted)
         }
     }
 
@@ -33,8 +34,9 @@ extension LiveEngine {
     public func stateRows(runId: String, from: Double, final: Bool) -> StateRows {
         enter { s in
             let now = s.outbox.now
-            return s.recorder.stateRows(runId: runId, deployment: s.deployment, health: s.health.map { ($0.timeS, $0.node.offset, $0.up) },
-                                        durationS: now, from: from, completeAt: final ? nil : now)
+            return s.recorder.stateRows(
+                runId: runId, deployment: s.deployment, health: s.health.map { ($0.timeS, $0.node.offset, $0.up) },
+                durationS: now, from: from, completeAt: final ? nil : now)
         }
     }
 }

@@ -41,8 +41,9 @@ actor LiveRecording {
         let plan = engine.plan
         let windows = rows.windows
         do {
-            try store.append(runId: runId, engine: "live", planDigest: JSONOutput.digest(plan), traceDigest: "live",
-                             summaryJSON: rows.summaryJSON, windows: windows, health: rows.health, gaps: rows.gaps)
+            try store.append(
+                runId: runId, engine: "live", planDigest: JSONOutput.digest(plan), traceDigest: "live",
+                summaryJSON: rows.summaryJSON, windows: windows, health: rows.health, gaps: rows.gaps)
             written = max(written, windows.map(\.windowStartS).max() ?? written)
         } catch {
             logger.error("cannot write the state store", metadata: ["path": "\(path)", "error": "\(error)"])

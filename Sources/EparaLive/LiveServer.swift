@@ -3,14 +3,15 @@ import EparaPlan
 import EparaServe
 import EparaStore
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
 import UnixSignals
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How to run gateways: which nodes, where they listen, with what tokens, and what they record.
 public struct LiveServerOptions: Sendable {
@@ -28,9 +29,11 @@ public struct LiveServerOptions: Sendable {
     /// How often the plan file is checked for a change, seconds.
     public var watchIntervalS: Double
 
-    public init(host: String = "127.0.0.1", basePort: Int = 8080, engine: LiveOptions = LiveOptions(), clientToken: String? = nil,
-                peerToken: String? = nil, syncIntervalS: Double = 2, statePath: String? = nil, planPath: String? = nil,
-                watchIntervalS: Double = 1) {
+    public init(
+        host: String = "127.0.0.1", basePort: Int = 8080, engine: LiveOptions = LiveOptions(), clientToken: String? = nil,
+        peerToken: String? = nil, syncIntervalS: Double = 2, statePath: String? = nil, planPath: String? = nil,
+        watchIntervalS: Double = 1
+    ) {
         self.host = host
         self.basePort = basePort
         self.engine = engine
@@ -88,13 +91,16 @@ public enum LiveServer {
         return logger
     }
 
-    public static func buildServices(plan: Plan, options: LiveServerOptions, logger: Logger = standardErrorLogger(),
-                                     readPlan: (@Sendable (String) throws -> Plan)? = nil) throws -> LiveServices {
+    public static func buildServices(
+        plan: Plan, options: LiveServerOptions, logger: Logger = standardErrorLogger(),
+        readPlan: (@Sendable (String) throws -> Plan)? = nil
+    ) throws -> LiveServices {
         let engine = LiveEngine(plan: plan, options: options.engine, logger: logger)
         let missing = engine.unreachableNodes
         if !missing.isEmpty {
-            logger.warning("no gateway address for some nodes: requests for their instances go elsewhere",
-                           metadata: ["nodes": "\(missing.joined(separator: ","))"])
+            logger.warning(
+                "no gateway address for some nodes: requests for their instances go elsewhere",
+                metadata: ["nodes": "\(missing.joined(separator: ","))"])
         }
         let recording = try options.statePath.map { path in try LiveRecording(path: path, engine: engine, plan: plan) }
         let hosted = plan.cluster.nodes.map(\.name).filter { options.engine.hosted?.contains($0) ?? true }
@@ -116,30 +122,44 @@ public enum LiveServer {
         let serverLogger = serverLogger
         let gateways = hosted.enumerated().map { k, node in (node: node, port: options.basePort + k) }
         for gateway in gateways {
-            services.append(Application(router: Gateway.router(engine: engine, node: gateway.node, metrics: metrics,
-                                                               clientToken: options.clientToken, peerToken: options.peerToken),
-                                        configuration: ApplicationConfiguration(address: .hostname(options.host, port: gateway.port),
-                                                                                serverName: "epara"),
-                                        onServerRunning: { _ in
-                                            logger.info("listening", metadata: ["node": "\(gateway.node)",
-                                                                                "url": "http://\(options.host):\(gateway.port)"])
-                                        },
-                                        logger: serverLogger))
+            services.append(
+                Application(
+                    router: Gateway.router(
+                        engine: engine, node: gateway.node, metrics: metrics,
+                        clientToken: options.clientToken, peerToken: options.peerToken),
+                    configuration: ApplicationConfiguration(
+                        address: .hostname(options.host, port: gateway.port),
+                        serverName: "epara"),
+                    onServerRunning: { _ in
+                        logger.info(
+                            "listening",
+                            metadata: [
+                                "node": "\(gateway.node)",
+                                "url": "http://\(options.host):\(gateway.port)",
+                            ])
+                    },
+                    logger: serverLogger))
         }
         return LiveServices(engine: engine, services: services, gateways: gateways, recording: recording, logger: logger)
     }
 
-    public static func run(plan: Plan, options: LiveServerOptions, logger: Logger = standardErrorLogger(),
-                           readPlan: (@Sendable (String) throws -> Plan)? = nil) async throws -> Run {
+    public static func run(
+        plan: Plan, options: LiveServerOptions, logger: Logger = standardErrorLogger(),
+        readPlan: (@Sendable (String) throws -> Plan)? = nil
+    ) async throws -> Run {
         let built = try buildServices(plan: plan, options: options, logger: logger, readPlan: readPlan)
-        let group = ServiceGroup(configuration: .init(services: built.services, gracefulShutdownSignals: [.sigterm, .sigint],
-                                                      logger: serverLogger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: built.services, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: serverLogger))
         do {
             try await group.run()
         } catch {
             await built.engine.shutdown()
             if let io = error as? IOError {
-                let ports = built.gateways.count > 1 ? "ports \(options.basePort)–\(options.basePort + built.gateways.count - 1)"
+                let ports =
+                    built.gateways.count > 1
+                    ? "ports \(options.basePort)–\(options.basePort + built.gateways.count - 1)"
                     : "port \(options.basePort)"
                 throw LiveServerError.cannotListen("\(options.host), \(ports): \(io.errnoCode == EADDRINUSE ? "address already in use" : "\(io)")")
             }

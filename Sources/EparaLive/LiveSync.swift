@@ -17,43 +17,49 @@ extension LiveEngine {
         }
         let now = s.outbox.now
         let deployment = s.deployment
-        let forwarded = ForwardedRequest(service: deployment.services[request.service.offset].name,
-                                         origin: deployment.nodes[request.origin.offset].name,
-                                         instance: s.core.info(instance).id, hops: Int(request.hops),
-                                         ageS: now - request.arrival, deadlineInS: request.deadline - now,
-                                         inputTokens: request.inputTokens, outputTokens: request.outputTokens, returnS: request.returnS)
+        let forwarded = ForwardedRequest(
+            service: deployment.services[request.service.offset].name,
+            origin: deployment.nodes[request.origin.offset].name,
+            instance: s.core.info(instance).id, hops: Int(request.hops),
+            ageS: now - request.arrival, deadlineInS: request.deadline - now,
+            inputTokens: request.inputTokens, outputTokens: request.outputTokens, returnS: request.returnS)
         let payload = s.payloads[request.id]
         let logger = logger
         let nodeName = deployment.nodes[node.offset].name
         s.sentToPeer[node, default: 0] += 1
-        spawn(s, { () async -> (Outcome, EndReason, Reply?)? in
-            do {
-                return try await peers.forward(forwarded, payload: payload, to: url)
-            } catch {
-                logger.warning("peer unreachable", metadata: ["node": "\(nodeName)", "url": "\(url)", "error": "\(error)"])
-                return nil
-            }
-        }, then: { s, ended in
-            guard let (outcome, reason, reply) = ended else {
-                s.core.retry(request, failing: .nodeDown)
-                return
-            }
-            if let reply { s.replies[request.id] = reply }
-            s.core.endedElsewhere(request, outcome, reason, at: s.outbox.now)
-        })
+        spawn(
+            s,
+            { () async -> (Outcome, EndReason, Reply?)? in
+                do {
+                    return try await peers.forward(forwarded, payload: payload, to: url)
+                } catch {
+                    logger.warning("peer unreachable", metadata: ["node": "\(nodeName)", "url": "\(url)", "error": "\(error)"])
+                    return nil
+                }
+            },
+            then: { s, ended in
+                guard let (outcome, reason, reply) = ended else {
+                    s.core.retry(request, failing: .nodeDown)
+                    return
+                }
+                if let reply { s.replies[request.id] = reply }
+                s.core.endedElsewhere(request, outcome, reason, at: s.outbox.now)
+            })
     }
 
     /// Every `interval` seconds, a sync round (`syncRound`), until `stop`. The gateways' server
     /// runs its rounds as a lifecycle service instead (LiveServer.swift).
     public func startSync(every interval: Double) {
         enter { s in
-            spawn(s, {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .nanoseconds(boundedNanoseconds(interval)))
-                    if Task.isCancelled { break }
-                    self.syncRound(timeoutS: interval)
-                }
-            }, then: { _, _ in })
+            spawn(
+                s,
+                {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .nanoseconds(boundedNanoseconds(interval)))
+                        if Task.isCancelled { break }
+                        self.syncRound(timeoutS: interval)
+                    }
+                }, then: { _, _ in })
         }
     }
 
@@ -67,10 +73,11 @@ extension LiveEngine {
             }
             if let peers {
                 for from in 0..<n where hosted[from] {
-                    let report = SyncReport(node: s.deployment.nodes[from].name,
-                                            instances: s.core.syncReport(from: NodeIndex(from)).map {
-                                                .init(id: s.core.info($0.instance).id, backlogS: $0.backlogS)
-                                            })
+                    let report = SyncReport(
+                        node: s.deployment.nodes[from].name,
+                        instances: s.core.syncReport(from: NodeIndex(from)).map {
+                            .init(id: s.core.info($0.instance).id, backlogS: $0.backlogS)
+                        })
                     guard let body = try? JSONOutput.encoder(pretty: false).encode(report) else { continue }
                     for url in peerURLs.values {
                         spawn(s, { try? await peers.sync(ByteBuffer(bytes: body), to: url, timeoutS: timeoutS) }, then: { _, _ in })
@@ -106,7 +113,9 @@ extension LiveEngine {
                 s.believedUp[node.offset] = up
                 s.health.append((now, node, up))
                 let name = s.deployment.nodes[node.offset].name
-                if up { logger.info("peer is back", metadata: ["node": "\(name)"]) } else {
+                if up {
+                    logger.info("peer is back", metadata: ["node": "\(name)"])
+                } else {
                     logger.warning("peer missed its syncs: routing around it", metadata: ["node": "\(name)"])
                 }
             }

@@ -35,15 +35,18 @@ extension LiveEngine {
             let deployment = s.deployment
             let core = s.core
             guard let n = deployment.nodeIndex[node], hosted[n] else { throw .unknownNode(node) }
-            let instances = core.instanceIndices.filter { core.info($0).node == n }.map { i in
-                NodeState.InstanceState(id: core.info(i).id, service: deployment.services[core.info(i).service].name, load: core.load(i),
-                                        live: core.isLive(i))
-            } as [NodeState.InstanceState]
+            let instances =
+                core.instanceIndices.filter { core.info($0).node == n }.map { i in
+                    NodeState.InstanceState(
+                        id: core.info(i).id, service: deployment.services[core.info(i).service].name, load: core.load(i),
+                        live: core.isLive(i))
+                } as [NodeState.InstanceState]
             let now = s.outbox.now
             let peers = peerURLs.keys.sorted().map { m in
                 let heard = core.heard(by: NodeIndex(n), from: m, now: now)
-                return NodeState.PeerState(node: deployment.nodes[m.offset].name, url: peerURLs[m]!, lastHeardS: ((now - heard.at) * 1000).rounded() / 1000,
-                                           up: heard.up, forwarded: s.sentToPeer[m] ?? 0)
+                return NodeState.PeerState(
+                    node: deployment.nodes[m.offset].name, url: peerURLs[m]!, lastHeardS: ((now - heard.at) * 1000).rounded() / 1000,
+                    up: heard.up, forwarded: s.sentToPeer[m] ?? 0)
             }
             return NodeState(node: node, up: core.isNodeUp(NodeIndex(n)), instances: instances, peers: peers)
         }

@@ -82,8 +82,9 @@ struct Allocator {
 
     /// Configurations of `ctx` alone on `device` with `share` of its time (see `LatencyModel.configurations`).
     func configurations(_ ctx: ServiceContext, on device: DeviceType, share: Double) -> [Config] {
-        latency.configurations(ctx.service, model: ctx.model, on: device, share: share, packsFrames: packsFrames(ctx),
-                               maxBatch: maxBatch, headroom: headroom)
+        latency.configurations(
+            ctx.service, model: ctx.model, on: device, share: share, packsFrames: packsFrames(ctx),
+            maxBatch: maxBatch, headroom: headroom)
     }
 
     func bestSingle(_ ctx: ServiceContext, on device: DeviceType, share: Double) -> Config? {
@@ -95,15 +96,18 @@ struct Allocator {
         var best: (Config, [Double])? = nil
         let limit = ctx.model.kind == .llm ? max(maxBatch, 128) : maxBatch
         batches: for b in LatencyModel.batchSizes(upTo: limit) {
-            guard let timing = latency.timing(ctx.model, on: group, in: cluster, batch: b, inputTokens: ctx.inputTokens,
-                                              context: ctx.meanContext)
+            guard
+                let timing = latency.timing(
+                    ctx.model, on: group, in: cluster, batch: b, inputTokens: ctx.inputTokens,
+                    context: ctx.meanContext)
             else { return nil }
             var memories: [Double] = []
             var fits = true
             for stage in group.stages {
                 guard let device = latency.catalog.device(stage.device) else { return nil }
-                let m = latency.memoryGib(ctx.model, on: device, batch: b, context: ctx.inputTokens + ctx.outputTokens,
-                                          fraction: stage.layerFraction, tensorParallel: stage.tensorParallel)
+                let m = latency.memoryGib(
+                    ctx.model, on: device, batch: b, context: ctx.inputTokens + ctx.outputTokens,
+                    fraction: stage.layerFraction, tensorParallel: stage.tensorParallel)
                 if m > device.memoryGib * headroom { fits = false }
                 memories.append(contentsOf: Array(repeating: m, count: stage.tensorParallel))
             }
@@ -112,14 +116,16 @@ struct Allocator {
             switch ctx.model.kind {
             case .vision:
                 guard (packsFrames(ctx) ? 1 : 2) * timing.latencyMs <= ctx.deadlineMs else { break batches }
-                config = Config(batch: b, capacityPerS: Double(b) * 1000 / timing.bottleneckMs, latencyMs: timing.latencyMs,
-                                memoryGib: memories.max() ?? 0)
+                config = Config(
+                    batch: b, capacityPerS: Double(b) * 1000 / timing.bottleneckMs, latencyMs: timing.latencyMs,
+                    memoryGib: memories.max() ?? 0)
             case .llm:
                 guard timing.latencyMs <= ctx.deadlineMs / 2 else { return best }
                 if let tpot = ctx.service.slo.tpotMs, timing.tpotMs > tpot { break batches }
                 let perRequest = timing.latencyMs + ctx.outputTokens * timing.bottleneckMs / Double(b)
-                config = Config(batch: b, capacityPerS: 1000 / perRequest, latencyMs: timing.latencyMs, tpotMs: timing.tpotMs,
-                                memoryGib: memories.max() ?? 0)
+                config = Config(
+                    batch: b, capacityPerS: 1000 / perRequest, latencyMs: timing.latencyMs, tpotMs: timing.tpotMs,
+                    memoryGib: memories.max() ?? 0)
             }
             if config.capacityPerS > (best?.0.capacityPerS ?? 0) * (1 + 1e-12) { best = (config, memories) }
         }
@@ -127,8 +133,10 @@ struct Allocator {
     }
 
     /// Every candidate of one service over the given slots.
-    func candidates(_ ctx: ServiceContext, slots: [Slot], slotIndex: [String: [Int]], allowSingle: Bool,
-                    allowGroups: Bool) -> [Candidate] {
+    func candidates(
+        _ ctx: ServiceContext, slots: [Slot], slotIndex: [String: [Int]], allowSingle: Bool,
+        allowGroups: Bool
+    ) -> [Candidate] {
         var result: [Candidate] = []
         if allowSingle {
             let shares: [Double] = rules.shares ? (ctx.model.kind == .llm ? [1, 0.5] : [1, 0.5, 0.25]) : [1]
@@ -143,10 +151,12 @@ struct Allocator {
                         var modes = ["BS"]
                         if share < 1 { modes.append("MT") }
                         if config.framesPacked > 1 { modes.append("MF") }
-                        result.append(Candidate(service: ctx.index, slots: [i], memoryGib: [config.memoryGib], share: share,
-                                                capacityPerS: config.capacityPerS, latencyMs: config.latencyMs, tpotMs: config.tpotMs,
-                                                batch: config.batch, framesPacked: config.framesPacked, packWaitMs: config.packWaitMs,
-                                                stages: [], modes: modes))
+                        result.append(
+                            Candidate(
+                                service: ctx.index, slots: [i], memoryGib: [config.memoryGib], share: share,
+                                capacityPerS: config.capacityPerS, latencyMs: config.latencyMs, tpotMs: config.tpotMs,
+                                batch: config.batch, framesPacked: config.framesPacked, packWaitMs: config.packWaitMs,
+                                stages: [], modes: modes))
                     }
                 }
             }
@@ -155,7 +165,9 @@ struct Allocator {
             for group in ModelParallelCandidates.groups(for: ctx.model, in: cluster, latency: latency, headroom: headroom) {
                 guard let (config, memories) = bestGroup(ctx, group: group) else { continue }
                 // Replicas of an intra-node group on the node's other devices of the type.
-                let replicas = group.stages.count == 1 ? max(1, (slotIndex["\(group.stages[0].node)|\(group.stages[0].device)"]?.count ?? 0) / group.stages[0].tensorParallel) : 1
+                let replicas =
+                    group.stages.count == 1
+                    ? max(1, (slotIndex["\(group.stages[0].node)|\(group.stages[0].device)"]?.count ?? 0) / group.stages[0].tensorParallel) : 1
                 for replica in 0..<replicas {
                     var chosen: [Int] = []
                     var complete = true
@@ -170,9 +182,11 @@ struct Allocator {
                     if group.stages.contains(where: { $0.tensorParallel > 1 }) { modes.append("TP") }
                     if group.stages.count > 1 { modes.append("PP") }
                     if config.batch > 1 { modes.insert("BS", at: 0) }
-                    result.append(Candidate(service: ctx.index, slots: chosen, memoryGib: memories, share: 1,
-                                            capacityPerS: config.capacityPerS, latencyMs: config.latencyMs, tpotMs: config.tpotMs,
-                                            batch: config.batch, framesPacked: 1, stages: group.stages, modes: modes))
+                    result.append(
+                        Candidate(
+                            service: ctx.index, slots: chosen, memoryGib: memories, share: 1,
+                            capacityPerS: config.capacityPerS, latencyMs: config.latencyMs, tpotMs: config.tpotMs,
+                            batch: config.batch, framesPacked: 1, stages: group.stages, modes: modes))
                 }
             }
         }

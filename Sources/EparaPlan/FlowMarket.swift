@@ -69,7 +69,7 @@ struct FlowMarket {
             }
         }
         // BFS over groups and instances. Parent links: group ← instance (backward edge) and instance ← group.
-        var groupParent = Array(repeating: -2, count: groups) // -1: from the source
+        var groupParent = Array(repeating: -2, count: groups)  // -1: from the source
         var instanceParent = Array(repeating: -1, count: instances)
         var queue: [(isGroup: Bool, index: Int)] = []
         for g in 0..<groups where groupDemand[g] - groupOut[g] > 1e-12 {

@@ -64,7 +64,7 @@ enum Simplex {
                     leaving = i
                 }
             }
-            guard leaving >= 0 else { return .infinity } // unbounded: cannot happen with demand caps
+            guard leaving >= 0 else { return .infinity }  // unbounded: cannot happen with demand caps
             let pivot = t[leaving * width + entering]
             for j in 0..<width { t[leaving * width + j] /= pivot }
             for i in 0...m where i != leaving {

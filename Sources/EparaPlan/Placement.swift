@@ -41,8 +41,9 @@ struct Placement {
     }
 
     func initialState() -> State {
-        State(memoryUsed: Array(repeating: 0, count: slotMemory.count), shareUsed: Array(repeating: 0, count: slotMemory.count),
-              residents: Array(repeating: 0, count: slotMemory.count), markets: markets)
+        State(
+            memoryUsed: Array(repeating: 0, count: slotMemory.count), shareUsed: Array(repeating: 0, count: slotMemory.count),
+            residents: Array(repeating: 0, count: slotMemory.count), markets: markets)
     }
 
     /// Memory `c` adds on its j-th device: its own, less the model server's when one runs there.
@@ -125,8 +126,9 @@ struct Placement {
             counts.append((stage.name, state.chosen.count - before, state.objective))
         }
         let short = state.markets.contains { $0.served < $0.demand * (1 - 1e-9) }
-        return Result(chosen: state.chosen, objective: state.objective, evaluations: evaluations, stageCounts: counts,
-                      leavesDemandUnserved: short)
+        return Result(
+            chosen: state.chosen, objective: state.objective, evaluations: evaluations, stageCounts: counts,
+            leavesDemandUnserved: short)
     }
 
     func accepts(_ gain: Double, _ stage: PlacementStage) -> Bool {
@@ -147,7 +149,7 @@ struct Placement {
         }
         while let top = heap.popMax() {
             let c = candidates[top.index]
-            guard fits(c, state) else { continue } // resources only shrink: drop for good
+            guard fits(c, state) else { continue }  // resources only shrink: drop for good
             evaluations += 1
             let g = gain(c, state)
             let fresh = Entry(bound: key(g, c, costBenefit), index: top.index)

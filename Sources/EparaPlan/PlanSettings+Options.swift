@@ -2,14 +2,16 @@ import EparaCore
 
 extension PlanSettings {
     public init(_ options: PlanOptions) {
-        self.init(memoryHeadroom: options.memoryHeadroom, maxBatch: options.maxBatch, allowPartial: options.allowPartial,
-                  windowS: options.windowS, hysteresis: options.hysteresis, provision: options.provision)
+        self.init(
+            memoryHeadroom: options.memoryHeadroom, maxBatch: options.maxBatch, allowPartial: options.allowPartial,
+            windowS: options.windowS, hysteresis: options.hysteresis, provision: options.provision)
     }
 
     /// Options for planning again as this plan was planned (policy and ablations from the plan).
     public func options(policy: Policy, without: Set<Ablation>) -> PlanOptions {
-        var options = PlanOptions(policy: policy, allowPartial: allowPartial, memoryHeadroom: memoryHeadroom, maxBatch: maxBatch,
-                                  windowS: windowS, hysteresis: hysteresis)
+        var options = PlanOptions(
+            policy: policy, allowPartial: allowPartial, memoryHeadroom: memoryHeadroom, maxBatch: maxBatch,
+            windowS: windowS, hysteresis: hysteresis)
         options.provision = provision
         options.without = without
         return options

@@ -21,8 +21,10 @@ public struct PlanOptions: Sendable {
     /// predictions are still judged against the demand itself.
     public var provision: Double = 1.25
 
-    public init(policy: Policy = .epara, observed: ObservedDemand? = nil, previous: Plan? = nil, allowPartial: Bool = false,
-                lazy: Bool = true, memoryHeadroom: Double = 0.9, maxBatch: Int = 64, windowS: Double = 60, hysteresis: Double = 0.02) {
+    public init(
+        policy: Policy = .epara, observed: ObservedDemand? = nil, previous: Plan? = nil, allowPartial: Bool = false,
+        lazy: Bool = true, memoryHeadroom: Double = 0.9, maxBatch: Int = 64, windowS: Double = 60, hysteresis: Double = 0.02
+    ) {
         self.policy = policy
         self.observed = observed
         self.previous = previous
@@ -89,9 +91,11 @@ struct Problem {
             for group in node.devices {
                 guard let type = workload.catalog.device(group.type) else { continue }
                 for k in 0..<group.count {
-                    slots.append(Slot(ref: DeviceRef(node: node.name, device: type.name, index: k), node: node, type: type,
-                                      typeIndex: typeIndex[type.name]!, usableMemoryGib: type.memoryGib * options.memoryHeadroom,
-                                      runtimeOverheadGib: latency.runtimeOverheadGib(on: type)))
+                    slots.append(
+                        Slot(
+                            ref: DeviceRef(node: node.name, device: type.name, index: k), node: node, type: type,
+                            typeIndex: typeIndex[type.name]!, usableMemoryGib: type.memoryGib * options.memoryHeadroom,
+                            runtimeOverheadGib: latency.runtimeOverheadGib(on: type)))
                 }
             }
         }
@@ -108,36 +112,44 @@ struct Problem {
             if let observed = options.observed?.demandByOrigin[service.name], !observed.isEmpty {
                 origins = observed.keys.sorted().filter { upNodes.contains($0) }.map { ($0, observed[$0]!) }
             } else {
-                let names = service.origin.isEmpty ? upNodes : upNodes.filter { node in
-                    service.origin.contains(node) || service.origin.contains(workload.cluster.node(node)?.site ?? "")
-                }
+                let names =
+                    service.origin.isEmpty
+                    ? upNodes
+                    : upNodes.filter { node in
+                        service.origin.contains(node) || service.origin.contains(workload.cluster.node(node)?.site ?? "")
+                    }
                 origins = names.map { ($0, demand / Double(max(names.count, 1))) }
             }
-            return ServiceContext(index: i, classified: classified, model: model,
-                                  weight: rules.weight(of: service, demandPerS: demand), demandPerS: demand,
-                                  origins: origins)
+            return ServiceContext(
+                index: i, classified: classified, model: model,
+                weight: rules.weight(of: service, demandPerS: demand), demandPerS: demand,
+                origins: origins)
         }
     }
 
     /// Every candidate of every service, with its market, reach and penalty.
     func buildCandidates() -> (candidates: [Candidate], markets: [FlowMarket]) {
-        let allocator = Allocator(cluster: workload.cluster, latency: latency, rules: rules, maxBatch: options.maxBatch,
-                                  headroom: options.memoryHeadroom)
+        let allocator = Allocator(
+            cluster: workload.cluster, latency: latency, rules: rules, maxBatch: options.maxBatch,
+            headroom: options.memoryHeadroom)
         var candidates: [Candidate] = []
         var markets: [FlowMarket] = []
         let previousIDs = Set(options.previous?.instances.map(\.id) ?? [])
         // Costs weigh a device by its compute relative to the cluster's mean device.
         let meanTflops = slots.isEmpty ? 1 : slots.reduce(0) { $0 + $1.type.fp16Tflops } / Double(slots.count)
         for ctx in contexts {
-            var own = allocator.candidates(ctx, slots: slots, slotIndex: slotIndex, allowSingle: rules.allowsSingleDevice(ctx),
-                                           allowGroups: rules.allowsGroups(ctx))
+            var own = allocator.candidates(
+                ctx, slots: slots, slotIndex: slotIndex, allowSingle: rules.allowsSingleDevice(ctx),
+                allowGroups: rules.allowsGroups(ctx))
             if rules.localMarkets {
                 // One market per origin node; instances only where the requests arrive.
                 var marketOf: [String: Int] = [:]
                 for origin in ctx.origins {
                     marketOf[origin.node] = markets.count
-                    markets.append(FlowMarket(weight: ctx.weight, groupDemand: [origin.demandPerS * options.provision],
-                                              provision: options.provision))
+                    markets.append(
+                        FlowMarket(
+                            weight: ctx.weight, groupDemand: [origin.demandPerS * options.provision],
+                            provision: options.provision))
                 }
                 own = own.compactMap { c in
                     let nodes = Set(c.slots.map { slots[$0].ref.node })
@@ -151,8 +163,10 @@ struct Problem {
                 // One market per service; its demand in groups by origin site.
                 let groups = originGroups(ctx)
                 let market = markets.count
-                markets.append(FlowMarket(weight: ctx.weight, groupDemand: groups.map { $0.demand * options.provision },
-                                          provision: options.provision))
+                markets.append(
+                    FlowMarket(
+                        weight: ctx.weight, groupDemand: groups.map { $0.demand * options.provision },
+                        provision: options.provision))
                 // Network time from a group's slowest origin to each node, and whether the links
                 // carry the group's payload: once per (group, node), not per candidate.
                 var worstNetwork: [String: [Double]] = [:]
@@ -292,20 +306,26 @@ struct Problem {
 
     func solve() -> Plan {
         let (candidates, markets) = buildCandidates()
-        let placement = Placement(candidates: candidates, markets: markets, slotMemory: slots.map(\.usableMemoryGib),
-                                  slotOverhead: slots.map(\.runtimeOverheadGib))
+        let placement = Placement(
+            candidates: candidates, markets: markets, slotMemory: slots.map(\.usableMemoryGib),
+            slotOverhead: slots.map(\.runtimeOverheadGib))
         if rules.search == .alpaServe {
             // AlpaServe's own search: group configurations, greedy selective replication by simulation.
             let estimator = BurstEstimator()
-            let search = AlpaServeSearch(problem: self, estimator: estimator, placement: placement,
-                                         burst: BurstReplication(problem: self, estimator: estimator, placement: placement))
+            let search = AlpaServeSearch(
+                problem: self, estimator: estimator, placement: placement,
+                burst: BurstReplication(problem: self, estimator: estimator, placement: placement))
             let outcome = search.run(candidates: candidates)
             let objective = outcome.score
-            return assemble(candidates: candidates + outcome.extra, placement: placement, chosen: outcome.chosen, objective: objective,
-                            evaluations: estimator.simulations,
-                            stageStats: [.init(name: "alpaserve group search and greedy replication", placed: outcome.added,
-                                               objective: objective.rounded(places: 6))],
-                            burstAttainment: outcome.attainment)
+            return assemble(
+                candidates: candidates + outcome.extra, placement: placement, chosen: outcome.chosen, objective: objective,
+                evaluations: estimator.simulations,
+                stageStats: [
+                    .init(
+                        name: "alpaserve group search and greedy replication", placed: outcome.added,
+                        objective: objective.rounded(places: 6))
+                ],
+                burstAttainment: outcome.attainment)
         }
         var chosen: [Int]
         var evaluations = 0
@@ -343,7 +363,8 @@ struct Problem {
         if let previous = options.previous {
             var byKey: [String: [Int]] = [:]
             for c in candidates {
-                byKey[Self.configurationKey(base: instanceID(c), share: c.share, batch: c.batch, framesPacked: c.framesPacked), default: []].append(c.index)
+                byKey[Self.configurationKey(base: instanceID(c), share: c.share, batch: c.batch, framesPacked: c.framesPacked), default: []].append(
+                    c.index)
             }
             var old: [Int] = []
             for instance in previous.instances {
@@ -352,11 +373,12 @@ struct Problem {
                 if let match = byKey[key]?.first(where: { !old.contains($0) }) { old.append(match) }
             }
             if old.count == previous.instances.count, let oldObjective = placement.objective(of: old),
-               objective <= oldObjective + options.hysteresis * abs(oldObjective),
-               let oldServed = placement.servedPerMarket(of: old), let newServed = placement.servedPerMarket(of: chosen),
-               !zip(zip(oldServed, newServed), placement.markets).contains(where: { pair, market in
-                   pair.1 - pair.0 > 0.01 * market.demand + 1e-9
-               }) {
+                objective <= oldObjective + options.hysteresis * abs(oldObjective),
+                let oldServed = placement.servedPerMarket(of: old), let newServed = placement.servedPerMarket(of: chosen),
+                !zip(zip(oldServed, newServed), placement.markets).contains(where: { pair, market in
+                    pair.1 - pair.0 > 0.01 * market.demand + 1e-9
+                })
+            {
                 chosen = old
                 objective = oldObjective
             }
@@ -365,7 +387,8 @@ struct Problem {
         var all = candidates
         var burstAttainment: [Int: Double] = [:]
         if rules.burstReplicas {
-            let outcome = BurstReplication(problem: self, estimator: BurstEstimator(), placement: placement).run(candidates: candidates, chosen: chosen)
+            let outcome = BurstReplication(problem: self, estimator: BurstEstimator(), placement: placement).run(
+                candidates: candidates, chosen: chosen)
             if !outcome.extra.isEmpty { all = candidates + outcome.extra }
             chosen = outcome.chosen
             burstAttainment = outcome.attainment
@@ -373,22 +396,26 @@ struct Problem {
                 stageStats.append(.init(name: "burst replicas", placed: outcome.added, objective: objective.rounded(places: 6)))
             }
         }
-        return assemble(candidates: all, placement: placement, chosen: chosen, objective: objective,
-                        evaluations: evaluations, stageStats: stageStats, burstAttainment: burstAttainment)
+        return assemble(
+            candidates: all, placement: placement, chosen: chosen, objective: objective,
+            evaluations: evaluations, stageStats: stageStats, burstAttainment: burstAttainment)
     }
 
     /// `burstAttainment`: what the burst estimator expects of each market it planned, which
     /// bounds the prediction (a fluid prediction alone says 1.0 for a burst that queues).
-    func assemble(candidates: [Candidate], placement: Placement, chosen: [Int], objective: Double, evaluations: Int,
-                  stageStats: [SolverStats.StageStats], burstAttainment: [Int: Double] = [:]) -> Plan {
+    func assemble(
+        candidates: [Candidate], placement: Placement, chosen: [Int], objective: Double, evaluations: Int,
+        stageStats: [SolverStats.StageStats], burstAttainment: [Int: Double] = [:]
+    ) -> Plan {
         let picked = chosen.map { candidates[$0] }
         let ids = instanceIDs(chosen, candidates)
         var instances: [Instance] = picked.map { c in
-            Instance(id: ids[c.index]!, service: workload.services[c.service].name,
-                     devices: c.slots.map { slots[$0].ref }, stages: c.stages, batch: c.batch, framesPacked: c.framesPacked,
-                     share: c.share, capacityPerS: c.capacityPerS.rounded(places: 4), latencyMs: c.latencyMs.rounded(places: 4),
-                     tpotMs: c.tpotMs.map { $0.rounded(places: 4) }, memoryGibPerDevice: c.memoryGib.map { $0.rounded(places: 4) },
-                     modes: c.modes)
+            Instance(
+                id: ids[c.index]!, service: workload.services[c.service].name,
+                devices: c.slots.map { slots[$0].ref }, stages: c.stages, batch: c.batch, framesPacked: c.framesPacked,
+                share: c.share, capacityPerS: c.capacityPerS.rounded(places: 4), latencyMs: c.latencyMs.rounded(places: 4),
+                tpotMs: c.tpotMs.map { $0.rounded(places: 4) }, memoryGibPerDevice: c.memoryGib.map { $0.rounded(places: 4) },
+                modes: c.modes)
         }
         instances.sort { $0.id < $1.id }
         var routes: [Route] = []
@@ -420,22 +447,27 @@ struct Problem {
             var modes = Set(own.flatMap(\.modes))
             if own.count > 1 { modes.insert("DP") }
             let best = policyCapacity[ctx.index]?.max() ?? 0
-            allocations.append(Allocation(
-                service: ctx.service.name, category: ctx.classified.category.label,
-                modes: ["BS", "MT", "MF", "DP", "MP", "TP", "PP"].filter(modes.contains), demandPerS: ctx.demandPerS.rounded(places: 6),
-                supplyPerS: supply.rounded(places: 4), instances: placed.map(\.id), replicas: own.count,
-                minReplicasPerStream: ctx.service.stream.map { s in best > 0 ? Int((s.fps / best).rounded(.up)) : 0 },
-                predictedGoodputPerS: goodput.rounded(places: 4),
-                predictedAttainment: ctx.demandPerS > 0 ? (goodput / ctx.demandPerS).rounded(places: 4) : 1))
+            allocations.append(
+                Allocation(
+                    service: ctx.service.name, category: ctx.classified.category.label,
+                    modes: ["BS", "MT", "MF", "DP", "MP", "TP", "PP"].filter(modes.contains), demandPerS: ctx.demandPerS.rounded(places: 6),
+                    supplyPerS: supply.rounded(places: 4), instances: placed.map(\.id), replicas: own.count,
+                    minReplicasPerStream: ctx.service.stream.map { s in best > 0 ? Int((s.fps / best).rounded(.up)) : 0 },
+                    predictedGoodputPerS: goodput.rounded(places: 4),
+                    predictedAttainment: ctx.demandPerS > 0 ? (goodput / ctx.demandPerS).rounded(places: 4) : 1))
             if supply < ctx.demandPerS * (1 - 1e-9) {
-                shortfalls.append(Shortfall(service: ctx.service.name, demandPerS: ctx.demandPerS.rounded(places: 4),
-                                            supplyPerS: supply.rounded(places: 4),
-                                            reason: missing(ctx, supply: supply, candidates: candidates, bestSingle: best)))
+                shortfalls.append(
+                    Shortfall(
+                        service: ctx.service.name, demandPerS: ctx.demandPerS.rounded(places: 4),
+                        supplyPerS: supply.rounded(places: 4),
+                        reason: missing(ctx, supply: supply, candidates: candidates, bestSingle: best)))
             }
         }
         for classified in workload.services where !classified.servable {
-            shortfalls.append(Shortfall(service: classified.name, demandPerS: classified.spec.offeredRate, supplyPerS: 0,
-                                        reason: classified.unservableReason ?? "no configuration meets its SLO"))
+            shortfalls.append(
+                Shortfall(
+                    service: classified.name, demandPerS: classified.spec.offeredRate, supplyPerS: 0,
+                    reason: classified.unservableReason ?? "no configuration meets its SLO"))
         }
         var uses: [DeviceUse] = []
         var memoryUsed = Array(repeating: 0.0, count: slots.count), shareUsed = Array(repeating: 0.0, count: slots.count)
@@ -449,15 +481,18 @@ struct Problem {
             }
         }
         for (i, slot) in slots.enumerated() {
-            uses.append(DeviceUse(device: slot.ref, memoryGib: slot.type.memoryGib.rounded(places: 4),
-                                  memoryUsedGib: memoryUsed[i].rounded(places: 4), shareUsed: shareUsed[i].rounded(places: 4),
-                                  instances: onSlot[i].sorted()))
+            uses.append(
+                DeviceUse(
+                    device: slot.ref, memoryGib: slot.type.memoryGib.rounded(places: 4),
+                    memoryUsedGib: memoryUsed[i].rounded(places: 4), shareUsed: shareUsed[i].rounded(places: 4),
+                    instances: onSlot[i].sorted()))
         }
         let bound = upperBound(candidates: candidates, singleCapacity: packedCapacity)
         let observed = options.observed
-        let digestInput = DigestInput(workload: workload.inputDigest, policy: options.policy.rawValue, headroom: options.memoryHeadroom,
-                                      maxBatch: options.maxBatch, windowS: options.windowS, observed: observed,
-                                      without: options.without.isEmpty ? nil : options.without.sorted().map(\.rawValue))
+        let digestInput = DigestInput(
+            workload: workload.inputDigest, policy: options.policy.rawValue, headroom: options.memoryHeadroom,
+            maxBatch: options.maxBatch, windowS: options.windowS, observed: observed,
+            without: options.without.isEmpty ? nil : options.without.sorted().map(\.rawValue))
         var moves: [Move] = []
         if let previous = options.previous {
             let before = Set(previous.instances.map(\.id)), after = Set(instances.map(\.id))
@@ -470,17 +505,22 @@ struct Problem {
             cluster: workload.cluster,
             catalog: workload.catalog, services: workload.services, allocations: allocations, instances: instances,
             routing: routes.sorted { ($0.service, $0.origin) < ($1.service, $1.origin) }, devices: uses,
-            predicted: Prediction(goodputPerS: totalGoodput.rounded(places: 4), demandPerS: totalDemand.rounded(places: 4),
-                                  attainment: totalDemand > 0 ? (totalGoodput / totalDemand).rounded(places: 4) : 1,
-                                  upperBoundGoodputPerS: bound.rounded(places: 4),
-                                  fractionOfUpperBound: bound > 0 ? (totalGoodput / bound).rounded(places: 4) : 1),
-            solver: SolverStats(policy: options.policy.rawValue, candidates: candidates.count, objectiveEvaluations: evaluations,
-                                lazy: options.lazy, objective: objective.rounded(places: 6), stages: stageStats,
-                                without: options.without.isEmpty ? nil : options.without.sorted().map(\.rawValue)),
+            predicted: Prediction(
+                goodputPerS: totalGoodput.rounded(places: 4), demandPerS: totalDemand.rounded(places: 4),
+                attainment: totalDemand > 0 ? (totalGoodput / totalDemand).rounded(places: 4) : 1,
+                upperBoundGoodputPerS: bound.rounded(places: 4),
+                fractionOfUpperBound: bound > 0 ? (totalGoodput / bound).rounded(places: 4) : 1),
+            solver: SolverStats(
+                policy: options.policy.rawValue, candidates: candidates.count, objectiveEvaluations: evaluations,
+                lazy: options.lazy, objective: objective.rounded(places: 6), stages: stageStats,
+                without: options.without.isEmpty ? nil : options.without.sorted().map(\.rawValue)),
             shortfalls: shortfalls, moves: moves,
-            state: observed.map { StateSummary(runId: $0.runId, windowsRead: $0.windowsRead, nodesDown: $0.nodesDown,
-                                               observedDemandPerS: $0.demandPerS.mapValues { $0.rounded(places: 6) },
-                                               observedCv: $0.cv) })
+            state: observed.map {
+                StateSummary(
+                    runId: $0.runId, windowsRead: $0.windowsRead, nodesDown: $0.nodesDown,
+                    observedDemandPerS: $0.demandPerS.mapValues { $0.rounded(places: 6) },
+                    observedCv: $0.cv)
+            })
     }
 
     struct DigestInput: Encodable {
@@ -505,8 +545,10 @@ struct Problem {
         var result: [Int: [Double]] = [:]
         for ctx in contexts {
             result[ctx.index] = types.map { type in
-                latency.configurations(ctx.service, model: ctx.model, on: type, packsFrames: framePacking && ctx.isFrequency,
-                                       maxBatch: options.maxBatch, headroom: options.memoryHeadroom).first?.capacityPerS ?? 0
+                latency.configurations(
+                    ctx.service, model: ctx.model, on: type, packsFrames: framePacking && ctx.isFrequency,
+                    maxBatch: options.maxBatch, headroom: options.memoryHeadroom
+                ).first?.capacityPerS ?? 0
             }
         }
         return result
@@ -522,7 +564,9 @@ struct Problem {
         let type = slots[best.slots[0]].type.name
         let perInstance = best.capacityPerS
         let more = Int((unmet / max(perInstance, 1e-9)).rounded(.up))
-        let unit = best.isModelParallel ? "groups of \(best.slots.count) devices like \(best.stages.map(\.device).joined(separator: "+"))" : "\(type) devices"
+        let unit =
+            best.isModelParallel
+            ? "groups of \(best.slots.count) devices like \(best.stages.map(\.device).joined(separator: "+"))" : "\(type) devices"
         return "placed \(Classifier.format(supply))/s of \(Classifier.format(ctx.demandPerS))/s; about \(more) more \(unit) "
             + "(\(Classifier.format(perInstance))/s each) would cover the remaining \(Classifier.format(unmet))/s"
     }

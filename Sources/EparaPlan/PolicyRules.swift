@@ -48,25 +48,30 @@ struct PolicyRules {
         let burstReplicas = !without.contains(.burstReplicas)
         switch policy {
         case .epara where without.contains(.categories):
-            return PolicyRules(weighting: .priority, frameParallel: false, shares: true, categoryUnaware: true,
-                               modelParallel: modelParallel, localMarkets: false, search: .greedy, stagedByCategory: false,
-                               burstReplicas: burstReplicas, dispatch: .nearest)
+            return PolicyRules(
+                weighting: .priority, frameParallel: false, shares: true, categoryUnaware: true,
+                modelParallel: modelParallel, localMarkets: false, search: .greedy, stagedByCategory: false,
+                burstReplicas: burstReplicas, dispatch: .nearest)
         case .epara:
-            return PolicyRules(weighting: .priority, frameParallel: true, shares: true, categoryUnaware: false,
-                               modelParallel: modelParallel, localMarkets: false, search: .greedy, stagedByCategory: true,
-                               burstReplicas: burstReplicas, dispatch: .nearest)
+            return PolicyRules(
+                weighting: .priority, frameParallel: true, shares: true, categoryUnaware: false,
+                modelParallel: modelParallel, localMarkets: false, search: .greedy, stagedByCategory: true,
+                burstReplicas: burstReplicas, dispatch: .nearest)
         case .local:
-            return PolicyRules(weighting: .priority, frameParallel: true, shares: true, categoryUnaware: false,
-                               modelParallel: modelParallel, localMarkets: true, search: .greedy, stagedByCategory: true,
-                               burstReplicas: burstReplicas, dispatch: .local)
+            return PolicyRules(
+                weighting: .priority, frameParallel: true, shares: true, categoryUnaware: false,
+                modelParallel: modelParallel, localMarkets: true, search: .greedy, stagedByCategory: true,
+                burstReplicas: burstReplicas, dispatch: .local)
         case .alpaserve:
-            return PolicyRules(weighting: .attainment, frameParallel: false, shares: true, categoryUnaware: true,
-                               modelParallel: modelParallel, localMarkets: false, search: .alpaServe, stagedByCategory: false,
-                               burstReplicas: false, dispatch: .capacityOnly)
+            return PolicyRules(
+                weighting: .attainment, frameParallel: false, shares: true, categoryUnaware: true,
+                modelParallel: modelParallel, localMarkets: false, search: .alpaServe, stagedByCategory: false,
+                burstReplicas: false, dispatch: .capacityOnly)
         case .roundRobin:
-            return PolicyRules(weighting: .priority, frameParallel: false, shares: false, categoryUnaware: true,
-                               modelParallel: modelParallel, localMarkets: false, search: .roundRobin, stagedByCategory: false,
-                               burstReplicas: false, dispatch: .roundRobin)
+            return PolicyRules(
+                weighting: .priority, frameParallel: false, shares: false, categoryUnaware: true,
+                modelParallel: modelParallel, localMarkets: false, search: .roundRobin, stagedByCategory: false,
+                burstReplicas: false, dispatch: .roundRobin)
         }
     }
 

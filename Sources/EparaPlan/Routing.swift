@@ -39,8 +39,10 @@ enum Router {
     /// streams do not cross a 100 Mbps site link just because one frame's transfer time would
     /// fit the deadline). Origins in another site share the one link between the sites; inside a
     /// site each node has its own path.
-    static func linkCarries(_ ctx: ServiceContext, demandPerS: Double, from origins: [ClusterNode], to node: ClusterNode,
-                            cluster: Cluster) -> Bool {
+    static func linkCarries(
+        _ ctx: ServiceContext, demandPerS: Double, from origins: [ClusterNode], to node: ClusterNode,
+        cluster: Cluster
+    ) -> Bool {
         let remote = origins.filter { $0.name != node.name }
         guard let first = remote.first else { return true }
         let megabitsEach = demandPerS / Double(origins.count) * ctx.model.inputBytes * max(ctx.inputTokens, 1) * 8 / 1e6
@@ -54,10 +56,11 @@ enum Router {
         let network: [[Double]] = origins.map { o in instances.map { networkMs(ctx, from: o.node, to: $0.entry, cluster: cluster) } }
         var feasible: [[Bool]] = []
         for (oi, _) in origins.enumerated() {
-            feasible.append(instances.indices.map { i in
-                let allowed = dispatch != .local || origins[oi].node.name == instances[i].entry.name
-                return allowed && network[oi][i] + instances[i].latencyMs <= ctx.deadlineMs
-            })
+            feasible.append(
+                instances.indices.map { i in
+                    let allowed = dispatch != .local || origins[oi].node.name == instances[i].entry.name
+                    return allowed && network[oi][i] + instances[i].latencyMs <= ctx.deadlineMs
+                })
         }
         var goodput = 0.0
         switch dispatch {
@@ -101,11 +104,14 @@ enum Router {
         for (oi, origin) in origins.enumerated() {
             let total = assigned[oi].reduce(0, +)
             let targets = instances.indices.filter { assigned[oi][$0] > 1e-12 }.map { i in
-                RouteTarget(instance: instances[i].id, weight: (assigned[oi][i] / total).rounded(places: 6),
-                            networkMs: network[oi][i].rounded(places: 3))
+                RouteTarget(
+                    instance: instances[i].id, weight: (assigned[oi][i] / total).rounded(places: 6),
+                    networkMs: network[oi][i].rounded(places: 3))
             }.sorted { $0.instance < $1.instance }
-            routes.append(Route(service: ctx.service.name, origin: origin.node.name, demandPerS: origin.demand.rounded(places: 6),
-                                targets: targets))
+            routes.append(
+                Route(
+                    service: ctx.service.name, origin: origin.node.name, demandPerS: origin.demand.rounded(places: 6),
+                    targets: targets))
         }
         return Outcome(routes: routes, goodputPerS: goodput)
     }

@@ -28,8 +28,10 @@ public enum Analysis {
     static func rate(_ n: Int, _ seconds: Double) -> Double { Metrics.rate(n, seconds) }
     static func fraction(_ n: Int, _ d: Int) -> Double { Metrics.fraction(n, d) }
 
-    static func metrics(_ c: Counts, seconds: Double, drops: [String: Int], failures: [String: Int],
-                        latency: Histogram<UInt64>?) -> Metrics {
+    static func metrics(
+        _ c: Counts, seconds: Double, drops: [String: Int], failures: [String: Int],
+        latency: Histogram<UInt64>?
+    ) -> Metrics {
         Metrics(counts: c, seconds: seconds, dropReasons: drops, failReasons: failures, latencyMs: latency.flatMap(summary))
     }
 
@@ -42,9 +44,10 @@ public enum Analysis {
         let seconds = run.durationS
         let histograms = Dictionary(uniqueKeysWithValues: run.services.map { ($0.name, histogram($0.latencyHistogram)) })
         let services = run.services.map { s in
-            ServiceMetrics(name: s.name, category: s.category,
-                           metrics: metrics(s.counts, seconds: seconds, drops: s.dropReasons, failures: s.failReasons, latency: histograms[s.name]),
-                           ttftMs: s.ttftMs, tpotMs: s.tpotMs, deliveredFpsPerStream: s.deliveredFpsPerStream)
+            ServiceMetrics(
+                name: s.name, category: s.category,
+                metrics: metrics(s.counts, seconds: seconds, drops: s.dropReasons, failures: s.failReasons, latency: histograms[s.name]),
+                ttftMs: s.ttftMs, tpotMs: s.tpotMs, deliveredFpsPerStream: s.deliveredFpsPerStream)
         }
         let categoryOf = Dictionary(uniqueKeysWithValues: run.services.map { ($0.name, $0.category) })
         let categories: [CategoryMetrics] = CategoryLabel.all.compactMap { label in
@@ -53,19 +56,23 @@ public enum Analysis {
             var h = histogram([])
             for m in members { h.add(histograms[m.name]!) }
             let c = members.reduce(Counts()) { $0 + $1.counts }
-            return CategoryMetrics(category: label, services: members.map(\.name),
-                                   metrics: metrics(c, seconds: seconds, drops: merged(members.map(\.dropReasons)),
-                                                    failures: merged(members.map(\.failReasons)), latency: h),
-                                   latencyCdf: cdf(h))
+            return CategoryMetrics(
+                category: label, services: members.map(\.name),
+                metrics: metrics(
+                    c, seconds: seconds, drops: merged(members.map(\.dropReasons)),
+                    failures: merged(members.map(\.failReasons)), latency: h),
+                latencyCdf: cdf(h))
         }
         var all = histogram([])
         for h in histograms.values { all.add(h) }
-        let summary = metrics(run.summary.counts, seconds: seconds, drops: run.summary.dropReasons, failures: run.summary.failReasons,
-                              latency: all)
+        let summary = metrics(
+            run.summary.counts, seconds: seconds, drops: run.summary.dropReasons, failures: run.summary.failReasons,
+            latency: all)
         let nodes = run.nodes.map { n in
-            NodeMetrics(name: n.name, site: n.site, metrics: metrics(n.counts, seconds: seconds, drops: [:], failures: [:], latency: nil),
-                        served: n.served, forwarded: n.forwarded, upFraction: n.upFraction,
-                        deviceUtilization: Dictionary(uniqueKeysWithValues: n.devices.map { ($0.device, $0.utilization) }))
+            NodeMetrics(
+                name: n.name, site: n.site, metrics: metrics(n.counts, seconds: seconds, drops: [:], failures: [:], latency: nil),
+                served: n.served, forwarded: n.forwarded, upFraction: n.upFraction,
+                deviceUtilization: Dictionary(uniqueKeysWithValues: n.devices.map { ($0.device, $0.utilization) }))
         }
         let windows = run.windows.map { w in
             var byCategory: [String: Double] = [:]
@@ -73,14 +80,16 @@ public enum Analysis {
                 if let category = categoryOf[service] { byCategory[category, default: 0] += Double(c.completedInSlo) }
             }
             let length = run.settings.windowS
-            return WindowMetrics(startS: w.startS, counts: w.counts, goodputPerS: rate(w.counts.completedInSlo, length),
-                                 attainment: fraction(w.counts.completedInSlo, w.counts.arrivals),
-                                 goodputByCategory: byCategory.mapValues { ($0 / length).rounded(places: 4) })
+            return WindowMetrics(
+                startS: w.startS, counts: w.counts, goodputPerS: rate(w.counts.completedInSlo, length),
+                attainment: fraction(w.counts.completedInSlo, w.counts.arrivals),
+                goodputByCategory: byCategory.mapValues { ($0 / length).rounded(places: 4) })
         }
-        return RunReport(label: label, source: source, policy: run.policy, engine: run.engine, seed: run.settings.seed,
-                         planDigest: run.planDigest, workloadDigest: run.workloadDigest, traceDigest: run.traceDigest,
-                         durationS: seconds, offeredPerS: rate(run.summary.counts.arrivals, seconds),
-                         predictedGoodputPerS: run.predicted.goodputPerS, summary: summary, categories: categories,
-                         services: services, nodes: nodes, windows: windows)
+        return RunReport(
+            label: label, source: source, policy: run.policy, engine: run.engine, seed: run.settings.seed,
+            planDigest: run.planDigest, workloadDigest: run.workloadDigest, traceDigest: run.traceDigest,
+            durationS: seconds, offeredPerS: rate(run.summary.counts.arrivals, seconds),
+            predictedGoodputPerS: run.predicted.goodputPerS, summary: summary, categories: categories,
+            services: services, nodes: nodes, windows: windows)
     }
 }

@@ -18,10 +18,16 @@ public enum Compare {
         guard let first = runs.first else { return }
         for run in runs.dropFirst() {
             if run.workloadDigest != first.workloadDigest {
-                throw MismatchError(message: "'\(run.label)' ran another workload than '\(first.label)' (workload digest \(run.workloadDigest.prefix(19))… vs \(first.workloadDigest.prefix(19))…)", label: run.label)
+                throw MismatchError(
+                    message:
+                        "'\(run.label)' ran another workload than '\(first.label)' (workload digest \(run.workloadDigest.prefix(19))… vs \(first.workloadDigest.prefix(19))…)",
+                    label: run.label)
             }
             if sameTrace, run.traceDigest != first.traceDigest {
-                throw MismatchError(message: "'\(run.label)' replayed another trace than '\(first.label)' (trace digest \(run.traceDigest.prefix(19))… vs \(first.traceDigest.prefix(19))…)", label: run.label)
+                throw MismatchError(
+                    message:
+                        "'\(run.label)' replayed another trace than '\(first.label)' (trace digest \(run.traceDigest.prefix(19))… vs \(first.traceDigest.prefix(19))…)",
+                    label: run.label)
             }
         }
     }
@@ -36,11 +42,12 @@ public enum Compare {
             let mine = byCategory(r)
             var ratios: [String: Double] = [:]
             for (category, value) in mine { if let q = ratio(value, base[category]) { ratios[category] = q } }
-            return ComparisonRow(label: r.label, policy: r.policy, goodputPerS: r.summary.goodputPerS,
-                                 goodputRatio: ratio(r.summary.goodputPerS, baseline.summary.goodputPerS),
-                                 attainment: r.summary.attainment, attainmentRatio: ratio(r.summary.attainment, baseline.summary.attainment),
-                                 p99Ms: r.summary.latencyMs?.p99, p99Ratio: ratio(r.summary.latencyMs?.p99, baseline.summary.latencyMs?.p99),
-                                 goodputByCategory: mine, goodputRatioByCategory: ratios)
+            return ComparisonRow(
+                label: r.label, policy: r.policy, goodputPerS: r.summary.goodputPerS,
+                goodputRatio: ratio(r.summary.goodputPerS, baseline.summary.goodputPerS),
+                attainment: r.summary.attainment, attainmentRatio: ratio(r.summary.attainment, baseline.summary.attainment),
+                p99Ms: r.summary.latencyMs?.p99, p99Ratio: ratio(r.summary.latencyMs?.p99, baseline.summary.latencyMs?.p99),
+                goodputByCategory: mine, goodputRatioByCategory: ratios)
         }
         return Comparison(baseline: baseline.label, forced: forced, rows: rows)
     }
@@ -57,8 +64,9 @@ public enum Compare {
             let t = (last.attainment - target) / (last.attainment - next.attainment)
             interpolated = (last.offeredPerS + t * (next.offeredPerS - last.offeredPerS)).rounded(places: 4)
         }
-        return Sweep(policy: runs.first?.policy ?? "", targetAttainment: target, points: points,
-                     maxSustainedPerS: passing.map(\.offeredPerS).max(), interpolatedPerS: interpolated)
+        return Sweep(
+            policy: runs.first?.policy ?? "", targetAttainment: target, points: points,
+            maxSustainedPerS: passing.map(\.offeredPerS).max(), interpolatedPerS: interpolated)
     }
 
     /// Labels that are unique: a file's base name, else the policy; repeated ones get #2, #3…

@@ -23,8 +23,10 @@ extension Analysis {
     /// A run recorded in the state store (by the simulator or live gateways), over the windows
     /// given. The store keeps counts, not latencies, so the report has goodput, attainment,
     /// drops and failures but no percentiles; categories come from the run's plan.
-    public static func analyse(windows: [WindowCounts], plan: Plan?, label: String, source: String, engine: String,
-                               planDigest: String, traceDigest: String) -> RunReport {
+    public static func analyse(
+        windows: [WindowCounts], plan: Plan?, label: String, source: String, engine: String,
+        planDigest: String, traceDigest: String
+    ) -> RunReport {
         let categoryOf = Dictionary(plan?.services.map { ($0.name, $0.category.label) } ?? [], uniquingKeysWith: { a, _ in a })
         let starts = Set(windows.map(\.startS)).sorted()
         let length = windows.map(\.lengthS).max() ?? 0
@@ -38,31 +40,37 @@ extension Analysis {
             windowCategory[w.startS, default: [:]][categoryOf[w.service] ?? "unknown", default: 0] += w.counts.completedInSlo
         }
         let services = byService.keys.sorted().map { name in
-            ServiceMetrics(name: name, category: categoryOf[name] ?? "unknown",
-                           metrics: metrics(byService[name]!, seconds: seconds, drops: [:], failures: [:], latency: nil),
-                           ttftMs: nil, tpotMs: nil, deliveredFpsPerStream: nil)
+            ServiceMetrics(
+                name: name, category: categoryOf[name] ?? "unknown",
+                metrics: metrics(byService[name]!, seconds: seconds, drops: [:], failures: [:], latency: nil),
+                ttftMs: nil, tpotMs: nil, deliveredFpsPerStream: nil)
         }
         let categories: [CategoryMetrics] = (CategoryLabel.all + ["unknown"]).compactMap { label in
             let members = services.filter { $0.category == label }
             guard !members.isEmpty else { return nil }
             let c = members.reduce(Counts()) { $0 + $1.metrics.counts }
-            return CategoryMetrics(category: label, services: members.map(\.name),
-                                   metrics: metrics(c, seconds: seconds, drops: [:], failures: [:], latency: nil), latencyCdf: [])
+            return CategoryMetrics(
+                category: label, services: members.map(\.name),
+                metrics: metrics(c, seconds: seconds, drops: [:], failures: [:], latency: nil), latencyCdf: [])
         }
         let sites = Dictionary(plan?.cluster.nodes.map { ($0.name, $0.site) } ?? [], uniquingKeysWith: { a, _ in a })
         let nodes = byNode.keys.sorted().map { name in
-            NodeMetrics(name: name, site: sites[name] ?? "", metrics: metrics(byNode[name]!, seconds: seconds, drops: [:], failures: [:], latency: nil),
-                        served: 0, forwarded: 0, upFraction: 1, deviceUtilization: [:])
+            NodeMetrics(
+                name: name, site: sites[name] ?? "", metrics: metrics(byNode[name]!, seconds: seconds, drops: [:], failures: [:], latency: nil),
+                served: 0, forwarded: 0, upFraction: 1, deviceUtilization: [:])
         }
         let total = byService.values.reduce(Counts(), +)
-        return RunReport(label: label, source: source, policy: plan?.policy ?? "unknown", engine: engine, seed: nil, planDigest: planDigest,
-                         workloadDigest: plan?.inputDigest ?? "", traceDigest: traceDigest, durationS: seconds,
-                         offeredPerS: rate(total.arrivals, seconds), predictedGoodputPerS: plan?.predicted.goodputPerS,
-                         summary: metrics(total, seconds: seconds, drops: [:], failures: [:], latency: nil), categories: categories,
-                         services: services, nodes: nodes, windows: starts.map { start in
-            let c = byWindow[start]!
-            return WindowMetrics(startS: start, counts: c, goodputPerS: rate(c.completedInSlo, length), attainment: fraction(c.completedInSlo, c.arrivals),
-                                 goodputByCategory: (windowCategory[start] ?? [:]).mapValues { rate($0, length) })
-        })
+        return RunReport(
+            label: label, source: source, policy: plan?.policy ?? "unknown", engine: engine, seed: nil, planDigest: planDigest,
+            workloadDigest: plan?.inputDigest ?? "", traceDigest: traceDigest, durationS: seconds,
+            offeredPerS: rate(total.arrivals, seconds), predictedGoodputPerS: plan?.predicted.goodputPerS,
+            summary: metrics(total, seconds: seconds, drops: [:], failures: [:], latency: nil), categories: categories,
+            services: services, nodes: nodes,
+            windows: starts.map { start in
+                let c = byWindow[start]!
+                return WindowMetrics(
+                    startS: start, counts: c, goodputPerS: rate(c.completedInSlo, length), attainment: fraction(c.completedInSlo, c.arrivals),
+                    goodputByCategory: (windowCategory[start] ?? [:]).mapValues { rate($0, length) })
+            })
     }
 }

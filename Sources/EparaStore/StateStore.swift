@@ -16,8 +16,10 @@ public struct WindowStats: Hashable, Sendable, Codable {
     public var dropped: Int
     public var failed: Int
 
-    public init(runId: String, windowStartS: Double, windowLengthS: Double, service: String, node: String, arrivals: Int,
-                completedInSLO: Int, completedLate: Int, dropped: Int, failed: Int) {
+    public init(
+        runId: String, windowStartS: Double, windowLengthS: Double, service: String, node: String, arrivals: Int,
+        completedInSLO: Int, completedLate: Int, dropped: Int, failed: Int
+    ) {
         self.runId = runId
         self.windowStartS = windowStartS
         self.windowLengthS = windowLengthS
@@ -153,61 +155,80 @@ public final class StateStore: Sendable {
     // MARK: Writing
 
     /// Records a run with its windows and node health in one transaction (or replaces it).
-    public func record(runId: String, engine: String, planDigest: String, traceDigest: String, summaryJSON: String,
-                       windows: [WindowStats], health: [NodeHealth], gaps: [GapWindow] = []) throws {
+    public func record(
+        runId: String, engine: String, planDigest: String, traceDigest: String, summaryJSON: String,
+        windows: [WindowStats], health: [NodeHealth], gaps: [GapWindow] = []
+    ) throws {
         try writer.write { db in
             try db.execute(sql: "DELETE FROM run WHERE id = ?", arguments: [runId])
-            try db.execute(sql: "INSERT INTO run (id, engine, planDigest, traceDigest, summary) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [runId, engine, planDigest, traceDigest, summaryJSON])
+            try db.execute(
+                sql: "INSERT INTO run (id, engine, planDigest, traceDigest, summary) VALUES (?, ?, ?, ?, ?)",
+                arguments: [runId, engine, planDigest, traceDigest, summaryJSON])
             for w in windows {
-                try db.execute(sql: """
-                    INSERT INTO windowStats (runId, windowStartS, windowLengthS, service, node, arrivals, completedInSLO,
-                                             completedLate, dropped, failed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [w.runId, w.windowStartS, w.windowLengthS, w.service, w.node, w.arrivals, w.completedInSLO,
-                                     w.completedLate, w.dropped, w.failed])
+                try db.execute(
+                    sql: """
+                        INSERT INTO windowStats (runId, windowStartS, windowLengthS, service, node, arrivals, completedInSLO,
+                                                 completedLate, dropped, failed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        w.runId, w.windowStartS, w.windowLengthS, w.service, w.node, w.arrivals, w.completedInSLO,
+                        w.completedLate, w.dropped, w.failed,
+                    ])
             }
             for h in health {
-                try db.execute(sql: "INSERT OR REPLACE INTO nodeHealth (runId, timeS, node, up) VALUES (?, ?, ?, ?)",
-                               arguments: [h.runId, h.timeS, h.node, h.up])
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO nodeHealth (runId, timeS, node, up) VALUES (?, ?, ?, ?)",
+                    arguments: [h.runId, h.timeS, h.node, h.up])
             }
             for g in gaps {
-                try db.execute(sql: "INSERT OR REPLACE INTO gapWindow (runId, windowStartS, service, gaps, sumS, squaresS2) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [g.runId, g.windowStartS, g.service, g.gaps, g.sumS, g.squaresS2])
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO gapWindow (runId, windowStartS, service, gaps, sumS, squaresS2) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [g.runId, g.windowStartS, g.service, g.gaps, g.sumS, g.squaresS2])
             }
         }
     }
 
     /// Adds to a run still going (the live engine): creates its row on first use, updates its
     /// summary and plan, and writes windows and health samples over any of the same keys.
-    public func append(runId: String, engine: String, planDigest: String, traceDigest: String, summaryJSON: String,
-                       windows: [WindowStats], health: [NodeHealth], gaps: [GapWindow] = []) throws {
+    public func append(
+        runId: String, engine: String, planDigest: String, traceDigest: String, summaryJSON: String,
+        windows: [WindowStats], health: [NodeHealth], gaps: [GapWindow] = []
+    ) throws {
         try writer.write { db in
-            try db.execute(sql: """
-                INSERT INTO run (id, engine, planDigest, traceDigest, summary) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET planDigest = excluded.planDigest, summary = excluded.summary
-                """, arguments: [runId, engine, planDigest, traceDigest, summaryJSON])
+            try db.execute(
+                sql: """
+                    INSERT INTO run (id, engine, planDigest, traceDigest, summary) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET planDigest = excluded.planDigest, summary = excluded.summary
+                    """, arguments: [runId, engine, planDigest, traceDigest, summaryJSON])
             for w in windows {
-                try db.execute(sql: """
-                    INSERT OR REPLACE INTO windowStats (runId, windowStartS, windowLengthS, service, node, arrivals, completedInSLO,
-                                                        completedLate, dropped, failed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [w.runId, w.windowStartS, w.windowLengthS, w.service, w.node, w.arrivals, w.completedInSLO,
-                                     w.completedLate, w.dropped, w.failed])
+                try db.execute(
+                    sql: """
+                        INSERT OR REPLACE INTO windowStats (runId, windowStartS, windowLengthS, service, node, arrivals, completedInSLO,
+                                                            completedLate, dropped, failed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        w.runId, w.windowStartS, w.windowLengthS, w.service, w.node, w.arrivals, w.completedInSLO,
+                        w.completedLate, w.dropped, w.failed,
+                    ])
             }
             for h in health {
-                try db.execute(sql: "INSERT OR REPLACE INTO nodeHealth (runId, timeS, node, up) VALUES (?, ?, ?, ?)",
-                               arguments: [h.runId, h.timeS, h.node, h.up])
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO nodeHealth (runId, timeS, node, up) VALUES (?, ?, ?, ?)",
+                    arguments: [h.runId, h.timeS, h.node, h.up])
             }
             for g in gaps {
-                try db.execute(sql: "INSERT OR REPLACE INTO gapWindow (runId, windowStartS, service, gaps, sumS, squaresS2) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [g.runId, g.windowStartS, g.service, g.gaps, g.sumS, g.squaresS2])
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO gapWindow (runId, windowStartS, service, gaps, sumS, squaresS2) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [g.runId, g.windowStartS, g.service, g.gaps, g.sumS, g.squaresS2])
             }
         }
     }
 
     public func record(planDigest: String, policy: String, document: String) throws {
         try writer.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO plan (digest, policy, document) VALUES (?, ?, ?)",
-                           arguments: [planDigest, policy, document])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO plan (digest, policy, document) VALUES (?, ?, ?)",
+                arguments: [planDigest, policy, document])
         }
     }
 
@@ -220,18 +241,24 @@ public final class StateStore: Sendable {
             guard let runId = try String.fetchOne(db, sql: "SELECT id FROM run ORDER BY rowid DESC LIMIT 1") else {
                 return .empty
             }
-            let starts = try Double.fetchAll(db, sql: """
-                SELECT DISTINCT windowStartS FROM windowStats WHERE runId = ? ORDER BY windowStartS DESC LIMIT ?
-                """, arguments: [runId, lastWindows])
+            let starts = try Double.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT windowStartS FROM windowStats WHERE runId = ? ORDER BY windowStartS DESC LIMIT ?
+                    """, arguments: [runId, lastWindows])
             var byOrigin: [String: [String: Double]] = [:]
             var cv: [String: Double] = [:]
             if let earliest = starts.last {
-                let rows = try Row.fetchAll(db, sql: """
-                    SELECT service, node, SUM(arrivals) AS arrivals
-                    FROM windowStats WHERE runId = ? AND windowStartS >= ? GROUP BY service, node ORDER BY service, node
-                    """, arguments: [runId, earliest])
-                let length = try Double.fetchOne(db, sql: "SELECT MAX(windowLengthS) FROM windowStats WHERE runId = ?",
-                                                 arguments: [runId]) ?? 1
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT service, node, SUM(arrivals) AS arrivals
+                        FROM windowStats WHERE runId = ? AND windowStartS >= ? GROUP BY service, node ORDER BY service, node
+                        """, arguments: [runId, earliest])
+                let length =
+                    try Double.fetchOne(
+                        db, sql: "SELECT MAX(windowLengthS) FROM windowStats WHERE runId = ?",
+                        arguments: [runId]) ?? 1
                 for row in rows {
                     let service: String = row["service"], node: String = row["node"]
                     let arrivals: Double = row["arrivals"]
@@ -239,25 +266,31 @@ public final class StateStore: Sendable {
                     byOrigin[service, default: [:]][node] = arrivals / (length * Double(starts.count))
                 }
                 // Burstiness: the CV of each service's arrival gaps over the windows read.
-                for row in try Row.fetchAll(db, sql: """
-                    SELECT service, SUM(gaps) AS gaps, SUM(sumS) AS sumS, SUM(squaresS2) AS squaresS2
-                    FROM gapWindow WHERE runId = ? AND windowStartS >= ? GROUP BY service ORDER BY service
-                    """, arguments: [runId, earliest]) {
+                for row in try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT service, SUM(gaps) AS gaps, SUM(sumS) AS sumS, SUM(squaresS2) AS squaresS2
+                        FROM gapWindow WHERE runId = ? AND windowStartS >= ? GROUP BY service ORDER BY service
+                        """, arguments: [runId, earliest])
+                {
                     let gaps: Double = row["gaps"], sum: Double = row["sumS"], squares: Double = row["squaresS2"]
                     guard gaps >= 20, sum > 0 else { continue }
                     let mean = sum / gaps
                     cv[row["service"] as String] = (max(0, squares / gaps - mean * mean).squareRoot() / mean).rounded(places: 3)
                 }
             }
-            let health = try Row.fetchAll(db, sql: """
-                SELECT node, up FROM nodeHealth h WHERE runId = ? AND timeS = (
-                    SELECT MAX(timeS) FROM nodeHealth WHERE runId = h.runId AND node = h.node) ORDER BY node
-                """, arguments: [runId])
+            let health = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT node, up FROM nodeHealth h WHERE runId = ? AND timeS = (
+                        SELECT MAX(timeS) FROM nodeHealth WHERE runId = h.runId AND node = h.node) ORDER BY node
+                    """, arguments: [runId])
             let down = health.filter { !($0["up"] as Bool) }.map { $0["node"] as String }
             var demand: [String: Double] = [:]
             for (service, origins) in byOrigin { demand[service] = origins.values.reduce(0, +) }
-            return ObservedDemand(runId: runId, demandPerS: demand, demandByOrigin: byOrigin, nodesDown: down,
-                                 windowsRead: starts.count, cv: cv.isEmpty ? nil : cv)
+            return ObservedDemand(
+                runId: runId, demandPerS: demand, demandByOrigin: byOrigin, nodesDown: down,
+                windowsRead: starts.count, cv: cv.isEmpty ? nil : cv)
         }
     }
 
@@ -280,13 +313,17 @@ public final class StateStore: Sendable {
     /// The windows of a run that start in [from, to).
     public func windows(runId: String, from: Double = -.infinity, to: Double = .infinity) throws -> [WindowStats] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT * FROM windowStats WHERE runId = ? AND windowStartS >= ? AND windowStartS < ?
-                ORDER BY windowStartS, service, node
-                """, arguments: [runId, from.isFinite ? from : -1e300, to.isFinite ? to : 1e300]).map { row in
-                WindowStats(runId: row["runId"], windowStartS: row["windowStartS"], windowLengthS: row["windowLengthS"],
-                            service: row["service"], node: row["node"], arrivals: row["arrivals"], completedInSLO: row["completedInSLO"],
-                            completedLate: row["completedLate"], dropped: row["dropped"], failed: row["failed"])
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM windowStats WHERE runId = ? AND windowStartS >= ? AND windowStartS < ?
+                    ORDER BY windowStartS, service, node
+                    """, arguments: [runId, from.isFinite ? from : -1e300, to.isFinite ? to : 1e300]
+            ).map { row in
+                WindowStats(
+                    runId: row["runId"], windowStartS: row["windowStartS"], windowLengthS: row["windowLengthS"],
+                    service: row["service"], node: row["node"], arrivals: row["arrivals"], completedInSLO: row["completedInSLO"],
+                    completedLate: row["completedLate"], dropped: row["dropped"], failed: row["failed"])
             }
         }
     }

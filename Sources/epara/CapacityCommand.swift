@@ -43,13 +43,16 @@ struct CapacityCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("A ClassifiedWorkload (JSON); - or nothing reads standard input.", valueName: "file"))
     var file: String?
 
-    @Option(help: ArgumentHelp("A policy to measure (repeatable; default: all of \(Policy.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "policy"))
+    @Option(
+        help: ArgumentHelp(
+            "A policy to measure (repeatable; default: all of \(Policy.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "policy"))
     var policy: [Policy] = []
 
     @Option(help: ArgumentHelp("An SLO-attainment target (repeatable; default 0.99 and 0.9).", valueName: "fraction"))
     var target: [Double] = []
 
-    @Option(name: .customLong("trace"), help: ArgumentHelp("A trace to replay ([SERVICE=]FILE; repeatable), sped up with the load.", valueName: "trace"))
+    @Option(
+        name: .customLong("trace"), help: ArgumentHelp("A trace to replay ([SERVICE=]FILE; repeatable), sped up with the load.", valueName: "trace"))
     var traces: [String] = []
 
     @Option(help: ArgumentHelp("Simulated time per load and seed.", valueName: "duration"))
@@ -110,8 +113,10 @@ struct CapacityCommand: ParsableCommand {
             let report = try CapacityStudy.run(input.value, options: options) { policy, point in
                 guard onTerminal else { return }
                 let worst = point.services.min { ($0.value, $0.key) < ($1.value, $1.key) }
-                StageIO.printError("epara capacity: \(policy.rawValue) at \(TextTable.number(point.scale))×: attainment "
-                                   + "\(String(format: "%.3f", point.attainment))" + (worst.map { " (lowest: \($0.key) \(String(format: "%.3f", $0.value)))" } ?? ""))
+                StageIO.printError(
+                    "epara capacity: \(policy.rawValue) at \(TextTable.number(point.scale))×: attainment "
+                        + "\(String(format: "%.3f", point.attainment))"
+                        + (worst.map { " (lowest: \($0.key) \(String(format: "%.3f", $0.value)))" } ?? ""))
             }
             if let html {
                 do {

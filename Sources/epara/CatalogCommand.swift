@@ -20,8 +20,10 @@ struct CatalogCommand: ParsableCommand {
         case json, table
     }
 
-    @Argument(help: ArgumentHelp("Catalog documents that extend or override the built-in one; - reads standard input.",
-                                 valueName: "file"))
+    @Argument(
+        help: ArgumentHelp(
+            "Catalog documents that extend or override the built-in one; - reads standard input.",
+            valueName: "file"))
     var files: [String] = []
 
     @Option(help: "Output format (default: table on a terminal, json otherwise).")

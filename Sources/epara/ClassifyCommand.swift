@@ -26,8 +26,10 @@ struct Classify: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("Cluster, Services and Catalog documents (YAML or JSON); - reads standard input.",
-                                 valueName: "file"))
+    @Argument(
+        help: ArgumentHelp(
+            "Cluster, Services and Catalog documents (YAML or JSON); - reads standard input.",
+            valueName: "file"))
     var files: [String] = []
 
     @Option(help: "Slack (SLO ÷ latency) one device must reach to count as meeting the SLO.")
@@ -57,17 +59,22 @@ struct Classify: ParsableCommand {
     func run() throws {
         try StageIO.run {
             let loaded = try DocumentReader.load(try StageIO.load(files), builtin: BuiltinCatalog.load())
-            let thresholds = Thresholds(minSlack: minSlack, memoryHeadroom: memoryHeadroom,
-                                        minStreamFps: minStreamFps, maxBatch: maxBatch)
+            let thresholds = Thresholds(
+                minSlack: minSlack, memoryHeadroom: memoryHeadroom,
+                minStreamFps: minStreamFps, maxBatch: maxBatch)
             let classified = Classifier.classify(loaded.workload, thresholds: thresholds)
             let unservable = classified.services.filter { !$0.servable }
             if !unservable.isEmpty && !allowUnservable {
-                throw InputError(.badData, unservable.map { service in
-                    let origin = loaded.serviceLocations[service.name]
-                    return Diagnostic(at: origin?.location ?? SourceLocation(file: "<input>", line: 1, column: 1),
-                                      path: origin?.path ?? service.name,
-                                      "service '\(service.name)' cannot be served: \(service.unservableReason ?? "no configuration meets it") (use --allow-unservable to classify anyway)")
-                })
+                throw InputError(
+                    .badData,
+                    unservable.map { service in
+                        let origin = loaded.serviceLocations[service.name]
+                        return Diagnostic(
+                            at: origin?.location ?? SourceLocation(file: "<input>", line: 1, column: 1),
+                            path: origin?.path ?? service.name,
+                            "service '\(service.name)' cannot be served: \(service.unservableReason ?? "no configuration meets it") (use --allow-unservable to classify anyway)"
+                        )
+                    })
             }
             try StageIO.writeStdout(try JSONOutput.document(classified))
         }

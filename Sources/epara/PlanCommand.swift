@@ -47,26 +47,35 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Placement policy: \(Policy.allCases.map(\.rawValue).joined(separator: ", ")).")
     var policy: Policy = .epara
 
-    @Option(help: ArgumentHelp("SQLite state store written by `epara serve`: observed demand and node health (repeatable: the stores of gateways on separate machines add up).",
-                               valueName: "db"))
+    @Option(
+        help: ArgumentHelp(
+            "SQLite state store written by `epara serve`: observed demand and node health (repeatable: the stores of gateways on separate machines add up).",
+            valueName: "db"))
     var state: [String] = []
 
-    @Option(name: .customLong("trace"),
-            help: ArgumentHelp("A trace the plan will serve ([SERVICE=]FILE, as `serve --trace` takes it; repeatable): each traced service is planned for the burstiness measured in it (its demand.cv).",
-                               valueName: "trace"))
+    @Option(
+        name: .customLong("trace"),
+        help: ArgumentHelp(
+            "A trace the plan will serve ([SERVICE=]FILE, as `serve --trace` takes it; repeatable): each traced service is planned for the burstiness measured in it (its demand.cv).",
+            valueName: "trace"))
     var traces: [String] = []
 
     @Option(help: ArgumentHelp("The plan in force: placement becomes migration-aware and moves are listed.", valueName: "plan"))
     var previous: String?
 
-    @Option(help: ArgumentHelp("Turn off a part of EPARA to measure it (repeatable): \(Ablation.allCases.map(\.rawValue).joined(separator: ", ")).",
-                               valueName: "part"))
+    @Option(
+        help: ArgumentHelp(
+            "Turn off a part of EPARA to measure it (repeatable): \(Ablation.allCases.map(\.rawValue).joined(separator: ", ")).",
+            valueName: "part"))
     var without: [Ablation] = []
 
     @Flag(help: "Exit 2 when the plan differs from --previous (or there is none), 0 when unchanged.")
     var detailedExitcode = false
 
-    @Flag(help: "Plan what fits and list the shortfalls instead of failing when the cluster is too small (with --previous: also when the previous plan was made so).")
+    @Flag(
+        help:
+            "Plan what fits and list the shortfalls instead of failing when the cluster is too small (with --previous: also when the previous plan was made so)."
+    )
     var allowPartial = false
 
     @Option(help: "Fraction of each device's memory instances may use (default: the --previous plan's, else 0.9).")
@@ -92,7 +101,9 @@ struct PlanCommand: ParsableCommand {
         if let maxBatch, !(1...4096).contains(maxBatch) { throw ValidationError("--max-batch must be from 1 to 4096") }
         guard stateWindows >= 1 else { throw ValidationError("--state-windows must be at least 1") }
         if !without.isEmpty, policy != .epara, !(policy == .alpaserve && without == [.modelParallel]) {
-            throw ValidationError("--without turns off parts of EPARA; with --policy \(policy.rawValue) it does not apply (alpaserve takes --without model-parallel: single-device groups only, AlpaServe's sr-greedy)")
+            throw ValidationError(
+                "--without turns off parts of EPARA; with --policy \(policy.rawValue) it does not apply (alpaserve takes --without model-parallel: single-device groups only, AlpaServe's sr-greedy)"
+            )
         }
     }
 
@@ -104,20 +115,22 @@ struct PlanCommand: ParsableCommand {
             var workload = input.value
             var observed: ObservedDemand? = nil
             if !state.isEmpty {
-                observed = .combined(try state.map { path in
-                    let store = try StateStore.open(existing: path)
-                    do {
-                        return try store.observedDemand(lastWindows: stateWindows)
-                    } catch {
-                        throw InputError(.badData, at: SourceLocation(file: path, line: 1, column: 1), "cannot read the state store: \(error)")
-                    }
-                })
+                observed = .combined(
+                    try state.map { path in
+                        let store = try StateStore.open(existing: path)
+                        do {
+                            return try store.observedDemand(lastWindows: stateWindows)
+                        } catch {
+                            throw InputError(.badData, at: SourceLocation(file: path, line: 1, column: 1), "cannot read the state store: \(error)")
+                        }
+                    })
             }
             let previousPlan = try previous.map { path in
                 try StageDocument<Plan>.read(try SourceText.load(path), kind: "Plan", producedBy: "epara plan").value
             }
             // Replanning from a previous plan keeps the settings it was made with, unless told otherwise.
-            var options = previousPlan?.settings?.options(policy: policy, without: Set(without))
+            var options =
+                previousPlan?.settings?.options(policy: policy, without: Set(without))
                 ?? PlanOptions(policy: policy)
             options.without = Set(without)
             options.observed = observed
@@ -135,11 +148,14 @@ struct PlanCommand: ParsableCommand {
             do {
                 plan = try Planner.plan(workload, options: options)
             } catch let error as PlanShortfallError {
-                throw InputError(.badData, error.shortfalls.map { shortfall in
-                    let index = input.value.services.firstIndex { $0.name == shortfall.service } ?? 0
-                    return Diagnostic(at: input.location(of: "services[\(index)]"), path: "services[\(index)]",
-                                      "cluster too small for service '\(shortfall.service)': \(shortfall.reason) (--allow-partial plans what fits)")
-                })
+                throw InputError(
+                    .badData,
+                    error.shortfalls.map { shortfall in
+                        let index = input.value.services.firstIndex { $0.name == shortfall.service } ?? 0
+                        return Diagnostic(
+                            at: input.location(of: "services[\(index)]"), path: "services[\(index)]",
+                            "cluster too small for service '\(shortfall.service)': \(shortfall.reason) (--allow-partial plans what fits)")
+                    })
             }
             if timing {
                 let elapsed = clock.now - start

@@ -107,8 +107,9 @@ struct ReportCommand: ParsableCommand {
                     if force {
                         StageIO.printError("epara report: warning: \(mismatch.message); compared because of --force")
                     } else {
-                        throw InputError(.badData, at: locations[mismatch.label] ?? SourceLocation(file: mismatch.label, line: 1, column: 1),
-                                         path: "trace_digest", "\(mismatch.message); refusing to compare them (--force compares anyway)")
+                        throw InputError(
+                            .badData, at: locations[mismatch.label] ?? SourceLocation(file: mismatch.label, line: 1, column: 1),
+                            path: "trace_digest", "\(mismatch.message); refusing to compare them (--force compares anyway)")
                     }
                 }
                 if sweep {
@@ -149,8 +150,10 @@ struct ReportCommand: ParsableCommand {
         do {
             let runs = try store.runs()
             guard let row = runId.map({ id in runs.first { $0.id == id } }) ?? runs.last else {
-                throw InputError(.badData, at: at, runId.map { "no run '\($0)' in the state store (it has \(runs.map(\.id).joined(separator: ", ")))" }
-                                 ?? "the state store has no run yet (`epara serve --state` records one)")
+                throw InputError(
+                    .badData, at: at,
+                    runId.map { "no run '\($0)' in the state store (it has \(runs.map(\.id).joined(separator: ", ")))" }
+                        ?? "the state store has no run yet (`epara serve --state` records one)")
             }
             let plan = try store.planDocument(digest: row.planDigest).flatMap { text in
                 try? JSONOutput.decoder().decode(Plan.self, from: Data(text.utf8))
@@ -164,8 +167,9 @@ struct ReportCommand: ParsableCommand {
                 c.failed = w.failed
                 return WindowCounts(startS: w.windowStartS, lengthS: w.windowLengthS, service: w.service, node: w.node, counts: c)
             }
-            return Analysis.analyse(windows: windows, plan: plan, label: row.id, source: path, engine: row.engine,
-                                    planDigest: row.planDigest, traceDigest: row.traceDigest)
+            return Analysis.analyse(
+                windows: windows, plan: plan, label: row.id, source: path, engine: row.engine,
+                planDigest: row.planDigest, traceDigest: row.traceDigest)
         } catch let error as InputError {
             throw error
         } catch {

@@ -77,28 +77,41 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Live: address of the (first) gateway.", valueName: "host:port"))
     var listen: String = "127.0.0.1:8080"
 
-    @Option(help: ArgumentHelp("Live: a Peers document: the gateway URL of each node this process does not run (else the cluster's address fields).",
-                               valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Live: a Peers document: the gateway URL of each node this process does not run (else the cluster's address fields).",
+            valueName: "file"))
     var peers: String?
 
-    @Option(help: ArgumentHelp("Live: a Backends document: the model server of each service (else the Services' backend; else emulated).",
-                               valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Live: a Backends document: the model server of each service (else the Services' backend; else emulated).",
+            valueName: "file"))
     var backends: String?
 
-    @Option(help: ArgumentHelp("Live: a file holding the bearer token clients must present (or set EPARA_CLIENT_TOKEN).",
-                               valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Live: a file holding the bearer token clients must present (or set EPARA_CLIENT_TOKEN).",
+            valueName: "file"))
     var clientTokenFile: String?
 
-    @Option(help: ArgumentHelp("Live: a file holding the bearer token gateways present to each other (or set EPARA_PEER_TOKEN).",
-                               valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Live: a file holding the bearer token gateways present to each other (or set EPARA_PEER_TOKEN).",
+            valueName: "file"))
     var peerTokenFile: String?
 
-    @Option(name: .customLong("trace"),
-            help: ArgumentHelp("A trace file, or SERVICE=FILE to bind an Azure LLM or ServeGen trace to a service (repeatable).",
-                               valueName: "[service=]file"))
+    @Option(
+        name: .customLong("trace"),
+        help: ArgumentHelp(
+            "A trace file, or SERVICE=FILE to bind an Azure LLM or ServeGen trace to a service (repeatable).",
+            valueName: "[service=]file"))
     var traces: [String] = []
 
-    @Option(help: "Arrival process of generated requests: poisson, gamma (with --cv), diurnal. Default: each service's own (Gamma with its demand.cv where the Services give one, else Poisson).")
+    @Option(
+        help:
+            "Arrival process of generated requests: poisson, gamma (with --cv), diurnal. Default: each service's own (Gamma with its demand.cv where the Services give one, else Poisson)."
+    )
     var arrivals: Process?
 
     @Option(help: "Coefficient of variation of gamma inter-arrival gaps.")
@@ -119,8 +132,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seed of every random choice of the run.")
     var seed: UInt64 = 1
 
-    @Option(help: ArgumentHelp("Period of information sync between nodes (0: none; dispatch follows the plan's routing).",
-                               valueName: "duration"))
+    @Option(
+        help: ArgumentHelp(
+            "Period of information sync between nodes (0: none; dispatch follows the plan's routing).",
+            valueName: "duration"))
     var syncInterval: String = "2s"
 
     @Option(help: ArgumentHelp("Period of in-run replanning from the observed demand (0: never).", valueName: "duration"))
@@ -135,7 +150,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Variability of execution times: coefficient of variation around the latency model (0: exact).")
     var serviceTimeCv: Double = 0
 
-    @Option(help: "Dispatch: best-completion (the default of epara and alpaserve), local (the best completion among the instances of the node where a request arrives; the default of local) or plan-weights (the plan's routing; the default of round-robin).")
+    @Option(
+        help:
+            "Dispatch: best-completion (the default of epara and alpaserve), local (the best completion among the instances of the node where a request arrives; the default of local) or plan-weights (the plan's routing; the default of round-robin)."
+    )
     var dispatch: DispatchMode?
 
     @Option(help: ArgumentHelp("A Faults document: nodes down and up, link degradation, lost sync messages.", valueName: "file"))
@@ -144,8 +162,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write one JSON line per request to this file.", valueName: "file"))
     var requests: String?
 
-    @Option(help: ArgumentHelp("Record windows, node health and plans in this SQLite state store (for `plan --state`).",
-                               valueName: "db"))
+    @Option(
+        help: ArgumentHelp(
+            "Record windows, node health and plans in this SQLite state store (for `plan --state`).",
+            valueName: "db"))
     var state: String?
 
     @Option(help: ArgumentHelp("Length of the Run's time windows.", valueName: "duration"))
@@ -213,20 +233,23 @@ struct ServeCommand: AsyncParsableCommand {
             if let peers { peerURLs = try PeersDocument.read(try SourceText.load(peers), plan: plan) }
             if let backends { table = BackendTable(plan: plan, document: try BackendsDocument.read(try SourceText.load(backends), plan: plan)) }
         }
-        let engineOptions = LiveOptions(core: core, hosted: node.map { [$0] }, peers: peerURLs, backends: table,
-                                        peerToken: try token(file: peerTokenFile, environment: "EPARA_PEER_TOKEN"),
-                                        windowS: try Self.seconds(window, option: "--window"))
+        let engineOptions = LiveOptions(
+            core: core, hosted: node.map { [$0] }, peers: peerURLs, backends: table,
+            peerToken: try token(file: peerTokenFile, environment: "EPARA_PEER_TOKEN"),
+            windowS: try Self.seconds(window, option: "--window"))
         // SIGHUP or a change of the plan file re-reads it (a plan from standard input cannot be re-read).
-        let options = LiveServerOptions(host: address.host, basePort: address.port, engine: engineOptions,
-                                        clientToken: try token(file: clientTokenFile, environment: "EPARA_CLIENT_TOKEN"),
-                                        peerToken: engineOptions.peerToken, syncIntervalS: syncS, statePath: state,
-                                        planPath: file.flatMap { $0 == "-" ? nil : $0 })
+        let options = LiveServerOptions(
+            host: address.host, basePort: address.port, engine: engineOptions,
+            clientToken: try token(file: clientTokenFile, environment: "EPARA_CLIENT_TOKEN"),
+            peerToken: engineOptions.peerToken, syncIntervalS: syncS, statePath: state,
+            planPath: file.flatMap { $0 == "-" ? nil : $0 })
         var run: Run? = nil
         try await StageIO.runAsync {
             do {
                 // A plan file that cannot be read on reload is logged, located, and the current plan kept.
-                run = try await LiveServer.run(plan: plan, options: options,
-                                               readPlan: { @Sendable path in try Self.plan(from: SourceText.load(path)) })
+                run = try await LiveServer.run(
+                    plan: plan, options: options,
+                    readPlan: { @Sendable path in try Self.plan(from: SourceText.load(path)) })
             } catch let error as LiveServerError {
                 StageIO.printError("epara: \(error)")
                 throw ExitCode(74)
@@ -237,8 +260,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// Core settings of either engine: each policy's own dispatch unless --dispatch says otherwise.
     func coreConfig(for plan: Plan) throws -> CoreConfig {
-        CoreConfig(dispatch: dispatch ?? DispatchMode.default(forPolicy: plan.policy), maxOffload: maxOffload,
-                   earlyDrop: earlyDrop, syncIntervalS: try Self.seconds(syncInterval, option: "--sync-interval"), serviceTimeCV: serviceTimeCv)
+        CoreConfig(
+            dispatch: dispatch ?? DispatchMode.default(forPolicy: plan.policy), maxOffload: maxOffload,
+            earlyDrop: earlyDrop, syncIntervalS: try Self.seconds(syncInterval, option: "--sync-interval"), serviceTimeCV: serviceTimeCv)
     }
 
     /// The Run on standard output: a table on a terminal, its JSON document otherwise.
@@ -275,20 +299,23 @@ struct ServeCommand: AsyncParsableCommand {
     func runSimulation() throws {
         let plan = try Self.readPlan(file)
         try StageIO.run {
-            let process: ArrivalProcess? = switch arrivals {
-            case nil: nil
-            case .poisson: .poisson
-            case .gamma: .gamma(cv: cv)
-            case .diurnal: .diurnal(periodS: try Self.seconds(diurnalPeriod, option: "--diurnal-period"), amplitude: diurnalAmplitude)
-            }
-            let traceOptions = TraceOptions(files: traces.map(TraceFile.init(argument:)), process: process,
-                                            durationS: try duration.map { try Self.seconds($0, option: "--duration") },
-                                            rateScale: rateScale, seed: seed)
+            let process: ArrivalProcess? =
+                switch arrivals {
+                case nil: nil
+                case .poisson: .poisson
+                case .gamma: .gamma(cv: cv)
+                case .diurnal: .diurnal(periodS: try Self.seconds(diurnalPeriod, option: "--diurnal-period"), amplitude: diurnalAmplitude)
+                }
+            let traceOptions = TraceOptions(
+                files: traces.map(TraceFile.init(argument:)), process: process,
+                durationS: try duration.map { try Self.seconds($0, option: "--duration") },
+                rateScale: rateScale, seed: seed)
             let traceSet = try TraceBuilder.build(traceOptions, deployment: Deployment(plan: plan))
             let faultPlan = try faults.map { path in try FaultPlan.read(try SourceText.load(path), cluster: plan.cluster) } ?? .none
-            let options = SimOptions(core: try coreConfig(for: plan), replanEveryS: try Self.seconds(replanEvery, option: "--replan-every"),
-                                     windowS: try Self.seconds(window, option: "--window"), faults: faultPlan, seed: seed,
-                                     keepOriginWindows: state != nil)
+            let options = SimOptions(
+                core: try coreConfig(for: plan), replanEveryS: try Self.seconds(replanEvery, option: "--replan-every"),
+                windowS: try Self.seconds(window, option: "--window"), faults: faultPlan, seed: seed,
+                keepOriginWindows: state != nil)
             let log = try requests.map { path in try RequestLog(path: path) }
             let store = try state.map { path in
                 do { return try StateStore(path: path) } catch {

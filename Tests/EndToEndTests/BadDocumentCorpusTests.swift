@@ -35,8 +35,9 @@ final class BadDocumentCorpusTests: XCTestCase {
             XCTAssertFalse(lines.isEmpty, "\(name): no diagnostic")
             for diagnostic in lines {
                 let text = String(diagnostic)
-                XCTAssertNotNil(BadInputCorpusTests.locatedError.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-                                "\(name): not a located one-line error: \(text)")
+                XCTAssertNotNil(
+                    BadInputCorpusTests.locatedError.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+                    "\(name): not a located one-line error: \(text)")
                 XCTAssertTrue(text.hasPrefix(file.path + ":"), "\(name): error names another file: \(text)")
             }
             XCTAssertTrue(result.stderr.contains(parts[2]), "\(name): expected '\(parts[2])' in:\n\(result.stderr)")

@@ -17,8 +17,9 @@ final class BadInputCorpusTests: XCTestCase {
         for diagnostic in lines {
             let text = String(diagnostic)
             let range = NSRange(text.startIndex..., in: text)
-            XCTAssertNotNil(Self.locatedError.firstMatch(in: text, range: range),
-                            "\(name): not a located one-line error: \(text)", file: testFile, line: line)
+            XCTAssertNotNil(
+                Self.locatedError.firstMatch(in: text, range: range),
+                "\(name): not a located one-line error: \(text)", file: testFile, line: line)
             XCTAssertTrue(text.hasPrefix(file.path + ":"), "\(name): error names another file: \(text)", file: testFile, line: line)
         }
         XCTAssertTrue(result.stderr.contains(expected), "\(name): expected '\(expected)' in:\n\(result.stderr)", file: testFile, line: line)
@@ -95,7 +96,9 @@ final class BadInputCorpusTests: XCTestCase {
             """
         let result = try Epara.run(["classify", "-"], stdin: Data(text.utf8))
         XCTAssertEqual(result.status, 65)
-        XCTAssertEqual(result.stderr, """
+        XCTAssertEqual(
+            result.stderr,
+            """
             <stdin>:4:5: error: nodes[0]: missing required key 'site' (the site the node is in)
             <stdin>:5:5: error: nodes[0].sit: unknown key 'sit'; did you mean 'site'? (known keys: name, site, devices, interconnect, address)
             <stdin>:6:22: error: nodes[0].devices[0].type: unknown device type 'rtx-4091': not in the catalog (see `epara catalog`); did you mean 'rtx-4090'?

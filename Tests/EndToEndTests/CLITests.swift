@@ -85,11 +85,17 @@ final class CLITests: XCTestCase {
         let json = try JSONSerialization.jsonObject(with: result.stdout) as! [String: Any]
         let devices = Set((json["devices"] as! [[String: Any]]).map { $0["name"] as! String })
         let models = Set((json["models"] as! [[String: Any]]).map { $0["name"] as! String })
-        XCTAssertTrue(devices.isSuperset(of: ["a100-80gb", "h100", "l4", "t4", "rtx-3090", "rtx-4090", "jetson-agx-orin-64gb",
-                                              "jetson-orin-nx-16gb", "jetson-orin-nano-8gb", "raspberry-pi-5"]))
-        XCTAssertTrue(models.isSuperset(of: ["llama-3-8b", "llama-3-8b-q4", "llama-3.3-70b-q4", "qwen2.5-1.5b",
-                                             "deeplabv3plus-mobilenetv2", "unet", "segformer-b0", "sam-vit-b", "mobile-sam",
-                                             "yolo11n", "yolo11s", "resnet-50"]))
+        XCTAssertTrue(
+            devices.isSuperset(of: [
+                "a100-80gb", "h100", "l4", "t4", "rtx-3090", "rtx-4090", "jetson-agx-orin-64gb",
+                "jetson-orin-nx-16gb", "jetson-orin-nano-8gb", "raspberry-pi-5",
+            ]))
+        XCTAssertTrue(
+            models.isSuperset(of: [
+                "llama-3-8b", "llama-3-8b-q4", "llama-3.3-70b-q4", "qwen2.5-1.5b",
+                "deeplabv3plus-mobilenetv2", "unet", "segformer-b0", "sam-vit-b", "mobile-sam",
+                "yolo11n", "yolo11s", "resnet-50",
+            ]))
         for entry in (json["devices"] as! [[String: Any]]) + (json["models"] as! [[String: Any]]) {
             XCTAssertGreaterThan((entry["source"] as? String)?.count ?? 0, 20, "\(entry["name"]!) has no source")
         }
@@ -114,8 +120,9 @@ final class CLITests: XCTestCase {
             let result = try Epara.run(["--generate-completion-script", shell])
             XCTAssertEqual(result.status, 0)
             let committed = Epara.packageRoot.appendingPathComponent("completions/epara.\(shell)")
-            XCTAssertEqual(result.stdoutText, try String(contentsOf: committed, encoding: .utf8),
-                           "completions/epara.\(shell) drifted: run scripts/generate-docs")
+            XCTAssertEqual(
+                result.stdoutText, try String(contentsOf: committed, encoding: .utf8),
+                "completions/epara.\(shell) drifted: run scripts/generate-docs")
         }
     }
 
@@ -123,8 +130,9 @@ final class CLITests: XCTestCase {
         let dump = try Epara.run(["--experimental-dump-help"])
         XCTAssertEqual(dump.status, 0)
         let committed = Epara.packageRoot.appendingPathComponent("man/.command-tree.json")
-        XCTAssertEqual(dump.stdoutText, try String(contentsOf: committed, encoding: .utf8),
-                       "the command tree changed since man/ was generated: run scripts/generate-docs")
+        XCTAssertEqual(
+            dump.stdoutText, try String(contentsOf: committed, encoding: .utf8),
+            "the command tree changed since man/ was generated: run scripts/generate-docs")
         for page in ["epara.1", "epara.classify.1", "epara.catalog.1"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: Epara.packageRoot.appendingPathComponent("man/\(page)").path), page)
         }

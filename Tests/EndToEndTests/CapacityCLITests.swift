@@ -12,9 +12,12 @@ final class CapacityCLITests: XCTestCase {
     func testCapacityOfTheExampleIsADocumentWithItsSettingsAndAPage() throws {
         let page = FileManager.default.temporaryDirectory.appendingPathComponent("epara-capacity-\(getpid()).html")
         defer { try? FileManager.default.removeItem(at: page) }
-        let result = try Epara.run(["capacity", "-", "--policy", "epara", "--policy", "local", "--target", "0.9", "--seeds", "1",
-                                    "--duration", "20s", "--warmup", "5s", "--tolerance", "0.15", "--html", page.path],
-                                   stdin: try classified(), timeout: 240)
+        let result = try Epara.run(
+            [
+                "capacity", "-", "--policy", "epara", "--policy", "local", "--target", "0.9", "--seeds", "1",
+                "--duration", "20s", "--warmup", "5s", "--tolerance", "0.15", "--html", page.path,
+            ],
+            stdin: try classified(), timeout: 240)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stderr, "", "progress only on a terminal")
         let document = try JSONSerialization.jsonObject(with: result.stdout) as! [String: Any]
@@ -49,8 +52,9 @@ final class CapacityCLITests: XCTestCase {
         result = try Epara.run(["capacity", plan])
         XCTAssertEqual(result.status, 65)
         XCTAssertTrue(result.stderr.contains("error: kind: expected kind ClassifiedWorkload"), result.stderr)
-        result = try Epara.run(["capacity", "-", "--trace", "chat=/nonexistent.csv", "--seeds", "1", "--duration", "5s", "--warmup", "1s"],
-                               stdin: try classified(), timeout: 60)
+        result = try Epara.run(
+            ["capacity", "-", "--trace", "chat=/nonexistent.csv", "--seeds", "1", "--duration", "5s", "--warmup", "1s"],
+            stdin: try classified(), timeout: 60)
         XCTAssertEqual(result.status, 66, result.stderr)
         XCTAssertTrue(result.stderr.hasPrefix("/nonexistent.csv:1:1: error: cannot open trace"), result.stderr)
         XCTAssertEqual(result.stdout, Data())

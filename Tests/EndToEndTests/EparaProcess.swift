@@ -30,8 +30,10 @@ enum Epara {
     }
 
     @discardableResult
-    static func run(_ arguments: [String], stdin: Data? = nil, timeout: TimeInterval = 30,
-                    in directory: URL? = nil) throws -> EparaResult {
+    static func run(
+        _ arguments: [String], stdin: Data? = nil, timeout: TimeInterval = 30,
+        in directory: URL? = nil
+    ) throws -> EparaResult {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -62,7 +64,8 @@ enum Epara {
         process.waitUntilExit()
         let seconds = Date().timeIntervalSince(start)
         let stdoutData = try Data(contentsOf: outURL), stderrData = try Data(contentsOf: errURL)
-        return EparaResult(status: process.terminationStatus, stdout: stdoutData,
-                           stderr: String(decoding: stderrData, as: UTF8.self), seconds: seconds)
+        return EparaResult(
+            status: process.terminationStatus, stdout: stdoutData,
+            stderr: String(decoding: stderrData, as: UTF8.self), seconds: seconds)
     }
 }

@@ -15,8 +15,10 @@ enum Golden {
 
     /// Fails with a unified diff when `actual` differs from the golden file `name`; with
     /// EPARA_UPDATE_GOLDEN=1 writes it instead.
-    static func assertMatches(_ actual: Data, file name: String, _ what: String,
-                              file: StaticString = #filePath, line: UInt = #line) throws {
+    static func assertMatches(
+        _ actual: Data, file name: String, _ what: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let golden = url(name)
         if updating {
             try actual.write(to: golden)
@@ -24,7 +26,8 @@ enum Golden {
         }
         let expected = try Data(contentsOf: golden)
         guard actual != expected else { return }
-        XCTFail("\(what) drifted from its golden file \(path(name)); if the change is meant, run make goldens and review the diff:\n"
+        XCTFail(
+            "\(what) drifted from its golden file \(path(name)); if the change is meant, run make goldens and review the diff:\n"
                 + (try diff(expected: golden, actual: actual, name: name)), file: file, line: line)
     }
 
@@ -79,7 +82,9 @@ enum GoldenExample {
     /// The golden plan on 20 s of the Azure conversation trace (the other services generated),
     /// with in-run replanning and a node going down.
     static func serve() throws -> EparaResult {
-        try Epara.run(["serve", try Golden.input("edge-lab.plan.json", madeBy: plan), "--trace", "chat=examples/traces/AzureLLMInferenceTrace_conv.csv",
-                       "--duration", "20s", "--replan-every", "10s", "--faults", Epara.fixture("serve/faults.yaml").path])
+        try Epara.run([
+            "serve", try Golden.input("edge-lab.plan.json", madeBy: plan), "--trace", "chat=examples/traces/AzureLLMInferenceTrace_conv.csv",
+            "--duration", "20s", "--replan-every", "10s", "--faults", Epara.fixture("serve/faults.yaml").path,
+        ])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -13,8 +14,9 @@ final class LiveCLITests: XCTestCase {
         let directory = try scratchDirectory("epara-live")
         defer { try? FileManager.default.removeItem(at: directory) }
         let port = HTTP.freePort()
-        let gateways = try Background.gateway([Self.goldenPlan, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(port)"],
-                                              name: "all", in: directory)
+        let gateways = try Background.gateway(
+            [Self.goldenPlan, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(port)"],
+            name: "all", in: directory)
         let up = await HTTP.waitUntilUp("http://127.0.0.1:\(port)/healthz")
         XCTAssertTrue(up, "the first gateway answers /healthz")
         // The example's plan has gpu-server-a first and orin-agx-1 third: a photo sent to the
@@ -26,8 +28,9 @@ final class LiveCLITests: XCTestCase {
         XCTAssertEqual(missing.status, 404)
         XCTAssertEqual(missing.json["error"] as? String, "unknown service 'nope'")
         // The OpenAI-compatible endpoint on the emulated backend: an answer of the right shape.
-        let chat = try await HTTP.call("http://127.0.0.1:\(port)/v1/chat/completions", method: "POST",
-                                       body: #"{"model": "chat", "messages": [{"role": "user", "content": "hello"}], "max_tokens": 4}"#)
+        let chat = try await HTTP.call(
+            "http://127.0.0.1:\(port)/v1/chat/completions", method: "POST",
+            body: #"{"model": "chat", "messages": [{"role": "user", "content": "hello"}], "max_tokens": 4}"#)
         XCTAssertEqual(chat.status, 200, chat.text)
         XCTAssertEqual(chat.json["object"] as? String, "chat.completion")
         XCTAssertEqual(chat.headers["epara-outcome"], "completed_in_slo")
@@ -68,8 +71,9 @@ final class LiveCLITests: XCTestCase {
         let golden = try Data(contentsOf: URL(fileURLWithPath: Self.goldenPlan))
         try golden.write(to: planFile)
         let port = HTTP.freePort()
-        let gateways = try Background.gateway([planFile.path, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(port)"],
-                                              name: "all", in: directory)
+        let gateways = try Background.gateway(
+            [planFile.path, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(port)"],
+            name: "all", in: directory)
         let up = await HTTP.waitUntilUp("http://127.0.0.1:\(port)/healthz")
         XCTAssertTrue(up)
         let framesPort = port + 3
@@ -107,8 +111,9 @@ final class LiveCLITests: XCTestCase {
     static func frames(_ count: Int, port: Int) async -> [Int] {
         var statuses: [Int] = []
         for _ in 0..<count {
-            let answer = try? await HTTP.call("http://127.0.0.1:\(port)/v1/services/defect-detection/infer", method: "POST",
-                                              body: #"{"stream_id": 0}"#, timeout: 10)
+            let answer = try? await HTTP.call(
+                "http://127.0.0.1:\(port)/v1/services/defect-detection/infer", method: "POST",
+                body: #"{"stream_id": 0}"#, timeout: 10)
             statuses.append(answer?.status ?? -1)
             try? await Task.sleep(for: .milliseconds(10))
         }
@@ -121,8 +126,9 @@ final class LiveCLITests: XCTestCase {
         let planFile = directory.appendingPathComponent("plan.json")
         try Data(contentsOf: URL(fileURLWithPath: Self.goldenPlan)).write(to: planFile)
         let port = HTTP.freePort()
-        let gateways = try Background.gateway([planFile.path, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(port)"],
-                                              name: "all", in: directory)
+        let gateways = try Background.gateway(
+            [planFile.path, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(port)"],
+            name: "all", in: directory)
         func retired() async -> Int {
             guard let state = try? await HTTP.call("http://127.0.0.1:\(port)/v1/state", timeout: 2) else { return -1 }
             return (state.json["instances"] as? [[String: Any]] ?? []).filter { $0["live"] as? Bool == false }.count
@@ -132,8 +138,10 @@ final class LiveCLITests: XCTestCase {
         let before = await retired()
         XCTAssertEqual(before, 0)
         // The local policy's plan has none of EPARA's instances on gpu-server-a.
-        let local = try Epara.run(["plan", Epara.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/golden/edge-lab.classified.json").path,
-                                   "--policy", "local", "--allow-partial"])
+        let local = try Epara.run([
+            "plan", Epara.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/golden/edge-lab.classified.json").path,
+            "--policy", "local", "--allow-partial",
+        ])
         // Requests keep coming while the plan changes: none may fail (503); a shed one (429)
         // is answered, and the requests in flight at the switch finish.
         let framesPort = port + 3
@@ -189,12 +197,14 @@ final class LiveCLITests: XCTestCase {
         let directory = try scratchDirectory("epara-live-port")
         defer { try? FileManager.default.removeItem(at: directory) }
         let port = HTTP.freePort()
-        let first = try Background.gateway([Self.goldenPlan, "--engine", "live", "--node", "gpu-server-a", "--listen", "127.0.0.1:\(port)"],
-                                           name: "first", in: directory)
+        let first = try Background.gateway(
+            [Self.goldenPlan, "--engine", "live", "--node", "gpu-server-a", "--listen", "127.0.0.1:\(port)"],
+            name: "first", in: directory)
         let up = await HTTP.waitUntilUp("http://127.0.0.1:\(port)/healthz")
         XCTAssertTrue(up)
-        let second = try Epara.run(["serve", Self.goldenPlan, "--engine", "live", "--node", "orin-agx-1", "--listen", "127.0.0.1:\(port)"],
-                                   timeout: 15)
+        let second = try Epara.run(
+            ["serve", Self.goldenPlan, "--engine", "live", "--node", "orin-agx-1", "--listen", "127.0.0.1:\(port)"],
+            timeout: 15)
         XCTAssertEqual(second.status, 74, second.stderr)
         XCTAssertTrue(second.stderr.contains("epara: cannot listen on 127.0.0.1, port \(port): address already in use"), second.stderr)
         XCTAssertFalse(second.stderr.contains("listening"), "nothing claims to listen: \(second.stderr)")
@@ -212,14 +222,18 @@ final class LiveCLITests: XCTestCase {
             let parts = line.split(separator: "\t", maxSplits: 1).map(String.init)
             let path = Epara.fixture("live/bad/\(parts[0])").path
             let option = parts[0].hasPrefix("peers") ? "--peers" : "--backends"
-            let result = try Epara.run(["serve", plan.path, "--engine", "live", "--node", "edge", "--listen", "127.0.0.1:\(HTTP.freePort())",
-                                        option, path], timeout: 10)
+            let result = try Epara.run(
+                [
+                    "serve", plan.path, "--engine", "live", "--node", "edge", "--listen", "127.0.0.1:\(HTTP.freePort())",
+                    option, path,
+                ], timeout: 10)
             XCTAssertEqual(result.status, 65, "\(parts[0]): \(result.stderr)")
             XCTAssertTrue(result.stdout.isEmpty, parts[0])
             let first = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
             XCTAssertTrue(first.hasPrefix(path + ":"), "\(parts[0]): not located: \(result.stderr)")
-            XCTAssertNotNil(BadInputCorpusTests.locatedError.firstMatch(in: first, range: NSRange(first.startIndex..., in: first)),
-                            "\(parts[0]): \(first)")
+            XCTAssertNotNil(
+                BadInputCorpusTests.locatedError.firstMatch(in: first, range: NSRange(first.startIndex..., in: first)),
+                "\(parts[0]): \(first)")
             XCTAssertTrue(result.stderr.contains(parts[1]), "\(parts[0]): expected '\(parts[1])' in \(result.stderr)")
             XCTAssertFalse(result.stderr.contains("listening"), parts[0])
             count += 1
@@ -239,18 +253,20 @@ final class LiveCLITests: XCTestCase {
         let edgePort = HTTP.freePort(), peerPort = HTTP.freePort()
         let peers = directory.appendingPathComponent("peers.yaml")
         try """
-            apiVersion: epara/v1
-            kind: Peers
-            peers:
-              edge: http://127.0.0.1:\(edgePort)
-              peer: http://127.0.0.1:\(peerPort)
-            """.write(to: peers, atomically: true, encoding: .utf8)
+        apiVersion: epara/v1
+        kind: Peers
+        peers:
+          edge: http://127.0.0.1:\(edgePort)
+          peer: http://127.0.0.1:\(peerPort)
+        """.write(to: peers, atomically: true, encoding: .utf8)
         let tokens = ["EPARA_CLIENT_TOKEN": "client-secret", "EPARA_PEER_TOKEN": "peer-secret"]
         let common = ["--engine", "live", "--peers", peers.path, "--sync-interval", "200ms", "--dispatch", "plan-weights"]
-        let edge = try Background.gateway([plan.path, "--node", "edge", "--listen", "127.0.0.1:\(edgePort)"] + common, name: "edge",
-                                          in: directory, environment: tokens)
-        let peer = try Background.gateway([plan.path, "--node", "peer", "--listen", "127.0.0.1:\(peerPort)"] + common, name: "peer",
-                                          in: directory, environment: tokens)
+        let edge = try Background.gateway(
+            [plan.path, "--node", "edge", "--listen", "127.0.0.1:\(edgePort)"] + common, name: "edge",
+            in: directory, environment: tokens)
+        let peer = try Background.gateway(
+            [plan.path, "--node", "peer", "--listen", "127.0.0.1:\(peerPort)"] + common, name: "peer",
+            in: directory, environment: tokens)
         let edgeUp = await HTTP.waitUntilUp("http://127.0.0.1:\(edgePort)/healthz")
         let peerUp = await HTTP.waitUntilUp("http://127.0.0.1:\(peerPort)/healthz")
         XCTAssertTrue(edgeUp && peerUp)
@@ -259,8 +275,9 @@ final class LiveCLITests: XCTestCase {
         // Auth: no token, or the client's token on a peer route, is refused.
         let anonymous = try await HTTP.call("http://127.0.0.1:\(edgePort)/v1/services/photo/infer", method: "POST")
         XCTAssertEqual(anonymous.status, 401)
-        let clientOnPeerRoute = try await HTTP.call("http://127.0.0.1:\(peerPort)/v1/peer/sync", method: "POST",
-                                                    body: #"{"node": "edge", "instances": []}"#, headers: client)
+        let clientOnPeerRoute = try await HTTP.call(
+            "http://127.0.0.1:\(peerPort)/v1/peer/sync", method: "POST",
+            body: #"{"node": "edge", "instances": []}"#, headers: client)
         XCTAssertEqual(clientOnPeerRoute.status, 401)
 
         // Both gateways sync: each counts the other up.
@@ -278,8 +295,9 @@ final class LiveCLITests: XCTestCase {
                 group.addTask {
                     try? await clock.sleep(until: start + .milliseconds(k * 10))
                     do {
-                        let answer = try await HTTP.call("http://127.0.0.1:\(edgePort)/v1/services/photo/infer", method: "POST",
-                                                         headers: client, timeout: 10)
+                        let answer = try await HTTP.call(
+                            "http://127.0.0.1:\(edgePort)/v1/services/photo/infer", method: "POST",
+                            headers: client, timeout: 10)
                         return (Double(k) / 100, answer.status, answer.json["outcome"] as? String)
                     } catch {
                         return (Double(k) / 100, -1, "\(error)")
@@ -308,16 +326,18 @@ final class LiveCLITests: XCTestCase {
         }
         // After the missed syncs (3 × 200 ms) the survivor serves the photos itself.
         let late = answers.filter { $0.0 >= 2 }
-        XCTAssertGreaterThan(Double(late.filter { $0.1 == 200 }.count), 0.9 * Double(late.count),
-                             "after the peer's death: \(Dictionary(grouping: late, by: \.1).mapValues(\.count))")
+        XCTAssertGreaterThan(
+            Double(late.filter { $0.1 == 200 }.count), 0.9 * Double(late.count),
+            "after the peer's death: \(Dictionary(grouping: late, by: \.1).mapValues(\.count))")
         let after = try await HTTP.call("http://127.0.0.1:\(edgePort)/v1/state", headers: client)
         let down = (after.json["peers"] as? [[String: Any]])?.first
         XCTAssertEqual(down?["up"] as? Bool, false, after.text)
         let sentBefore = down?["forwarded"] as? Int ?? 0
 
         // The peer comes back: once it syncs again, edge counts it up and sends it photos again.
-        let back = try Background.gateway([plan.path, "--node", "peer", "--listen", "127.0.0.1:\(peerPort)"] + common, name: "peer-again",
-                                          in: directory, environment: tokens)
+        let back = try Background.gateway(
+            [plan.path, "--node", "peer", "--listen", "127.0.0.1:\(peerPort)"] + common, name: "peer-again",
+            in: directory, environment: tokens)
         let backUp = await HTTP.waitUntilUp("http://127.0.0.1:\(peerPort)/healthz")
         XCTAssertTrue(backUp)
         try await Task.sleep(for: .milliseconds(800))
@@ -348,8 +368,11 @@ final class LiveCLITests: XCTestCase {
         let plan = try livePlan("pair", into: directory)
         let store = directory.appendingPathComponent("state.db").path
         let port = HTTP.freePort()
-        let gateways = try Background.gateway([plan.path, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(port)",
-                                               "--state", store, "--window", "1s"], name: "all", in: directory)
+        let gateways = try Background.gateway(
+            [
+                plan.path, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(port)",
+                "--state", store, "--window", "1s",
+            ], name: "all", in: directory)
         let up = await HTTP.waitUntilUp("http://127.0.0.1:\(port)/healthz")
         XCTAssertTrue(up)
         for _ in 0..<40 {
@@ -406,9 +429,12 @@ final class LiveCLITests: XCTestCase {
         let planFile = directory.appendingPathComponent("plan.json")
         let first = try Data(contentsOf: planFile)
         let port = HTTP.freePort()
-        let gateways = try Background.gateway([planFile.path, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(port)",
-                                               "--state", directory.appendingPathComponent("state.db").path, "--window", "1s"],
-                                              name: "all", in: directory)
+        let gateways = try Background.gateway(
+            [
+                planFile.path, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(port)",
+                "--state", directory.appendingPathComponent("state.db").path, "--window", "1s",
+            ],
+            name: "all", in: directory)
         let up = await HTTP.waitUntilUp("http://127.0.0.1:\(port)/healthz")
         XCTAssertTrue(up)
         for _ in 0..<60 {

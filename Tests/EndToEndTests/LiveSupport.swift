@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -14,8 +15,10 @@ struct HTTPAnswer {
 }
 
 enum HTTP {
-    static func call(_ url: String, method: String = "GET", body: String? = nil, headers: [String: String] = [:],
-                     timeout: TimeInterval = 20) async throws -> HTTPAnswer {
+    static func call(
+        _ url: String, method: String = "GET", body: String? = nil, headers: [String: String] = [:],
+        timeout: TimeInterval = 20
+    ) async throws -> HTTPAnswer {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
         request.httpBody = body.map { Data($0.utf8) }

@@ -33,8 +33,9 @@ final class NewcomerTests: XCTestCase {
                 for word in line.split(separator: " ") where word.contains("examples/") {
                     let path = String(word.split(separator: "=").last!)
                     let checked = path.contains("*") ? (path as NSString).deletingLastPathComponent : path
-                    XCTAssertTrue(FileManager.default.fileExists(atPath: Epara.packageRoot.appendingPathComponent(checked).path),
-                                  "help example names \(path), which does not exist")
+                    XCTAssertTrue(
+                        FileManager.default.fileExists(atPath: Epara.packageRoot.appendingPathComponent(checked).path),
+                        "help example names \(path), which does not exist")
                 }
             }
             XCTAssertFalse(continued, "the last example ends in a continuation")
@@ -55,8 +56,9 @@ final class NewcomerTests: XCTestCase {
         XCTAssertEqual(result.status, 65)
         let lines = result.stderr.split(separator: "\n")
         XCTAssertEqual(lines.count, 1, result.stderr)
-        XCTAssertTrue(lines.first?.contains("kind: expected one of Cluster, Services, Catalog, found the string \"Plan\"") == true,
-                      result.stderr)
+        XCTAssertTrue(
+            lines.first?.contains("kind: expected one of Cluster, Services, Catalog, found the string \"Plan\"") == true,
+            result.stderr)
     }
 
     /// A misspelt SLO key: the unknown key with its hint, not also "an empty mapping".

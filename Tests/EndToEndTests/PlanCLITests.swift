@@ -127,7 +127,8 @@ final class PlanCLITests: XCTestCase {
             for device in plan["devices"] as! [[String: Any]] {
                 XCTAssertLessThanOrEqual(device["share_used"] as! Double, 1 + 1e-9, policy)
             }
-            placements[policy] = ((plan["instances"] as! [[String: Any]]).map { $0["id"] as! String } + (plan["routing"] as! [[String: Any]]).map { "\($0)" })
+            placements[policy] =
+                ((plan["instances"] as! [[String: Any]]).map { $0["id"] as! String } + (plan["routing"] as! [[String: Any]]).map { "\($0)" })
                 .joined(separator: ",")
         }
         XCTAssertEqual(Set(placements.values).count, 4, "each policy plans differently")
@@ -193,11 +194,15 @@ final class PlanCLITests: XCTestCase {
         let db = directory.appendingPathComponent("state.db").path
         let store = try StateStore(path: db)
         let windows = (0..<5).flatMap { w in
-            [WindowStats(runId: "run-1", windowStartS: Double(w) * 60, windowLengthS: 60, service: "photo-classify", node: "orin-nx-1",
-                         arrivals: 9000, completedInSLO: 9000, completedLate: 0, dropped: 0, failed: 0)]
+            [
+                WindowStats(
+                    runId: "run-1", windowStartS: Double(w) * 60, windowLengthS: 60, service: "photo-classify", node: "orin-nx-1",
+                    arrivals: 9000, completedInSLO: 9000, completedLate: 0, dropped: 0, failed: 0)
+            ]
         }
-        try store.record(runId: "run-1", engine: "sim", planDigest: "x", traceDigest: "y", summaryJSON: "{}", windows: windows,
-                         health: [NodeHealth(runId: "run-1", timeS: 240, node: "orin-nx-2", up: false)])
+        try store.record(
+            runId: "run-1", engine: "sim", planDigest: "x", traceDigest: "y", summaryJSON: "{}", windows: windows,
+            health: [NodeHealth(runId: "run-1", timeS: 240, node: "orin-nx-2", up: false)])
         let next = try Epara.run(["plan", input.path, "--state", db, "--previous", planFile.path, "--detailed-exitcode", "--allow-partial"])
         XCTAssertEqual(next.status, 2, next.stderr)
         let plan = try json(next.stdout)

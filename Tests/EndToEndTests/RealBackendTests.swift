@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -40,12 +41,17 @@ final class RealBackendTests: XCTestCase {
         let directory = try scratchDirectory("epara-llama")
         defer { try? FileManager.default.removeItem(at: directory) }
         let llamaPort = HTTP.freePort(), edgePort = HTTP.freePort(), gpuPort = HTTP.freePort()
-        let llama = try Background(python, ["-m", "llama_cpp.server", "--model", model.path, "--host", "127.0.0.1", "--port", "\(llamaPort)",
-                                            "--n_ctx", "2048", "--chat_format", "gemma"], name: "llama", in: directory)
+        let llama = try Background(
+            python,
+            [
+                "-m", "llama_cpp.server", "--model", model.path, "--host", "127.0.0.1", "--port", "\(llamaPort)",
+                "--n_ctx", "2048", "--chat_format", "gemma",
+            ], name: "llama", in: directory)
         let llamaUp = await HTTP.waitUntilUp("http://127.0.0.1:\(llamaPort)/v1/models", seconds: 120)
         XCTAssertTrue(llamaUp, llama.stderr)
         let plan = try livePlan("llm", into: directory)
-        let backends = try backends(in: directory, ["{service: chat, type: openai, url: \"http://127.0.0.1:\(llamaPort)\", model: gemma-3-270m, timeout: 60s}"])
+        let backends = try backends(
+            in: directory, ["{service: chat, type: openai, url: \"http://127.0.0.1:\(llamaPort)\", model: gemma-3-270m, timeout: 60s}"])
         let peers = directory.appendingPathComponent("peers.yaml")
         try "apiVersion: epara/v1\nkind: Peers\npeers:\n  edge: http://127.0.0.1:\(edgePort)\n  gpu: http://127.0.0.1:\(gpuPort)\n"
             .write(to: peers, atomically: true, encoding: .utf8)
@@ -58,9 +64,11 @@ final class RealBackendTests: XCTestCase {
         try await Task.sleep(for: .milliseconds(700))  // a first sync each way
         let base = "http://127.0.0.1:\(edgePort)"
 
-        let chat = try await HTTP.call(base + "/v1/chat/completions", method: "POST", body: """
-            {"model": "chat", "messages": [{"role": "user", "content": "What is the capital of France?"}], "max_tokens": 12, "temperature": 0}
-            """, timeout: 60)
+        let chat = try await HTTP.call(
+            base + "/v1/chat/completions", method: "POST",
+            body: """
+                {"model": "chat", "messages": [{"role": "user", "content": "What is the capital of France?"}], "max_tokens": 12, "temperature": 0}
+                """, timeout: 60)
         XCTAssertEqual(chat.status, 200, chat.text)
         XCTAssertEqual(chat.json["object"] as? String, "chat.completion", chat.text)
         let message = ((chat.json["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])?["content"] as? String
@@ -68,23 +76,27 @@ final class RealBackendTests: XCTestCase {
         XCTAssertGreaterThan((chat.json["usage"] as? [String: Any])?["completion_tokens"] as? Int ?? 0, 0, chat.text)
         XCTAssertNotNil(chat.headers["epara-outcome"])
 
-        let stream = try await HTTP.call(base + "/v1/chat/completions", method: "POST", body: """
-            {"model": "chat", "stream": true, "messages": [{"role": "user", "content": "Count from one to five."}], "max_tokens": 10}
-            """, timeout: 60)
+        let stream = try await HTTP.call(
+            base + "/v1/chat/completions", method: "POST",
+            body: """
+                {"model": "chat", "stream": true, "messages": [{"role": "user", "content": "Count from one to five."}], "max_tokens": 10}
+                """, timeout: 60)
         XCTAssertEqual(stream.status, 200, stream.text)
         XCTAssertTrue(stream.headers["content-type"]?.hasPrefix("text/event-stream") ?? false, "\(stream.headers)")
         let events = stream.text.components(separatedBy: "\n").filter { $0.hasPrefix("data: ") }
         XCTAssertGreaterThan(events.filter { $0.contains("\"content\"") }.count, 2, "tokens arrive as separate events: \(stream.text)")
         XCTAssertEqual(events.last, "data: [DONE]")
 
-        let completion = try await HTTP.call(base + "/v1/completions", method: "POST",
-                                             body: #"{"model": "chat", "prompt": "The capital of France is", "max_tokens": 6}"#, timeout: 60)
+        let completion = try await HTTP.call(
+            base + "/v1/completions", method: "POST",
+            body: #"{"model": "chat", "prompt": "The capital of France is", "max_tokens": 6}"#, timeout: 60)
         XCTAssertEqual(completion.status, 200, completion.text)
         let text = (completion.json["choices"] as? [[String: Any]])?.first?["text"] as? String
         XCTAssertFalse((text ?? "").isEmpty, completion.text)
 
-        let native = try await HTTP.call(base + "/v1/services/chat/infer", method: "POST",
-                                         body: #"{"input": "Once upon a time", "output_tokens": 5}"#, timeout: 60)
+        let native = try await HTTP.call(
+            base + "/v1/services/chat/infer", method: "POST",
+            body: #"{"input": "Once upon a time", "output_tokens": 5}"#, timeout: 60)
         XCTAssertEqual(native.status, 200, native.text)
         let output = native.json["output"] as? [String: Any]
         XCTAssertEqual((output?["usage"] as? [String: Any])?["completion_tokens"] as? Int, 5, native.text)
@@ -106,19 +118,19 @@ final class RealBackendTests: XCTestCase {
         let models = directory.appendingPathComponent("models")
         try FileManager.default.createDirectory(at: models.appendingPathComponent("doubler"), withIntermediateDirectories: true)
         try """
-            from mlserver import MLModel
-            from mlserver.codecs import NumpyCodec
-            from mlserver.types import InferenceRequest, InferenceResponse
+        from mlserver import MLModel
+        from mlserver.codecs import NumpyCodec
+        from mlserver.types import InferenceRequest, InferenceResponse
 
 
-            class Doubler(MLModel):
-                async def load(self) -> bool:
-                    return True
+        class Doubler(MLModel):
+            async def load(self) -> bool:
+                return True
 
-                async def predict(self, payload: InferenceRequest) -> InferenceResponse:
-                    x = NumpyCodec.decode_input(payload.inputs[0])
-                    return InferenceResponse(model_name=self.name, outputs=[NumpyCodec.encode_output("doubled", x * 2)])
-            """.write(to: models.appendingPathComponent("doubler/model.py"), atomically: true, encoding: .utf8)
+            async def predict(self, payload: InferenceRequest) -> InferenceResponse:
+                x = NumpyCodec.decode_input(payload.inputs[0])
+                return InferenceResponse(model_name=self.name, outputs=[NumpyCodec.encode_output("doubled", x * 2)])
+        """.write(to: models.appendingPathComponent("doubler/model.py"), atomically: true, encoding: .utf8)
         try #"{"name": "doubler", "implementation": "model.Doubler"}"#
             .write(to: models.appendingPathComponent("doubler/model-settings.json"), atomically: true, encoding: .utf8)
         let port = HTTP.freePort()
@@ -129,28 +141,36 @@ final class RealBackendTests: XCTestCase {
         XCTAssertTrue(ready, server.stderr)
 
         let plan = try livePlan("llm", into: directory)
-        let backends = try backends(in: directory, ["{service: double, type: kserve-v2, url: \"http://127.0.0.1:\(port)\", model: doubler, timeout: 10s}"])
+        let backends = try backends(
+            in: directory, ["{service: double, type: kserve-v2, url: \"http://127.0.0.1:\(port)\", model: doubler, timeout: 10s}"])
         let gatewayPort = HTTP.freePort()
-        let gateways = try Background.gateway([plan.path, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(gatewayPort)",
-                                               "--backends", backends.path], name: "gateways", in: directory)
+        let gateways = try Background.gateway(
+            [
+                plan.path, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(gatewayPort)",
+                "--backends", backends.path,
+            ], name: "gateways", in: directory)
         let up = await HTTP.waitUntilUp("http://127.0.0.1:\(gatewayPort)/healthz")
         XCTAssertTrue(up)
         let url = "http://127.0.0.1:\(gatewayPort)/v1/services/double/infer"
-        let answer = try await HTTP.call(url, method: "POST", body: """
-            {"input": {"inputs": [{"name": "x", "shape": [3], "datatype": "FP32", "data": [1, 2, 3]}]}}
-            """)
+        let answer = try await HTTP.call(
+            url, method: "POST",
+            body: """
+                {"input": {"inputs": [{"name": "x", "shape": [3], "datatype": "FP32", "data": [1, 2, 3]}]}}
+                """)
         XCTAssertEqual(answer.status, 200, answer.text)
         let outputs = (answer.json["output"] as? [String: Any])?["outputs"] as? [[String: Any]]
         XCTAssertEqual((outputs?.first?["data"] as? [Double]) ?? [], [2, 4, 6], answer.text)
         XCTAssertEqual(outputs?.first?["name"] as? String, "doubled")
 
-        let broken = try await HTTP.call(url, method: "POST", body: #"{"input": {"inputs": [{"name": "x", "shape": [3], "datatype": "FP32", "data": [1, "a"]}]}}"#)
+        let broken = try await HTTP.call(
+            url, method: "POST", body: #"{"input": {"inputs": [{"name": "x", "shape": [3], "datatype": "FP32", "data": [1, "a"]}]}}"#)
         XCTAssertTrue([400, 422, 503].contains(broken.status), "\(broken.status) \(broken.text)")
         if broken.status == 503 { XCTAssertEqual(broken.json["reason"] as? String, "backend_error", broken.text) }
 
         // The OpenAI endpoint cannot reach a KServe model: a clear 400.
-        let wrongAPI = try await HTTP.call("http://127.0.0.1:\(gatewayPort)/v1/chat/completions", method: "POST",
-                                           body: #"{"model": "double", "messages": [{"role": "user", "content": "x"}]}"#)
+        let wrongAPI = try await HTTP.call(
+            "http://127.0.0.1:\(gatewayPort)/v1/chat/completions", method: "POST",
+            body: #"{"model": "double", "messages": [{"role": "user", "content": "x"}]}"#)
         XCTAssertEqual(wrongAPI.status, 400, wrongAPI.text)
         XCTAssertTrue(wrongAPI.text.contains("KServe v2"), wrongAPI.text)
         XCTAssertEqual(gateways.stop(), 0, gateways.stderr)

@@ -48,7 +48,9 @@ final class ReportCLITests: XCTestCase {
     }
 
     func testPipelineEndsInAReport() throws {
-        let classify = try Epara.run(["classify", "examples/edge-lab/cluster.yaml", "examples/edge-lab/services.yaml", "examples/edge-lab/catalog.yaml"])
+        let classify = try Epara.run([
+            "classify", "examples/edge-lab/cluster.yaml", "examples/edge-lab/services.yaml", "examples/edge-lab/catalog.yaml",
+        ])
         let plan = try Epara.run(["plan"], stdin: classify.stdout)
         let serve = try Epara.run(["serve", "--duration", "10s"], stdin: plan.stdout)
         let report = try Epara.run(["report", "--format", "table"], stdin: serve.stdout)
@@ -76,9 +78,11 @@ final class ReportCLITests: XCTestCase {
 
         // The page as a person sees it: rendered by headless Chromium, screenshot checked cell by
         // cell, titles found in the DOM the browser built.
-        let titles = ["Goodput over time", "Latency CDF: latency/single-gpu", "Latency CDF: latency/multi-gpu",
-                      "Latency CDF: frequency/single-gpu", "Latency CDF: frequency/multi-gpu", "SLO attainment by category",
-                      "Goodput by category and policy"]
+        let titles = [
+            "Goodput over time", "Latency CDF: latency/single-gpu", "Latency CDF: latency/multi-gpu",
+            "Latency CDF: frequency/single-gpu", "Latency CDF: frequency/multi-gpu", "SLO attainment by category",
+            "Goodput by category and policy",
+        ]
         let page = try String(contentsOfFile: html, encoding: .utf8)
         XCTAssertFalse(page.contains("<script"))
         XCTAssertFalse(page.contains("https://"))

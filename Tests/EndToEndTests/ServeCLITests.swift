@@ -25,8 +25,10 @@ final class ServeCLITests: XCTestCase {
     }
 
     func testThePipelineRunsFromClassifyToServeAndIsDeterministic() throws {
-        let classified = try Epara.run(["classify", "examples/edge-lab/cluster.yaml", "examples/edge-lab/services.yaml",
-                                        "examples/edge-lab/catalog.yaml"])
+        let classified = try Epara.run([
+            "classify", "examples/edge-lab/cluster.yaml", "examples/edge-lab/services.yaml",
+            "examples/edge-lab/catalog.yaml",
+        ])
         let planned = try Epara.run(["plan"], stdin: classified.stdout)
         XCTAssertEqual(planned.status, 0, planned.stderr)
         let first = try Epara.run(["serve", "-", "--trace", conv, "--duration", "15s", "--seed", "7"], stdin: planned.stdout)
@@ -89,8 +91,10 @@ final class ServeCLITests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: directory) }
         let db = directory.appendingPathComponent("state.db").path
         let classified = Epara.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/golden/edge-lab.classified.json").path
-        let served = try Epara.run(["serve", plan, "--duration", "120s", "--arrivals", "gamma", "--cv", "3", "--replan-every", "0",
-                                    "--window", "20s", "--state", db])
+        let served = try Epara.run([
+            "serve", plan, "--duration", "120s", "--arrivals", "gamma", "--cv", "3", "--replan-every", "0",
+            "--window", "20s", "--state", db,
+        ])
         XCTAssertEqual(served.status, 0, served.stderr)
         let next = try Epara.run(["plan", classified, "--state", db, "--allow-partial"])
         XCTAssertEqual(next.status, 0, next.stderr)
@@ -99,8 +103,10 @@ final class ServeCLITests: XCTestCase {
     }
 
     func testSmallNativeTraceAndTable() throws {
-        let result = try Epara.run(["serve", plan, "--trace", Epara.fixture("serve/small-trace.csv").path, "--duration", "3s",
-                                    "--format", "table"])
+        let result = try Epara.run([
+            "serve", plan, "--trace", Epara.fixture("serve/small-trace.csv").path, "--duration", "3s",
+            "--format", "table",
+        ])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdoutText.hasPrefix("SERVICES (policy epara, 3.0 s, seed 1)"))
         XCTAssertTrue(result.stdoutText.contains("CATEGORIES"))

@@ -1,5 +1,6 @@
-@testable import EparaCapacity
 import XCTest
+
+@testable import EparaCapacity
 
 /// The search on attainment curves known in closed form: it brackets the answer, narrows it to
 /// the tolerance, measures each load once, and says when there is nothing to bracket.
@@ -8,8 +9,9 @@ final class CapacitySearchTests: XCTestCase {
     func curve(_ k: Double) -> Double { exp(-pow(k / 4, 3)) }
 
     func point(_ k: Double, _ attainments: [Double], worst: String = "s") -> LoadPoint {
-        LoadPoint(scale: k, attainmentBySeed: attainments, goodputBySeed: attainments.map { $0 * 100 * k },
-                  services: [worst: attainments.min() ?? 0, "other": 1])
+        LoadPoint(
+            scale: k, attainmentBySeed: attainments, goodputBySeed: attainments.map { $0 * 100 * k },
+            services: [worst: attainments.min() ?? 0, "other": 1])
     }
 
     func testFindsTheHighestLoadMeetingEachTarget() throws {

@@ -1,5 +1,6 @@
-@testable import EparaCore
 import XCTest
+
+@testable import EparaCore
 
 final class DocumentReaderTests: XCTestCase {
     let builtin = BuiltinCatalog.load()
@@ -35,9 +36,11 @@ final class DocumentReaderTests: XCTestCase {
     }
 
     func testJSONIsAcceptedToo() throws {
-        let json = #"{"apiVersion": "epara/v1", "kind": "Services", "services": [{"name": "cams", "model": "yolo11n", "slo": {"latency": "50ms"}, "stream": {"streams": 2, "fps": 15}}]}"#
-        let w = try DocumentReader.workload([SourceText(name: "c.yaml", text: Self.cluster), SourceText(name: "s.json", text: json)],
-                                            builtin: builtin)
+        let json =
+            #"{"apiVersion": "epara/v1", "kind": "Services", "services": [{"name": "cams", "model": "yolo11n", "slo": {"latency": "50ms"}, "stream": {"streams": 2, "fps": 15}}]}"#
+        let w = try DocumentReader.workload(
+            [SourceText(name: "c.yaml", text: Self.cluster), SourceText(name: "s.json", text: json)],
+            builtin: builtin)
         XCTAssertEqual(w.services[0].slo.latencyMs, 50)
     }
 
@@ -58,19 +61,30 @@ final class DocumentReaderTests: XCTestCase {
 
     func testErrorsCarryFileLineColumnAndPath() {
         let bad = Self.services.replacingOccurrences(of: "fps: 15", with: "fps: fast")
-        XCTAssertThrowsError(try DocumentReader.workload([SourceText(name: "c.yaml", text: Self.cluster),
-                                                          SourceText(name: "s.yaml", text: bad)], builtin: builtin)) { error in
+        XCTAssertThrowsError(
+            try DocumentReader.workload(
+                [
+                    SourceText(name: "c.yaml", text: Self.cluster),
+                    SourceText(name: "s.yaml", text: bad),
+                ], builtin: builtin)
+        ) { error in
             let e = error as! InputError
             XCTAssertEqual(e.exitCode, 65)
-            XCTAssertEqual(e.diagnostics.map(\.description),
-                           [#"s.yaml:4:82: error: services[0].stream.fps: expected a number, found the string "fast""#])
+            XCTAssertEqual(
+                e.diagnostics.map(\.description),
+                [#"s.yaml:4:82: error: services[0].stream.fps: expected a number, found the string "fast""#])
         }
     }
 
     func testNewerApiVersionIsRefused() {
         let newer = Self.cluster.replacingOccurrences(of: "epara/v1", with: "epara/v3")
-        XCTAssertThrowsError(try DocumentReader.workload([SourceText(name: "c.yaml", text: newer),
-                                                          SourceText(name: "s.yaml", text: Self.services)], builtin: builtin)) { error in
+        XCTAssertThrowsError(
+            try DocumentReader.workload(
+                [
+                    SourceText(name: "c.yaml", text: newer),
+                    SourceText(name: "s.yaml", text: Self.services),
+                ], builtin: builtin)
+        ) { error in
             XCTAssertTrue((error as! InputError).description.contains("newer than this epara understands"))
         }
     }

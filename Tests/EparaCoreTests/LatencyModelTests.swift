@@ -1,5 +1,6 @@
-@testable import EparaCore
 import XCTest
+
+@testable import EparaCore
 
 final class LatencyModelTests: XCTestCase {
     let catalog = BuiltinCatalog.load()
@@ -42,12 +43,16 @@ final class LatencyModelTests: XCTestCase {
 
     func testPipelineOverASlowLinkCostsTransferTime() {
         let llm = catalog.model("llama-3-8b")!
-        let cluster = Cluster(name: "t", nodes: [
-            ClusterNode(name: "a", site: "x", devices: [DeviceGroup(type: "rtx-4090", count: 1)]),
-            ClusterNode(name: "b", site: "y", devices: [DeviceGroup(type: "rtx-4090", count: 1)]),
-        ], network: Network(default: Link(bandwidthMbps: 100, latencyMs: 20)))
-        let group = ParallelGroup(stages: [.init(node: "a", device: "rtx-4090", tensorParallel: 1, layerFraction: 0.5),
-                                           .init(node: "b", device: "rtx-4090", tensorParallel: 1, layerFraction: 0.5)])
+        let cluster = Cluster(
+            name: "t",
+            nodes: [
+                ClusterNode(name: "a", site: "x", devices: [DeviceGroup(type: "rtx-4090", count: 1)]),
+                ClusterNode(name: "b", site: "y", devices: [DeviceGroup(type: "rtx-4090", count: 1)]),
+            ], network: Network(default: Link(bandwidthMbps: 100, latencyMs: 20)))
+        let group = ParallelGroup(stages: [
+            .init(node: "a", device: "rtx-4090", tensorParallel: 1, layerFraction: 0.5),
+            .init(node: "b", device: "rtx-4090", tensorParallel: 1, layerFraction: 0.5),
+        ])
         let timing = model.timing(llm, on: group, in: cluster, batch: 1, inputTokens: 512, context: 600)!
         let alone = model.decodeStepMs(llm, on: catalog.device("rtx-4090")!, batch: 1, context: 600)
         XCTAssertGreaterThan(timing.tpotMs, alone + 20, "each token crosses the 20 ms link")
@@ -73,8 +78,8 @@ final class LatencyModelTests: XCTestCase {
 
 final class DeviceSharingTests: XCTestCase {
     func testSharingAddsTheOtherServicesResidualAndRefusesOvercommit() {
-        let a = SharedWork(batchMs: 10, batchesPerS: 20) // 20% busy
-        let b = SharedWork(batchMs: 40, batchesPerS: 10) // 40% busy
+        let a = SharedWork(batchMs: 10, batchesPerS: 20)  // 20% busy
+        let b = SharedWork(batchMs: 40, batchesPerS: 10)  // 40% busy
         XCTAssertEqual(LatencyModel.utilization([a, b]), 0.6, accuracy: 1e-12)
         let shared = LatencyModel.sharedLatencyMs([a, b])!
         XCTAssertEqual(shared[0], 10 + 0.4 * 40 / 2, accuracy: 1e-12)

@@ -51,8 +51,9 @@ final class LatencyModelValidationTests: XCTestCase {
             if let reason = Self.knownDeviations[c.id] {
                 XCTAssertGreaterThan(abs(c.error), Self.tolerance, "\(c.id) now meets the bound; remove it from knownDeviations (\(reason))")
             } else {
-                XCTAssertLessThanOrEqual(abs(c.error), Self.tolerance,
-                                         "\(c.id): predicted \(c.predicted) vs measured \(c.measured) \(c.unit)")
+                XCTAssertLessThanOrEqual(
+                    abs(c.error), Self.tolerance,
+                    "\(c.id): predicted \(c.predicted) vs measured \(c.measured) \(c.unit)")
             }
         }
         let within = comparisons.filter { abs($0.error) <= Self.tolerance }.count
@@ -68,13 +69,15 @@ final class LatencyModelValidationTests: XCTestCase {
     func yolo() throws -> [Comparison] {
         let table = try CSVTable(contentsOf: Fixtures.url("profiles/ultralytics_yolo11_edge.csv"))
         // The runtime each device class is modelled for: TensorRT FP16 on Jetsons, NCNN (fp16 NEON) on the Pi.
-        let devices = ["Jetson Orin Nano Super Developer Kit": ("jetson-orin-nano-super", "TensorRT (FP16)"),
-                       "Jetson Orin NX 16GB (Seeed reComputer J4012)": ("jetson-orin-nx-16gb", "TensorRT (FP16)"),
-                       "Raspberry Pi 5": ("raspberry-pi-5", "NCNN")]
+        let devices = [
+            "Jetson Orin Nano Super Developer Kit": ("jetson-orin-nano-super", "TensorRT (FP16)"),
+            "Jetson Orin NX 16GB (Seeed reComputer J4012)": ("jetson-orin-nx-16gb", "TensorRT (FP16)"),
+            "Raspberry Pi 5": ("raspberry-pi-5", "NCNN"),
+        ]
         let models = ["YOLO11n": "yolo11n", "YOLO11s": "yolo11s"]
         return table.rows.compactMap { row in
             guard let (deviceName, format) = devices[row["device"]!], row["format"] == format,
-                  let modelName = models[row["model"]!], let measured = Double(row["inference_ms_per_image"]!)
+                let modelName = models[row["model"]!], let measured = Double(row["inference_ms_per_image"]!)
             else { return nil }
             let predicted = model.batchLatencyMs(spec(modelName), on: device(deviceName), batch: 1)
             return Comparison(id: "yolo/\(row["device"]!)/\(row["model"]!)/\(format)", predicted: predicted, measured: measured, unit: "ms")
@@ -83,8 +86,10 @@ final class LatencyModelValidationTests: XCTestCase {
 
     func mlperf() throws -> [Comparison] {
         let table = try CSVTable(contentsOf: Fixtures.url("profiles/mlperf_inference_edge_nvidia.csv"))
-        let devices = ["Jetson Orin NX 16GB": "jetson-orin-nx-16gb", "Jetson AGX Orin 64GB devkit": "jetson-agx-orin-64gb",
-                       "NVIDIA L4 (1x)": "l4"]
+        let devices = [
+            "Jetson Orin NX 16GB": "jetson-orin-nx-16gb", "Jetson AGX Orin 64GB devkit": "jetson-agx-orin-64gb",
+            "NVIDIA L4 (1x)": "l4",
+        ]
         return table.rows.compactMap { row in
             guard row["benchmark"] == "resnet50", let deviceName = devices[row["device"]!] else { return nil }
             let resnet = spec("resnet-50"), d = device(deviceName)
@@ -105,7 +110,7 @@ final class LatencyModelValidationTests: XCTestCase {
         let devices = ["Jetson Orin Nano": "jetson-orin-nano-8gb", "Jetson AGX Orin": "jetson-agx-orin-64gb"]
         return table.rows.compactMap { row in
             guard row["model"] == "MobileSAM (TinyViT)", row["stage"] == "full pipeline",
-                  let deviceName = devices[row["device"]!], let measured = Double(row["value"]!)
+                let deviceName = devices[row["device"]!], let measured = Double(row["value"]!)
             else { return nil }
             // Measured with FP32 engines: predict the same precision.
             var mobileSAM = spec("mobile-sam")
@@ -128,26 +133,31 @@ final class LatencyModelValidationTests: XCTestCase {
             "Raspberry Pi 5 16GB (D0)": "raspberry-pi-5",
         ]
         // Model names as the sources spell them, for 4-bit weights (the catalog's -q4 models).
-        let models = ["Llama 3.1 8B": "llama-3-8b-q4", "llama3.1:8b": "llama-3-8b-q4", "Llama 3.2 3B": "llama-3.2-3b-q4",
-                      "Llama 3.2:3b": "llama-3.2-3b-q4", "Llama-3.2-3B-Instruct": "llama-3.2-3b-q4",
-                      "Llama 3.3 70B": "llama-3.3-70b-q4", "Llama2 7B": "llama-2-7b-q4"]
+        let models = [
+            "Llama 3.1 8B": "llama-3-8b-q4", "llama3.1:8b": "llama-3-8b-q4", "Llama 3.2 3B": "llama-3.2-3b-q4",
+            "Llama 3.2:3b": "llama-3.2-3b-q4", "Llama-3.2-3B-Instruct": "llama-3.2-3b-q4",
+            "Llama 3.3 70B": "llama-3.3-70b-q4", "Llama2 7B": "llama-2-7b-q4",
+        ]
         return table.rows.compactMap { row in
             guard let deviceName = devices[row["device"]!], let modelName = models[row["model"]!],
-                  let measured = Double(row["value"]!), !(row["quantization"] ?? "").contains("F16")
+                let measured = Double(row["value"]!), !(row["quantization"] ?? "").contains("F16")
             else { return nil }
             let llm = spec(modelName), d = device(deviceName)
             let id = "llm/\(row["device"]!)/\(row["model"]!)/\(row["metric"]!)"
             // Generation benchmarks use short prompts: about 256 tokens of context while decoding.
             switch row["metric"]! {
             case "decode_tokens_per_s", "output_tokens_per_s_concurrency1":
-                return Comparison(id: id, predicted: 1000 / model.decodeStepMs(llm, on: d, batch: 1, context: 256),
-                                  measured: measured, unit: "tok/s")
+                return Comparison(
+                    id: id, predicted: 1000 / model.decodeStepMs(llm, on: d, batch: 1, context: 256),
+                    measured: measured, unit: "tok/s")
             case "output_tokens_per_s_concurrency8":
-                return Comparison(id: id, predicted: 8000 / model.decodeStepMs(llm, on: d, batch: 8, context: 256),
-                                  measured: measured, unit: "tok/s")
+                return Comparison(
+                    id: id, predicted: 8000 / model.decodeStepMs(llm, on: d, batch: 8, context: 256),
+                    measured: measured, unit: "tok/s")
             case "prefill_tokens_per_s" where row["test"]?.contains("pp") ?? true:
-                return Comparison(id: id, predicted: 512_000 / model.prefillMs(llm, on: d, inputTokens: 512),
-                                  measured: measured, unit: "tok/s")
+                return Comparison(
+                    id: id, predicted: 512_000 / model.prefillMs(llm, on: d, inputTokens: 512),
+                    measured: measured, unit: "tok/s")
             default:
                 return nil
             }
@@ -170,10 +180,13 @@ final class LatencyModelValidationTests: XCTestCase {
                     if key == "time_stats.emb.median" { embedding = Double(value)! } else { perLayer += Double(value)! }
                 }
                 let measured = 32 * perLayer + embedding
-                let predicted = model.llmForwardMs(spec("llama-2-7b"), on: device(deviceName), tokens: Double(tokens),
-                                                   context: 0, tensorParallel: tp)
-                result.append(Comparison(id: "vidur/\(gpu)/llama-2-7b/tokens=\(tokens)/tp=\(tp)", predicted: predicted,
-                                         measured: measured, unit: "ms"))
+                let predicted = model.llmForwardMs(
+                    spec("llama-2-7b"), on: device(deviceName), tokens: Double(tokens),
+                    context: 0, tensorParallel: tp)
+                result.append(
+                    Comparison(
+                        id: "vidur/\(gpu)/llama-2-7b/tokens=\(tokens)/tp=\(tp)", predicted: predicted,
+                        measured: measured, unit: "ms"))
             }
         }
         return result

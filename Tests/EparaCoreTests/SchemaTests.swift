@@ -1,6 +1,7 @@
-@testable import EparaCore
 import Foundation
 import XCTest
+
+@testable import EparaCore
 
 /// schemas/ is written by hand for editors and validators; it must name exactly the keys the reader knows.
 final class SchemaTests: XCTestCase {

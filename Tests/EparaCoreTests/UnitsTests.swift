@@ -1,5 +1,6 @@
-@testable import EparaCore
 import XCTest
+
+@testable import EparaCore
 
 final class UnitsTests: XCTestCase {
     func testDurations() {

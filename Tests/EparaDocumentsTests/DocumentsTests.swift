@@ -14,8 +14,10 @@ final class DocumentsTests: XCTestCase {
     }
 
     func testEveryGoldenDocumentReadsAndPassesItsChecks() throws {
-        let workload = try StageDocument<ClassifiedWorkload>.read(try source("edge-lab.classified.json"), kind: "ClassifiedWorkload",
-                                                                  producedBy: "epara classify").value
+        let workload = try StageDocument<ClassifiedWorkload>.read(
+            try source("edge-lab.classified.json"), kind: "ClassifiedWorkload",
+            producedBy: "epara classify"
+        ).value
         XCTAssertEqual(workload.services.count, 8)
         let plan = try StageDocument<Plan>.read(try source("edge-lab.plan.json"), kind: "Plan", producedBy: "epara plan").value
         XCTAssertEqual(plan.problems(), [])

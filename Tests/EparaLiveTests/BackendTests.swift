@@ -1,28 +1,32 @@
 import EparaCore
-@testable import EparaLive
 import EparaPlan
 import EparaServe
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import NIOConcurrencyHelpers
 import NIOCore
 import XCTest
+
+@testable import EparaLive
 
 /// Where work goes (Backends documents, per-node overrides), what is sent to each kind of
 /// model server, and what happens when one fails.
 final class BackendTests: XCTestCase {
     func testBackendsDocumentResolvesPerServiceAndNode() throws {
         let plan = try LiveEngineTests.plan(rate: 10, sloMs: 100)
-        let source = SourceText(name: "backends.yaml", text: """
-            apiVersion: epara/v1
-            kind: Backends
-            backends:
-              - {service: s, type: kserve-v2, url: "http://10.0.0.1:9000", model: resnet, timeout: 2s}
-              - {service: s, node: n2, type: kserve-v2, url: "http://10.0.0.2:9000"}
-            """)
+        let source = SourceText(
+            name: "backends.yaml",
+            text: """
+                apiVersion: epara/v1
+                kind: Backends
+                backends:
+                  - {service: s, type: kserve-v2, url: "http://10.0.0.1:9000", model: resnet, timeout: 2s}
+                  - {service: s, node: n2, type: kserve-v2, url: "http://10.0.0.2:9000"}
+                """)
         let table = BackendTable(plan: plan, document: try BackendsDocument.read(source, plan: plan))
-        XCTAssertEqual(table.target(service: "s", node: "n1"), BackendTarget(kind: .kserveV2, url: "http://10.0.0.1:9000", model: "resnet", timeoutS: 2))
+        XCTAssertEqual(
+            table.target(service: "s", node: "n1"), BackendTarget(kind: .kserveV2, url: "http://10.0.0.1:9000", model: "resnet", timeoutS: 2))
         XCTAssertEqual(table.target(service: "s", node: "n2"), BackendTarget(kind: .kserveV2, url: "http://10.0.0.2:9000", model: "s", timeoutS: 60))
         XCTAssertTrue(table.isReal(service: "s"))
         XCTAssertEqual(BackendTable(plan: plan).target(service: "s", node: "n1").kind, .emulated, "no backend anywhere: emulated")
@@ -66,8 +70,11 @@ final class BackendTests: XCTestCase {
                 badCalls.withLockedValue { $0 += 1 }
                 return Response(status: .serviceUnavailable)
             }
-            return Response(status: .ok, headers: [.contentType: "application/json"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"model_name": "m", "outputs": [{"name": "y", "shape": [1], "datatype": "FP32", "data": [2]}]}"#)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody(
+                    byteBuffer: ByteBuffer(string: #"{"model_name": "m", "outputs": [{"name": "y", "shape": [1], "datatype": "FP32", "data": [2]}]}"#)
+                ))
         }
         let server = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await server.test(.live) { client in
@@ -79,12 +86,18 @@ final class BackendTests: XCTestCase {
                 copy.devices = [DeviceRef(node: node, device: "dev", index: 0)]
                 return copy
             }
-            for failing in [BackendTarget(kind: .kserveV2, url: "http://127.0.0.1:1", model: "m", timeoutS: 2),
-                            BackendTarget(kind: .kserveV2, url: "http://127.0.0.1:\(port)", model: "bad", timeoutS: 2)] {
-                let backends = BackendTable(plan: plan, document: BackendsDocument(entries: [
-                    .init(service: "s", node: "n1", target: failing),
-                    .init(service: "s", node: "n2", target: BackendTarget(kind: .kserveV2, url: "http://127.0.0.1:\(port)", model: "good", timeoutS: 2)),
-                ]))
+            for failing in [
+                BackendTarget(kind: .kserveV2, url: "http://127.0.0.1:1", model: "m", timeoutS: 2),
+                BackendTarget(kind: .kserveV2, url: "http://127.0.0.1:\(port)", model: "bad", timeoutS: 2),
+            ] {
+                let backends = BackendTable(
+                    plan: plan,
+                    document: BackendsDocument(entries: [
+                        .init(service: "s", node: "n1", target: failing),
+                        .init(
+                            service: "s", node: "n2",
+                            target: BackendTarget(kind: .kserveV2, url: "http://127.0.0.1:\(port)", model: "good", timeoutS: 2)),
+                    ]))
                 let engine = LiveEngine(plan: plan, options: LiveOptions(core: CoreConfig(syncIntervalS: 0.1), backends: backends))
                 engine.startSync(every: 0.1)
                 for _ in 0..<5 {
@@ -103,9 +116,11 @@ final class BackendTests: XCTestCase {
     /// reason (503 at the gateway), not as shed.
     func testWithNowhereElseToGoAFailedCallFailsWithItsReason() async throws {
         let plan = try LiveEngineTests.plan(rate: 10, sloMs: 500)
-        let backends = BackendTable(plan: plan, document: BackendsDocument(entries: [
-            .init(service: "s", node: nil, target: BackendTarget(kind: .kserveV2, url: "http://127.0.0.1:1", model: "m", timeoutS: 2)),
-        ]))
+        let backends = BackendTable(
+            plan: plan,
+            document: BackendsDocument(entries: [
+                .init(service: "s", node: nil, target: BackendTarget(kind: .kserveV2, url: "http://127.0.0.1:1", model: "m", timeoutS: 2))
+            ]))
         let engine = LiveEngine(plan: plan, options: LiveOptions(core: CoreConfig(syncIntervalS: 0.1), backends: backends))
         let answer = try await engine.submit(service: "s", origin: "n1", payload: Payload(api: .native))
         XCTAssertEqual(answer.result.outcome, .failed)
@@ -126,9 +141,13 @@ final class BackendTests: XCTestCase {
         let server = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await server.test(.live) { client in
             let plan = try LiveEngineTests.plan(rate: 10, sloMs: 500)
-            let backends = BackendTable(plan: plan, document: BackendsDocument(entries: [
-                .init(service: "s", node: nil, target: BackendTarget(kind: .kserveV2, url: "http://127.0.0.1:\(client.port!)", model: "m", timeoutS: 0.3)),
-            ]))
+            let backends = BackendTable(
+                plan: plan,
+                document: BackendsDocument(entries: [
+                    .init(
+                        service: "s", node: nil,
+                        target: BackendTarget(kind: .kserveV2, url: "http://127.0.0.1:\(client.port!)", model: "m", timeoutS: 0.3))
+                ]))
             let engine = LiveEngine(plan: plan, options: LiveOptions(core: CoreConfig(syncIntervalS: 0.1), backends: backends))
             let clock = ContinuousClock()
             let start = clock.now
@@ -170,11 +189,14 @@ final class BackendTests: XCTestCase {
         let app = Application(router: Gateway.router(engine: LiveEngine(plan: plan), node: "n1"))
         let instance = plan.instances[0].id
         func header(hops: String, age: String = "0.1", deadline: String = "1") -> String {
-            let json = #"{"service": "s", "origin": "n1", "instance": "\#(instance)", "hops": \#(hops), "age_s": \#(age), "deadline_in_s": \#(deadline), "input_tokens": 1, "output_tokens": 1, "return_s": 0}"#
+            let json =
+                #"{"service": "s", "origin": "n1", "instance": "\#(instance)", "hops": \#(hops), "age_s": \#(age), "deadline_in_s": \#(deadline), "input_tokens": 1, "output_tokens": 1, "return_s": 0}"#
             return Data(json.utf8).base64EncodedString()
         }
-        let cases = [header(hops: "99999999999999999999999"), header(hops: "70000"), header(hops: "-1"), header(hops: "1", age: "1e999"),
-                     header(hops: "1", deadline: "-1e999")]
+        let cases = [
+            header(hops: "99999999999999999999999"), header(hops: "70000"), header(hops: "-1"), header(hops: "1", age: "1e999"),
+            header(hops: "1", deadline: "-1e999"),
+        ]
         try await app.test(.router) { client in
             for value in cases {
                 let headers: HTTPFields = [HTTPField.Name(PeerWire.forwardHeader)!: value]
@@ -188,8 +210,9 @@ final class BackendTests: XCTestCase {
     }
 
     func testForwardedRequestsTravelInAHeader() throws {
-        let request = ForwardedRequest(service: "chat", origin: "edge", instance: "chat@gpu/rtx-4090#0", hops: 1, ageS: 0.25, deadlineInS: 1.5,
-                                       inputTokens: 64, outputTokens: 1, returnS: 0.001)
+        let request = ForwardedRequest(
+            service: "chat", origin: "edge", instance: "chat@gpu/rtx-4090#0", hops: 1, ageS: 0.25, deadlineInS: 1.5,
+            inputTokens: 64, outputTokens: 1, returnS: 0.001)
         XCTAssertEqual(PeerWire.decode(ForwardedRequest.self, PeerWire.encode(request)), request)
         XCTAssertNil(PeerWire.decode(ForwardedRequest.self, "not base64!"))
     }

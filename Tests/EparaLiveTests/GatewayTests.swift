@@ -73,7 +73,8 @@ final class GatewayTests: XCTestCase {
                 XCTAssertEqual(object["up"] as? Bool, true)
                 let instances = object["instances"] as! [[String: Any]]
                 XCTAssertFalse(instances.isEmpty, "the plan has an instance on n1")
-                XCTAssertTrue(instances.allSatisfy { ($0["id"] as! String).contains("@n1/") && $0["service"] as? String == "s" && $0["load"] as? Int == 0 })
+                XCTAssertTrue(
+                    instances.allSatisfy { ($0["id"] as! String).contains("@n1/") && $0["service"] as? String == "s" && $0["load"] as? Int == 0 })
             }
         }
     }

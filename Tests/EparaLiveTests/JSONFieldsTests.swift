@@ -1,6 +1,7 @@
-@testable import EparaLive
 import Foundation
 import XCTest
+
+@testable import EparaLive
 
 /// The gateway's own reading of a native request's fields and writing of JSON strings, held to
 /// Foundation's JSON on the same texts.
@@ -12,15 +13,19 @@ final class JSONFieldsTests: XCTestCase {
     func testTopLevelFieldsComeBackAsRawValues() {
         XCTAssertEqual(fields(#"{}"#), [:])
         XCTAssertEqual(fields(#" { "input_tokens" : 800 , "output_tokens":120 } "#), ["input_tokens": "800", "output_tokens": "120"])
-        XCTAssertEqual(fields(#"{"input": {"inputs": [{"name": "x", "data": [1, 2, "}"]}]}, "stream_id": 3}"#),
-                       ["input": #"{"inputs": [{"name": "x", "data": [1, 2, "}"]}]}"#, "stream_id": "3"])
-        XCTAssertEqual(fields(#"{"input": "say \"hi\" {", "x": null, "y": true, "z": -1.5e3}"#),
-                       ["input": #""say \"hi\" {""#, "x": "null", "y": "true", "z": "-1.5e3"])
+        XCTAssertEqual(
+            fields(#"{"input": {"inputs": [{"name": "x", "data": [1, 2, "}"]}]}, "stream_id": 3}"#),
+            ["input": #"{"inputs": [{"name": "x", "data": [1, 2, "}"]}]}"#, "stream_id": "3"])
+        XCTAssertEqual(
+            fields(#"{"input": "say \"hi\" {", "x": null, "y": true, "z": -1.5e3}"#),
+            ["input": #""say \"hi\" {""#, "x": "null", "y": "true", "z": "-1.5e3"])
     }
 
     func testWhatIsNotAJSONObjectIsRefused() {
-        for text in ["", "[]", "{", #"{"a"}"#, #"{"a": }"#, #"{"a": 1,}"#, #"{"a": 1} x"#, #"{"a": [1, 2}"#, #"{"a": "open}"#, #"{a: 1}"#,
-                     #"{"a": nope}"#, "{\"a\": \"line\nbreak\"}"] {
+        for text in [
+            "", "[]", "{", #"{"a"}"#, #"{"a": }"#, #"{"a": 1,}"#, #"{"a": 1} x"#, #"{"a": [1, 2}"#, #"{"a": "open}"#, #"{a: 1}"#,
+            #"{"a": nope}"#, "{\"a\": \"line\nbreak\"}",
+        ] {
             XCTAssertNil(fields(text), text)
             // Foundation forgives a trailing comma; the gateway does not.
             if !text.hasSuffix(",}") {

@@ -2,29 +2,49 @@ import EparaClassify
 import EparaCore
 import EparaLive
 import EparaPlan
-@testable import EparaServe
 import XCTest
+
+@testable import EparaServe
 
 /// The live engine runs the simulator's request-handling core unchanged, in wall-clock time on
 /// the emulated backend. These tests hold it to the simulator.
 final class LiveEngineTests: XCTestCase {
     /// A device whose batches take 10 ms (1), 15 ms (2), 25 ms (4).
     static let catalog = Catalog(
-        devices: [DeviceType(name: "dev", deviceClass: .gpu, memoryGib: 16, fp16Tflops: 10, fp32Tflops: 5, int8Tops: 20,
-                             memoryBandwidthGbytesPerS: 100, kernelOverheadUs: 10, computeEfficiency: 0.5, memoryEfficiency: 0.7, source: "test")],
-        models: [ModelSpec(name: "m", kind: .vision, precision: .fp16, parameters: 1e6, bytesPerWeight: 2, gflopsPerItem: 1,
-                           activationMibPerItem: 1, kernels: 10, inputBytes: 1000, outputBytes: 100, source: "test")],
-        profiles: [Profile(model: "m", device: "dev", points: [.init(batch: 1, latencyMs: 10), .init(batch: 2, latencyMs: 15),
-                                                              .init(batch: 4, latencyMs: 25)], source: "test")])
+        devices: [
+            DeviceType(
+                name: "dev", deviceClass: .gpu, memoryGib: 16, fp16Tflops: 10, fp32Tflops: 5, int8Tops: 20,
+                memoryBandwidthGbytesPerS: 100, kernelOverheadUs: 10, computeEfficiency: 0.5, memoryEfficiency: 0.7, source: "test")
+        ],
+        models: [
+            ModelSpec(
+                name: "m", kind: .vision, precision: .fp16, parameters: 1e6, bytesPerWeight: 2, gflopsPerItem: 1,
+                activationMibPerItem: 1, kernels: 10, inputBytes: 1000, outputBytes: 100, source: "test")
+        ],
+        profiles: [
+            Profile(
+                model: "m", device: "dev",
+                points: [
+                    .init(batch: 1, latencyMs: 10), .init(batch: 2, latencyMs: 15),
+                    .init(batch: 4, latencyMs: 25),
+                ], source: "test")
+        ])
 
     static func plan(rate: Double, sloMs: Double) throws -> Plan {
-        let cluster = Cluster(name: "t", nodes: [ClusterNode(name: "n1", site: "s", devices: [DeviceGroup(type: "dev", count: 1)]),
-                                                 ClusterNode(name: "n2", site: "s", devices: [DeviceGroup(type: "dev", count: 1)])],
-                              network: Network())
+        let cluster = Cluster(
+            name: "t",
+            nodes: [
+                ClusterNode(name: "n1", site: "s", devices: [DeviceGroup(type: "dev", count: 1)]),
+                ClusterNode(name: "n2", site: "s", devices: [DeviceGroup(type: "dev", count: 1)]),
+            ],
+            network: Network())
         let service = Service(name: "s", model: "m", slo: SLO(latencyMs: sloMs), demand: Demand(ratePerS: rate), origin: ["n1", "n2"])
-        var plan = try Planner.plan(Classifier.classify(Workload(cluster: cluster, services: [service], catalog: BuiltinCatalog.load().merged(with: Self.catalog))),
-                                    options: PlanOptions(allowPartial: true))
-        plan.instances = plan.instances.map { var i = $0; i.batch = 1; return i }
+        var plan = try Planner.plan(
+            Classifier.classify(Workload(cluster: cluster, services: [service], catalog: BuiltinCatalog.load().merged(with: Self.catalog))),
+            options: PlanOptions(allowPartial: true))
+        plan.instances = plan.instances.map {
+            var i = $0; i.batch = 1; return i
+        }
         return plan
     }
 
@@ -111,8 +131,9 @@ final class LiveEngineTests: XCTestCase {
             k += 1
             arrivals.append(a)
         }
-        let sim = SimEngine(plan: plan, trace: TraceSet(sources: [ListedArrivals(arrivals)], digest: "t", durationS: 3, description: [:]),
-                            options: SimOptions(replanEveryS: 0, seed: 5))
+        let sim = SimEngine(
+            plan: plan, trace: TraceSet(sources: [ListedArrivals(arrivals)], digest: "t", durationS: 3, description: [:]),
+            options: SimOptions(replanEveryS: 0, seed: 5))
         let simRun = try sim.run()
         let simInSLO = simRun.summary.counts.completedInSlo
 
@@ -137,7 +158,8 @@ final class LiveEngineTests: XCTestCase {
         let liveInSLO = results.filter { $0.outcome == .completedInSlo }.count
         XCTAssertGreaterThan(simInSLO, arrivals.count / 2)
         print("live engine fidelity: \(liveInSLO) vs \(simInSLO) in SLO of \(arrivals.count)")
-        XCTAssertEqual(Double(liveInSLO), Double(simInSLO), accuracy: Double(simInSLO) * 0.1,
-                       "goodput live \(liveInSLO) vs simulated \(simInSLO) of \(arrivals.count)")
+        XCTAssertEqual(
+            Double(liveInSLO), Double(simInSLO), accuracy: Double(simInSLO) * 0.1,
+            "goodput live \(liveInSLO) vs simulated \(simInSLO) of \(arrivals.count)")
     }
 }

@@ -1,11 +1,12 @@
 import AsyncHTTPClient
 import EparaCore
-@testable import EparaLive
 import EparaServe
 import Logging
 import NIOCore
 import ServiceLifecycle
 import XCTest
+
+@testable import EparaLive
 
 /// The gateways' server built in-process (`LiveServer.buildServices`) and run in a service
 /// group the test shuts down itself: no subprocess, no signals.
@@ -24,8 +25,9 @@ final class LiveServerTests: XCTestCase {
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("epara-live-\(UUID().uuidString).sqlite").path
         defer { try? FileManager.default.removeItem(atPath: store) }
         let port = 20_000 + Int.random(in: 0..<20_000)
-        let built = try LiveServer.buildServices(plan: plan, options: LiveServerOptions(basePort: port, syncIntervalS: 0.1, statePath: store),
-                                                 logger: Self.quiet)
+        let built = try LiveServer.buildServices(
+            plan: plan, options: LiveServerOptions(basePort: port, syncIntervalS: 0.1, statePath: store),
+            logger: Self.quiet)
         XCTAssertEqual(built.gateways.map(\.node), ["n1", "n2"])
         let group = ServiceGroup(configuration: .init(services: built.services, logger: Self.quiet))
         let running = Task { try await group.run() }
@@ -54,8 +56,12 @@ final class LiveServerTests: XCTestCase {
     func testStopCancelsTheWorkInFlight() async throws {
         let plan = try LiveEngineTests.plan(rate: 10, sloMs: 100)
         let slow = BackendTarget(kind: .emulated, model: "m", timeScale: 5_000)
-        let backends = BackendTable(plan: plan, document: BackendsDocument(entries: [.init(service: "s", node: "n1", target: slow),
-                                                                                    .init(service: "s", node: "n2", target: slow)]))
+        let backends = BackendTable(
+            plan: plan,
+            document: BackendsDocument(entries: [
+                .init(service: "s", node: "n1", target: slow),
+                .init(service: "s", node: "n2", target: slow),
+            ]))
         let engine = LiveEngine(plan: plan, options: LiveOptions(backends: backends), logger: Self.quiet)
         let clock = ContinuousClock()
         let start = clock.now
@@ -70,7 +76,10 @@ final class LiveServerTests: XCTestCase {
     func waitUntilListening(_ client: HTTPClient, port: Int) async throws {
         for _ in 0..<100 {
             if let response = try? await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(1)),
-               response.status == .ok { return }
+                response.status == .ok
+            {
+                return
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         XCTFail("no gateway listening on port \(port)")

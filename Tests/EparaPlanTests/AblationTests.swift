@@ -1,7 +1,8 @@
 import EparaClassify
 import EparaCore
-@testable import EparaPlan
 import XCTest
+
+@testable import EparaPlan
 
 /// EPARA with parts turned off, for the evaluation's ablations.
 final class AblationTests: XCTestCase {

@@ -1,19 +1,23 @@
-@testable import EparaPlan
 import EparaClassify
 import EparaCore
 import XCTest
 
+@testable import EparaPlan
+
 final class AllocatorTests: XCTestCase {
     func classified(_ nodes: [ClusterNode], _ services: [Service]) -> ClassifiedWorkload {
-        Classifier.classify(Workload(cluster: Cluster(name: "t", nodes: nodes, network: Network()), services: services,
-                                     catalog: PlanFixtures.catalog), thresholds: Thresholds())
+        Classifier.classify(
+            Workload(
+                cluster: Cluster(name: "t", nodes: nodes, network: Network()), services: services,
+                catalog: PlanFixtures.catalog), thresholds: Thresholds())
     }
 
     /// One 50 fps camera with MobileSAM on an Orin Nano: one frame at a time gives about 41 fps;
     /// packing two frames of the stream into a batch (MF) reaches the rate within the deadline.
     func testFramePackingWhenOneFrameAtATimeIsTooSlow() throws {
-        let workload = classified([ClusterNode(name: "nano", site: "lab", devices: [DeviceGroup(type: "jetson-orin-nano-8gb", count: 1)])],
-                                  [Service(name: "cam", model: "mobile-sam", slo: SLO(latencyMs: 100), stream: StreamDemand(streams: 1, fps: 50))])
+        let workload = classified(
+            [ClusterNode(name: "nano", site: "lab", devices: [DeviceGroup(type: "jetson-orin-nano-8gb", count: 1)])],
+            [Service(name: "cam", model: "mobile-sam", slo: SLO(latencyMs: 100), stream: StreamDemand(streams: 1, fps: 50))])
         XCTAssertEqual(workload.services[0].category.request, .frequency)
         let plan = try Planner.plan(workload)
         let instance = try XCTUnwrap(plan.instances.first)
@@ -25,19 +29,23 @@ final class AllocatorTests: XCTestCase {
     }
 
     func testBatchBoundedByHalfTheDeadlineForRequests() throws {
-        let workload = classified([ClusterNode(name: "g", site: "lab", devices: [DeviceGroup(type: "l4", count: 1)])],
-                                  [Service(name: "photos", model: "resnet-50", slo: SLO(latencyMs: 10), demand: Demand(ratePerS: 500))])
+        let workload = classified(
+            [ClusterNode(name: "g", site: "lab", devices: [DeviceGroup(type: "l4", count: 1)])],
+            [Service(name: "photos", model: "resnet-50", slo: SLO(latencyMs: 10), demand: Demand(ratePerS: 500))])
         let plan = try Planner.plan(workload)
         let latency = LatencyModel(catalog: workload.catalog)
         for instance in plan.instances {
-            let t = latency.batchLatencyMs(workload.catalog.model("resnet-50")!, on: workload.catalog.device("l4")!, batch: instance.batch) / instance.share
+            let t =
+                latency.batchLatencyMs(workload.catalog.model("resnet-50")!, on: workload.catalog.device("l4")!, batch: instance.batch)
+                / instance.share
             XCTAssertLessThanOrEqual(2 * t, 10 + 1e-9, "a request may wait one batch, then run in the next")
         }
     }
 
     func testStreamsNeedingMoreThanOneDeviceGetReplicas() throws {
         let nodes = (0..<4).map { ClusterNode(name: "nx\($0)", site: "lab", devices: [DeviceGroup(type: "jetson-orin-nx-16gb", count: 1)]) }
-        let workload = classified(nodes, [Service(name: "cams", model: "yolo11s", slo: SLO(latencyMs: 50), stream: StreamDemand(streams: 24, fps: 30))])
+        let workload = classified(
+            nodes, [Service(name: "cams", model: "yolo11s", slo: SLO(latencyMs: 50), stream: StreamDemand(streams: 24, fps: 30))])
         let plan = try Planner.plan(workload)
         XCTAssertGreaterThan(plan.allocations[0].replicas, 1)
         XCTAssertTrue(plan.allocations[0].modes.contains("DP"))

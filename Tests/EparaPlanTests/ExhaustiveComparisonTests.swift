@@ -1,7 +1,8 @@
-@testable import EparaPlan
 import EparaClassify
 import EparaCore
 import XCTest
+
+@testable import EparaPlan
 
 /// The staged greedy against the true optimum of φ, found by trying every subset of candidates.
 final class ExhaustiveComparisonTests: XCTestCase {
@@ -14,8 +15,9 @@ final class ExhaustiveComparisonTests: XCTestCase {
             let problem = Problem(workload: workload, options: PlanOptions(allowPartial: true))
             let (candidates, markets) = problem.buildCandidates()
             guard (2...14).contains(candidates.count) else { continue }
-            let placement = Placement(candidates: candidates, markets: markets, slotMemory: problem.slots.map(\.usableMemoryGib),
-                                      slotOverhead: problem.slots.map(\.runtimeOverheadGib))
+            let placement = Placement(
+                candidates: candidates, markets: markets, slotMemory: problem.slots.map(\.usableMemoryGib),
+                slotOverhead: problem.slots.map(\.runtimeOverheadGib))
             var best = 0.0
             for mask in 0..<(1 << candidates.count) {
                 let set = candidates.indices.filter { mask & (1 << $0) != 0 }

@@ -1,7 +1,8 @@
-@testable import EparaPlan
 import EparaClassify
 import EparaCore
 import Foundation
+
+@testable import EparaPlan
 
 enum PlanFixtures {
     static let catalog = BuiltinCatalog.load()
@@ -24,8 +25,9 @@ enum PlanFixtures {
         var rng = SeededRandom(state: seed)
         let sites = (0..<max(1, nodes / 4)).map { "site\($0)" }
         let clusterNodes = (0..<nodes).map { i in
-            ClusterNode(name: "n\(i)", site: sites[i % sites.count],
-                        devices: [DeviceGroup(type: deviceTypes.randomElement(using: &rng)!, count: Int.random(in: 1...2, using: &rng))])
+            ClusterNode(
+                name: "n\(i)", site: sites[i % sites.count],
+                devices: [DeviceGroup(type: deviceTypes.randomElement(using: &rng)!, count: Int.random(in: 1...2, using: &rng))])
         }
         let links = sites.count > 1 ? [SiteLink(sites: [sites[0], sites[1]], bandwidthMbps: 200, latencyMs: 5)] : []
         let cluster = Cluster(name: "random", nodes: clusterNodes, network: Network(default: Link(bandwidthMbps: 1000, latencyMs: 0.5), links: links))
@@ -34,16 +36,22 @@ enum PlanFixtures {
             let origin = [sites.randomElement(using: &rng)!]
             if Bool.random(using: &rng) {
                 let model = llms.randomElement(using: &rng)!
-                list.append(Service(name: "llm\(i)", model: model, slo: SLO(ttftMs: Double.random(in: 800...4000, using: &rng), tpotMs: Double.random(in: 60...250, using: &rng)),
-                                    demand: Demand(ratePerS: Double.random(in: 0.1...3, using: &rng), inputTokens: 512, outputTokens: 128),
-                                    origin: origin, priority: Bool.random(using: &rng) ? 1 : 2))
+                list.append(
+                    Service(
+                        name: "llm\(i)", model: model,
+                        slo: SLO(ttftMs: Double.random(in: 800...4000, using: &rng), tpotMs: Double.random(in: 60...250, using: &rng)),
+                        demand: Demand(ratePerS: Double.random(in: 0.1...3, using: &rng), inputTokens: 512, outputTokens: 128),
+                        origin: origin, priority: Bool.random(using: &rng) ? 1 : 2))
             } else {
                 let model = visionModels.randomElement(using: &rng)!
                 let stream = Bool.random(using: &rng)
-                list.append(Service(name: "vis\(i)", model: model, slo: SLO(latencyMs: Double.random(in: 30...300, using: &rng)),
-                                    demand: stream ? nil : Demand(ratePerS: Double.random(in: 1...100, using: &rng)),
-                                    stream: stream ? StreamDemand(streams: Int.random(in: 1...8, using: &rng), fps: [5, 10, 15, 30].randomElement(using: &rng)!) : nil,
-                                    origin: origin))
+                list.append(
+                    Service(
+                        name: "vis\(i)", model: model, slo: SLO(latencyMs: Double.random(in: 30...300, using: &rng)),
+                        demand: stream ? nil : Demand(ratePerS: Double.random(in: 1...100, using: &rng)),
+                        stream: stream
+                            ? StreamDemand(streams: Int.random(in: 1...8, using: &rng), fps: [5, 10, 15, 30].randomElement(using: &rng)!) : nil,
+                        origin: origin))
             }
         }
         return Classifier.classify(Workload(cluster: cluster, services: list, catalog: catalog))

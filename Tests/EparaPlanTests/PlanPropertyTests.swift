@@ -1,7 +1,8 @@
-@testable import EparaPlan
 import EparaClassify
 import EparaCore
 import XCTest
+
+@testable import EparaPlan
 
 /// Invariants of every plan, on random clusters and workloads, for every policy.
 final class PlanPropertyTests: XCTestCase {
@@ -24,7 +25,9 @@ final class PlanPropertyTests: XCTestCase {
             if instance.stages.isEmpty {
                 XCTAssertEqual(instance.devices.count, 1)
                 let device = workload.catalog.device(instance.devices[0].device)!
-                let t = model.kind == .vision ? latency.batchLatencyMs(model, on: device, batch: instance.batch) / (instance.share > 0 ? instance.share : 1) : 0
+                let t =
+                    model.kind == .vision
+                    ? latency.batchLatencyMs(model, on: device, batch: instance.batch) / (instance.share > 0 ? instance.share : 1) : 0
                 if model.kind == .vision { XCTAssertLessThanOrEqual(t, deadline + 1e-6, "\(context): \(instance.id) batch latency") }
             } else {
                 // Model-parallel groups are well formed: stages cover the layers once, on the devices listed.
@@ -66,8 +69,9 @@ final class PlanPropertyTests: XCTestCase {
             for policy in Policy.allCases {
                 let plan = try Planner.plan(workload, options: PlanOptions(policy: policy, allowPartial: true))
                 check(plan, workload, context: "seed \(seed) \(policy.rawValue)")
-                XCTAssertEqual(plan, try Planner.plan(workload, options: PlanOptions(policy: policy, allowPartial: true)),
-                               "seed \(seed) \(policy.rawValue): not deterministic")
+                XCTAssertEqual(
+                    plan, try Planner.plan(workload, options: PlanOptions(policy: policy, allowPartial: true)),
+                    "seed \(seed) \(policy.rawValue): not deterministic")
             }
         }
     }

@@ -35,8 +35,9 @@ final class DocumentFuzzTests: XCTestCase {
             let trace = try TraceBuilder.build(TraceOptions(durationS: 1, seed: seed), deployment: deployment)
             let run = try SimEngine(plan: plan, trace: trace, options: SimOptions(replanEveryS: 0)).run()
             XCTAssertEqual(run.summary.counts.ended, run.summary.counts.arrivals, "seed \(seed): every request accounted for")
-            let workload = ClassifiedWorkload(inputDigest: plan.workloadDigest, thresholds: Thresholds(), cluster: plan.cluster,
-                                              catalog: plan.catalog, services: plan.services, summary: [:])
+            let workload = ClassifiedWorkload(
+                inputDigest: plan.workloadDigest, thresholds: Thresholds(), cluster: plan.cluster,
+                catalog: plan.catalog, services: plan.services, summary: [:])
             var options = plan.replanOptions
             options.previous = plan
             options.allowPartial = true

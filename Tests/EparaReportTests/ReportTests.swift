@@ -1,8 +1,9 @@
 import EparaCore
-@testable import EparaReport
-@testable import EparaServe
 import Histogram
 import XCTest
+
+@testable import EparaReport
+@testable import EparaServe
 
 final class PercentileTests: XCTestCase {
     /// Latencies recorded the way `serve` records them, carried through the Run's buckets and
@@ -37,8 +38,10 @@ final class PercentileTests: XCTestCase {
 }
 
 final class ComparisonTests: XCTestCase {
-    func run(_ label: String, policy: String, goodput: Double, attainment: Double, p99: Double?, offered: Double = 100,
-             categories: [String: Double] = [:], workload: String = "w", trace: String = "t") -> RunReport {
+    func run(
+        _ label: String, policy: String, goodput: Double, attainment: Double, p99: Double?, offered: Double = 100,
+        categories: [String: Double] = [:], workload: String = "w", trace: String = "t"
+    ) -> RunReport {
         var counts = Counts()
         counts.arrivals = Int(offered * 10)
         counts.completedInSlo = Int(goodput * 10)
@@ -46,17 +49,20 @@ final class ComparisonTests: XCTestCase {
         func metrics(_ g: Double) -> Metrics {
             Metrics(counts: counts, goodputPerS: g, throughputPerS: g, attainment: attainment, dropReasons: [:], failReasons: [:], latencyMs: latency)
         }
-        return RunReport(label: label, source: label, policy: policy, engine: "sim", seed: 1, planDigest: label, workloadDigest: workload,
-                         traceDigest: trace, durationS: 10, offeredPerS: offered, predictedGoodputPerS: nil, summary: metrics(goodput),
-                         categories: categories.map { CategoryMetrics(category: $0.key, services: [], metrics: metrics($0.value), latencyCdf: []) },
-                         services: [], nodes: [], windows: [])
+        return RunReport(
+            label: label, source: label, policy: policy, engine: "sim", seed: 1, planDigest: label, workloadDigest: workload,
+            traceDigest: trace, durationS: 10, offeredPerS: offered, predictedGoodputPerS: nil, summary: metrics(goodput),
+            categories: categories.map { CategoryMetrics(category: $0.key, services: [], metrics: metrics($0.value), latencyCdf: []) },
+            services: [], nodes: [], windows: [])
     }
 
     func testRatiosAgainstTheBaseline() {
-        let epara = run("epara", policy: "epara", goodput: 630, attainment: 0.9, p99: 80,
-                        categories: ["latency/single-gpu": 54, "frequency/single-gpu": 560])
-        let alpa = run("alpaserve", policy: "alpaserve", goodput: 420, attainment: 0.6, p99: 100,
-                       categories: ["latency/single-gpu": 54, "frequency/single-gpu": 350])
+        let epara = run(
+            "epara", policy: "epara", goodput: 630, attainment: 0.9, p99: 80,
+            categories: ["latency/single-gpu": 54, "frequency/single-gpu": 560])
+        let alpa = run(
+            "alpaserve", policy: "alpaserve", goodput: 420, attainment: 0.6, p99: 100,
+            categories: ["latency/single-gpu": 54, "frequency/single-gpu": 350])
         let local = run("local", policy: "local", goodput: 0, attainment: 0, p99: nil, categories: ["latency/single-gpu": 0])
         let comparison = Compare.comparison([epara, alpa, local], baseline: alpa, forced: false)
         XCTAssertEqual(comparison.baseline, "alpaserve")
@@ -101,8 +107,9 @@ final class ComparisonTests: XCTestCase {
     /// What a reader needs to read the numbers: units, which way a ratio is better, that a
     /// total mixes requests and frames, and "-" where nothing arrived (not an attainment of 0).
     func testWordingSaysUnitsDirectionAndNothingArrived() {
-        var epara = run("epara", policy: "epara", goodput: 630, attainment: 0.9, p99: 80,
-                        categories: ["latency/single-gpu": 54, "frequency/single-gpu": 560])
+        var epara = run(
+            "epara", policy: "epara", goodput: 630, attainment: 0.9, p99: 80,
+            categories: ["latency/single-gpu": 54, "frequency/single-gpu": 560])
         var idle = epara.categories[0]
         idle.category = "latency/multi-gpu"
         idle.metrics.counts = Counts()
@@ -115,8 +122,9 @@ final class ComparisonTests: XCTestCase {
         let idleRow = text.split(separator: "\n").first { $0.hasPrefix("latency/multi-gpu") }.map(String.init) ?? ""
         XCTAssertEqual(idleRow.split(separator: " ", omittingEmptySubsequences: true).dropFirst(4).first, "-", idleRow)
         let alpa = run("alpaserve", policy: "alpaserve", goodput: 420, attainment: 0.6, p99: 100)
-        let comparison = TextReport.render(Report(runs: [epara, alpa], comparison: Compare.comparison([epara, alpa], baseline: alpa, forced: false)),
-                                           style: .text)
+        let comparison = TextReport.render(
+            Report(runs: [epara, alpa], comparison: Compare.comparison([epara, alpa], baseline: alpa, forced: false)),
+            style: .text)
         XCTAssertTrue(comparison.contains("goodput and attainment higher is better, p99 latency lower is better"), comparison)
     }
 
@@ -137,10 +145,15 @@ final class ComparisonTests: XCTestCase {
         let html = HTMLReport.render(report)
         XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>"))
         XCTAssertFalse(html.contains("<script"), "no script")
-        XCTAssertFalse(html.contains("http://") && html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http://"),
-                       "nothing fetched from the network")
+        XCTAssertFalse(
+            html.contains("http://") && html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http://"),
+            "nothing fetched from the network")
         XCTAssertFalse(html.contains("https://"))
-        XCTAssertEqual(HTMLReport.chartTitles(report), ["Goodput over time", "Latency CDF: latency/single-gpu", "SLO attainment by category",
-                                                        "Goodput by category and policy"])
+        XCTAssertEqual(
+            HTMLReport.chartTitles(report),
+            [
+                "Goodput over time", "Latency CDF: latency/single-gpu", "SLO attainment by category",
+                "Goodput by category and policy",
+            ])
     }
 }

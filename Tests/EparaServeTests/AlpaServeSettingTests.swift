@@ -1,8 +1,9 @@
 import EparaClassify
 import EparaCore
 import EparaPlan
-@testable import EparaServe
 import XCTest
+
+@testable import EparaServe
 
 /// AlpaServe's equal-model setting (examples/alpaserve-equal-models): EPARA's plan, served by
 /// the simulator, reaches at least what the alpaserve baseline's does, and both reach the

@@ -2,8 +2,9 @@ import EparaCapacity
 import EparaClassify
 import EparaCore
 import EparaPlan
-@testable import EparaServe
 import XCTest
+
+@testable import EparaServe
 
 /// Capacity search through the real planner and simulator, on scenarios whose answer is known.
 final class CapacityQueueingTests: XCTestCase {
@@ -19,8 +20,9 @@ final class CapacityQueueingTests: XCTestCase {
         var planOptions = PlanOptions()
         planOptions.maxBatch = 1
         XCTAssertEqual(try Planner.plan(workload, options: planOptions).instances.count, 1, "one queue")
-        var evaluation = LoadEvaluation(workload: workload, policy: .epara, planOptions: planOptions, durationS: 1200, warmupS: 20,
-                                        seeds: [1, 2])
+        var evaluation = LoadEvaluation(
+            workload: workload, policy: .epara, planOptions: planOptions, durationS: 1200, warmupS: 20,
+            seeds: [1, 2])
         evaluation.core = CoreConfig(earlyDrop: false, serviceTimeCV: 1)
         var search = CapacitySearch(options: CapacitySearchOptions(targets: [0.9, 0.75], tolerance: 0.02))
         let results = try search.run { try evaluation.measure(scale: $0) }

@@ -1,7 +1,8 @@
 import EparaCore
 import EparaPlan
-@testable import EparaServe
 import XCTest
+
+@testable import EparaServe
 
 /// Hand-computed scenarios on one device whose batch times are 10 ms (1), 15 ms (2), 20 ms (3,
 /// interpolated), 25 ms (4): each expected time below follows from those numbers.
@@ -12,8 +13,10 @@ final class MicroScenarioTests: XCTestCase {
 
     func testLatencyRequestsOnASharedDeviceRunEarliestDeadlineFirst() throws {
         // One instance of each on the one device, by hand (whatever the planner chose).
-        let plan = try ServeFixtures.microPlan(services: [ServeFixtures.latencyService("relaxed", sloMs: 100),
-                                                          ServeFixtures.latencyService("urgent", sloMs: 30)]) { plan in
+        let plan = try ServeFixtures.microPlan(services: [
+            ServeFixtures.latencyService("relaxed", sloMs: 100),
+            ServeFixtures.latencyService("urgent", sloMs: 30),
+        ]) { plan in
             plan.instances = [plan.instances.first { $0.service == "relaxed" }!]
             plan.instances[0].share = 1
             var urgent = plan.instances[0]
@@ -101,8 +104,10 @@ final class MicroScenarioTests: XCTestCase {
         // 10 ms. A 30 ms request arriving at 11 ms would miss waiting for it, so it preempts:
         // 11–21 ms. The batch resumes with its 44 ms left (21–65 ms).
         let camera = Service(name: "cam", model: "m", slo: SLO(latencyMs: 100), stream: StreamDemand(streams: 8, fps: 10), origin: ["n1"])
-        let plan = try ServeFixtures.microPlan(services: [camera, ServeFixtures.latencyService("urgent", sloMs: 30),
-                                                          ServeFixtures.latencyService("relaxed", sloMs: 100)]) { plan in
+        let plan = try ServeFixtures.microPlan(services: [
+            camera, ServeFixtures.latencyService("urgent", sloMs: 30),
+            ServeFixtures.latencyService("relaxed", sloMs: 100),
+        ]) { plan in
             let template = plan.instances.first { $0.service == "cam" }!
             plan.instances = [("cam", 8), ("urgent", 1), ("relaxed", 1)].map { service, batch in
                 var copy = template
@@ -168,8 +173,9 @@ final class MicroScenarioTests: XCTestCase {
     func testFramesFromManyCamerasSpreadOverTheInstancesInsteadOfHerding() throws {
         let cameras = (1...12).map { ServeFixtures.node("c\($0)") }
         let workers = (1...4).map { ServeFixtures.node("w\($0)") }
-        let service = Service(name: "cam", model: "m", slo: SLO(latencyMs: 60), stream: StreamDemand(streams: 12, fps: 10),
-                              origin: cameras.map(\.name))
+        let service = Service(
+            name: "cam", model: "m", slo: SLO(latencyMs: 60), stream: StreamDemand(streams: 12, fps: 10),
+            origin: cameras.map(\.name))
         let plan = try ServeFixtures.microPlan(nodes: cameras + workers, services: [service]) { plan in
             var template = plan.instances[0]
             template.batch = 1

@@ -1,7 +1,8 @@
 import EparaCore
 import EparaPlan
-@testable import EparaServe
 import XCTest
+
+@testable import EparaServe
 
 /// The simulator against closed-form queueing results: one device serving one request at a
 /// time (batch 1), Poisson arrivals, no deadline pressure (a 100 s SLO, early drop off).

@@ -1,8 +1,9 @@
 import EparaClassify
 import EparaCore
 import EparaPlan
-@testable import EparaServe
 import Foundation
+
+@testable import EparaServe
 
 /// One request as it ended, seen through the recorder's observer.
 struct Ended: Equatable {
@@ -25,22 +26,36 @@ enum ServeFixtures {
     /// A device and a vision model whose batch times are round numbers (a measured profile):
     /// a batch of 1 takes 10 ms, 2: 15 ms, 4: 25 ms, 8: 45 ms.
     static let microCatalog = Catalog(
-        devices: [DeviceType(name: "dev", deviceClass: .gpu, memoryGib: 16, fp16Tflops: 10, fp32Tflops: 5, int8Tops: 20,
-                             memoryBandwidthGbytesPerS: 100, kernelOverheadUs: 10, computeEfficiency: 0.5, memoryEfficiency: 0.7,
-                             source: "test")],
-        models: [ModelSpec(name: "m", kind: .vision, precision: .fp16, parameters: 1e6, bytesPerWeight: 2, gflopsPerItem: 1,
-                           activationMibPerItem: 1, kernels: 10, inputBytes: 1000, outputBytes: 100, source: "test")],
-        profiles: [Profile(model: "m", device: "dev", points: [Profile.Point(batch: 1, latencyMs: 10), Profile.Point(batch: 2, latencyMs: 15),
-                                                              Profile.Point(batch: 4, latencyMs: 25), Profile.Point(batch: 8, latencyMs: 45)],
-                           source: "test")])
+        devices: [
+            DeviceType(
+                name: "dev", deviceClass: .gpu, memoryGib: 16, fp16Tflops: 10, fp32Tflops: 5, int8Tops: 20,
+                memoryBandwidthGbytesPerS: 100, kernelOverheadUs: 10, computeEfficiency: 0.5, memoryEfficiency: 0.7,
+                source: "test")
+        ],
+        models: [
+            ModelSpec(
+                name: "m", kind: .vision, precision: .fp16, parameters: 1e6, bytesPerWeight: 2, gflopsPerItem: 1,
+                activationMibPerItem: 1, kernels: 10, inputBytes: 1000, outputBytes: 100, source: "test")
+        ],
+        profiles: [
+            Profile(
+                model: "m", device: "dev",
+                points: [
+                    Profile.Point(batch: 1, latencyMs: 10), Profile.Point(batch: 2, latencyMs: 15),
+                    Profile.Point(batch: 4, latencyMs: 25), Profile.Point(batch: 8, latencyMs: 45),
+                ],
+                source: "test")
+        ])
 
     static func node(_ name: String, site: String = "s", devices: Int = 1) -> ClusterNode {
         ClusterNode(name: name, site: site, devices: [DeviceGroup(type: "dev", count: devices)])
     }
 
     /// Plans `services` on `nodes` with the micro catalog, then lets the test adjust the plan.
-    static func microPlan(nodes: [ClusterNode] = [node("n1")], services: [Service], policy: Policy = .epara,
-                          adjust: (inout Plan) -> Void = { _ in }) throws -> Plan {
+    static func microPlan(
+        nodes: [ClusterNode] = [node("n1")], services: [Service], policy: Policy = .epara,
+        adjust: (inout Plan) -> Void = { _ in }
+    ) throws -> Plan {
         var plan = try Planner.plan(microWorkload(nodes: nodes, services: services), options: PlanOptions(policy: policy, allowPartial: true))
         adjust(&plan)
         return plan
@@ -79,8 +94,10 @@ enum ServeFixtures {
 
     /// Runs `plan` on exactly these arrivals (no generated traffic) and returns the Run and every
     /// request's end, in the order they ended.
-    static func run(_ plan: Plan, arrivals: [Arrival], options: SimOptions = SimOptions(replanEveryS: 0),
-                    durationS: Double? = nil) throws -> (Run, [Ended]) {
+    static func run(
+        _ plan: Plan, arrivals: [Arrival], options: SimOptions = SimOptions(replanEveryS: 0),
+        durationS: Double? = nil
+    ) throws -> (Run, [Ended]) {
         let horizon = durationS ?? ((arrivals.map(\.time).max() ?? 0) + 1)
         let trace = TraceSet(sources: [ListedArrivals(arrivals)], digest: "test", durationS: horizon, description: [:])
         return try run(plan, trace: trace, options: options)
@@ -91,8 +108,10 @@ enum ServeFixtures {
         var ended: [Ended] = []
         let names = plan.services.map(\.name)
         engine.recorder.observer = { r, outcome, reason, time in
-            ended.append(Ended(id: r.id, service: names[r.service.offset], stream: r.stream, outcome: outcome, reason: reason,
-                               arrival: r.arrival, end: time))
+            ended.append(
+                Ended(
+                    id: r.id, service: names[r.service.offset], stream: r.stream, outcome: outcome, reason: reason,
+                    arrival: r.arrival, end: time))
         }
         let run = try engine.run()
         lastRunUtilization = run.nodes.first?.devices.first?.utilization ?? 0
@@ -110,9 +129,12 @@ enum ServeFixtures {
         try Planner.plan(try exampleWorkload(), options: PlanOptions(policy: policy))
     }
 
-    static func generated(_ plan: Plan, durationS: Double, seed: UInt64 = 1, process: ArrivalProcess = .poisson,
-                          rateScale: Double = 1) throws -> TraceSet {
-        try TraceBuilder.build(TraceOptions(process: process, durationS: durationS, rateScale: rateScale, seed: seed),
-                               deployment: Deployment(plan: plan))
+    static func generated(
+        _ plan: Plan, durationS: Double, seed: UInt64 = 1, process: ArrivalProcess = .poisson,
+        rateScale: Double = 1
+    ) throws -> TraceSet {
+        try TraceBuilder.build(
+            TraceOptions(process: process, durationS: durationS, rateScale: rateScale, seed: seed),
+            deployment: Deployment(plan: plan))
     }
 }

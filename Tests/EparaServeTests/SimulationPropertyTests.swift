@@ -1,23 +1,26 @@
 import EparaClassify
 import EparaCore
 import EparaPlan
-@testable import EparaServe
 import XCTest
+
+@testable import EparaServe
 
 /// Invariants of whole runs: every request ends exactly once, the same seed gives the same
 /// bytes, and faults and staleness have the effects they should.
 final class SimulationPropertyTests: XCTestCase {
-    static let faults = FaultPlan(events: [
-        FaultPlan.Timed(atS: 8, event: .nodeDown("orin-nx-1")),
-        FaultPlan.Timed(atS: 10, event: .link(sites: ["campus", "factory"], Link(bandwidthMbps: 20, latencyMs: 40))),
-        FaultPlan.Timed(atS: 16, event: .link(sites: ["campus", "factory"], nil)),
-        FaultPlan.Timed(atS: 18, event: .nodeUp("orin-nx-1")),
-    ], syncLoss: 0.3)
+    static let faults = FaultPlan(
+        events: [
+            FaultPlan.Timed(atS: 8, event: .nodeDown("orin-nx-1")),
+            FaultPlan.Timed(atS: 10, event: .link(sites: ["campus", "factory"], Link(bandwidthMbps: 20, latencyMs: 40))),
+            FaultPlan.Timed(atS: 16, event: .link(sites: ["campus", "factory"], nil)),
+            FaultPlan.Timed(atS: 18, event: .nodeUp("orin-nx-1")),
+        ], syncLoss: 0.3)
 
     func assertConserved(_ run: Run, _ ended: [Ended], file: StaticString = #filePath, line: UInt = #line) {
         for service in run.services {
-            XCTAssertEqual(service.counts.arrivals, service.counts.ended, "\(service.name): arrivals = in SLO + late + dropped + failed",
-                           file: file, line: line)
+            XCTAssertEqual(
+                service.counts.arrivals, service.counts.ended, "\(service.name): arrivals = in SLO + late + dropped + failed",
+                file: file, line: line)
             XCTAssertEqual(service.counts.dropped, service.dropReasons.values.reduce(0, +), file: file, line: line)
             XCTAssertEqual(service.counts.failed, service.failReasons.values.reduce(0, +), file: file, line: line)
         }
@@ -31,8 +34,9 @@ final class SimulationPropertyTests: XCTestCase {
     func testEveryRequestOfTheExampleEndsExactlyOnceUnderFaultsAndReplanning() throws {
         let plan = try ServeFixtures.examplePlan()
         let options = SimOptions(replanEveryS: 10, faults: Self.faults, seed: 5)
-        let (run, ended) = try ServeFixtures.run(plan, trace: try ServeFixtures.generated(plan, durationS: 30, seed: 5, rateScale: 1.5),
-                                                 options: options)
+        let (run, ended) = try ServeFixtures.run(
+            plan, trace: try ServeFixtures.generated(plan, durationS: 30, seed: 5, rateScale: 1.5),
+            options: options)
         assertConserved(run, ended)
         XCTAssertGreaterThan(run.summary.counts.arrivals, 20_000)
         XCTAssertGreaterThan(run.summary.counts.failed, 0, "requests on the node that went down fail")
@@ -44,11 +48,15 @@ final class SimulationPropertyTests: XCTestCase {
             let workload = RandomWorkloads.make(seed: seed)
             guard let plan = try? Planner.plan(workload, options: PlanOptions(allowPartial: true)), !plan.instances.isEmpty else { continue }
             let node = plan.cluster.nodes[Int(seed) % plan.cluster.nodes.count].name
-            let faults = FaultPlan(events: [FaultPlan.Timed(atS: 3, event: .nodeDown(node)), FaultPlan.Timed(atS: 7, event: .nodeUp(node))],
-                                   syncLoss: 0.2)
+            let faults = FaultPlan(
+                events: [FaultPlan.Timed(atS: 3, event: .nodeDown(node)), FaultPlan.Timed(atS: 7, event: .nodeUp(node))],
+                syncLoss: 0.2)
             let options = SimOptions(replanEveryS: 4, faults: faults, seed: seed)
-            let (run, ended) = try ServeFixtures.run(plan, trace: try ServeFixtures.generated(plan, durationS: 12, seed: seed,
-                                                                                            process: .gamma(cv: 3)), options: options)
+            let (run, ended) = try ServeFixtures.run(
+                plan,
+                trace: try ServeFixtures.generated(
+                    plan, durationS: 12, seed: seed,
+                    process: .gamma(cv: 3)), options: options)
             assertConserved(run, ended)
         }
     }
@@ -57,8 +65,9 @@ final class SimulationPropertyTests: XCTestCase {
         let plan = try ServeFixtures.examplePlan()
         func document(seed: UInt64) throws -> Data {
             let options = SimOptions(replanEveryS: 10, faults: Self.faults, seed: seed)
-            let engine = SimEngine(plan: plan, trace: try ServeFixtures.generated(plan, durationS: 20, seed: seed, process: .gamma(cv: 2)),
-                                   options: options)
+            let engine = SimEngine(
+                plan: plan, trace: try ServeFixtures.generated(plan, durationS: 20, seed: seed, process: .gamma(cv: 2)),
+                options: options)
             return try JSONOutput.document(try engine.run())
         }
         let first = try document(seed: 11)
@@ -151,22 +160,30 @@ enum RandomWorkloads {
         let nodes = (0..<(3 + Int(random.next() % 5))).map { i in
             ClusterNode(name: "n\(i)", site: sites[i % 2], devices: [DeviceGroup(type: pick(types), count: 1 + Int(random.next() % 2))])
         }
-        let cluster = Cluster(name: "random", nodes: nodes,
-                              network: Network(default: Link(bandwidthMbps: 1000, latencyMs: 0.5),
-                                               links: [SiteLink(sites: ["a", "b"], bandwidthMbps: 100, latencyMs: 5)]))
+        let cluster = Cluster(
+            name: "random", nodes: nodes,
+            network: Network(
+                default: Link(bandwidthMbps: 1000, latencyMs: 0.5),
+                links: [SiteLink(sites: ["a", "b"], bandwidthMbps: 100, latencyMs: 5)]))
         var services: [Service] = []
         for i in 0..<(2 + Int(random.next() % 4)) {
             switch random.next() % 3 {
             case 0:
-                services.append(Service(name: "llm\(i)", model: pick(["qwen2.5-1.5b", "llama-3-8b-q4"]), slo: SLO(ttftMs: 2000, tpotMs: 150),
-                                        demand: Demand(ratePerS: 0.5 + random.unit() * 2, inputTokens: 512, outputTokens: 64),
-                                        origin: [pick(sites)]))
+                services.append(
+                    Service(
+                        name: "llm\(i)", model: pick(["qwen2.5-1.5b", "llama-3-8b-q4"]), slo: SLO(ttftMs: 2000, tpotMs: 150),
+                        demand: Demand(ratePerS: 0.5 + random.unit() * 2, inputTokens: 512, outputTokens: 64),
+                        origin: [pick(sites)]))
             case 1:
-                services.append(Service(name: "img\(i)", model: pick(["resnet-50", "yolo11n", "yolo11s"]), slo: SLO(latencyMs: 60),
-                                        demand: Demand(ratePerS: 5 + random.unit() * 40), origin: [pick(sites)]))
+                services.append(
+                    Service(
+                        name: "img\(i)", model: pick(["resnet-50", "yolo11n", "yolo11s"]), slo: SLO(latencyMs: 60),
+                        demand: Demand(ratePerS: 5 + random.unit() * 40), origin: [pick(sites)]))
             default:
-                services.append(Service(name: "cam\(i)", model: pick(["yolo11n", "deeplabv3plus-mobilenetv2"]), slo: SLO(latencyMs: 100),
-                                        stream: StreamDemand(streams: 1 + Int(random.next() % 4), fps: 15), origin: [pick(sites)]))
+                services.append(
+                    Service(
+                        name: "cam\(i)", model: pick(["yolo11n", "deeplabv3plus-mobilenetv2"]), slo: SLO(latencyMs: 100),
+                        stream: StreamDemand(streams: 1 + Int(random.next() % 4), fps: 15), origin: [pick(sites)]))
             }
         }
         return Classifier.classify(Workload(cluster: cluster, services: services, catalog: BuiltinCatalog.load()))

@@ -1,7 +1,8 @@
 import EparaCore
 import EparaPlan
-@testable import EparaServe
 import XCTest
+
+@testable import EparaServe
 
 /// Model-parallel pipelines and LLM iterations, against times computed from the latency model.
 final class StageAndLLMTests: XCTestCase {
@@ -14,8 +15,10 @@ final class StageAndLLMTests: XCTestCase {
             var group = plan.instances[0]
             group.id = "s@n1/dev#0+n2/dev#0"
             group.devices = [DeviceRef(node: "n1", device: "dev", index: 0), DeviceRef(node: "n2", device: "dev", index: 0)]
-            group.stages = [ParallelGroup.Stage(node: "n1", device: "dev", tensorParallel: 1, layerFraction: 0.6),
-                            ParallelGroup.Stage(node: "n2", device: "dev", tensorParallel: 1, layerFraction: 0.4)]
+            group.stages = [
+                ParallelGroup.Stage(node: "n1", device: "dev", tensorParallel: 1, layerFraction: 0.6),
+                ParallelGroup.Stage(node: "n2", device: "dev", tensorParallel: 1, layerFraction: 0.4),
+            ]
             group.batch = 1
             group.modes = ["MP", "PP"]
             plan.instances = [group]
@@ -39,10 +42,12 @@ final class StageAndLLMTests: XCTestCase {
     }
 
     func testLLMRequestsPrefillThenDecodeTogether() throws {
-        let chat = Service(name: "chat", model: "llama-3-8b-q4", slo: SLO(ttftMs: 5000, tpotMs: 1000),
-                           demand: Demand(ratePerS: 1, inputTokens: 200, outputTokens: 4), origin: ["gpu"])
-        let plan = try ServeFixtures.microPlan(nodes: [ClusterNode(name: "gpu", site: "s", devices: [DeviceGroup(type: "rtx-4090", count: 1)])],
-                                               services: [chat])
+        let chat = Service(
+            name: "chat", model: "llama-3-8b-q4", slo: SLO(ttftMs: 5000, tpotMs: 1000),
+            demand: Demand(ratePerS: 1, inputTokens: 200, outputTokens: 4), origin: ["gpu"])
+        let plan = try ServeFixtures.microPlan(
+            nodes: [ClusterNode(name: "gpu", site: "s", devices: [DeviceGroup(type: "rtx-4090", count: 1)])],
+            services: [chat])
         let llm = Deployment(plan: plan).instances[0].llm!
         // A alone at 0; B arrives during A's prefill and is prefilled before A's next step.
         let a = Arrival(time: 0, service: 0, origin: 0, inputTokens: 200, outputTokens: 3)

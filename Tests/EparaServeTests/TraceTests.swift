@@ -1,7 +1,8 @@
 import EparaCore
 import EparaPlan
-@testable import EparaServe
 import XCTest
+
+@testable import EparaServe
 
 final class TraceTests: XCTestCase {
     var directory: URL!
@@ -44,7 +45,9 @@ final class TraceTests: XCTestCase {
 
     func testCSVTraceReadsEveryColumnAndResolvesNamesAndSites() throws {
         let d = try deployment()
-        let path = try file("t.csv", """
+        let path = try file(
+            "t.csv",
+            """
             time,service,stream,origin,input_tokens,output_tokens
             0.5,chat,,gpu-server-a,800,120
             0.75,defect-detection,3,orin-nx-1,,
@@ -54,8 +57,11 @@ final class TraceTests: XCTestCase {
         var trace = try CSVTrace(path: path, names: TraceNames(deployment: d), random: SeededRandom(seed: 1))
         let arrivals = try all(&trace)
         XCTAssertEqual(arrivals.count, 3)
-        XCTAssertEqual(arrivals[0], Arrival(time: 0.5, service: Int32(d.serviceIndex["chat"]!), origin: Int32(d.nodeIndex["gpu-server-a"]!),
-                                            inputTokens: 800, outputTokens: 120))
+        XCTAssertEqual(
+            arrivals[0],
+            Arrival(
+                time: 0.5, service: Int32(d.serviceIndex["chat"]!), origin: Int32(d.nodeIndex["gpu-server-a"]!),
+                inputTokens: 800, outputTokens: 120))
         XCTAssertEqual(arrivals[1].stream, 3)
         let campus = Set(d.nodes.indices.filter { d.nodes[$0].site == "campus" }.map(Int32.init))
         XCTAssertTrue(campus.contains(arrivals[2].origin), "a site resolves to one of its nodes")
@@ -65,28 +71,37 @@ final class TraceTests: XCTestCase {
         let d = try deployment()
         let names = TraceNames(deployment: d)
         let unknown = try file("unknown.csv", "time,service\n0.1,chat\n0.2,chatt\n")
-        XCTAssertEqual(error {
-            var t = try CSVTrace(path: unknown, names: names, random: SeededRandom(seed: 1))
-            _ = try all(&t)
-        }, "\(unknown):3:5: error: service: unknown service 'chatt' (did you mean 'chat'?); the plan has big-chat, chat, code-assist, defect-detection, line-segmentation, photo-classify, robot-pick-segmentation, weld-inspection")
+        XCTAssertEqual(
+            error {
+                var t = try CSVTrace(path: unknown, names: names, random: SeededRandom(seed: 1))
+                _ = try all(&t)
+            },
+            "\(unknown):3:5: error: service: unknown service 'chatt' (did you mean 'chat'?); the plan has big-chat, chat, code-assist, defect-detection, line-segmentation, photo-classify, robot-pick-segmentation, weld-inspection"
+        )
         let backwards = try file("backwards.csv", "time,service\n2,chat\n1,chat\n")
-        XCTAssertEqual(error {
-            var t = try CSVTrace(path: backwards, names: names, random: SeededRandom(seed: 1))
-            _ = try all(&t)
-        }, "\(backwards):3:1: error: time: times must not decrease: 1.0 after 2.0")
+        XCTAssertEqual(
+            error {
+                var t = try CSVTrace(path: backwards, names: names, random: SeededRandom(seed: 1))
+                _ = try all(&t)
+            }, "\(backwards):3:1: error: time: times must not decrease: 1.0 after 2.0")
         let column = try file("column.csv", "time,servce\n")
-        XCTAssertEqual(error { _ = try CSVTrace(path: column, names: names, random: SeededRandom(seed: 1)) },
-                       "\(column):1:6: error: unknown column 'servce' (did you mean 'service'?); columns: time, service, stream, origin, input_tokens, output_tokens")
+        XCTAssertEqual(
+            error { _ = try CSVTrace(path: column, names: names, random: SeededRandom(seed: 1)) },
+            "\(column):1:6: error: unknown column 'servce' (did you mean 'service'?); columns: time, service, stream, origin, input_tokens, output_tokens"
+        )
         let notNumber = try file("nan.csv", "time,service\nsoon,chat\n")
-        XCTAssertTrue(error {
-            var t = try CSVTrace(path: notNumber, names: names, random: SeededRandom(seed: 1))
-            _ = try all(&t)
-        }.hasPrefix("\(notNumber):2:1: error: time: expected seconds since the start"))
+        XCTAssertTrue(
+            error {
+                var t = try CSVTrace(path: notNumber, names: names, random: SeededRandom(seed: 1))
+                _ = try all(&t)
+            }.hasPrefix("\(notNumber):2:1: error: time: expected seconds since the start"))
     }
 
     func testJSONLinesTrace() throws {
         let d = try deployment()
-        let path = try file("t.jsonl", """
+        let path = try file(
+            "t.jsonl",
+            """
             {"time": 0.25, "service": "code-assist", "input_tokens": 2048, "output_tokens": 28, "origin": "gpu-server-b"}
             {"time": 0.5, "service": "weld-inspection", "stream": 0}
 
@@ -97,10 +112,11 @@ final class TraceTests: XCTestCase {
         XCTAssertEqual(arrivals[0].inputTokens, 2048)
         XCTAssertEqual(arrivals[1].stream, 0)
         let bad = try file("bad.jsonl", "{\"time\": 1, \"service\": \"chat\", \"tokens\": 3}\n")
-        XCTAssertEqual(error {
-            var t = try JSONLinesTrace(path: bad, names: TraceNames(deployment: d), random: SeededRandom(seed: 1))
-            _ = try all(&t)
-        }, "\(bad):1:1: error: tokens: unknown field 'tokens'")
+        XCTAssertEqual(
+            error {
+                var t = try JSONLinesTrace(path: bad, names: TraceNames(deployment: d), random: SeededRandom(seed: 1))
+                _ = try all(&t)
+            }, "\(bad):1:1: error: tokens: unknown field 'tokens'")
     }
 
     // MARK: Production formats: Mooncake, BurstGPT, Azure Functions
@@ -121,7 +137,9 @@ final class TraceTests: XCTestCase {
     }
 
     func testBurstGPTRowsBecomeRequestsSharedByDemand() throws {
-        let path = try file("burst.csv", """
+        let path = try file(
+            "burst.csv",
+            """
             Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type
             5,ChatGPT,472,18,490,Conversation log
             5,GPT-4,1024,0,1024,API log
@@ -140,7 +158,9 @@ final class TraceTests: XCTestCase {
     }
 
     func testAzureFunctionsCountsBecomeArrivalsWithinTheirMinutes() throws {
-        let path = try file("functions.csv", """
+        let path = try file(
+            "functions.csv",
+            """
             HashOwner,HashApp,HashFunction,Trigger,1,2,3
             o1,a1,f1,http,3,0,2
             o1,a1,f2,timer,1,1,0
@@ -169,10 +189,26 @@ final class TraceTests: XCTestCase {
         let plan = try ServeFixtures.examplePlan()
         let cases: [(name: String, binding: String, text: String, rows: Int)] = [
             ("epara.csv", "", "time,service\n0,photo-classify\n0.5,photo-classify\n2,photo-classify\n2,photo-classify\n2,photo-classify\n", 5),
-            ("epara.jsonl", "", #"{"time": 0, "service": "photo-classify"}\#n{"time": 1.5, "service": "photo-classify"}\#n{"time": 1.5, "service": "photo-classify"}\#n"#, 3),
-            ("azure.csv", "chat=", "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,374,44\n2023-11-16 18:15:50.9951690,396,109\n2023-11-16 18:15:50.9951690,879,48\n", 3),
-            ("mooncake.jsonl", "chat=", #"{"timestamp": 0, "input_length": 100, "output_length": 5, "hash_ids": [1]}\#n{"timestamp": 900, "input_length": 50, "output_length": 3, "hash_ids": [2]}\#n{"timestamp": 900, "input_length": 70, "output_length": 2, "hash_ids": [3]}\#n"#, 3),
-            ("burstgpt.csv", "chat=", "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n0,ChatGPT,10,2,12,Conversation log\n3,ChatGPT,10,2,12,Conversation log\n3,GPT-4,10,2,12,API log\n", 3),
+            (
+                "epara.jsonl", "",
+                #"{"time": 0, "service": "photo-classify"}\#n{"time": 1.5, "service": "photo-classify"}\#n{"time": 1.5, "service": "photo-classify"}\#n"#,
+                3
+            ),
+            (
+                "azure.csv", "chat=",
+                "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,374,44\n2023-11-16 18:15:50.9951690,396,109\n2023-11-16 18:15:50.9951690,879,48\n",
+                3
+            ),
+            (
+                "mooncake.jsonl", "chat=",
+                #"{"timestamp": 0, "input_length": 100, "output_length": 5, "hash_ids": [1]}\#n{"timestamp": 900, "input_length": 50, "output_length": 3, "hash_ids": [2]}\#n{"timestamp": 900, "input_length": 70, "output_length": 2, "hash_ids": [3]}\#n"#,
+                3
+            ),
+            (
+                "burstgpt.csv", "chat=",
+                "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n0,ChatGPT,10,2,12,Conversation log\n3,ChatGPT,10,2,12,Conversation log\n3,GPT-4,10,2,12,API log\n",
+                3
+            ),
             ("functions.csv", "photo-classify=", "HashOwner,HashApp,HashFunction,Trigger,1,2\no1,a1,f1,http,3,4\no2,a2,f2,queue,0,2\n", 9),
         ]
         for c in cases {
@@ -226,7 +262,8 @@ final class TraceTests: XCTestCase {
     /// got generated traffic on top of the trace's).
     func testJSONLinesCoverTheServicesTheirRowsName() throws {
         let d = try deployment()
-        let path = try file("spaced.jsonl", "{\"time\": 0.5, \"service\":\t\"chat\"}\n{\"origin\": \"campus\", \"service\" : \"code-assist\", \"time\": 1}\n")
+        let path = try file(
+            "spaced.jsonl", "{\"time\": 0.5, \"service\":\t\"chat\"}\n{\"origin\": \"campus\", \"service\" : \"code-assist\", \"time\": 1}\n")
         let set = try TraceBuilder.build(TraceOptions(files: [TraceFile(path: path)], durationS: 10, seed: 1), deployment: d)
         XCTAssertEqual(set.description[path], "epara JSON Lines")
         XCTAssertEqual(set.traced, [d.serviceIndex["chat"]!, d.serviceIndex["code-assist"]!])
@@ -256,8 +293,9 @@ final class TraceTests: XCTestCase {
         let expected = clients.values.flatMap { $0.filter { $0.startS < 7200 } }.reduce(0) { $0 + $1.rate * 600 }
         var count = 0
         for (id, windows) in clients {
-            var client = ServeGenTrace.Client(service: 0, origin: 0, windows: windows, rateScale: 1, endS: 7200,
-                                              random: SeededRandom(seed: UInt64(id)))
+            var client = ServeGenTrace.Client(
+                service: 0, origin: 0, windows: windows, rateScale: 1, endS: 7200,
+                random: SeededRandom(seed: UInt64(id)))
             count += try all(&client).count
         }
         XCTAssertEqual(Double(count), expected, accuracy: expected * 0.03)
@@ -310,39 +348,60 @@ final class TraceTests: XCTestCase {
         XCTAssertNil(set.description["chat"], "the file covers chat")
         XCTAssertEqual(set.description["defect-detection"], "14 streams × 30.0 fps")
         XCTAssertEqual(set.description["photo-classify"], "poisson at 50.0/s")
-        XCTAssertEqual(error { _ = try TraceBuilder.build(TraceOptions(files: [TraceFile(argument: "photo-classify=" + ServeFixtures.root.appendingPathComponent("examples/traces/AzureLLMInferenceTrace_code.csv").path)]), deployment: d) }.contains("not an LLM service"), true)
+        XCTAssertEqual(
+            error {
+                _ = try TraceBuilder.build(
+                    TraceOptions(files: [
+                        TraceFile(
+                            argument: "photo-classify="
+                                + ServeFixtures.root.appendingPathComponent("examples/traces/AzureLLMInferenceTrace_code.csv").path)
+                    ]), deployment: d)
+            }.contains("not an LLM service"), true)
         let unknown = try file("what.csv", "when,who\n")
-        XCTAssertEqual(error { _ = try TraceBuilder.build(TraceOptions(files: [TraceFile(path: unknown)]), deployment: d) }.prefix(unknown.count + 18),
-                       "\(unknown):1:1: error: unrec")
+        XCTAssertEqual(
+            error { _ = try TraceBuilder.build(TraceOptions(files: [TraceFile(path: unknown)]), deployment: d) }.prefix(unknown.count + 18),
+            "\(unknown):1:1: error: unrec")
     }
 
     // MARK: Faults
 
     func testFaultDocumentsReadWithDurationsAndLocatedErrors() throws {
         let cluster = try ServeFixtures.examplePlan().cluster
-        let plan = try FaultPlan.read(SourceText(name: "f.yaml", text: """
-            apiVersion: epara/v1
-            kind: Faults
-            sync_loss: 0.3
-            events:
-              - {at: 30s, node: orin-nx-1, state: down, for: 1m}
-              - {at: 10s, link: [campus, factory], bandwidth: 10Mbps, latency: 40ms, for: 5s}
-            """), cluster: cluster)
+        let plan = try FaultPlan.read(
+            SourceText(
+                name: "f.yaml",
+                text: """
+                    apiVersion: epara/v1
+                    kind: Faults
+                    sync_loss: 0.3
+                    events:
+                      - {at: 30s, node: orin-nx-1, state: down, for: 1m}
+                      - {at: 10s, link: [campus, factory], bandwidth: 10Mbps, latency: 40ms, for: 5s}
+                    """), cluster: cluster)
         XCTAssertEqual(plan.syncLoss, 0.3)
         XCTAssertEqual(plan.events.map(\.atS), [10, 15, 30, 90])
-        XCTAssertEqual(plan.events.map(\.description), ["link campus-factory 10.0 Mbps, 40.0 ms", "link campus-factory restored",
-                                                        "node orin-nx-1 down", "node orin-nx-1 up"])
-        XCTAssertEqual(error {
-            _ = try FaultPlan.read(SourceText(name: "f.yaml", text: """
-                apiVersion: epara/v1
-                kind: Faults
-                sync_loss: 1.5
-                events:
-                  - {at: 30s, node: orin-nx-3, state: down}
-                  - {at: 1s, link: [campus, mars], bandwidth: 1Mbps, latency: 1ms}
-                  - {at: 2s, node: orin-nx-1, state: sideways}
-                """), cluster: cluster)
-        }, """
+        XCTAssertEqual(
+            plan.events.map(\.description),
+            [
+                "link campus-factory 10.0 Mbps, 40.0 ms", "link campus-factory restored",
+                "node orin-nx-1 down", "node orin-nx-1 up",
+            ])
+        XCTAssertEqual(
+            error {
+                _ = try FaultPlan.read(
+                    SourceText(
+                        name: "f.yaml",
+                        text: """
+                            apiVersion: epara/v1
+                            kind: Faults
+                            sync_loss: 1.5
+                            events:
+                              - {at: 30s, node: orin-nx-3, state: down}
+                              - {at: 1s, link: [campus, mars], bandwidth: 1Mbps, latency: 1ms}
+                              - {at: 2s, node: orin-nx-1, state: sideways}
+                            """), cluster: cluster)
+            },
+            """
             f.yaml:3:12: error: sync_loss: expected a probability from 0 to 1, found 1.5
             f.yaml:5:21: error: events[0].node: unknown node 'orin-nx-3'; did you mean 'orin-nx-1'?
             f.yaml:6:20: error: events[1].link: unknown site 'mars'

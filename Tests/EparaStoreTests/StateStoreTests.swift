@@ -6,24 +6,29 @@ import XCTest
 final class StateStoreTests: XCTestCase {
     func windows(_ run: String, service: String, node: String, arrivals: [Int], length: Double = 10) -> [WindowStats] {
         arrivals.enumerated().map { i, n in
-            WindowStats(runId: run, windowStartS: Double(i) * length, windowLengthS: length, service: service, node: node,
-                        arrivals: n, completedInSLO: n, completedLate: 0, dropped: 0, failed: 0)
+            WindowStats(
+                runId: run, windowStartS: Double(i) * length, windowLengthS: length, service: service, node: node,
+                arrivals: n, completedInSLO: n, completedLate: 0, dropped: 0, failed: 0)
         }
     }
 
     func testObservedDemandIsTheMeanRateOfTheLastWindows() throws {
         let store = try StateStore()
         XCTAssertEqual(try store.observedDemand(), .empty)
-        let w = windows("r1", service: "chat", node: "a", arrivals: [100, 100, 20, 20, 20, 20, 20])
+        let w =
+            windows("r1", service: "chat", node: "a", arrivals: [100, 100, 20, 20, 20, 20, 20])
             + windows("r1", service: "chat", node: "b", arrivals: [0, 0, 0, 0, 0, 0, 10])
-        try store.record(runId: "r1", engine: "sim", planDigest: "p", traceDigest: "t", summaryJSON: "{}", windows: w,
-                         health: [NodeHealth(runId: "r1", timeS: 0, node: "a", up: true),
-                                  NodeHealth(runId: "r1", timeS: 0, node: "b", up: true),
-                                  NodeHealth(runId: "r1", timeS: 30, node: "b", up: false)])
+        try store.record(
+            runId: "r1", engine: "sim", planDigest: "p", traceDigest: "t", summaryJSON: "{}", windows: w,
+            health: [
+                NodeHealth(runId: "r1", timeS: 0, node: "a", up: true),
+                NodeHealth(runId: "r1", timeS: 0, node: "b", up: true),
+                NodeHealth(runId: "r1", timeS: 30, node: "b", up: false),
+            ])
         let state = try store.observedDemand(lastWindows: 5)
         XCTAssertEqual(state.runId, "r1")
         XCTAssertEqual(state.windowsRead, 5)
-        XCTAssertEqual(state.demandByOrigin["chat"]?["a"] ?? -1, 2.0, accuracy: 1e-12) // 100 arrivals in 50 s
+        XCTAssertEqual(state.demandByOrigin["chat"]?["a"] ?? -1, 2.0, accuracy: 1e-12)  // 100 arrivals in 50 s
         XCTAssertEqual(state.demandByOrigin["chat"]?["b"] ?? -1, 0.2, accuracy: 1e-12)
         XCTAssertEqual(state.demandPerS["chat"] ?? -1, 2.2, accuracy: 1e-12)
         XCTAssertEqual(state.nodesDown, ["b"])
@@ -44,11 +49,13 @@ final class StateStoreTests: XCTestCase {
             }
             return GapWindow(runId: "r", windowStartS: start, service: "bert", gaps: count, sumS: sum, squaresS2: squares)
         }
-        let gaps = (0..<5).map { gammaWindow(Double($0) * 10, cv: 4, count: 4000) }
+        let gaps =
+            (0..<5).map { gammaWindow(Double($0) * 10, cv: 4, count: 4000) }
             + [GapWindow(runId: "r", windowStartS: 40, service: "quiet", gaps: 3, sumS: 6, squaresS2: 20)]
-        try store.record(runId: "r", engine: "sim", planDigest: "p", traceDigest: "t", summaryJSON: "{}",
-                         windows: windows("r", service: "bert", node: "a", arrivals: [4000, 4000, 4000, 4000, 4000]), health: [],
-                         gaps: gaps)
+        try store.record(
+            runId: "r", engine: "sim", planDigest: "p", traceDigest: "t", summaryJSON: "{}",
+            windows: windows("r", service: "bert", node: "a", arrivals: [4000, 4000, 4000, 4000, 4000]), health: [],
+            gaps: gaps)
         let state = try store.observedDemand(lastWindows: 5)
         XCTAssertEqual(state.cvByService["bert"] ?? 0, 4, accuracy: 0.4)
         XCTAssertNil(state.cvByService["quiet"], "three gaps say nothing about burstiness")
@@ -56,13 +63,16 @@ final class StateStoreTests: XCTestCase {
 
     func testLatestRunWinsAndRecordingAgainReplaces() throws {
         let store = try StateStore()
-        try store.record(runId: "r1", engine: "sim", planDigest: "p", traceDigest: "t", summaryJSON: "{}",
-                         windows: windows("r1", service: "s", node: "a", arrivals: [10]), health: [])
-        try store.record(runId: "r2", engine: "sim", planDigest: "p", traceDigest: "t", summaryJSON: "{}",
-                         windows: windows("r2", service: "s", node: "a", arrivals: [30]), health: [])
+        try store.record(
+            runId: "r1", engine: "sim", planDigest: "p", traceDigest: "t", summaryJSON: "{}",
+            windows: windows("r1", service: "s", node: "a", arrivals: [10]), health: [])
+        try store.record(
+            runId: "r2", engine: "sim", planDigest: "p", traceDigest: "t", summaryJSON: "{}",
+            windows: windows("r2", service: "s", node: "a", arrivals: [30]), health: [])
         XCTAssertEqual(try store.observedDemand().demandPerS["s"], 3)
-        try store.record(runId: "r2", engine: "sim", planDigest: "p", traceDigest: "t", summaryJSON: "{}",
-                         windows: windows("r2", service: "s", node: "a", arrivals: [50]), health: [])
+        try store.record(
+            runId: "r2", engine: "sim", planDigest: "p", traceDigest: "t", summaryJSON: "{}",
+            windows: windows("r2", service: "s", node: "a", arrivals: [50]), health: [])
         XCTAssertEqual(try store.observedDemand().demandPerS["s"], 5)
     }
 

@@ -74,11 +74,14 @@ enum ScenarioReader {
         func resolve(_ relative: String) -> String {
             relative.hasPrefix("/") ? relative : directory.appendingPathComponent(relative).standardizedFileURL.path
         }
-        var scenario = ScenarioFile(name: directory.lastPathComponent, title: directory.lastPathComponent, note: "", files: [],
-                                    durationS: 240, warmupS: 30)
+        var scenario = ScenarioFile(
+            name: directory.lastPathComponent, title: directory.lastPathComponent, note: "", files: [],
+            durationS: 240, warmupS: 30)
         guard let root = parsed.documents.first.flatMap({ reader.value($0, path: "") }),
-              let m = root.mapping(keys: ["title", "note", "files", "duration_s", "warmup_s", "memory_headroom", "large", "traces",
-                                          "replays", "clients"])
+            let m = root.mapping(keys: [
+                "title", "note", "files", "duration_s", "warmup_s", "memory_headroom", "large", "traces",
+                "replays", "clients",
+            ])
         else {
             try sink.check()
             throw InputError(.badData, at: SourceLocation(file: source.name, line: 1, column: 1), "expected a scenario mapping")
@@ -99,19 +102,25 @@ enum ScenarioReader {
         for item in m.optional("replays")?.list() ?? [] {
             guard let r = item.mapping(keys: ["trace", "services", "speedup"]) else { continue }
             if let trace = r.required("trace", "an Azure LLM trace file")?.string(),
-               let services = r.required("services", "the services replaying it")?.list()?.compactMap({ $0.string() }) {
-                scenario.replays.append(ScenarioFile.Replay(path: resolve(trace), services: services,
-                                                            speedup: r.optional("speedup")?.number(above: 0) ?? 1))
+                let services = r.required("services", "the services replaying it")?.list()?.compactMap({ $0.string() })
+            {
+                scenario.replays.append(
+                    ScenarioFile.Replay(
+                        path: resolve(trace), services: services,
+                        speedup: r.optional("speedup")?.number(above: 0) ?? 1))
             }
         }
         if let c = m.optional("clients")?.mapping(keys: ["trace", "services", "from_s", "rate_scale", "hot", "deal"]),
-           let trace = c.required("trace", "a ServeGen per-client file")?.string(),
-           let services = c.required("services", "the services its clients arrive at")?.list()?.compactMap({ $0.string() }) {
-            var clients = ScenarioFile.Clients(path: resolve(trace), services: services, fromS: c.optional("from_s")?.number() ?? 0,
-                                               rateScale: c.optional("rate_scale")?.number(above: 0) ?? 1)
+            let trace = c.required("trace", "a ServeGen per-client file")?.string(),
+            let services = c.required("services", "the services its clients arrive at")?.list()?.compactMap({ $0.string() })
+        {
+            var clients = ScenarioFile.Clients(
+                path: resolve(trace), services: services, fromS: c.optional("from_s")?.number() ?? 0,
+                rateScale: c.optional("rate_scale")?.number(above: 0) ?? 1)
             if let h = c.optional("hot")?.mapping(keys: ["share", "service"]),
-               let share = h.required("share", "a fraction of the requests")?.number(above: 0),
-               let service = h.required("service", "the hot service")?.string() {
+                let share = h.required("share", "a fraction of the requests")?.number(above: 0),
+                let service = h.required("service", "the hot service")?.string()
+            {
                 if !services.contains(service) { h.error("hot service '\(service)' is not one of the clients' services") }
                 clients.hot = (min(share, 1), service)
             }
@@ -188,9 +197,11 @@ extension ScenarioFile {
                 let service = try index(name)
                 // Seeds move every service's starting point in the trace.
                 let phase = (Double(k) / Double(replay.services.count) + Double(seed - 1) * 0.37).truncatingRemainder(dividingBy: 1)
-                sources.append(PhasedReplay(rows: replay.rows, service: service, origins: d.services[Int(service)].origins, phase: phase,
-                                            speedup: replay.speedup * load, endS: durationS,
-                                            random: random.derived(UInt64(10 + 90 * r + k))))
+                sources.append(
+                    PhasedReplay(
+                        rows: replay.rows, service: service, origins: d.services[Int(service)].origins, phase: phase,
+                        speedup: replay.speedup * load, endS: durationS,
+                        random: random.derived(UInt64(10 + 90 * r + k))))
                 covered.insert(name)
             }
         }
@@ -200,9 +211,11 @@ extension ScenarioFile {
                 let service = try index(name)
                 let origins = d.services[Int(service)].origins
                 let shifted = windows.map { ServeGenTrace.Window(startS: $0.startS - c.fromS, rate: $0.rate, cv: $0.cv) }.filter { $0.startS >= 0 }
-                sources.append(ServeGenTrace.Client(service: service, origin: origins[client / c.services.count % origins.count],
-                                                    windows: shifted, rateScale: c.rateScale * load, endS: durationS,
-                                                    random: random.derived(UInt64(5000 + client))))
+                sources.append(
+                    ServeGenTrace.Client(
+                        service: service, origin: origins[client / c.services.count % origins.count],
+                        windows: shifted, rateScale: c.rateScale * load, endS: durationS,
+                        random: random.derived(UInt64(5000 + client))))
             }
             covered.formUnion(c.services)
         }
@@ -210,18 +223,24 @@ extension ScenarioFile {
             if service.streams > 0 {
                 var phases = random.derived(UInt64(1000 + 7 * s))
                 for stream in 0..<service.streams {
-                    sources.append(StreamFrames(service: Int32(s), stream: Int32(stream), origin: service.origins[stream % service.origins.count],
-                                                fps: service.fps, phaseS: phases.unit() / service.fps, endS: durationS))
+                    sources.append(
+                        StreamFrames(
+                            service: Int32(s), stream: Int32(stream), origin: service.origins[stream % service.origins.count],
+                            fps: service.fps, phaseS: phases.unit() / service.fps, endS: durationS))
                 }
             } else if let spec = plan.services.first(where: { $0.name == service.name })?.spec, let demand = spec.demand {
-                sources.append(GeneratedArrivals(service: Int32(s), ratePerS: demand.ratePerS, process: .poisson, endS: durationS,
-                                                 inputTokens: demand.inputTokens ?? 0, outputTokens: demand.outputTokens ?? 0,
-                                                 random: random.derived(UInt64(9 + 100_000 + s))))
+                sources.append(
+                    GeneratedArrivals(
+                        service: Int32(s), ratePerS: demand.ratePerS, process: .poisson, endS: durationS,
+                        inputTokens: demand.inputTokens ?? 0, outputTokens: demand.outputTokens ?? 0,
+                        random: random.derived(UInt64(9 + 100_000 + s))))
             }
         }
-        let digest = JSONOutput.digest(["scenario": name, "load": "\(load)", "seed": "\(seed)", "duration": "\(durationS)",
-                                        "replays": replays.map { "\($0.rows.count)" }.joined(separator: ","),
-                                        "clients": "\(clients?.windows.count ?? 0)"])
+        let digest = JSONOutput.digest([
+            "scenario": name, "load": "\(load)", "seed": "\(seed)", "duration": "\(durationS)",
+            "replays": replays.map { "\($0.rows.count)" }.joined(separator: ","),
+            "clients": "\(clients?.windows.count ?? 0)",
+        ])
         return TraceSet(sources: sources, digest: digest, durationS: durationS, description: [:])
     }
 }

@@ -79,8 +79,9 @@ func study(named name: String) -> Study? {
         if fixed.hasOwnTraffic {
             traffic = { plan, scale, seed in try fixed.traffic(plan: plan, load: scale, seed: seed, durationS: fixed.durationS) }
         }
-        return Study(name: name, title: fixed.title, workload: workload, durationS: fixed.durationS, warmupS: fixed.warmupS,
-                     planOptions: options, traffic: traffic, traces: fixed.traces, trafficNote: fixed.note)
+        return Study(
+            name: name, title: fixed.title, workload: workload, durationS: fixed.durationS, warmupS: fixed.warmupS,
+            planOptions: options, traffic: traffic, traces: fixed.traces, trafficNote: fixed.note)
     } catch {
         fail("bench/scenarios/\(name): \(error)")
     }
@@ -110,8 +111,10 @@ final class Results: @unchecked Sendable {
     func fault(_ key: String) -> LoadPoint? { lock.lock(); defer { lock.unlock() }; return faults[key] }
 }
 
-let ablations: [(label: String, without: Ablation)] = [("without categories", .categories), ("without model parallelism", .modelParallel),
-                                                       ("without burst replicas", .burstReplicas)]
+let ablations: [(label: String, without: Ablation)] = [
+    ("without categories", .categories), ("without model parallelism", .modelParallel),
+    ("without burst replicas", .burstReplicas),
+]
 let jobs: [Job] = studies.indices.flatMap { i in
     [Job(study: i, label: "policies", policies: policies, without: [], overloads: true)]
         + (quick ? [] : ablations.map { Job(study: i, label: $0.label, policies: [.epara], without: [$0.without], overloads: false) })
@@ -127,20 +130,25 @@ let tolerance = quick ? 0.1 : 0.04
 let maxScale = quick ? 64.0 : 16.0
 
 // Largest first, so that two cores stay busy to the end.
-let order = jobs.indices.sorted { (studies[jobs[$0].study].workload.cluster.nodes.count, jobs[$1].study) > (studies[jobs[$1].study].workload.cluster.nodes.count, jobs[$0].study) }
+let order = jobs.indices.sorted {
+    (studies[jobs[$0].study].workload.cluster.nodes.count, jobs[$1].study) > (studies[jobs[$1].study].workload.cluster.nodes.count, jobs[$0].study)
+}
 DispatchQueue.concurrentPerform(iterations: order.count) { k in
     let job = jobs[order[k]]
     let study = studies[job.study]
     var planOptions = study.planOptions
     planOptions.without = job.without
-    var options = CapacityStudy.Options(policies: job.policies, search: CapacitySearchOptions(targets: targets, tolerance: tolerance, maxScale: maxScale),
-                                        traces: study.traces, durationS: study.durationS, warmupS: study.warmupS, seeds: seeds,
-                                        planOptions: planOptions, overloadFactors: job.overloads ? [1.5, 2] : [])
+    var options = CapacityStudy.Options(
+        policies: job.policies, search: CapacitySearchOptions(targets: targets, tolerance: tolerance, maxScale: maxScale),
+        traces: study.traces, durationS: study.durationS, warmupS: study.warmupS, seeds: seeds,
+        planOptions: planOptions, overloadFactors: job.overloads ? [1.5, 2] : [])
     options.traffic = study.traffic
     let start = clock.now
     do {
         let report = try CapacityStudy.run(study.workload, options: options) { policy, point in
-            log("\(study.name) \(job.label == "policies" ? policy.rawValue : job.label) at \(TextTable.number(point.scale))×: attainment \(String(format: "%.3f", point.attainment))")
+            log(
+                "\(study.name) \(job.label == "policies" ? policy.rawValue : job.label) at \(TextTable.number(point.scale))×: attainment \(String(format: "%.3f", point.attainment))"
+            )
         }
         results.set(key(job.study, job.label), report)
     } catch {
@@ -170,14 +178,17 @@ if !quick {
         let (i, label) = faultJobs[k]
         let study = studies[i]
         guard let plan = try? Planner.plan(study.workload, options: study.planOptions) else { return }
-        var evaluation = LoadEvaluation(workload: study.workload, policy: .epara, planOptions: study.planOptions, traces: study.traces,
-                                        durationS: study.durationS, warmupS: study.warmupS, seeds: seeds)
+        var evaluation = LoadEvaluation(
+            workload: study.workload, policy: .epara, planOptions: study.planOptions, traces: study.traces,
+            durationS: study.durationS, warmupS: study.warmupS, seeds: seeds)
         evaluation.traffic = study.traffic
         if label == "node down" {
             let counts = Dictionary(grouping: plan.instances.flatMap { Set($0.devices.map(\.node)) }, by: { $0 }).mapValues(\.count)
             let node = counts.max { ($0.value, $1.key) < ($1.value, $0.key) }!.key
-            evaluation.faults = FaultPlan(events: [FaultPlan.Timed(atS: study.durationS / 2, event: .nodeDown(node)),
-                                                   FaultPlan.Timed(atS: study.durationS * 0.75, event: .nodeUp(node))])
+            evaluation.faults = FaultPlan(events: [
+                FaultPlan.Timed(atS: study.durationS / 2, event: .nodeDown(node)),
+                FaultPlan.Timed(atS: study.durationS * 0.75, event: .nodeUp(node)),
+            ])
         } else {
             evaluation.faults = FaultPlan(syncLoss: 0.3)
         }
@@ -228,23 +239,31 @@ for (i, s) in studies.enumerated() {
     let vsLocal = l.map { $0.scale > 0 ? e.scale / $0.scale : .infinity }
     let vsAlpa = a.map { $0.scale > 0 ? e.scale / $0.scale : .infinity }
     let ofBound = fluid.map { $0.scale > 0 ? e.scale / $0.scale : 0 }
-    goalRows.append([s.title, x(e.scale), l.map { "\(x($0.scale)) → \(ratio(e.scale, $0.scale)) \(vsLocal! >= 2 ? "✓" : "✗")" } ?? "-",
-                     a.map { "\(x($0.scale)) → \(ratio(e.scale, $0.scale)) \(vsAlpa! >= 1.3 ? "✓" : "✗")" } ?? "-",
-                     fluid.map { "\(x($0.scale)) → \(n(ofBound! * 100))% \(ofBound! >= 0.9 ? "✓" : "✗")" } ?? "-"])
+    goalRows.append([
+        s.title, x(e.scale), l.map { "\(x($0.scale)) → \(ratio(e.scale, $0.scale)) \(vsLocal! >= 2 ? "✓" : "✗")" } ?? "-",
+        a.map { "\(x($0.scale)) → \(ratio(e.scale, $0.scale)) \(vsAlpa! >= 1.3 ? "✓" : "✗")" } ?? "-",
+        fluid.map { "\(x($0.scale)) → \(n(ofBound! * 100))% \(ofBound! >= 0.9 ? "✓" : "✗")" } ?? "-",
+    ])
 }
-md += TextTable.markdown(header: ["scenario", "EPARA at 99%", "local (goal EPARA ≥ 2×)", "alpaserve (goal ≥ 1.3×)", "fluid bound (goal ≥ 90%)"],
-                         rows: goalRows)
+md += TextTable.markdown(
+    header: ["scenario", "EPARA at 99%", "local (goal EPARA ≥ 2×)", "alpaserve (goal ≥ 1.3×)", "fluid bound (goal ≥ 90%)"],
+    rows: goalRows)
 
 md += "\n## Setup\n\n"
-md += TextTable.markdown(header: ["scenario", "nodes", "sites", "devices", "services", "simulated per load", "traffic at 1×", "arrivals"],
-                         rows: studies.map { s in
-    let cluster = s.workload.cluster
-    let devices = Dictionary(grouping: cluster.nodes.flatMap { n in n.devices.flatMap { Array(repeating: $0.type, count: $0.count) } }, by: { $0 })
+md += TextTable.markdown(
+    header: ["scenario", "nodes", "sites", "devices", "services", "simulated per load", "traffic at 1×", "arrivals"],
+    rows: studies.map { s in
+        let cluster = s.workload.cluster
+        let devices = Dictionary(
+            grouping: cluster.nodes.flatMap { n in n.devices.flatMap { Array(repeating: $0.type, count: $0.count) } }, by: { $0 }
+        )
         .mapValues(\.count).sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.value)× \($0.key)" }.joined(separator: ", ")
-    let offered = s.workload.services.reduce(0) { $0 + $1.spec.offeredRate }
-    return [s.title, String(cluster.nodes.count), String(cluster.sites.count), devices, String(s.workload.services.count),
-            "\(n(s.durationS)) s (first \(n(s.warmupS)) s trimmed)", "\(n(offered)) req/s", s.trafficNote]
-})
+        let offered = s.workload.services.reduce(0) { $0 + $1.spec.offeredRate }
+        return [
+            s.title, String(cluster.nodes.count), String(cluster.sites.count), devices, String(s.workload.services.count),
+            "\(n(s.durationS)) s (first \(n(s.warmupS)) s trimmed)", "\(n(offered)) req/s", s.trafficNote,
+        ]
+    })
 md += """
 
     The cluster scenarios' services per edge site: `chat` (Llama-3 8B Q4, TTFT 1 s, TPOT 100 ms)
@@ -272,16 +291,19 @@ for (i, s) in studies.enumerated() {
         for t in targets {
             guard let c = p.capacities.first(where: { $0.target == t }) else { row += ["-", "-", "-"]; continue }
             let e = capacity(r, "epara", t)
-            row += [x(c.scale) + (c.missedAt == nil ? " (none missed)" : "") + (c.metAbove.map { " (met again at \(x($0)))" } ?? ""),
-                    spread(c), p.policy == "epara" ? "-" : ratio(e?.scale ?? 0, c.scale)]
+            row += [
+                x(c.scale) + (c.missedAt == nil ? " (none missed)" : "") + (c.metAbove.map { " (met again at \(x($0)))" } ?? ""),
+                spread(c), p.policy == "epara" ? "-" : ratio(e?.scale ?? 0, c.scale),
+            ]
         }
         let c99 = p.capacities.first { $0.target == 0.99 }
         row.append(c99?.breaksFirst.map { "\($0) (\(n(c99?.breaksFirstAttainment ?? 0)) at \(x(c99?.missedAt ?? 0)))" } ?? "-")
         capacityRows.append(row)
     }
 }
-md += TextTable.markdown(header: ["scenario", "policy", "at 99%", "per seed", "EPARA ÷ it", "at 90%", "per seed", "EPARA ÷ it", "breaks first (99%)"],
-                         rows: capacityRows)
+md += TextTable.markdown(
+    header: ["scenario", "policy", "at 99%", "per seed", "EPARA ÷ it", "at 90%", "per seed", "EPARA ÷ it", "breaks first (99%)"],
+    rows: capacityRows)
 
 let chartDirectory = URL(fileURLWithPath: output).appendingPathComponent("results")
 try? FileManager.default.createDirectory(at: chartDirectory, withIntermediateDirectories: true)
@@ -295,15 +317,18 @@ for (i, s) in studies.enumerated() {
     md += "![\(s.title): SLO attainment against load](results/\(file))\n"
 }
 
-md += "\n## Goodput at fixed overloads\n\nEvery policy at 1.5× and 2× the best baseline's capacity at 99% and at 90% (goodput in requests and frames within SLO per second; a baseline's 99% capacity can lie far below what the cluster holds, so the 90% rows are the overloads that load it).\n\n"
+md +=
+    "\n## Goodput at fixed overloads\n\nEvery policy at 1.5× and 2× the best baseline's capacity at 99% and at 90% (goodput in requests and frames within SLO per second; a baseline's 99% capacity can lie far below what the cluster holds, so the 90% rows are the overloads that load it).\n\n"
 var overloadRows: [[String]] = []
 for (i, s) in studies.enumerated() {
     guard let r = results.report(key(i, "policies")) else { continue }
     for o in r.overloads {
         let e = o.outcomes.first { $0.policy == "epara" }
         for out in o.outcomes {
-            overloadRows.append([s.name, "\(n(o.factor))× the \(n(o.target * 100))% capacity = \(x(o.scale))", out.policy, n(out.goodputPerS), n(out.attainment),
-                                 out.policy == "epara" ? "-" : ratio(e?.goodputPerS ?? 0, out.goodputPerS)])
+            overloadRows.append([
+                s.name, "\(n(o.factor))× the \(n(o.target * 100))% capacity = \(x(o.scale))", out.policy, n(out.goodputPerS), n(out.attainment),
+                out.policy == "epara" ? "-" : ratio(e?.goodputPerS ?? 0, out.goodputPerS),
+            ])
         }
     }
 }
@@ -342,8 +367,10 @@ if !quick {
         faultRows.append([s.name, "none", n(e.goodputPerS), n(e.attainment)])
         for label in ["node down", "sync loss"] {
             guard let p = results.fault(key(i, label)) else { continue }
-            faultRows.append([s.name, label == "node down" ? "busiest node down halfway, back at ¾" : "30% of sync messages lost",
-                              n(p.goodputPerS), n(p.attainment)])
+            faultRows.append([
+                s.name, label == "node down" ? "busiest node down halfway, back at ¾" : "30% of sync messages lost",
+                n(p.goodputPerS), n(p.attainment),
+            ])
         }
     }
     md += TextTable.markdown(header: ["scenario", "fault", "goodput/s", "attainment"], rows: faultRows)
@@ -382,7 +409,9 @@ for (i, s) in studies.enumerated() where quick {
     guard let r = results.report(key(i, "policies")) else { fail("\(s.name): no result") }
     for p in r.policies {
         for c in p.capacities where !(c.bracketed || (c.scale == 0 && c.missedAt != nil)) {
-            fail("\(s.name) \(p.policy) at \(c.target): the search did not bracket its answer (met \(c.scale), missed \(c.missedAt.map { "\($0)" } ?? "nothing"))")
+            fail(
+                "\(s.name) \(p.policy) at \(c.target): the search did not bracket its answer (met \(c.scale), missed \(c.missedAt.map { "\($0)" } ?? "nothing"))"
+            )
         }
     }
 }

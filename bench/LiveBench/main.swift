@@ -31,8 +31,9 @@ struct LiveBench {
         let plan = try Planner.plan(Classifier.classify(workload))
         let deployment = Deployment(plan: plan)
         let trace = root.appendingPathComponent("examples/traces/AzureLLMInferenceTrace_conv.csv").path
-        var set = try TraceBuilder.build(TraceOptions(files: [TraceFile(path: trace, service: "chat")], durationS: seconds, seed: 1),
-                                         deployment: deployment)
+        var set = try TraceBuilder.build(
+            TraceOptions(files: [TraceFile(path: trace, service: "chat")], durationS: seconds, seed: 1),
+            deployment: deployment)
         // The same arrivals for both engines, each with its origin node decided.
         var random = SeededRandom(seed: 7)
         var arrivals: [Arrival] = []
@@ -47,9 +48,13 @@ struct LiveBench {
         }
         arrivals.sort { $0.time < $1.time }
         let core = CoreConfig(syncIntervalS: 0.5)
-        let sim = try SimEngine(plan: plan, trace: TraceSet(sources: [ListedArrivals(arrivals)], digest: set.digest, durationS: seconds,
-                                                            description: set.description),
-                                options: SimOptions(core: core, replanEveryS: 0, seed: 1)).run()
+        let sim = try SimEngine(
+            plan: plan,
+            trace: TraceSet(
+                sources: [ListedArrivals(arrivals)], digest: set.digest, durationS: seconds,
+                description: set.description),
+            options: SimOptions(core: core, replanEveryS: 0, seed: 1)
+        ).run()
         FileHandle.standardError.write(Data("simulated \(arrivals.count) requests; replaying them live for \(Int(seconds)) s…\n".utf8))
 
         // Every node's gateway in this process, as `serve --engine live --all-nodes` runs them.
@@ -58,8 +63,9 @@ struct LiveBench {
         var quiet = Logger(label: "live-bench") { QuietUntilWarning(label: $0) }
         quiet.logLevel = .warning
         let apps: [any ServiceLifecycle.Service] = plan.cluster.nodes.enumerated().map { k, node in
-            Application(router: Gateway.router(engine: engine, node: node.name),
-                        configuration: .init(address: .hostname("127.0.0.1", port: basePort + k)), logger: quiet)
+            Application(
+                router: Gateway.router(engine: engine, node: node.name),
+                configuration: .init(address: .hostname("127.0.0.1", port: basePort + k)), logger: quiet)
         }
         let group = ServiceGroup(configuration: .init(services: apps, logger: quiet))
         let serving = Task { try await group.run() }
@@ -75,7 +81,8 @@ struct LiveBench {
             for arrival in arrivals {
                 group.addTask {
                     try? await clock.sleep(until: start + .nanoseconds(Int64(arrival.time * 1e9)))
-                    var request = HTTPClientRequest(url: "http://127.0.0.1:\(basePort + Int(arrival.origin))/v1/services/\(names[Int(arrival.service)])/infer")
+                    var request = HTTPClientRequest(
+                        url: "http://127.0.0.1:\(basePort + Int(arrival.origin))/v1/services/\(names[Int(arrival.service)])/infer")
                     request.method = .POST
                     var fields = "\"input_tokens\":\(arrival.inputTokens),\"output_tokens\":\(arrival.outputTokens)"
                     if arrival.stream >= 0 { fields += ",\"stream_id\":\(arrival.stream)" }
@@ -103,15 +110,20 @@ struct LiveBench {
             let count = arrivals.filter { $0.service == Int32(s) }.count
             simTotal += simInSLO
             liveTotal += liveInSLO
-            print(name.padding(toLength: 20, withPad: " ", startingAt: 0)
-                + String(format: " %10d %12d %12d %10.3f", count, simInSLO, liveInSLO, simInSLO > 0 ? Double(liveInSLO) / Double(simInSLO) : .nan))
+            print(
+                name.padding(toLength: 20, withPad: " ", startingAt: 0)
+                    + String(format: " %10d %12d %12d %10.3f", count, simInSLO, liveInSLO, simInSLO > 0 ? Double(liveInSLO) / Double(simInSLO) : .nan)
+            )
         }
         let unanswered = statuses.filter { $0.1 < 0 }.count
-        print("all".padding(toLength: 20, withPad: " ", startingAt: 0)
-            + String(format: " %10d %12d %12d %10.3f", arrivals.count, simTotal, liveTotal, Double(liveTotal) / Double(max(simTotal, 1))))
-        print(String(format: "goodput over the %.0f s of arrivals: sim %.1f/s, live %.1f/s; unanswered: %d; the live Run counts %d in SLO of %d",
-                     seconds, Double(simTotal) / seconds, Double(liveTotal) / seconds, unanswered, live.summary.counts.completedInSlo,
-                     live.summary.counts.arrivals))
+        print(
+            "all".padding(toLength: 20, withPad: " ", startingAt: 0)
+                + String(format: " %10d %12d %12d %10.3f", arrivals.count, simTotal, liveTotal, Double(liveTotal) / Double(max(simTotal, 1))))
+        print(
+            String(
+                format: "goodput over the %.0f s of arrivals: sim %.1f/s, live %.1f/s; unanswered: %d; the live Run counts %d in SLO of %d",
+                seconds, Double(simTotal) / seconds, Double(liveTotal) / seconds, unanswered, live.summary.counts.completedInSlo,
+                live.summary.counts.arrivals))
         let ratio = Double(liveTotal) / Double(max(simTotal, 1))
         print(abs(ratio - 1) <= 0.1 ? "within 10%: yes" : "within 10%: NO")
     }

@@ -42,7 +42,8 @@ let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.att
 var usage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &usage)
 let arrivals = run.summary.counts.arrivals
-print("""
+print(
+    """
     workload: \(kind) (\(workload.services.map(\.name).joined(separator: ", ")))
     simulated: \(String(format: "%.0f", duration)) s, \(arrivals) requests, attainment \(String(format: "%.4f", run.summary.attainment))
     wall: \(String(format: "%.3f", seconds)) s

@@ -10,7 +10,8 @@ enum CatalogReader {
         }
         for item in document.optional("profiles")?.list() ?? [] {
             if let profile = readProfile(item, state: &state),
-               unique("profile", "\(profile.model)@\(profile.device)", item, &state) {
+                unique("profile", "\(profile.model)@\(profile.device)", item, &state)
+            {
                 catalog.profiles.append(profile)
             }
         }
@@ -28,8 +29,10 @@ enum CatalogReader {
         return true
     }
 
-    static let deviceKeys = ["name", "class", "memory", "fp16", "fp32", "int8", "memory_bandwidth",
-                             "kernel_overhead", "compute_efficiency", "memory_efficiency", "source"]
+    static let deviceKeys = [
+        "name", "class", "memory", "fp16", "fp32", "int8", "memory_bandwidth",
+        "kernel_overhead", "compute_efficiency", "memory_efficiency", "source",
+    ]
 
     static func readDevice(_ value: YAMLValue) -> DeviceType? {
         guard let m = value.mapping(keys: deviceKeys) else { return nil }
@@ -46,7 +49,10 @@ enum CatalogReader {
         let memoryEfficiency = m.optional("memory_efficiency").map { fraction($0) }
         let source = m.optional("source")?.string() ?? "user catalog"
         if fp32 == .some(nil) || int8 == .some(nil) || overhead == .some(nil)
-            || computeEfficiency == .some(nil) || memoryEfficiency == .some(nil) { return nil }
+            || computeEfficiency == .some(nil) || memoryEfficiency == .some(nil)
+        {
+            return nil
+        }
         guard let name, let deviceClass, let memory, let fp16, let bandwidth else { return nil }
         let defaults = LatencyModel.ClassDefaults.of(deviceClass)
         return DeviceType(
@@ -68,9 +74,11 @@ enum CatalogReader {
         return x
     }
 
-    static let modelKeys = ["name", "kind", "precision", "parameters", "bytes_per_weight", "gflops", "activation_memory",
-                            "kernels", "layers", "hidden_size", "kv_bytes_per_token", "embedding_parameters",
-                            "input_size", "output_size", "source"]
+    static let modelKeys = [
+        "name", "kind", "precision", "parameters", "bytes_per_weight", "gflops", "activation_memory",
+        "kernels", "layers", "hidden_size", "kv_bytes_per_token", "embedding_parameters",
+        "input_size", "output_size", "source",
+    ]
 
     static func readModel(_ value: YAMLValue) -> ModelSpec? {
         guard let m = value.mapping(keys: modelKeys) else { return nil }
@@ -96,10 +104,11 @@ enum CatalogReader {
                 m.optional(key)?.error("applies to LLMs only; '\(name)' is a vision model")
             }
             guard let gflops, let activation else { return nil }
-            return ModelSpec(name: name, kind: .vision, precision: precision, parameters: parameters,
-                             bytesPerWeight: weightBytes, gflopsPerItem: gflops, activationMibPerItem: activation * 1024,
-                             kernels: (kernels ?? nil) ?? 100, inputBytes: (inputBytes ?? nil) ?? 150_000,
-                             outputBytes: (outputBytes ?? nil) ?? 10_000, source: source)
+            return ModelSpec(
+                name: name, kind: .vision, precision: precision, parameters: parameters,
+                bytesPerWeight: weightBytes, gflopsPerItem: gflops, activationMibPerItem: activation * 1024,
+                kernels: (kernels ?? nil) ?? 100, inputBytes: (inputBytes ?? nil) ?? 150_000,
+                outputBytes: (outputBytes ?? nil) ?? 10_000, source: source)
         case .llm:
             let layers = m.required("layers", "the number of transformer layers")?.integer(minimum: 1, maximum: 10_000)
             let hidden = m.required("hidden_size", "the hidden size")?.integer(minimum: 1, maximum: 1 << 20)
@@ -107,10 +116,11 @@ enum CatalogReader {
             let embedding = m.optional("embedding_parameters").map { $0.quantity(.count) } ?? 0
             if m.contains("gflops") { m.optional("gflops")?.error("applies to vision models only; LLM work follows from parameters") }
             guard let layers, let hidden, let kv, let embedding else { return nil }
-            return ModelSpec(name: name, kind: .llm, precision: precision, parameters: parameters,
-                             bytesPerWeight: weightBytes, kernels: (kernels ?? nil) ?? layers * 8, layers: layers,
-                             hiddenSize: hidden, kvBytesPerToken: kv, embeddingParameters: embedding,
-                             inputBytes: (inputBytes ?? nil) ?? 4, outputBytes: (outputBytes ?? nil) ?? 4, source: source)
+            return ModelSpec(
+                name: name, kind: .llm, precision: precision, parameters: parameters,
+                bytesPerWeight: weightBytes, kernels: (kernels ?? nil) ?? layers * 8, layers: layers,
+                hiddenSize: hidden, kvBytesPerToken: kv, embeddingParameters: embedding,
+                inputBytes: (inputBytes ?? nil) ?? 4, outputBytes: (outputBytes ?? nil) ?? 4, source: source)
         }
     }
 
@@ -136,8 +146,9 @@ enum CatalogReader {
             var read: [Profile.Point] = []
             for entry in entries {
                 guard let batch = Int(entry.key), batch >= 1, batch <= 65536 else {
-                    latency.reader.sink.error(entry.keyLocation, latency.path,
-                                              "expected a batch size (a whole number from 1 to 65536) as key, found '\(entry.key)'")
+                    latency.reader.sink.error(
+                        entry.keyLocation, latency.path,
+                        "expected a batch size (a whole number from 1 to 65536) as key, found '\(entry.key)'")
                     continue
                 }
                 if let ms = entry.value.quantity(.duration, above: 0) { read.append(.init(batch: batch, latencyMs: ms)) }

@@ -11,14 +11,18 @@ public enum CatalogTable {
         out += TextTable.render(
             header: ["name", "kind", "precision", "params", "weights GiB", "GFLOPs/item", "layers"],
             rows: catalog.models.map {
-                [$0.name, $0.kind.rawValue, $0.precision.rawValue, count($0.parameters), fmt($0.weightsGib),
-                 $0.kind == .vision ? fmt($0.gflopsPerItem) : "-", $0.kind == .llm ? String($0.layers) : "-"]
+                [
+                    $0.name, $0.kind.rawValue, $0.precision.rawValue, count($0.parameters), fmt($0.weightsGib),
+                    $0.kind == .vision ? fmt($0.gflopsPerItem) : "-", $0.kind == .llm ? String($0.layers) : "-",
+                ]
             })
         if !catalog.profiles.isEmpty {
             out += "\nPROFILES\n"
-            out += TextTable.render(header: ["model", "device", "batch:latency ms"], rows: catalog.profiles.map {
-                [$0.model, $0.device, $0.points.map { "\($0.batch):\(fmt($0.latencyMs))" }.joined(separator: " ")]
-            })
+            out += TextTable.render(
+                header: ["model", "device", "batch:latency ms"],
+                rows: catalog.profiles.map {
+                    [$0.model, $0.device, $0.points.map { "\($0.batch):\(fmt($0.latencyMs))" }.joined(separator: " ")]
+                })
         }
         return out
     }

@@ -134,14 +134,17 @@ public enum ServicesReader {
             if let names = originValue.names() {
                 origin = names
                 names.forEach { state.refer(.siteOrNode, $0, at: originValue) }
-            } else { ok = false }
+            } else {
+                ok = false
+            }
         }
         let priority = m.optional("priority").map { $0.number(above: 0) } ?? 1
         let category = m.optional("category").map(readCategory) ?? .some(nil)
         let backend = m.optional("backend").map(readBackend) ?? .some(nil)
         guard ok, let name, let model, let slo, let priority, let category, let backend else { return nil }
-        return Service(name: name, model: model, slo: slo, demand: demand, stream: stream, origin: origin,
-                       priority: priority, category: category, backend: backend)
+        return Service(
+            name: name, model: model, slo: slo, demand: demand, stream: stream, origin: origin,
+            priority: priority, category: category, backend: backend)
     }
 
     static func readSLO(_ value: YAMLValue) -> SLO? {

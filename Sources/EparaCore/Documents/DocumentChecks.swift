@@ -55,8 +55,10 @@ public struct ProblemList {
         unique(catalog.models.map(\.name), { "\(path).models[\($0)].name" }, what: "model")
         for (i, d) in catalog.devices.enumerated() {
             let p = "\(path).devices[\(i)]"
-            for (key, value) in [("memory_gib", d.memoryGib), ("fp16_tflops", d.fp16Tflops), ("fp32_tflops", d.fp32Tflops),
-                                 ("int8_tops", d.int8Tops), ("memory_bandwidth_gbytes_per_s", d.memoryBandwidthGbytesPerS)] {
+            for (key, value) in [
+                ("memory_gib", d.memoryGib), ("fp16_tflops", d.fp16Tflops), ("fp32_tflops", d.fp32Tflops),
+                ("int8_tops", d.int8Tops), ("memory_bandwidth_gbytes_per_s", d.memoryBandwidthGbytesPerS),
+            ] {
                 number(value, "\(p).\(key)", above: 0)
             }
             number(d.kernelOverheadUs, "\(p).kernel_overhead_us")
@@ -67,9 +69,11 @@ public struct ProblemList {
             let p = "\(path).models[\(i)]"
             number(m.parameters, "\(p).parameters", above: 0)
             number(m.bytesPerWeight, "\(p).bytes_per_weight", above: 0)
-            for (key, value) in [("gflops_per_item", m.gflopsPerItem), ("activation_mib_per_item", m.activationMibPerItem),
-                                 ("kv_bytes_per_token", m.kvBytesPerToken), ("embedding_parameters", m.embeddingParameters),
-                                 ("input_bytes", m.inputBytes), ("output_bytes", m.outputBytes)] {
+            for (key, value) in [
+                ("gflops_per_item", m.gflopsPerItem), ("activation_mib_per_item", m.activationMibPerItem),
+                ("kv_bytes_per_token", m.kvBytesPerToken), ("embedding_parameters", m.embeddingParameters),
+                ("input_bytes", m.inputBytes), ("output_bytes", m.outputBytes),
+            ] {
                 number(value, "\(p).\(key)")
             }
             integer(m.kernels, "\(p).kernels", minimum: 0)

@@ -33,8 +33,9 @@ public enum DocumentReader {
         }
         state.checkReferences(catalog: catalog, sink: sink)
         try sink.check()
-        let cluster = Cluster(name: state.clusterName ?? "cluster", nodes: state.nodes.map(\.value),
-                              network: state.network?.value ?? Network())
+        let cluster = Cluster(
+            name: state.clusterName ?? "cluster", nodes: state.nodes.map(\.value),
+            network: state.network?.value ?? Network())
         let workload = Workload(cluster: cluster, services: state.services.map(\.value), catalog: catalog)
         var locations: [String: (location: SourceLocation, path: String)] = [:]
         for service in state.services { locations[service.value.name] = (service.location, service.path) }
@@ -64,8 +65,9 @@ public enum DocumentReader {
         }
         let reader = NodeReader(file: source.name, sink: sink)
         if parsed.documents.isEmpty {
-            sink.error(SourceLocation(file: source.name, line: 1, column: 1), "",
-                       "empty input: expected a document with apiVersion: \(apiVersion) and a kind (\(allowed.joined(separator: ", ")))")
+            sink.error(
+                SourceLocation(file: source.name, line: 1, column: 1), "",
+                "empty input: expected a document with apiVersion: \(apiVersion) and a kind (\(allowed.joined(separator: ", ")))")
         }
         for (index, root) in parsed.documents.enumerated() {
             guard let value = reader.value(root, path: "") else { continue }
@@ -89,7 +91,7 @@ public enum DocumentReader {
         guard let header = root.mapping(keys: CommonKeys.all + DocumentReader.kinds.flatMap { CommonKeys.kindKeys[$0] ?? [] })
         else { return }
         guard let kindValue = header.required("kind", "the document kind: \(allowed.joined(separator: ", "))"),
-              let kind = kindValue.oneOf(allowed)
+            let kind = kindValue.oneOf(allowed)
         else { return }
         if let version = header.required("apiVersion", apiVersion) {
             checkVersion(version)
@@ -171,8 +173,9 @@ struct ReadState {
         var seenServices: [String: SourceLocation] = [:]
         for service in services {
             if let first = seenServices[service.value.name] {
-                sink.error(service.location, service.path,
-                           "duplicate service name '\(service.value.name)' (first defined at \(first.description))")
+                sink.error(
+                    service.location, service.path,
+                    "duplicate service name '\(service.value.name)' (first defined at \(first.description))")
             }
             seenServices[service.value.name] = seenServices[service.value.name] ?? service.location
         }
@@ -197,7 +200,8 @@ struct ReadState {
             }
             guard !candidates.contains(reference.name) else { continue }
             let hint = Suggestion.closest(to: reference.name, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
-            let scope = reference.target == .deviceType || reference.target == .model
+            let scope =
+                reference.target == .deviceType || reference.target == .model
                 ? "not in the catalog (see `epara catalog`)" : "not in the cluster"
             sink.error(reference.location, reference.path, "unknown \(what) '\(reference.name)': \(scope)\(hint)")
         }
@@ -213,25 +217,30 @@ struct ReadState {
             switch model.kind {
             case .llm:
                 if slo.latencyMs == nil && (slo.ttftMs == nil || slo.tpotMs == nil) {
-                    sink.error(located.location, located.path + ".slo",
-                               "model '\(model.name)' is an LLM: expected slo.ttft and slo.tpot (or slo.latency for the whole answer)")
+                    sink.error(
+                        located.location, located.path + ".slo",
+                        "model '\(model.name)' is an LLM: expected slo.ttft and slo.tpot (or slo.latency for the whole answer)")
                 }
                 if service.stream != nil {
-                    sink.error(located.location, located.path + ".stream",
-                               "model '\(model.name)' is an LLM: streams of frames need a vision model; use demand")
+                    sink.error(
+                        located.location, located.path + ".stream",
+                        "model '\(model.name)' is an LLM: streams of frames need a vision model; use demand")
                 }
                 if let demand = service.demand, demand.inputTokens == nil || demand.outputTokens == nil {
-                    sink.error(located.location, located.path + ".demand",
-                               "model '\(model.name)' is an LLM: expected demand.input_tokens and demand.output_tokens")
+                    sink.error(
+                        located.location, located.path + ".demand",
+                        "model '\(model.name)' is an LLM: expected demand.input_tokens and demand.output_tokens")
                 }
             case .vision:
                 if slo.latencyMs == nil {
-                    sink.error(located.location, located.path + ".slo",
-                               "model '\(model.name)' is a vision model: expected slo.latency (ttft and tpot are for LLMs)")
+                    sink.error(
+                        located.location, located.path + ".slo",
+                        "model '\(model.name)' is a vision model: expected slo.latency (ttft and tpot are for LLMs)")
                 }
                 if slo.ttftMs != nil || slo.tpotMs != nil {
-                    sink.error(located.location, located.path + ".slo",
-                               "model '\(model.name)' is a vision model: ttft and tpot apply to LLMs only")
+                    sink.error(
+                        located.location, located.path + ".slo",
+                        "model '\(model.name)' is a vision model: ttft and tpot apply to LLMs only")
                 }
             }
         }
@@ -247,8 +256,9 @@ extension DocumentReader {
         let sink = DiagnosticSink()
         let reader = NodeReader(file: source.name, sink: sink)
         guard parsed.documents.count == 1, let root = reader.value(parsed.documents[0], path: "") else {
-            throw InputError(.badData, at: SourceLocation(file: source.name, line: 1, column: 1),
-                             "expected one document with apiVersion: \(apiVersion) and kind: \(kind)")
+            throw InputError(
+                .badData, at: SourceLocation(file: source.name, line: 1, column: 1),
+                "expected one document with apiVersion: \(apiVersion) and kind: \(kind)")
         }
         guard let m = root.mapping(keys: ["apiVersion", "kind", "metadata"] + keys) else { return (nil, sink) }
         if let version = m.required("apiVersion", apiVersion), let text = version.string(), text != apiVersion {

@@ -25,9 +25,11 @@ public struct DeviceType: Codable, Hashable, Sendable {
     public var memoryEfficiency: Double
     public var source: String
 
-    public init(name: String, deviceClass: DeviceClass, memoryGib: Double, fp16Tflops: Double, fp32Tflops: Double,
-                int8Tops: Double, memoryBandwidthGbytesPerS: Double, kernelOverheadUs: Double,
-                computeEfficiency: Double, memoryEfficiency: Double, source: String) {
+    public init(
+        name: String, deviceClass: DeviceClass, memoryGib: Double, fp16Tflops: Double, fp32Tflops: Double,
+        int8Tops: Double, memoryBandwidthGbytesPerS: Double, kernelOverheadUs: Double,
+        computeEfficiency: Double, memoryEfficiency: Double, source: String
+    ) {
         self.name = name
         self.deviceClass = deviceClass
         self.memoryGib = memoryGib
@@ -43,7 +45,7 @@ public struct DeviceType: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case name, deviceClass = "class", memoryGib, fp16Tflops, fp32Tflops, int8Tops, memoryBandwidthGbytesPerS,
-             kernelOverheadUs, computeEfficiency, memoryEfficiency, source
+            kernelOverheadUs, computeEfficiency, memoryEfficiency, source
     }
 
     /// Peak operations per second for a compute precision. 4-bit weights are dequantized into
@@ -95,10 +97,12 @@ public struct ModelSpec: Codable, Hashable, Sendable {
     public var outputBytes: Double
     public var source: String
 
-    public init(name: String, kind: ModelKind, precision: Precision, parameters: Double, bytesPerWeight: Double,
-                gflopsPerItem: Double = 0, activationMibPerItem: Double = 0, kernels: Int, layers: Int = 0,
-                hiddenSize: Int = 0, kvBytesPerToken: Double = 0, embeddingParameters: Double = 0, inputBytes: Double, outputBytes: Double,
-                source: String) {
+    public init(
+        name: String, kind: ModelKind, precision: Precision, parameters: Double, bytesPerWeight: Double,
+        gflopsPerItem: Double = 0, activationMibPerItem: Double = 0, kernels: Int, layers: Int = 0,
+        hiddenSize: Int = 0, kvBytesPerToken: Double = 0, embeddingParameters: Double = 0, inputBytes: Double, outputBytes: Double,
+        source: String
+    ) {
         self.name = name
         self.kind = kind
         self.precision = precision
@@ -309,8 +313,9 @@ public struct Cluster: Codable, Hashable, Sendable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(name: try container.decode(String.self, forKey: .name), nodes: try container.decode([ClusterNode].self, forKey: .nodes),
-                  network: try container.decode(Network.self, forKey: .network))
+        self.init(
+            name: try container.decode(String.self, forKey: .name), nodes: try container.decode([ClusterNode].self, forKey: .nodes),
+            network: try container.decode(Network.self, forKey: .network))
     }
 
     static func index(_ nodes: [ClusterNode]) -> [String: Int] {
@@ -403,8 +408,10 @@ public struct Service: Codable, Hashable, Sendable {
     public var category: DeclaredCategory?
     public var backend: Backend?
 
-    public init(name: String, model: String, slo: SLO, demand: Demand? = nil, stream: StreamDemand? = nil,
-                origin: [String] = [], priority: Double = 1, category: DeclaredCategory? = nil, backend: Backend? = nil) {
+    public init(
+        name: String, model: String, slo: SLO, demand: Demand? = nil, stream: StreamDemand? = nil,
+        origin: [String] = [], priority: Double = 1, category: DeclaredCategory? = nil, backend: Backend? = nil
+    ) {
         self.name = name
         self.model = model
         self.slo = slo

@@ -14,8 +14,10 @@ public struct ObservedDemand: Hashable, Sendable, Codable {
 
     public var cvByService: [String: Double] { cv ?? [:] }
 
-    public init(runId: String?, demandPerS: [String: Double], demandByOrigin: [String: [String: Double]], nodesDown: [String],
-                windowsRead: Int, cv: [String: Double]? = nil) {
+    public init(
+        runId: String?, demandPerS: [String: Double], demandByOrigin: [String: [String: Double]], nodesDown: [String],
+        windowsRead: Int, cv: [String: Double]? = nil
+    ) {
         self.cv = cv
         self.runId = runId
         self.demandPerS = demandPerS
@@ -43,8 +45,9 @@ public struct ObservedDemand: Hashable, Sendable, Codable {
         var cv: [String: Double] = [:]
         for part in parts { for (service, value) in part.cvByService { cv[service] = max(cv[service] ?? 0, value) } }
         let runs = parts.compactMap(\.runId)
-        return ObservedDemand(runId: runs.isEmpty ? nil : runs.joined(separator: "+"), demandPerS: demand, demandByOrigin: byOrigin,
-                              nodesDown: Array(Set(parts.flatMap(\.nodesDown))).sorted(),
-                              windowsRead: parts.map(\.windowsRead).min() ?? 0, cv: cv.isEmpty ? nil : cv)
+        return ObservedDemand(
+            runId: runs.isEmpty ? nil : runs.joined(separator: "+"), demandPerS: demand, demandByOrigin: byOrigin,
+            nodesDown: Array(Set(parts.flatMap(\.nodesDown))).sorted(),
+            windowsRead: parts.map(\.windowsRead).min() ?? 0, cv: cv.isEmpty ? nil : cv)
     }
 }

@@ -30,8 +30,11 @@ public struct SourceText: Sendable {
                 throw InputError(.missingInput, at: start, "is a directory, expected a YAML or JSON file")
             }
             // A pipe (`<(…)` in a shell, a FIFO) has no size to read up to: read it to its end.
-            guard let contents = FileManager.default.contents(atPath: path)
-                ?? FileHandle(forReadingAtPath: path).map({ handle in defer { try? handle.close() }; return handle.readDataToEndOfFile() })
+            guard
+                let contents = FileManager.default.contents(atPath: path)
+                    ?? FileHandle(forReadingAtPath: path).map({ handle in
+                        defer { try? handle.close() }; return handle.readDataToEndOfFile()
+                    })
             else {
                 throw InputError(.missingInput, at: start, "cannot be read (permission denied?)")
             }
@@ -44,16 +47,19 @@ public struct SourceText: Sendable {
     public static func decode(_ data: Data, name: String) throws(InputError) -> SourceText {
         let start = SourceLocation(file: name, line: 1, column: 1)
         if data.count > maximumBytes {
-            throw InputError(.badData, at: start,
-                             "input is \(data.count) bytes; the limit is \(maximumBytes) bytes")
+            throw InputError(
+                .badData, at: start,
+                "input is \(data.count) bytes; the limit is \(maximumBytes) bytes")
         }
         guard let text = String(validatingUTF8: data) else {
-            throw InputError(.badData, at: location(ofByte: invalidUTF8Offset(data), in: data, file: name),
-                             "input is not UTF-8 text (binary file?)")
+            throw InputError(
+                .badData, at: location(ofByte: invalidUTF8Offset(data), in: data, file: name),
+                "input is not UTF-8 text (binary file?)")
         }
         if let nul = data.firstIndex(of: 0) {
-            throw InputError(.badData, at: location(ofByte: nul - data.startIndex, in: data, file: name),
-                             "input contains a NUL byte (binary file?)")
+            throw InputError(
+                .badData, at: location(ofByte: nul - data.startIndex, in: data, file: name),
+                "input contains a NUL byte (binary file?)")
         }
         return SourceText(name: name, text: text)
     }

@@ -14,9 +14,11 @@ public struct StageDocument<T: Decodable> {
         let parsed = try YAMLSource.parse(source)
         let start = SourceLocation(file: source.name, line: 1, column: 1)
         guard parsed.documents.count == 1, let root = parsed.documents.first else {
-            throw InputError(.badData, at: start, parsed.documents.isEmpty
-                ? "empty input: expected a \(kind) document (the output of \(producer))"
-                : "expected one \(kind) document, found \(parsed.documents.count)")
+            throw InputError(
+                .badData, at: start,
+                parsed.documents.isEmpty
+                    ? "empty input: expected a \(kind) document (the output of \(producer))"
+                    : "expected one \(kind) document, found \(parsed.documents.count)")
         }
         let sink = DiagnosticSink()
         let reader = NodeReader(file: source.name, sink: sink)
@@ -25,15 +27,18 @@ public struct StageDocument<T: Decodable> {
         }
         if let kindNode = root["kind"] {
             if kindNode.string != kind {
-                sink.error(reader.location(of: kindNode), "kind", "expected kind \(kind) (the output of \(producer)), found '\(kindNode.string ?? "?")'")
+                sink.error(
+                    reader.location(of: kindNode), "kind", "expected kind \(kind) (the output of \(producer)), found '\(kindNode.string ?? "?")'")
             }
         } else {
             header.error("missing key 'kind': expected a \(kind) document (the output of \(producer))")
         }
         if let version = root["apiVersion"], let text = version.string, text != DocumentReader.apiVersion {
-            sink.error(reader.location(of: version), "apiVersion",
-                       text.hasPrefix("epara/v") ? "apiVersion \(text) is not \(DocumentReader.apiVersion); use the epara that wrote it"
-                                                 : "expected apiVersion \(DocumentReader.apiVersion), found '\(text)'")
+            sink.error(
+                reader.location(of: version), "apiVersion",
+                text.hasPrefix("epara/v")
+                    ? "apiVersion \(text) is not \(DocumentReader.apiVersion); use the epara that wrote it"
+                    : "expected apiVersion \(DocumentReader.apiVersion), found '\(text)'")
         }
         try sink.check()
         do {
@@ -76,7 +81,8 @@ public struct StageDocument<T: Decodable> {
         switch node {
         case let .scalar(scalar):
             guard scalar.style == .plain, let first = scalar.string.first, first.isNumber || first == "-" || first == "+",
-                  let value = Double(scalar.string), !value.isFinite else { return [] }
+                let value = Double(scalar.string), !value.isFinite
+            else { return [] }
             return [Diagnostic(at: reader.location(of: node), path: path, "expected a finite number, found \(scalar.string)")]
         case let .mapping(mapping):
             return mapping.flatMap { key, value in

@@ -23,8 +23,10 @@ public enum Quantity: String, Sendable, CaseIterable {
         case .duration:
             [("us", 1e-3), ("µs", 1e-3), ("ms", 1), ("s", 1000), ("min", 60_000), ("m", 60_000), ("h", 3_600_000)]
         case .bandwidth:
-            [("Kbps", 1e-3), ("Mbps", 1), ("Gbps", 1000), ("Tbps", 1e6), ("bps", 1e-6),
-             ("KB/s", 8e-3), ("MB/s", 8), ("GB/s", 8000), ("TB/s", 8e6)]
+            [
+                ("Kbps", 1e-3), ("Mbps", 1), ("Gbps", 1000), ("Tbps", 1e6), ("bps", 1e-6),
+                ("KB/s", 8e-3), ("MB/s", 8), ("GB/s", 8000), ("TB/s", 8e6),
+            ]
         case .memory:
             Quantity.byteUnits.map { ($0.0, $0.1 / 1_073_741_824) }
         case .dataSize:
@@ -62,7 +64,7 @@ public enum Quantity: String, Sendable, CaseIterable {
         for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
             let number = trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
             guard !number.isEmpty, number.allSatisfy({ $0.isNumber || $0 == "." || $0 == "e" || $0 == "E" || $0 == "+" || $0 == "-" }),
-                  let value = Double(number), value.isFinite, value >= 0
+                let value = Double(number), value.isFinite, value >= 0
             else { continue }
             let held = value * factor
             return held.isFinite ? held : nil

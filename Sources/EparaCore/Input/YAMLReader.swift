@@ -12,8 +12,9 @@ public enum YAMLSource {
     public static func parse(_ source: SourceText) throws(InputError) -> ParsedSource {
         var documents: [Node] = []
         if let problem = AliasGuard.check(source.text, maximumNodes: NodeReader.maximumNodes) {
-            throw InputError(.badData, at: SourceLocation(file: source.name, line: problem.line, column: problem.column),
-                             problem.message)
+            throw InputError(
+                .badData, at: SourceLocation(file: source.name, line: problem.line, column: problem.column),
+                problem.message)
         }
         do {
             let parser = try Parser(yaml: source.text)
@@ -23,8 +24,9 @@ public enum YAMLSource {
         } catch let error as YamlError {
             throw InputError(.badData, [diagnostic(for: error, file: source.name, text: source.text)])
         } catch {
-            throw InputError(.badData, at: SourceLocation(file: source.name, line: 1, column: 1),
-                             "cannot parse: \(error)")
+            throw InputError(
+                .badData, at: SourceLocation(file: source.name, line: 1, column: 1),
+                "cannot parse: \(error)")
         }
         return ParsedSource(source: source, documents: documents)
     }
@@ -35,7 +37,7 @@ public enum YAMLSource {
         }
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
-             let .composer(context, problem, mark, _):
+            let .composer(context, problem, mark, _):
             let while_ = context.map { " \($0.text)" } ?? ""
             return Diagnostic(at: at(mark), path: "", "malformed YAML: \(problem)\(while_)")
         case let .reader(problem, offset, _, _):
@@ -43,10 +45,12 @@ public enum YAMLSource {
             return Diagnostic(at: location, path: "", "unreadable input: \(problem)")
         case let .duplicatedKeysInMapping(duplicates, context):
             // Files concatenated without a document separator repeat apiVersion and kind.
-            let hint = duplicates.contains("kind") || duplicates.contains("apiVersion")
+            let hint =
+                duplicates.contains("kind") || duplicates.contains("apiVersion")
                 ? " (two documents in one stream? put a line --- between them)" : ""
-            return Diagnostic(at: at(context.mark), path: "",
-                              "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in a mapping\(hint)")
+            return Diagnostic(
+                at: at(context.mark), path: "",
+                "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in a mapping\(hint)")
         default:
             return Diagnostic(at: SourceLocation(file: file, line: 1, column: 1), path: "", "cannot parse: \(error)")
         }
@@ -80,8 +84,9 @@ public final class NodeReader {
         budget -= 1
         if budget < 0 {
             exhausted = true
-            sink.error(location(of: node), path,
-                       "document expands to more than \(NodeReader.maximumNodes) nodes (aliases nested too deep?)")
+            sink.error(
+                location(of: node), path,
+                "document expands to more than \(NodeReader.maximumNodes) nodes (aliases nested too deep?)")
             return nil
         }
         return YAMLValue(node: node, path: path, reader: self)

@@ -12,8 +12,10 @@ public struct BatchConfiguration: Hashable, Sendable {
     /// MF: the deterministic wait for a pack's last frame, included in latencyMs.
     public var packWaitMs: Double
 
-    public init(batch: Int, framesPacked: Int = 1, capacityPerS: Double, latencyMs: Double, tpotMs: Double? = nil,
-                memoryGib: Double, packWaitMs: Double = 0) {
+    public init(
+        batch: Int, framesPacked: Int = 1, capacityPerS: Double, latencyMs: Double, tpotMs: Double? = nil,
+        memoryGib: Double, packWaitMs: Double = 0
+    ) {
         self.batch = batch
         self.framesPacked = framesPacked
         self.capacityPerS = capacityPerS
@@ -52,8 +54,10 @@ extension LatencyModel {
     /// - LLMs decode with continuous batching: the step within the TPOT SLO (or the whole answer
     ///   within the latency SLO), the prefill within half the TTFT deadline, the batch's KV cache
     ///   in memory; capacity is 1 / (prefill + output tokens × step / batch).
-    public func configurations(_ service: Service, model: ModelSpec, on device: DeviceType, share: Double = 1,
-                               packsFrames: Bool, maxBatch: Int, headroom: Double) -> [BatchConfiguration] {
+    public func configurations(
+        _ service: Service, model: ModelSpec, on device: DeviceType, share: Double = 1,
+        packsFrames: Bool, maxBatch: Int, headroom: Double
+    ) -> [BatchConfiguration] {
         let memoryLimit = device.memoryGib * headroom
         let deadline = service.deadlineMs
         var best: BatchConfiguration? = nil
@@ -81,8 +85,10 @@ extension LatencyModel {
                     // that then missed most frames).
                     let inProgress = packsFrames && streams == 1 ? 0 : t
                     guard packWait + inProgress + t <= deadline else { continue }
-                    consider(BatchConfiguration(batch: b, framesPacked: k, capacityPerS: Double(b) * 1000 / t, latencyMs: t + packWait,
-                                                memoryGib: memory, packWaitMs: packWait))
+                    consider(
+                        BatchConfiguration(
+                            batch: b, framesPacked: k, capacityPerS: Double(b) * 1000 / t, latencyMs: t + packWait,
+                            memoryGib: memory, packWaitMs: packWait))
                 }
             }
         case .llm:
@@ -95,8 +101,10 @@ extension LatencyModel {
                 let step = decodeStepMs(model, on: device, batch: b, context: input + output / 2) / share
                 if let tpot = service.slo.tpotMs, step > tpot { break }
                 if service.slo.tpotMs == nil, let total = service.slo.latencyMs, prefill + output * step > total { break }
-                consider(BatchConfiguration(batch: b, capacityPerS: 1000 / (prefill + output * step / Double(b)), latencyMs: prefill,
-                                            tpotMs: step, memoryGib: memory))
+                consider(
+                    BatchConfiguration(
+                        batch: b, capacityPerS: 1000 / (prefill + output * step / Double(b)), latencyMs: prefill,
+                        tpotMs: step, memoryGib: memory))
             }
         }
         guard let best else { return [] }

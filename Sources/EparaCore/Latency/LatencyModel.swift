@@ -58,8 +58,10 @@ public struct LatencyModel: Sendable {
 
     /// Latency of one batch of `batch` items on one device, running `fraction` of the model's
     /// layers (pipeline stages run a fraction) split `tensorParallel` ways.
-    public func batchLatencyMs(_ model: ModelSpec, on device: DeviceType, batch: Int,
-                               fraction: Double = 1, tensorParallel: Int = 1) -> Double {
+    public func batchLatencyMs(
+        _ model: ModelSpec, on device: DeviceType, batch: Int,
+        fraction: Double = 1, tensorParallel: Int = 1
+    ) -> Double {
         if fraction == 1, tensorParallel == 1, let profile = catalog.profile(model: model.name, device: device.name) {
             return Self.interpolate(profile.points, batch: batch)
         }
@@ -100,8 +102,10 @@ public struct LatencyModel: Sendable {
 
     /// One forward pass over `tokens` new tokens with `context` tokens of attention context each
     /// on average, over `fraction` of the layers split `tensorParallel` ways (no communication).
-    public func llmForwardMs(_ model: ModelSpec, on device: DeviceType, tokens: Double, context: Double,
-                             fraction: Double = 1, tensorParallel: Int = 1) -> Double {
+    public func llmForwardMs(
+        _ model: ModelSpec, on device: DeviceType, tokens: Double, context: Double,
+        fraction: Double = 1, tensorParallel: Int = 1
+    ) -> Double {
         let split = fraction / Double(tensorParallel)
         let matmul = 2 * (model.parameters - model.embeddingParameters) * tokens
         let attention = 4 * Double(model.layers * model.hiddenSize) * tokens * context
@@ -113,18 +117,23 @@ public struct LatencyModel: Sendable {
     }
 
     /// Time to first token for a prompt of `inputTokens` (prefill), on one device or a split.
-    public func prefillMs(_ model: ModelSpec, on device: DeviceType, inputTokens: Double,
-                          fraction: Double = 1, tensorParallel: Int = 1) -> Double {
+    public func prefillMs(
+        _ model: ModelSpec, on device: DeviceType, inputTokens: Double,
+        fraction: Double = 1, tensorParallel: Int = 1
+    ) -> Double {
         if fraction == 1, tensorParallel == 1, let perToken = catalog.profile(model: model.name, device: device.name)?.prefillMsPerToken {
             return perToken * inputTokens
         }
-        return llmForwardMs(model, on: device, tokens: inputTokens, context: inputTokens / 2,
-                            fraction: fraction, tensorParallel: tensorParallel)
+        return llmForwardMs(
+            model, on: device, tokens: inputTokens, context: inputTokens / 2,
+            fraction: fraction, tensorParallel: tensorParallel)
     }
 
     /// One decode step for `batch` sequences with `context` tokens each.
-    public func decodeStepMs(_ model: ModelSpec, on device: DeviceType, batch: Int, context: Double,
-                             fraction: Double = 1, tensorParallel: Int = 1) -> Double {
+    public func decodeStepMs(
+        _ model: ModelSpec, on device: DeviceType, batch: Int, context: Double,
+        fraction: Double = 1, tensorParallel: Int = 1
+    ) -> Double {
         if fraction == 1, tensorParallel == 1, let profile = catalog.profile(model: model.name, device: device.name) {
             return Self.interpolate(profile.points, batch: batch)
         }
@@ -148,8 +157,10 @@ public struct LatencyModel: Sendable {
 
     /// Memory one device needs to hold `fraction` of the model split `tensorParallel` ways,
     /// with room for `batch` items (vision) or `batch` sequences of `context` tokens (LLM).
-    public func memoryGib(_ model: ModelSpec, on device: DeviceType, batch: Int, context: Double = 0,
-                          fraction: Double = 1, tensorParallel: Int = 1) -> Double {
+    public func memoryGib(
+        _ model: ModelSpec, on device: DeviceType, batch: Int, context: Double = 0,
+        fraction: Double = 1, tensorParallel: Int = 1
+    ) -> Double {
         let split = fraction / Double(tensorParallel)
         let working: Double
         switch model.kind {

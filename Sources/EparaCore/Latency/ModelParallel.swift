@@ -50,7 +50,8 @@ extension LatencyModel {
     public func balancedFractions(_ model: ModelSpec, stages: [(device: DeviceType, tensorParallel: Int)]) -> [Double] {
         guard stages.count > 1 else { return [1] }
         let speed = stages.map { stage -> Double in
-            let t = model.kind == .llm
+            let t =
+                model.kind == .llm
                 ? decodeStepMs(model, on: stage.device, batch: 1, context: 0, fraction: 1, tensorParallel: stage.tensorParallel)
                 : batchLatencyMs(model, on: stage.device, batch: 1, fraction: 1, tensorParallel: stage.tensorParallel)
             return 1 / max(t, 1e-9)
@@ -90,8 +91,10 @@ extension LatencyModel {
 
     /// Timing of `model` on `group` in `cluster`, for a batch (vision) or a decode batch with
     /// prompts of `inputTokens` and `context` tokens of context (LLM).
-    public func timing(_ model: ModelSpec, on group: ParallelGroup, in cluster: Cluster, batch: Int,
-                       inputTokens: Double = 0, context: Double = 0) -> GroupTiming? {
+    public func timing(
+        _ model: ModelSpec, on group: ParallelGroup, in cluster: Cluster, batch: Int,
+        inputTokens: Double = 0, context: Double = 0
+    ) -> GroupTiming? {
         var latency = 0.0, tpot = 0.0, bottleneck = 0.0, peak = 0.0
         var fits = true
         var previous: ClusterNode? = nil
@@ -107,22 +110,28 @@ extension LatencyModel {
             let stageTime: Double
             switch model.kind {
             case .vision:
-                stageTime = batchLatencyMs(model, on: device, batch: batch, fraction: stage.layerFraction,
-                                           tensorParallel: stage.tensorParallel)
+                stageTime = batchLatencyMs(
+                    model, on: device, batch: batch, fraction: stage.layerFraction,
+                    tensorParallel: stage.tensorParallel)
                 latency += stageTime
             case .llm:
-                let prefill = prefillMs(model, on: device, inputTokens: inputTokens, fraction: stage.layerFraction,
-                                        tensorParallel: stage.tensorParallel)
+                let prefill =
+                    prefillMs(
+                        model, on: device, inputTokens: inputTokens, fraction: stage.layerFraction,
+                        tensorParallel: stage.tensorParallel)
                     + allReduceMs(model, tokens: inputTokens, layers: layers, degree: stage.tensorParallel, over: node.interconnect)
-                stageTime = decodeStepMs(model, on: device, batch: batch, context: context, fraction: stage.layerFraction,
-                                         tensorParallel: stage.tensorParallel)
+                stageTime =
+                    decodeStepMs(
+                        model, on: device, batch: batch, context: context, fraction: stage.layerFraction,
+                        tensorParallel: stage.tensorParallel)
                     + allReduceMs(model, tokens: Double(batch), layers: layers, degree: stage.tensorParallel, over: node.interconnect)
                 latency += prefill
                 tpot += stageTime
             }
             bottleneck = max(bottleneck, stageTime)
-            let memory = memoryGib(model, on: device, batch: batch, context: context, fraction: stage.layerFraction,
-                                   tensorParallel: stage.tensorParallel)
+            let memory = memoryGib(
+                model, on: device, batch: batch, context: context, fraction: stage.layerFraction,
+                tensorParallel: stage.tensorParallel)
             peak = max(peak, memory)
             if memory > device.memoryGib { fits = false }
             previous = node

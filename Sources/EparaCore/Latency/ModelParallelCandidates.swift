@@ -11,8 +11,10 @@ public enum ModelParallelCandidates {
         var device: DeviceType
     }
 
-    public static func groups(for model: ModelSpec, in cluster: Cluster, latency: LatencyModel,
-                              headroom: Double = 0.9, maximumDegree: Int = maximumDegree) -> [ParallelGroup] {
+    public static func groups(
+        for model: ModelSpec, in cluster: Cluster, latency: LatencyModel,
+        headroom: Double = 0.9, maximumDegree: Int = maximumDegree
+    ) -> [ParallelGroup] {
         var slots: [Slot] = []
         for node in cluster.nodes.sorted(by: { $0.name < $1.name }) {
             for group in node.devices {
@@ -73,9 +75,11 @@ public enum ModelParallelCandidates {
             ($0.slot.node.site, $0.slot.node.name, $0.slot.device.name) < ($1.slot.node.site, $1.slot.node.name, $1.slot.device.name)
         }
         let fractions = latency.balancedFractions(model, stages: stages.map { ($0.slot.device, $0.count) })
-        return ParallelGroup(stages: zip(stages, fractions).map { entry, fraction in
-            ParallelGroup.Stage(node: entry.slot.node.name, device: entry.slot.device.name,
-                                tensorParallel: entry.count, layerFraction: fraction.rounded(places: 6))
-        })
+        return ParallelGroup(
+            stages: zip(stages, fractions).map { entry, fraction in
+                ParallelGroup.Stage(
+                    node: entry.slot.node.name, device: entry.slot.device.name,
+                    tensorParallel: entry.count, layerFraction: fraction.rounded(places: 6))
+            })
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Aligned plain-text columns for terminals, and the same rows as a Markdown table.
 public enum TextTable {
     public static func render(header: [String], rows: [[String]]) -> String {
@@ -42,5 +44,3 @@ extension String {
         return s
     }
 }
-
-import Foundation

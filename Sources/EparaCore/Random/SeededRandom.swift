@@ -63,4 +63,3 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     static func pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
     static func cos(_ x: Double) -> Double { Foundation.cos(x) }
 }
-

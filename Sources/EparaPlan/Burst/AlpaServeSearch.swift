@@ -32,7 +32,8 @@ struct AlpaServeSearch {
         var contextOf: [Int: ServiceContext] = [:]
         for ctx in problem.contexts { contextOf[ctx.index] = ctx }
         let markets = Set(candidates.map(\.market))
-        let largest = Dictionary(grouping: problem.slots.indices) { "\(problem.slots[$0].ref.node)|\(problem.slots[$0].ref.device)" }
+        let largest =
+            Dictionary(grouping: problem.slots.indices) { "\(problem.slots[$0].ref.node)|\(problem.slots[$0].ref.device)" }
             .values.map(\.count).max() ?? 1
         var best: BurstReplication.Outcome? = nil
         // Without model parallelism: single-device groups only (AlpaServe's selective replication, sr-greedy).
@@ -75,9 +76,11 @@ struct AlpaServeSearch {
             guard let first = byMarket[market]?.first, let ctx = contexts[candidates[first].service] else { return nil }
             let demand = placement.markets[market].demand / max(placement.markets[market].provision, 1)
             guard demand > 0 else { return nil }
-            return Pool(market: market, context: ctx,
-                        workload: BurstEstimator.Workload(ratePerS: demand, cv: burst.cv(ctx), deadlineS: ctx.deadlineMs / 1000,
-                                                          seed: BurstReplication.seed(ctx.service.name, market)))
+            return Pool(
+                market: market, context: ctx,
+                workload: BurstEstimator.Workload(
+                    ratePerS: demand, cv: burst.cv(ctx), deadlineS: ctx.deadlineMs / 1000,
+                    seed: BurstReplication.seed(ctx.service.name, market)))
         }
         // What each market would place on each group: a single device's best candidate, or a
         // pipeline over the group's devices.
@@ -89,12 +92,15 @@ struct AlpaServeSearch {
                 let c = candidates[i]
                 guard !c.isModelParallel, c.share == 1 else { continue }
                 // AlpaServe's search runs batch 1; a larger batch only where batch 1 is not offered.
-                if let known = bySlot[c.slots[0]], (known.batch == 1 && c.batch != 1) || (known.batch == c.batch && known.capacityPerS >= c.capacityPerS) {
+                if let known = bySlot[c.slots[0]],
+                    (known.batch == 1 && c.batch != 1) || (known.batch == c.batch && known.capacityPerS >= c.capacityPerS)
+                {
                     continue
                 }
                 bySlot[c.slots[0]] = c
             }
-            let pipelines = degree > 1 && pool.context.model.kind == .vision
+            let pipelines =
+                degree > 1 && pool.context.model.kind == .vision
                 ? burst.pipelines(ctx: pool.context, singles: bySlot.sorted(by: { $0.key < $1.key }).map(\.value), degree: degree) : []
             let groups = own.compactMap { candidates[$0].isModelParallel ? candidates[$0] : nil }
             for g in groupList.indices {
@@ -135,9 +141,11 @@ struct AlpaServeSearch {
             for (slot, b) in own[p] { total[slot] += b }
         }
         func attainment(_ p: Int) -> Double {
-            estimator.attainment(pools[p].workload, pool: pools[p].members.map { c in
-                burst.replica(c).sharing(utilization: c.slots.map { total[$0] - (own[p][$0] ?? 0) }.max() ?? 0)
-            })
+            estimator.attainment(
+                pools[p].workload,
+                pool: pools[p].members.map { c in
+                    burst.replica(c).sharing(utilization: c.slots.map { total[$0] - (own[p][$0] ?? 0) }.max() ?? 0)
+                })
         }
         // Requests each group is sent: its replicas' shares of their services' demand.
         var poolsOn: [[Int]] = Array(repeating: [], count: groupList.count)

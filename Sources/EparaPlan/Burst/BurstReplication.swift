@@ -80,10 +80,11 @@ struct BurstReplication {
         var contextOf: [Int: ServiceContext] = [:]
         for ctx in problem.contexts { contextOf[ctx.index] = ctx }
         let byMarket = Dictionary(grouping: candidates.indices) { candidates[$0].market }
-        let taking = Set(placement.markets.indices.filter { market in
-            guard let first = byMarket[market]?.first, let ctx = contextOf[candidates[first].service] else { return false }
-            return eligible(ctx) && placement.markets[market].demand > 0
-        })
+        let taking = Set(
+            placement.markets.indices.filter { market in
+                guard let first = byMarket[market]?.first, let ctx = contextOf[candidates[first].service] else { return false }
+                return eligible(ctx) && placement.markets[market].demand > 0
+            })
         guard !taking.isEmpty else { return Outcome(extra: [], chosen: chosen, attainment: [:], added: 0, score: 0) }
         var best = fill(candidates: candidates, byMarket: byMarket, chosen: chosen, markets: taking, degree: 1, contexts: contextOf)
         // Bursts that single devices absorb gain nothing from pipelines.
@@ -99,8 +100,10 @@ struct BurstReplication {
         return best
     }
 
-    func fill(candidates: [Candidate], byMarket: [Int: [Int]], chosen start: [Int], markets taking: Set<Int>, degree: Int,
-              contexts contextOf: [Int: ServiceContext]) -> Outcome {
+    func fill(
+        candidates: [Candidate], byMarket: [Int: [Int]], chosen start: [Int], markets taking: Set<Int>, degree: Int,
+        contexts contextOf: [Int: ServiceContext]
+    ) -> Outcome {
         var extra: [Candidate] = []
         let base = candidates.count
         func at(_ i: Int) -> Candidate { i < base ? candidates[i] : extra[i - base] }
@@ -114,13 +117,17 @@ struct BurstReplication {
         for market in taking.sorted() {
             guard let first = byMarket[market]?.first, let ctx = contextOf[candidates[first].service] else { continue }
             let demand = placement.markets[market].demand / max(placement.markets[market].provision, 1)
-            let workload = BurstEstimator.Workload(ratePerS: demand, cv: cv(ctx), deadlineS: ctx.deadlineMs / 1000,
-                                                   seed: Self.seed(ctx.service.name, market),
-                                                   serviceCv: ctx.model.kind == .llm ? 1 : 0)
+            let workload = BurstEstimator.Workload(
+                ratePerS: demand, cv: cv(ctx), deadlineS: ctx.deadlineMs / 1000,
+                seed: Self.seed(ctx.service.name, market),
+                serviceCv: ctx.model.kind == .llm ? 1 : 0)
             let members = chosen.filter { at($0).market == market }
-            pools.append(Pool(market: market, context: ctx, workload: workload, members: members,
-                              units: units(for: market, ctx: ctx, own: byMarket[market] ?? [], candidates: candidates,
-                                           degree: pipelinesHelp(ctx) ? degree : 1)))
+            pools.append(
+                Pool(
+                    market: market, context: ctx, workload: workload, members: members,
+                    units: units(
+                        for: market, ctx: ctx, own: byMarket[market] ?? [], candidates: candidates,
+                        degree: pipelinesHelp(ctx) ? degree : 1)))
         }
 
         // Mean device time each market's instances take, per device: its demand spread over its
@@ -241,13 +248,16 @@ struct BurstReplication {
             if let known = bySlot[c.slots[0]], known.capacityPerS >= c.capacityPerS { continue }
             bySlot[c.slots[0]] = c
         }
-        var units: [Unit] = degree > 1 ? pipelines(ctx: ctx, singles: bySlot.sorted(by: { $0.key < $1.key }).map(\.value), degree: degree) : bySlot.sorted(by: { $0.key < $1.key }).map(\.value).map { c in
-            var c = c
-            c.share = 0
-            c.modes = ["BS", "MT"]
-            c.penalty = 0
-            return Unit(candidate: c, key: "\(c.slots)")
-        }
+        var units: [Unit] =
+            degree > 1
+            ? pipelines(ctx: ctx, singles: bySlot.sorted(by: { $0.key < $1.key }).map(\.value), degree: degree)
+            : bySlot.sorted(by: { $0.key < $1.key }).map(\.value).map { c in
+                var c = c
+                c.share = 0
+                c.modes = ["BS", "MT"]
+                c.penalty = 0
+                return Unit(candidate: c, key: "\(c.slots)")
+            }
         units.sort { a, b in
             let ra = replica(a.candidate), rb = replica(b.candidate)
             return (ra.latencyS + ra.periodS, a.key) < (rb.latencyS + rb.periodS, b.key)
@@ -274,15 +284,17 @@ struct BurstReplication {
                 let shape = "\(device.name)|\(node.interconnect.bandwidthMbps)|\(node.interconnect.latencyMs)"
                 if known[shape] == nil {
                     let fractions = problem.latency.balancedFractions(ctx.model, stages: Array(repeating: (device, 1), count: k))
-                    let group = ParallelGroup(stages: fractions.map {
-                        ParallelGroup.Stage(node: node.name, device: device.name, tensorParallel: 1, layerFraction: $0.rounded(places: 6))
-                    })
+                    let group = ParallelGroup(
+                        stages: fractions.map {
+                            ParallelGroup.Stage(node: node.name, device: device.name, tensorParallel: 1, layerFraction: $0.rounded(places: 6))
+                        })
                     var best: (GroupTiming, [Double], [Double], Int)? = nil
                     for b in LatencyModel.batchSizes(upTo: batching ? problem.options.maxBatch : 1) {
                         let memory = fractions.map { problem.latency.memoryGib(ctx.model, on: device, batch: b, fraction: $0) }
                         guard memory.allSatisfy({ $0 <= slots[first].usableMemoryGib }),
-                              let timing = problem.latency.timing(ctx.model, on: group, in: problem.workload.cluster, batch: b), timing.fits,
-                              timing.latencyMs + template.networkMs <= ctx.deadlineMs / 2 else { break }
+                            let timing = problem.latency.timing(ctx.model, on: group, in: problem.workload.cluster, batch: b), timing.fits,
+                            timing.latencyMs + template.networkMs <= ctx.deadlineMs / 2
+                        else { break }
                         if Double(b) / timing.bottleneckMs > Double(best?.3 ?? 0) / (best?.0.bottleneckMs ?? 1) * (1 + 1e-9) {
                             best = (timing, fractions, memory, b)
                         }
@@ -290,9 +302,10 @@ struct BurstReplication {
                     known[shape] = .some(best)
                 }
                 guard let (timing, fractions, memory, batch) = known[shape] ?? nil else { continue }
-                let group = ParallelGroup(stages: fractions.map {
-                    ParallelGroup.Stage(node: node.name, device: device.name, tensorParallel: 1, layerFraction: $0.rounded(places: 6))
-                })
+                let group = ParallelGroup(
+                    stages: fractions.map {
+                        ParallelGroup.Stage(node: node.name, device: device.name, tensorParallel: 1, layerFraction: $0.rounded(places: 6))
+                    })
                 for start in stride(from: 0, to: members.count - k + 1, by: k) {
                     var c = template
                     c.slots = Array(members[start..<(start + k)])

@@ -21,44 +21,82 @@ public enum HTMLReport {
         var charts: [(String, String)] = []
         let runs = report.runs
         let goodput = "Goodput over time"
-        charts.append((goodput, SVGChart.lines(title: goodput, xLabel: "time (s)", yLabel: "goodput (req/s within SLO)",
-                                               series: runs.map { r in SVGChart.Series(name: r.label, points: r.windows.map { ($0.startS, $0.goodputPerS) }) })))
+        charts.append(
+            (
+                goodput,
+                SVGChart.lines(
+                    title: goodput, xLabel: "time (s)", yLabel: "goodput (req/s within SLO)",
+                    series: runs.map { r in SVGChart.Series(name: r.label, points: r.windows.map { ($0.startS, $0.goodputPerS) }) })
+            ))
         let present = CategoryLabel.all.filter { c in runs.contains { $0.categories.contains { $0.category == c } } }
         if runs.count == 1, let run = runs.first {
             let title = "Latency CDF by category"
-            charts.append((title, SVGChart.lines(title: title, xLabel: "latency (ms, log scale)", yLabel: "fraction of completed requests",
-                                                 series: run.categories.map { c in
-                SVGChart.Series(name: c.category, points: c.latencyCdf.map { ($0.latencyMs, $0.fraction) })
-            }, logX: true, yMaximum: 1)))
+            charts.append(
+                (
+                    title,
+                    SVGChart.lines(
+                        title: title, xLabel: "latency (ms, log scale)", yLabel: "fraction of completed requests",
+                        series: run.categories.map { c in
+                            SVGChart.Series(name: c.category, points: c.latencyCdf.map { ($0.latencyMs, $0.fraction) })
+                        }, logX: true, yMaximum: 1)
+                ))
         } else {
             for category in present {
                 let title = "Latency CDF: \(category)"
-                charts.append((title, SVGChart.lines(title: title, xLabel: "latency (ms, log scale)", yLabel: "fraction of completed requests",
-                                                     series: runs.map { r in
-                    SVGChart.Series(name: r.label, points: r.categories.first { $0.category == category }?.latencyCdf.map { ($0.latencyMs, $0.fraction) } ?? [])
-                }, logX: true, yMaximum: 1)))
+                charts.append(
+                    (
+                        title,
+                        SVGChart.lines(
+                            title: title, xLabel: "latency (ms, log scale)", yLabel: "fraction of completed requests",
+                            series: runs.map { r in
+                                SVGChart.Series(
+                                    name: r.label,
+                                    points: r.categories.first { $0.category == category }?.latencyCdf.map { ($0.latencyMs, $0.fraction) } ?? [])
+                            }, logX: true, yMaximum: 1)
+                    ))
             }
         }
         let attainment = "SLO attainment by category"
-        charts.append((attainment, SVGChart.bars(title: attainment, yLabel: "attainment", groups: present, series: runs.map { r in
-            (r.label, present.map { c in r.categories.first { $0.category == c }?.metrics.attainment ?? 0 })
-        }, yMaximum: 1)))
+        charts.append(
+            (
+                attainment,
+                SVGChart.bars(
+                    title: attainment, yLabel: "attainment", groups: present,
+                    series: runs.map { r in
+                        (r.label, present.map { c in r.categories.first { $0.category == c }?.metrics.attainment ?? 0 })
+                    }, yMaximum: 1)
+            ))
         if report.comparison != nil {
             let title = "Goodput by category and policy"
-            charts.append((title, SVGChart.bars(title: title, yLabel: "goodput (req/s within SLO)", groups: present + ["all"],
-                                                series: runs.map { r in
-                (r.label, present.map { c in r.categories.first { $0.category == c }?.metrics.goodputPerS ?? 0 } + [r.summary.goodputPerS])
-            })))
+            charts.append(
+                (
+                    title,
+                    SVGChart.bars(
+                        title: title, yLabel: "goodput (req/s within SLO)", groups: present + ["all"],
+                        series: runs.map { r in
+                            (
+                                r.label,
+                                present.map { c in r.categories.first { $0.category == c }?.metrics.goodputPerS ?? 0 } + [r.summary.goodputPerS]
+                            )
+                        })
+                ))
         }
         if let sweep = report.sweep {
             // Capacity is what a sweep is for: its chart comes first.
             let title = "Attainment vs offered load"
             let xs = sweep.points.map(\.offeredPerS)
-            charts.append((title, SVGChart.lines(title: title, xLabel: "offered load (req/s)", yLabel: "SLO attainment", series: [
-                SVGChart.Series(name: sweep.policy, points: sweep.points.map { ($0.offeredPerS, $0.attainment) }),
-                SVGChart.Series(name: "target \(TextTable.number(sweep.targetAttainment))",
+            charts.append(
+                (
+                    title,
+                    SVGChart.lines(
+                        title: title, xLabel: "offered load (req/s)", yLabel: "SLO attainment",
+                        series: [
+                            SVGChart.Series(name: sweep.policy, points: sweep.points.map { ($0.offeredPerS, $0.attainment) }),
+                            SVGChart.Series(
+                                name: "target \(TextTable.number(sweep.targetAttainment))",
                                 points: [(xs.min() ?? 0, sweep.targetAttainment), (xs.max() ?? 1, sweep.targetAttainment)]),
-            ], yMaximum: 1)))
+                        ], yMaximum: 1)
+                ))
             charts.insert(charts.removeLast(), at: 0)
         }
         return charts

@@ -63,8 +63,10 @@ public enum SVGChart {
     }
 
     /// Lines; with `logX` the x axis is logarithmic (latencies spanning decades).
-    public static func lines(title: String, xLabel: String, yLabel: String, series: [Series], logX: Bool = false,
-                             yMaximum: Double? = nil) -> String {
+    public static func lines(
+        title: String, xLabel: String, yLabel: String, series: [Series], logX: Bool = false,
+        yMaximum: Double? = nil
+    ) -> String {
         let plotW = width - margin.left - margin.right, plotH = height - margin.top - margin.bottom
         let xs = series.flatMap { $0.points.map(\.x) }.filter { !logX || $0 > 0 }
         let ys = series.flatMap { $0.points.map(\.y) }
@@ -97,7 +99,8 @@ public enum SVGChart {
             body += "<text x=\"\(f(margin.left - 6))\" y=\"\(f(py(t) + 4))\" text-anchor=\"end\" font-size=\"11\">\(label(t))</text>\n"
         }
         for t in xTicks {
-            body += "<line x1=\"\(f(px(t)))\" y1=\"\(f(margin.top + plotH))\" x2=\"\(f(px(t)))\" y2=\"\(f(margin.top + plotH + 4))\" stroke=\"#333\"/>"
+            body +=
+                "<line x1=\"\(f(px(t)))\" y1=\"\(f(margin.top + plotH))\" x2=\"\(f(px(t)))\" y2=\"\(f(margin.top + plotH + 4))\" stroke=\"#333\"/>"
             body += "<text x=\"\(f(px(t)))\" y=\"\(f(margin.top + plotH + 17))\" text-anchor=\"middle\" font-size=\"11\">\(label(t))</text>\n"
         }
         body += "<rect x=\"\(f(margin.left))\" y=\"\(f(margin.top))\" width=\"\(f(plotW))\" height=\"\(f(plotH))\" fill=\"none\" stroke=\"#333\"/>\n"
@@ -118,8 +121,10 @@ public enum SVGChart {
     }
 
     /// Grouped bars: one group per name in `groups`, one bar per series in each group.
-    public static func bars(title: String, yLabel: String, groups: [String], series: [(name: String, values: [Double])],
-                            yMaximum: Double? = nil) -> String {
+    public static func bars(
+        title: String, yLabel: String, groups: [String], series: [(name: String, values: [Double])],
+        yMaximum: Double? = nil
+    ) -> String {
         let plotW = width - margin.left - margin.right, plotH = height - margin.top - margin.bottom
         let all = series.flatMap(\.values)
         let yTicks = niceTicks(maximum: yMaximum ?? (all.max() ?? 1))
@@ -136,17 +141,20 @@ public enum SVGChart {
             let x0 = margin.left + Double(g) * groupW + groupW * 0.1
             for (i, s) in series.enumerated() where g < s.values.count {
                 let v = s.values[g]
-                body += "<rect class=\"bar\" x=\"\(f(x0 + Double(i) * barW))\" y=\"\(f(py(v)))\" width=\"\(f(max(barW - 2, 1)))\" height=\"\(f(margin.top + plotH - py(v)))\" fill=\"\(palette[i % palette.count])\"><title>\(escape(s.name)): \(label(v))</title></rect>"
+                body +=
+                    "<rect class=\"bar\" x=\"\(f(x0 + Double(i) * barW))\" y=\"\(f(py(v)))\" width=\"\(f(max(barW - 2, 1)))\" height=\"\(f(margin.top + plotH - py(v)))\" fill=\"\(palette[i % palette.count])\"><title>\(escape(s.name)): \(label(v))</title></rect>"
             }
             // Category names split at "/" onto two lines so that neighbours do not overlap.
             let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
             let cx = f(x0 + groupW * 0.4)
             body += "<text x=\"\(cx)\" y=\"\(f(margin.top + plotH + 15))\" text-anchor=\"middle\" font-size=\"11\">"
-            body += parts.enumerated().map { i, part in
-                "<tspan x=\"\(cx)\" dy=\"\(i == 0 ? 0 : 12)\">\(escape(part))\(i == 0 && parts.count > 1 ? "/" : "")</tspan>"
-            }.joined() + "</text>\n"
+            body +=
+                parts.enumerated().map { i, part in
+                    "<tspan x=\"\(cx)\" dy=\"\(i == 0 ? 0 : 12)\">\(escape(part))\(i == 0 && parts.count > 1 ? "/" : "")</tspan>"
+                }.joined() + "</text>\n"
         }
-        body += "<line x1=\"\(f(margin.left))\" y1=\"\(f(margin.top + plotH))\" x2=\"\(f(width - margin.right))\" y2=\"\(f(margin.top + plotH))\" stroke=\"#333\"/>\n"
+        body +=
+            "<line x1=\"\(f(margin.left))\" y1=\"\(f(margin.top + plotH))\" x2=\"\(f(width - margin.right))\" y2=\"\(f(margin.top + plotH))\" stroke=\"#333\"/>\n"
         return frame(title: title, xLabel: "", yLabel: yLabel, body: body, legend: series.map(\.name))
     }
 }

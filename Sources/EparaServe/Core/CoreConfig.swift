@@ -38,8 +38,10 @@ public struct CoreConfig: Sendable {
     public var serviceTimeCV: Double
     public var seed: UInt64
 
-    public init(dispatch: DispatchMode = .bestCompletion, maxOffload: Int = 3, earlyDrop: Bool = true, syncIntervalS: Double = 2,
-                missedSyncsForDown: Int = 3, prefillTokenBudget: Int = 8192, serviceTimeCV: Double = 0, seed: UInt64 = 1) {
+    public init(
+        dispatch: DispatchMode = .bestCompletion, maxOffload: Int = 3, earlyDrop: Bool = true, syncIntervalS: Double = 2,
+        missedSyncsForDown: Int = 3, prefillTokenBudget: Int = 8192, serviceTimeCV: Double = 0, seed: UInt64 = 1
+    ) {
         self.dispatch = dispatch
         self.maxOffload = maxOffload
         self.earlyDrop = earlyDrop

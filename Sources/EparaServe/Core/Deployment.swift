@@ -95,31 +95,38 @@ public struct Deployment: Sendable {
         for (index, classified) in plan.services.enumerated() {
             let spec = classified.spec
             let model = plan.catalog.model(spec.model)!
-            var origins = spec.origin.isEmpty ? Array(nodes.indices) : nodes.indices.filter { i in
-                spec.origin.contains(nodes[i].name) || spec.origin.contains(nodes[i].site)
-            }
+            var origins =
+                spec.origin.isEmpty
+                ? Array(nodes.indices)
+                : nodes.indices.filter { i in
+                    spec.origin.contains(nodes[i].name) || spec.origin.contains(nodes[i].site)
+                }
             if origins.isEmpty { origins = Array(nodes.indices) }
-            services.append(ServiceInfo(
-                name: spec.name, category: classified.category.label, isFrequency: classified.category.request == .frequency,
-                isLLM: model.kind == .llm, model: model, deadlineS: spec.deadlineMs / 1000, tpotS: spec.slo.tpotMs.map { $0 / 1000 },
-                streams: spec.stream?.streams ?? 0, fps: spec.stream?.fps ?? 0, ratePerS: spec.offeredRate,
-                cv: spec.demand?.cv, inputTokens: spec.demand?.inputTokens ?? 0, outputTokens: spec.demand?.outputTokens ?? 0,
-                priority: spec.priority, origins: origins.map { Int32($0) }))
+            services.append(
+                ServiceInfo(
+                    name: spec.name, category: classified.category.label, isFrequency: classified.category.request == .frequency,
+                    isLLM: model.kind == .llm, model: model, deadlineS: spec.deadlineMs / 1000, tpotS: spec.slo.tpotMs.map { $0 / 1000 },
+                    streams: spec.stream?.streams ?? 0, fps: spec.stream?.fps ?? 0, ratePerS: spec.offeredRate,
+                    cv: spec.demand?.cv, inputTokens: spec.demand?.inputTokens ?? 0, outputTokens: spec.demand?.outputTokens ?? 0,
+                    priority: spec.priority, origins: origins.map { Int32($0) }))
             serviceIndex[spec.name] = index
         }
         instances = []
         instancesOf = Array(repeating: [], count: services.count)
         for instance in plan.instances {
             guard let service = serviceIndex[instance.service] else { continue }
-            let info = Self.instanceInfo(instance, service: service, model: services[service].model, plan: plan, latency: latency,
-                                         nodeIndex: nodeIndex, deviceIndex: deviceIndex)
+            let info = Self.instanceInfo(
+                instance, service: service, model: services[service].model, plan: plan, latency: latency,
+                nodeIndex: nodeIndex, deviceIndex: deviceIndex)
             instancesOf[service].append(instances.count)
             instances.append(info)
         }
     }
 
-    static func instanceInfo(_ instance: Instance, service: Int, model: ModelSpec, plan: Plan, latency: LatencyModel,
-                             nodeIndex: [String: Int], deviceIndex: [DeviceRef: Int]) -> InstanceInfo {
+    static func instanceInfo(
+        _ instance: Instance, service: Int, model: ModelSpec, plan: Plan, latency: LatencyModel,
+        nodeIndex: [String: Int], deviceIndex: [DeviceRef: Int]
+    ) -> InstanceInfo {
         let maxBatch = max(instance.batch, 1)
         var stages: [StageInfo] = []
         if instance.stages.isEmpty {
@@ -139,8 +146,9 @@ public struct Deployment: Sendable {
                 let node = plan.cluster.node(stage.node)!
                 let times = (0...maxBatch).map { b -> Double in
                     guard b > 0 else { return 0 }
-                    return latency.batchLatencyMs(model, on: device, batch: b, fraction: stage.layerFraction,
-                                                  tensorParallel: stage.tensorParallel) / 1000
+                    return latency.batchLatencyMs(
+                        model, on: device, batch: b, fraction: stage.layerFraction,
+                        tensorParallel: stage.tensorParallel) / 1000
                 }
                 var handoff: [Double] = []
                 if s + 1 < instance.stages.count, let next = plan.cluster.node(instance.stages[s + 1].node) {
@@ -153,10 +161,11 @@ public struct Deployment: Sendable {
             }
         }
         let nodes = Array(Set(instance.devices.compactMap { nodeIndex[$0.node] })).sorted()
-        return InstanceInfo(id: instance.id, service: service, node: stages[0].node, stages: stages,
-                            batch: maxBatch, framesPacked: max(instance.framesPacked, 1), capacityPerS: instance.capacityPerS,
-                            loadS: LatencyModel.loadSeconds(model), nodes: nodes,
-                            llm: model.kind == .llm ? LLMTiming(instance: instance, model: model, plan: plan, latency: latency) : nil)
+        return InstanceInfo(
+            id: instance.id, service: service, node: stages[0].node, stages: stages,
+            batch: maxBatch, framesPacked: max(instance.framesPacked, 1), capacityPerS: instance.capacityPerS,
+            loadS: LatencyModel.loadSeconds(model), nodes: nodes,
+            llm: model.kind == .llm ? LLMTiming(instance: instance, model: model, plan: plan, latency: latency) : nil)
     }
 
     @inline(__always) public func link(_ a: Int, _ b: Int) -> Link { links[a * nodes.count + b] }

@@ -129,8 +129,9 @@ extension RequestCore {
     /// first tokens are out, and a pause of milliseconds stays within their per-token bound).
     func preemptIfUrgent(device d: DeviceIndex, for i: InstanceIndex) {
         guard executor.canPreempt, let w = devices[d].current, works[w].instance != i, !works[w].cancelled,
-              !hotServices[hot[i].service].isFrequency, instances[i].readyAt <= executor.now, instances[i].worksInFlight == 0,
-              let head = instances[i].head else { return }
+            !hotServices[hot[i].service].isFrequency, instances[i].readyAt <= executor.now, instances[i].worksInFlight == 0,
+            let head = instances[i].head
+        else { return }
         let now = executor.now
         let remaining = works[w].startedAt + works[w].durationS - now
         let need = firstResultS(i, inputTokens: head.inputTokens) + head.returnS

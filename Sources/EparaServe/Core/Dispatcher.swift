@@ -76,8 +76,10 @@ extension RequestCore {
     /// EPARA's handler: the instance with the best estimated completion (reaching it, its
     /// backlog as last synced, and back); for frames, the better of two that answer in time.
     /// `outOfCredit`: some instance was passed over because the stream had no credit left there.
-    func bestCompletion(_ request: Request, from n: NodeIndex, excluding: InstanceIndex?,
-                        now: Double) -> (chosen: InstanceIndex?, outOfCredit: Bool) {
+    func bestCompletion(
+        _ request: Request, from n: NodeIndex, excluding: InstanceIndex?,
+        now: Double
+    ) -> (chosen: InstanceIndex?, outOfCredit: Bool) {
         let service = request.service
         let isFrequency = hotServices[service].isFrequency
         var best = Double.infinity
@@ -189,7 +191,8 @@ extension RequestCore {
         // miss its deadline here and another instance looks better (streams stay where their
         // credits are).
         if config.dispatch == .bestCompletion, config.syncIntervalS > 0, !isFrequency, Int(r.hops) < config.maxOffload,
-           let alternative = betterElsewhere(r, than: i, at: node) {
+            let alternative = betterElsewhere(r, than: i, at: node)
+        {
             r.hops += 1
             forwardedBy[node] += 1
             send(r, to: alternative, from: node)

@@ -34,8 +34,10 @@ extension RequestCore {
 
     /// Fails every request queued at the chosen instances or held by work on the chosen devices
     /// (running, paused, or waiting for a later pipeline stage), and frees that work.
-    private func failEverythingHeld(_ reason: EndReason, instances chosen: (InstanceIndex) -> Bool,
-                                    devices onDevice: (DeviceIndex) -> Bool) {
+    private func failEverythingHeld(
+        _ reason: EndReason, instances chosen: (InstanceIndex) -> Bool,
+        devices onDevice: (DeviceIndex) -> Bool
+    ) {
         for i in infos.indices where chosen(i) {
             while let r = instances[i].popHead() { fail(r, reason) }
             while let seq = instances[i].running.popMin() { fail(seq.request, reason) }

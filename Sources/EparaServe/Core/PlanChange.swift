@@ -77,10 +77,11 @@ extension RequestCore {
         let stage = info.stages[0]
         var tail = stage.handoffS.isEmpty ? 0 : stage.handoffS[1]
         for later in info.stages.dropFirst() { tail += later.batchS[1] + (later.handoffS.isEmpty ? 0 : later.handoffS[1]) }
-        return HotInstance(node: NodeIndex(info.node), answerNode: NodeIndex(info.stages[info.stages.count - 1].node),
-                           device: DeviceIndex(stage.device), service: ServiceIndex(info.service), batch: info.batch,
-                           framesPacked: info.framesPacked, stageCount: info.stages.count, capacityPerS: info.capacityPerS,
-                           batchOffset: batchOffset, tailS: tail, loneS: stage.batchS[1] + tail, isLLM: info.llm != nil)
+        return HotInstance(
+            node: NodeIndex(info.node), answerNode: NodeIndex(info.stages[info.stages.count - 1].node),
+            device: DeviceIndex(stage.device), service: ServiceIndex(info.service), batch: info.batch,
+            framesPacked: info.framesPacked, stageCount: info.stages.count, capacityPerS: info.capacityPerS,
+            batchOffset: batchOffset, tailS: tail, loneS: stage.batchS[1] + tail, isLLM: info.llm != nil)
     }
 
     /// Recomputes reach after links or the plan change.

@@ -23,8 +23,10 @@ public struct Request: Sendable {
     /// LLM: when the first token was produced (NaN before).
     public var firstToken: Double
 
-    public init(id: Int, service: ServiceIndex, stream: Int32 = -1, origin: NodeIndex, arrival: Double, deadline: Double,
-                inputTokens: Int32 = 0, outputTokens: Int32 = 0) {
+    public init(
+        id: Int, service: ServiceIndex, stream: Int32 = -1, origin: NodeIndex, arrival: Double, deadline: Double,
+        inputTokens: Int32 = 0, outputTokens: Int32 = 0
+    ) {
         self.id = id
         self.service = service
         self.stream = stream

@@ -67,16 +67,19 @@ public final class RequestCore<Executor: ServeExecutor> {
         let n = deployment.nodes.count
         isUp = Table(repeating: true, count: n)
         devices = Table(repeating: DeviceState(), count: deployment.devices.count)
-        hotServices = Table(deployment.services.map { s in
-            HotService(isFrequency: s.isFrequency, isLLM: s.isLLM, deadlineS: s.deadlineS, tpotS: s.tpotS ?? .nan, fps: s.fps,
-                       inputBytesPerToken: s.model.inputBytes, answerBytes: s.model.outputBytes)
-        })
+        hotServices = Table(
+            deployment.services.map { s in
+                HotService(
+                    isFrequency: s.isFrequency, isLLM: s.isLLM, deadlineS: s.deadlineS, tpotS: s.tpotS ?? .nan, fps: s.fps,
+                    inputBytesPerToken: s.model.inputBytes, answerBytes: s.model.outputBytes)
+            })
         deviceNode = Table(deployment.devices.map { NodeIndex(deployment.nodeIndex[$0.node]!) })
         senders = Table(deployment.services.map { max($0.origins.count, 1) })
         liveOf = Table(repeating: [], count: deployment.services.count)
-        views = Table((0..<n).map { _ in
-            NodeView(heardAt: Table(repeating: 0, count: n), queued: Table(), sent: Table(), credit: Table(), inFlight: Table())
-        })
+        views = Table(
+            (0..<n).map { _ in
+                NodeView(heardAt: Table(repeating: 0, count: n), queued: Table(), sent: Table(), credit: Table(), inFlight: Table())
+            })
         reach = []
         weighted = []
         forwardedBy = Table(repeating: 0, count: n)

@@ -42,7 +42,11 @@ public final class Recorder {
         reasons = Array(repeating: Array(repeating: 0, count: EndReason.allCases.count), count: services.count)
         failures = reasons
         latency = services.map { _ in Self.latencyHistogram() }
-        ttft = services.map { $0.isLLM ? Self.latencyHistogram() : Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: .two) }
+        ttft = services.map {
+            $0.isLLM
+                ? Self.latencyHistogram()
+                : Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: .two)
+        }
         tpot = ttft
         byOrigin = Array(repeating: Counts(), count: nodeCount)
         windowOrigins = keepOrigins ? [:] : nil
@@ -123,9 +127,10 @@ public final class Recorder {
     public static func summary(_ h: Histogram<UInt64>) -> LatencySummary? {
         guard h.totalCount > 0 else { return nil }
         func ms(_ v: UInt64) -> Double { (Double(v) / 1000).rounded(places: 3) }
-        return LatencySummary(count: Int(h.totalCount), mean: (h.mean / 1000).rounded(places: 3),
-                              p50: ms(h.valueAtPercentile(50)), p90: ms(h.valueAtPercentile(90)), p99: ms(h.valueAtPercentile(99)),
-                              p999: ms(h.valueAtPercentile(99.9)), max: ms(h.max))
+        return LatencySummary(
+            count: Int(h.totalCount), mean: (h.mean / 1000).rounded(places: 3),
+            p50: ms(h.valueAtPercentile(50)), p90: ms(h.valueAtPercentile(90)), p99: ms(h.valueAtPercentile(99)),
+            p999: ms(h.valueAtPercentile(99.9)), max: ms(h.max))
     }
 
     static func rate(_ n: Int, _ seconds: Double) -> Double { ServiceTotals.rate(n, seconds) }
@@ -164,9 +169,10 @@ public final class Recorder {
             let c = members.reduce(Counts()) { $0 + counts[$1] }
             var h = latency[members[0]]
             for m in members.dropFirst() { h.add(latency[m]) }
-            return CategoryRun(category: label, services: members.map { services[$0].name }, counts: c,
-                               goodputPerS: Self.rate(c.completedInSlo, durationS), attainment: Self.fraction(c.completedInSlo, c.arrivals),
-                               latencyMs: Self.summary(h))
+            return CategoryRun(
+                category: label, services: members.map { services[$0].name }, counts: c,
+                goodputPerS: Self.rate(c.completedInSlo, durationS), attainment: Self.fraction(c.completedInSlo, c.arrivals),
+                latencyMs: Self.summary(h))
         }
     }
 
@@ -175,8 +181,9 @@ public final class Recorder {
         let c = counts.reduce(Counts(), +)
         var h = latency.first ?? Histogram<UInt64>(highestTrackableValue: 2)
         for other in latency.dropFirst() { h.add(other) }
-        return ServiceTotals(counts: c, seconds: durationS, dropReasons: reasonMap(nil, dropped: true),
-                             failReasons: reasonMap(nil, dropped: false), latencyMs: Self.summary(h))
+        return ServiceTotals(
+            counts: c, seconds: durationS, dropReasons: reasonMap(nil, dropped: true),
+            failReasons: reasonMap(nil, dropped: false), latencyMs: Self.summary(h))
     }
 
     func windowRuns() -> [WindowRun] {
@@ -184,8 +191,9 @@ public final class Recorder {
             var byName: [String: Counts] = [:]
             for (s, c) in perService.enumerated() where c.arrivals > 0 { byName[services[s].name] = c }
             let total = perService.reduce(Counts(), +)
-            return WindowRun(startS: (Double(w) * windowS).rounded(places: 6), counts: total,
-                             goodputPerS: Self.rate(total.completedInSlo, windowS), services: byName)
+            return WindowRun(
+                startS: (Double(w) * windowS).rounded(places: 6), counts: total,
+                goodputPerS: Self.rate(total.completedInSlo, windowS), services: byName)
         }
     }
 
@@ -195,17 +203,24 @@ public final class Recorder {
         let deployment = core.deployment
         return deployment.nodes.enumerated().map { n, node in
             let devices = deployment.devices.indices.filter { deployment.devices[$0].node == node.name }.map { d in
-                DeviceRun(device: deployment.devices[d].id, utilization: min(1, core.busySeconds(device: DeviceIndex(d)) / max(horizon, 1e-9)).rounded(places: 4))
+                DeviceRun(
+                    device: deployment.devices[d].id,
+                    utilization: min(1, core.busySeconds(device: DeviceIndex(d)) / max(horizon, 1e-9)).rounded(places: 4))
             }
-            return NodeRun(name: node.name, site: node.site, counts: byOrigin[n], served: core.served(at: NodeIndex(n)), forwarded: core.forwarded(by: NodeIndex(n)),
-                           upFraction: (1 - downS[n] / max(horizon, 1e-9)).rounded(places: 6), devices: devices)
+            return NodeRun(
+                name: node.name, site: node.site, counts: byOrigin[n], served: core.served(at: NodeIndex(n)),
+                forwarded: core.forwarded(by: NodeIndex(n)),
+                upFraction: (1 - downS[n] / max(horizon, 1e-9)).rounded(places: 6), devices: devices)
         }
     }
 
     /// The Run document of what was recorded over `horizon` seconds (either engine).
-    public func run(engine: String, plan: Plan, planDigest: String, traceDigest: String, trace: [String: String], settings: RunSettings,
-                    horizon: Double, nodes: [NodeRun], replans: [ReplanRecord], faults: [FaultRecord], predicted: Prediction) -> Run {
-        Run(engine: engine, policy: plan.policy, planDigest: planDigest, workloadDigest: plan.workloadDigest,
+    public func run(
+        engine: String, plan: Plan, planDigest: String, traceDigest: String, trace: [String: String], settings: RunSettings,
+        horizon: Double, nodes: [NodeRun], replans: [ReplanRecord], faults: [FaultRecord], predicted: Prediction
+    ) -> Run {
+        Run(
+            engine: engine, policy: plan.policy, planDigest: planDigest, workloadDigest: plan.workloadDigest,
             traceDigest: traceDigest, trace: trace, settings: settings, durationS: horizon,
             endS: max(lastEnd, horizon).rounded(places: 6), summary: totals(durationS: horizon),
             services: serviceRuns(durationS: horizon), categories: categoryRuns(durationS: horizon),

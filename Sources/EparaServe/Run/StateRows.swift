@@ -14,17 +14,21 @@ extension Recorder {
     /// The rows of what was recorded over `durationS` seconds. `from`: only windows starting then
     /// or later (a live store's latest); `completeAt`: only windows ended by then (nil: all of
     /// them, at the end of a run).
-    public func stateRows(runId: String, deployment: Deployment, health: [(timeS: Double, node: Int, up: Bool)], durationS: Double,
-                          from: Double = -.infinity, completeAt: Double? = nil) -> StateRows {
+    public func stateRows(
+        runId: String, deployment: Deployment, health: [(timeS: Double, node: Int, up: Bool)], durationS: Double,
+        from: Double = -.infinity, completeAt: Double? = nil
+    ) -> StateRows {
         let complete = { (startS: Double) in completeAt.map { startS + self.windowS <= $0 } ?? true }
         let windows = originWindows(from: from).filter { complete($0.startS) }.map { w in
-            WindowStats(runId: runId, windowStartS: w.startS, windowLengthS: windowS, service: deployment.services[w.service].name,
-                        node: deployment.nodes[w.node].name, arrivals: w.counts.arrivals, completedInSLO: w.counts.completedInSlo,
-                        completedLate: w.counts.completedLate, dropped: w.counts.dropped, failed: w.counts.failed)
+            WindowStats(
+                runId: runId, windowStartS: w.startS, windowLengthS: windowS, service: deployment.services[w.service].name,
+                node: deployment.nodes[w.node].name, arrivals: w.counts.arrivals, completedInSLO: w.counts.completedInSlo,
+                completedLate: w.counts.completedLate, dropped: w.counts.dropped, failed: w.counts.failed)
         }
         let gaps = gapWindows(from: from).filter { complete($0.startS) }.map { g in
-            GapWindow(runId: runId, windowStartS: g.startS, service: deployment.services[g.service].name, gaps: g.gaps.count,
-                      sumS: g.gaps.sumS, squaresS2: g.gaps.squaresS2)
+            GapWindow(
+                runId: runId, windowStartS: g.startS, service: deployment.services[g.service].name, gaps: g.gaps.count,
+                sumS: g.gaps.sumS, squaresS2: g.gaps.squaresS2)
         }
         let nodeHealth = health.map { NodeHealth(runId: runId, timeS: $0.timeS, node: deployment.nodes[$0.node].name, up: $0.up) }
         let summary = (try? JSONOutput.encoder(pretty: false).encode(totals(durationS: durationS))).map { String(decoding: $0, as: UTF8.self) }
@@ -43,8 +47,9 @@ extension StateStore {
     public func record(_ run: Run, of engine: SimEngine) throws {
         let runId = "run-" + JSONOutput.digest(run).dropFirst("sha256:".count).prefix(16)
         let rows = engine.recorder.stateRows(runId: runId, deployment: engine.core.deployment, health: engine.health, durationS: run.durationS)
-        try record(runId: runId, engine: run.engine, planDigest: run.planDigest, traceDigest: run.traceDigest,
-                   summaryJSON: rows.summaryJSON, windows: rows.windows, health: rows.health, gaps: rows.gaps)
+        try record(
+            runId: runId, engine: run.engine, planDigest: run.planDigest, traceDigest: run.traceDigest,
+            summaryJSON: rows.summaryJSON, windows: rows.windows, health: rows.health, gaps: rows.gaps)
         for plan in engine.replannedPlans { try record(plan) }
     }
 }

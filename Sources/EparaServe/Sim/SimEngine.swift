@@ -17,8 +17,10 @@ public struct SimOptions: Sendable {
     /// Keep per-(window, service, origin) counts for the state store.
     public var keepOriginWindows: Bool
 
-    public init(core: CoreConfig = CoreConfig(), replanEveryS: Double = 60, windowS: Double = 10, faults: FaultPlan = .none,
-                seed: UInt64 = 1, drainLimitS: Double = 600, keepOriginWindows: Bool = false) {
+    public init(
+        core: CoreConfig = CoreConfig(), replanEveryS: Double = 60, windowS: Double = 10, faults: FaultPlan = .none,
+        seed: UInt64 = 1, drainLimitS: Double = 600, keepOriginWindows: Bool = false
+    ) {
         self.core = core
         self.replanEveryS = replanEveryS
         self.windowS = windowS
@@ -96,8 +98,9 @@ public final class SimEngine {
         let deployment = Deployment(plan: plan)
         var config = options.core
         config.seed = options.seed
-        recorder = Recorder(services: deployment.services, nodeCount: deployment.nodes.count, windowS: options.windowS,
-                            keepOrigins: options.keepOriginWindows, requestLog: requestLog)
+        recorder = Recorder(
+            services: deployment.services, nodeCount: deployment.nodes.count, windowS: options.windowS,
+            keepOrigins: options.keepOriginWindows, requestLog: requestLog)
         world = SimWorld(recorder: recorder)
         requestLog?.nodeNames = deployment.nodes.map(\.name)
         sources = trace.sources
@@ -109,8 +112,9 @@ public final class SimEngine {
         downSince = Array(repeating: nil, count: deployment.nodes.count)
         downTotal = Array(repeating: 0, count: deployment.nodes.count)
         replanner = { current, demand in
-            let workload = ClassifiedWorkload(inputDigest: current.workloadDigest, thresholds: Thresholds(), cluster: current.cluster,
-                                              catalog: current.catalog, services: current.services, summary: [:])
+            let workload = ClassifiedWorkload(
+                inputDigest: current.workloadDigest, thresholds: Thresholds(), cluster: current.cluster,
+                catalog: current.catalog, services: current.services, summary: [:])
             // Replanning plans as the plan in force was planned: its policy, ablations and settings;
             // what fits is placed (a run cannot stop for a shortfall).
             var options = current.replanOptions
@@ -183,10 +187,11 @@ public final class SimEngine {
         if origin < 0 {
             origin = service.origins.count == 1 ? service.origins[0] : service.origins[Int(originRandom.next() % UInt64(service.origins.count))]
         }
-        let request = Request(id: nextID, service: ServiceIndex(raw: arrival.service), stream: arrival.stream, origin: NodeIndex(raw: origin),
-                              arrival: arrival.time,
-                              deadline: arrival.time + service.deadlineS, inputTokens: arrival.inputTokens,
-                              outputTokens: arrival.outputTokens)
+        let request = Request(
+            id: nextID, service: ServiceIndex(raw: arrival.service), stream: arrival.stream, origin: NodeIndex(raw: origin),
+            arrival: arrival.time,
+            deadline: arrival.time + service.deadlineS, inputTokens: arrival.inputTokens,
+            outputTokens: arrival.outputTokens)
         nextID += 1
         observed[Int(arrival.service) * core.deployment.nodes.count + Int(origin)] += 1
         recorder.arrival(request)
@@ -281,19 +286,23 @@ public final class SimEngine {
         observed = Array(repeating: 0, count: observed.count)
         lastReplan = now
         let down = deployment.nodes.indices.filter { !core.isNodeUp(NodeIndex($0)) }.map { deployment.nodes[$0].name }
-        let cv = Dictionary(uniqueKeysWithValues: deployment.services.indices.compactMap { s -> (String, Double)? in
-            guard let value = recorder.gaps[s].cv else { return nil }
-            return (deployment.services[s].name, value)
-        })
-        let demand = ObservedDemand(runId: nil, demandPerS: perService, demandByOrigin: byOrigin, nodesDown: down, windowsRead: 1,
-                                    cv: cv.isEmpty ? nil : cv)
+        let cv = Dictionary(
+            uniqueKeysWithValues: deployment.services.indices.compactMap { s -> (String, Double)? in
+                guard let value = recorder.gaps[s].cv else { return nil }
+                return (deployment.services[s].name, value)
+            })
+        let demand = ObservedDemand(
+            runId: nil, demandPerS: perService, demandByOrigin: byOrigin, nodesDown: down, windowsRead: 1,
+            cv: cv.isEmpty ? nil : cv)
         guard let next = replanner(plan, demand), next.deployment != plan.deployment else { return }
         let before = Set(plan.instances.map(\.id)), after = Set(next.instances.map(\.id))
         core.apply(Deployment(plan: next))
         plan = next
-        replans.append(ReplanRecord(atS: now.rounded(places: 6), planDigest: JSONOutput.digest(next),
-                                    added: after.subtracting(before).sorted(), removed: before.subtracting(after).sorted(),
-                                    predictedGoodputPerS: next.predicted.goodputPerS))
+        replans.append(
+            ReplanRecord(
+                atS: now.rounded(places: 6), planDigest: JSONOutput.digest(next),
+                added: after.subtracting(before).sorted(), removed: before.subtracting(after).sorted(),
+                predictedGoodputPerS: next.predicted.goodputPerS))
         replannedPlans.append(next)
     }
 
@@ -301,11 +310,13 @@ public final class SimEngine {
         let deployment = core.deployment
         let downS = deployment.nodes.indices.map { n in downTotal[n] + (downSince[n].map { max(0, horizon - $0) } ?? 0) }
         let nodes = recorder.nodeRuns(core: core, horizon: horizon, downS: downS)
-        let settings = RunSettings(core: options.core, windowS: options.windowS, seed: options.seed, syncLoss: options.faults.syncLoss,
-                                   replanEveryS: options.replanEveryS, serviceTimeCv: options.core.serviceTimeCV)
-        return recorder.run(engine: "sim", plan: plan, planDigest: planDigest, traceDigest: trace.digest, trace: trace.description,
-                            settings: settings, horizon: horizon, nodes: nodes, replans: replans, faults: faultLog,
-                            predicted: initialPrediction)
+        let settings = RunSettings(
+            core: options.core, windowS: options.windowS, seed: options.seed, syncLoss: options.faults.syncLoss,
+            replanEveryS: options.replanEveryS, serviceTimeCv: options.core.serviceTimeCV)
+        return recorder.run(
+            engine: "sim", plan: plan, planDigest: planDigest, traceDigest: trace.digest, trace: trace.description,
+            settings: settings, horizon: horizon, nodes: nodes, replans: replans, faults: faultLog,
+            predicted: initialPrediction)
     }
 
 }

@@ -55,8 +55,10 @@ public struct GeneratedArrivals: ArrivalSource {
     var random: SeededRandom
     var time = 0.0
 
-    public init(service: Int32, ratePerS: Double, process: ArrivalProcess, endS: Double, inputTokens: Double = 0,
-                outputTokens: Double = 0, random: SeededRandom) {
+    public init(
+        service: Int32, ratePerS: Double, process: ArrivalProcess, endS: Double, inputTokens: Double = 0,
+        outputTokens: Double = 0, random: SeededRandom
+    ) {
         self.service = service
         self.rate = ratePerS
         self.process = process
@@ -144,8 +146,9 @@ final class LineReader {
     init(path: String) throws(InputError) {
         self.path = path
         guard let file = fopen(path, "r") else {
-            throw InputError(.missingInput, at: SourceLocation(file: path, line: 1, column: 1),
-                             "cannot open trace: \(String(cString: strerror(errno)))")
+            throw InputError(
+                .missingInput, at: SourceLocation(file: path, line: 1, column: 1),
+                "cannot open trace: \(String(cString: strerror(errno)))")
         }
         self.file = file
     }

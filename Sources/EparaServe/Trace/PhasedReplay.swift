@@ -15,8 +15,10 @@ public struct PhasedReplay: ArrivalSource {
     let start: Double
     var random: SeededRandom
 
-    public init(rows: [AzureLLMTrace.Row], service: Int32, origins: [Int32], phase: Double, speedup: Double, endS: Double,
-                random: SeededRandom) {
+    public init(
+        rows: [AzureLLMTrace.Row], service: Int32, origins: [Int32], phase: Double, speedup: Double, endS: Double,
+        random: SeededRandom
+    ) {
         self.rows = rows
         self.service = service
         self.origins = origins

@@ -61,8 +61,10 @@ struct RequestRows {
 
     /// The row's arrival, nil past the end; `decreasing` is the error for a row before the
     /// previous one, given the previous row's seconds.
-    mutating func arrival(atS seconds: Double, inputTokens: Int32, outputTokens: Int32,
-                          decreasing: (Double) -> InputError) throws(InputError) -> Arrival? {
+    mutating func arrival(
+        atS seconds: Double, inputTokens: Int32, outputTokens: Int32,
+        decreasing: (Double) -> InputError
+    ) throws(InputError) -> Arrival? {
         let time = seconds * timeScale
         guard time >= last else { throw decreasing(last / timeScale) }
         last = time

@@ -18,8 +18,10 @@ public struct TraceOptions: Sendable {
     public var traceSpeedup: Double = 1
     public var seed: UInt64
 
-    public init(files: [TraceFile] = [], process: ArrivalProcess? = nil, durationS: Double? = nil, rateScale: Double = 1,
-                seed: UInt64 = 1) {
+    public init(
+        files: [TraceFile] = [], process: ArrivalProcess? = nil, durationS: Double? = nil, rateScale: Double = 1,
+        seed: UInt64 = 1
+    ) {
         self.files = files
         self.process = process
         self.durationS = durationS
@@ -75,13 +77,15 @@ public enum TraceBuilder {
         hasher.update(data: Data("duration=\(durationS);".utf8))
         var sources: [any ArrivalSource] = []
         for (k, (file, format, targets)) in pending.enumerated() {
-            let reading = TraceReading(path: file.path, names: names, deployment: deployment, targets: targets,
-                                       random: root.derived(UInt64(1000 + k)), rateScale: fileScale, endS: durationS)
+            let reading = TraceReading(
+                path: file.path, names: names, deployment: deployment, targets: targets,
+                random: root.derived(UInt64(1000 + k)), rateScale: fileScale, endS: durationS)
             sources.append(contentsOf: try format.sources(reading))
             // Which services a native trace covers is known only once read; it covers the
             // services it names, so generated traffic is added only for the others below.
             covered.formUnion(try format.servicesCovered(reading))
-            described[file.path] = format.feeds == .servicesInRows
+            described[file.path] =
+                format.feeds == .servicesInRows
                 ? format.name : "\(format.name) → " + targets.map { deployment.services[Int($0)].name }.joined(separator: ", ")
         }
         let traced = covered
@@ -92,17 +96,21 @@ public enum TraceBuilder {
                 var phases = random
                 for stream in 0..<service.streams {
                     let origin = service.origins[stream % service.origins.count]
-                    sources.append(StreamFrames(service: Int32(index), stream: Int32(stream), origin: origin,
-                                                fps: service.fps * options.rateScale, phaseS: phases.unit() / (service.fps * options.rateScale),
-                                                endS: durationS))
+                    sources.append(
+                        StreamFrames(
+                            service: Int32(index), stream: Int32(stream), origin: origin,
+                            fps: service.fps * options.rateScale, phaseS: phases.unit() / (service.fps * options.rateScale),
+                            endS: durationS))
                 }
                 described[service.name] = "\(service.streams) streams × \(service.fps * options.rateScale) fps"
             } else {
                 let process = options.process ?? service.cv.map { ArrivalProcess.gamma(cv: $0) } ?? .poisson
                 if options.process == nil, let cv = service.cv { hasher.update(data: Data("cv[\(service.name)]=\(cv);".utf8)) }
-                sources.append(GeneratedArrivals(service: Int32(index), ratePerS: service.ratePerS * options.rateScale,
-                                                 process: process, endS: durationS, inputTokens: service.inputTokens,
-                                                 outputTokens: service.outputTokens, random: random))
+                sources.append(
+                    GeneratedArrivals(
+                        service: Int32(index), ratePerS: service.ratePerS * options.rateScale,
+                        process: process, endS: durationS, inputTokens: service.inputTokens,
+                        outputTokens: service.outputTokens, random: random))
                 described[service.name] = "\(process) at \(service.ratePerS * options.rateScale)/s"
             }
         }
@@ -148,7 +156,9 @@ public enum TraceBuilder {
                 targets = deployment.services.indices.filter { deployment.services[$0].isLLM }.map { Int32($0) }
             }
             if let bad = targets.first(where: { !deployment.services[Int($0)].isLLM }) {
-                throw InputError(.badData, at: argumentLocation, "\(file.path): an LLM trace cannot feed '\(deployment.services[Int(bad)].name)', which is not an LLM service")
+                throw InputError(
+                    .badData, at: argumentLocation,
+                    "\(file.path): an LLM trace cannot feed '\(deployment.services[Int(bad)].name)', which is not an LLM service")
             }
             if targets.isEmpty {
                 throw InputError(.badData, at: argumentLocation, "\(file.path): an LLM trace needs an LLM service; the plan has none")
@@ -158,7 +168,9 @@ public enum TraceBuilder {
                 throw InputError(.badData, at: argumentLocation, "\(file.path): say which service \(kind) feeds, as SERVICE=\(file.path)")
             }
             if let bad = targets.first(where: { deployment.services[Int($0)].streams > 0 }) {
-                throw InputError(.badData, at: argumentLocation, "\(file.path): '\(deployment.services[Int(bad)].name)' is a camera stream; its frames come from its streams, not a trace")
+                throw InputError(
+                    .badData, at: argumentLocation,
+                    "\(file.path): '\(deployment.services[Int(bad)].name)' is a camera stream; its frames come from its streams, not a trace")
             }
         }
         return targets

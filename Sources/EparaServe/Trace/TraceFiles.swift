@@ -40,8 +40,9 @@ public struct TraceNames: Sendable {
     func service(_ name: Substring, at location: SourceLocation) throws(InputError) -> Int32 {
         if let index = services[String(name)] { return Int32(index) }
         let hint = Suggestion.closest(to: String(name), in: Array(services.keys)).map { " (did you mean '\($0)'?)" } ?? ""
-        throw InputError(.badData, at: location, path: "service",
-                         "unknown service '\(name)'\(hint); the plan has \(services.keys.sorted().joined(separator: ", "))")
+        throw InputError(
+            .badData, at: location, path: "service",
+            "unknown service '\(name)'\(hint); the plan has \(services.keys.sorted().joined(separator: ", "))")
     }
 
     /// A node index, or for a site the negative of (site number + 2) resolved later by the engine.

@@ -40,8 +40,9 @@ public struct AzureFunctionsTrace: ArrivalSource {
             throw InputError(.badData, at: reader.location(), "expected the header \(keyColumns.joined(separator: ",")),1,2,…")
         }
         for (k, name) in columns.dropFirst(keyColumns.count).enumerated() where name != String(k + 1) {
-            throw InputError(.badData, at: reader.location(column: LineReader.column(ofField: keyColumns.count + k, in: header)),
-                             "expected minute column '\(k + 1)', found '\(name)'")
+            throw InputError(
+                .badData, at: reader.location(column: LineReader.column(ofField: keyColumns.count + k, in: header)),
+                "expected minute column '\(k + 1)', found '\(name)'")
         }
         var counts = [[Int32]](repeating: [Int32](repeating: 0, count: minutes), count: max(services, 1))
         var row = 0
@@ -49,14 +50,16 @@ public struct AzureFunctionsTrace: ArrivalSource {
             if line.isEmpty { continue }
             let f = line.split(separator: ",", omittingEmptySubsequences: false)
             guard f.count == columns.count else {
-                throw InputError(.badData, at: reader.location(), "expected \(columns.count) fields (4 keys and \(minutes) minutes), found \(f.count)")
+                throw InputError(
+                    .badData, at: reader.location(), "expected \(columns.count) fields (4 keys and \(minutes) minutes), found \(f.count)")
             }
             let service = row % max(services, 1)
             for m in 0..<minutes {
                 let text = f[keyColumns.count + m]
                 guard let n = Int32(text), n >= 0 else {
-                    throw InputError(.badData, at: reader.location(column: LineReader.column(ofField: keyColumns.count + m, in: line)),
-                                     path: "minute \(m + 1)", "expected an invocation count (a whole number ≥ 0), found '\(text)'")
+                    throw InputError(
+                        .badData, at: reader.location(column: LineReader.column(ofField: keyColumns.count + m, in: line)),
+                        path: "minute \(m + 1)", "expected an invocation count (a whole number ≥ 0), found '\(text)'")
                 }
                 let (sum, overflow) = counts[service][m].addingReportingOverflow(n)
                 guard !overflow else {
@@ -106,8 +109,11 @@ extension AzureFunctionsTrace {
         func spanS(of path: String) throws(InputError) -> Double { try AzureFunctionsTrace.span(path: path) }
 
         func sources(_ reading: TraceReading) throws(InputError) -> [any ArrivalSource] {
-            [try AzureFunctionsTrace(path: reading.path, services: reading.targets, rateScale: reading.rateScale, endS: reading.endS,
-                                     random: reading.random)]
+            [
+                try AzureFunctionsTrace(
+                    path: reading.path, services: reading.targets, rateScale: reading.rateScale, endS: reading.endS,
+                    random: reading.random)
+            ]
         }
     }
 }

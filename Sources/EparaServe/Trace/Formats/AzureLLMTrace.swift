@@ -22,7 +22,8 @@ public struct AzureLLMTrace: LLMRequestTrace {
         guard parts.count == 2 else { return nil }
         let date = parts[0].split(separator: "-"), clock = parts[1].split(separator: ":")
         guard date.count == 3, clock.count == 3, let day = Double(date[2]), let month = Double(date[1]),
-              let h = Double(clock[0]), let m = Double(clock[1]), let s = Double(clock[2]) else { return nil }
+            let h = Double(clock[0]), let m = Double(clock[1]), let s = Double(clock[2])
+        else { return nil }
         return ((month * 31 + day) * 24 + h) * 3600 + m * 60 + s
     }
 
@@ -31,9 +32,11 @@ public struct AzureLLMTrace: LLMRequestTrace {
             if line.isEmpty { continue }
             let fields = line.split(separator: ",")
             guard fields.count == 3, let t = Self.seconds(fields[0]), let input = Int32(fields[1]), let output = Int32(fields[2]),
-                  input >= 0, output >= 0 else {
-                throw InputError(.badData, at: reader.location(),
-                                 "expected TIMESTAMP (YYYY-MM-DD HH:MM:SS.fffffff),ContextTokens,GeneratedTokens, found '\(line.prefix(80))'")
+                input >= 0, output >= 0
+            else {
+                throw InputError(
+                    .badData, at: reader.location(),
+                    "expected TIMESTAMP (YYYY-MM-DD HH:MM:SS.fffffff),ContextTokens,GeneratedTokens, found '\(line.prefix(80))'")
             }
             let first = start ?? t
             start = first

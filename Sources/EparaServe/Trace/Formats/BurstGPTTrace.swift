@@ -21,17 +21,20 @@ public struct BurstGPTTrace: LLMRequestTrace {
             if line.isEmpty { continue }
             let f = line.split(separator: ",", omittingEmptySubsequences: false)
             guard f.count == Self.header.count else {
-                throw InputError(.badData, at: reader.location(),
-                                 "expected \(Self.header.count) fields (\(Self.header.joined(separator: ","))), found \(f.count)")
+                throw InputError(
+                    .badData, at: reader.location(),
+                    "expected \(Self.header.count) fields (\(Self.header.joined(separator: ","))), found \(f.count)")
             }
             guard let t = Double(f[0].trimmingCharacters(in: .whitespaces)), t.isFinite, t >= 0 else {
-                throw InputError(.badData, at: reader.location(), path: "Timestamp", "expected seconds since the start (a number ≥ 0), found '\(f[0])'")
+                throw InputError(
+                    .badData, at: reader.location(), path: "Timestamp", "expected seconds since the start (a number ≥ 0), found '\(f[0])'")
             }
             var tokens: [Int32] = []
             for k in [2, 3] {
                 guard let n = Int32(f[k].trimmingCharacters(in: .whitespaces)), n >= 0 else {
-                    throw InputError(.badData, at: reader.location(column: LineReader.column(ofField: k, in: line)), path: Self.header[k],
-                                     "expected a token count (a whole number ≥ 0), found '\(f[k])'")
+                    throw InputError(
+                        .badData, at: reader.location(column: LineReader.column(ofField: k, in: line)), path: Self.header[k],
+                        "expected a token count (a whole number ≥ 0), found '\(f[k])'")
                 }
                 tokens.append(n)
             }

@@ -27,8 +27,9 @@ public struct CSVTrace: ArrivalSource {
             let key = name.trimmingCharacters(in: .whitespaces)
             guard Self.fields.contains(key) else {
                 let hint = Suggestion.closest(to: key, in: Self.fields).map { " (did you mean '\($0)'?)" } ?? ""
-                throw InputError(.badData, at: reader.location(column: LineReader.column(ofField: i, in: header)),
-                                 "unknown column '\(key)'\(hint); columns: \(Self.fields.joined(separator: ", "))")
+                throw InputError(
+                    .badData, at: reader.location(column: LineReader.column(ofField: i, in: header)),
+                    "unknown column '\(key)'\(hint); columns: \(Self.fields.joined(separator: ", "))")
             }
             columns[key] = i
         }
@@ -51,7 +52,8 @@ public struct CSVTrace: ArrivalSource {
                 throw InputError(.badData, at: reader.location(), "expected \(columns.count) fields, found \(fields.count)")
             }
             guard let timeText = field("time"), let time = Double(timeText), time.isFinite, time >= 0 else {
-                throw InputError(.badData, at: at("time"), path: "time", "expected seconds since the start (a number ≥ 0), found '\(field("time") ?? "")'")
+                throw InputError(
+                    .badData, at: at("time"), path: "time", "expected seconds since the start (a number ≥ 0), found '\(field("time") ?? "")'")
             }
             guard time >= last else {
                 throw InputError(.badData, at: at("time"), path: "time", "times must not decrease: \(time) after \(last)")
@@ -107,7 +109,7 @@ extension CSVTrace {
         func servicesCovered(_ reading: TraceReading) throws(InputError) -> Set<Int> {
             let reader = try LineReader(path: reading.path)
             guard let header = reader.next(),
-                  let column = header.split(separator: ",").firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "service" })
+                let column = header.split(separator: ",").firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "service" })
             else { return [] }
             return reading.servicesNamed(by: reader) { line in
                 let fields = line.split(separator: ",", omittingEmptySubsequences: false)

@@ -89,8 +89,11 @@ extension JSONLinesTrace {
         }
 
         func sources(_ reading: TraceReading) throws(InputError) -> [any ArrivalSource] {
-            [try JSONLinesTrace(path: reading.path, names: reading.names, random: reading.random, rateScale: reading.rateScale,
-                                endS: reading.endS)]
+            [
+                try JSONLinesTrace(
+                    path: reading.path, names: reading.names, random: reading.random, rateScale: reading.rateScale,
+                    endS: reading.endS)
+            ]
         }
 
         /// Lines that are no JSON object are left to the reader, which locates them.

@@ -30,7 +30,8 @@ public struct MooncakeTrace: LLMRequestTrace {
             var tokens: [Int32] = []
             for key in ["input_length", "output_length"] {
                 guard let number = object[key] as? NSNumber, number.doubleValue >= 0, number.doubleValue < Double(Int32.max),
-                      number.doubleValue == number.doubleValue.rounded() else {
+                    number.doubleValue == number.doubleValue.rounded()
+                else {
                     throw InputError(.badData, at: reader.location(), path: key, "expected a token count (a whole number ≥ 0)")
                 }
                 tokens.append(number.int32Value)

@@ -28,8 +28,9 @@ public enum ServeGenTrace {
             if line.isEmpty { continue }
             let f = line.split(separator: ",", omittingEmptySubsequences: false)
             guard f.count >= 4, let client = Int(f[0]), let start = Double(f[1]), let rate = Double(f[2]), rate >= 0 else {
-                throw InputError(.badData, at: reader.location(),
-                                 "expected client_id,window_start_s,rate_rps,iat_cv,..., found '\(line.prefix(80))'")
+                throw InputError(
+                    .badData, at: reader.location(),
+                    "expected client_id,window_start_s,rate_rps,iat_cv,..., found '\(line.prefix(80))'")
             }
             let cv = Double(f[3]) ?? 1
             clients[client, default: []].append(Window(startS: start, rate: rate, cv: cv.isFinite && cv > 0 ? cv : 1))
@@ -100,8 +101,9 @@ extension ServeGenTrace {
             return try ServeGenTrace.read(path: reading.path).sorted(by: { $0.key < $1.key }).map { client, windows in
                 let service = targets[client % targets.count]
                 let origins = reading.deployment.services[Int(service)].origins
-                return ServeGenTrace.Client(service: service, origin: origins[client / targets.count % origins.count], windows: windows,
-                                            rateScale: reading.rateScale, endS: reading.endS, random: reading.random.derived(UInt64(client)))
+                return ServeGenTrace.Client(
+                    service: service, origin: origins[client / targets.count % origins.count], windows: windows,
+                    rateScale: reading.rateScale, endS: reading.endS, random: reading.random.derived(UInt64(client)))
             }
         }
     }

@@ -16,8 +16,10 @@ enum TraceFormats {
         guard let head = try TraceHead.read(path: path) else { throw InputError(.badData, at: start, "empty trace") }
         guard let format = recognize(head) else {
             let expected = all.map(\.expected)
-            throw InputError(.badData, at: start, "unrecognized trace: expected "
-                             + expected.dropLast().joined(separator: ", ") + " or " + expected[expected.count - 1])
+            throw InputError(
+                .badData, at: start,
+                "unrecognized trace: expected "
+                    + expected.dropLast().joined(separator: ", ") + " or " + expected[expected.count - 1])
         }
         return format
     }
