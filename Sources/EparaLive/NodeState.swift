@@ -35,12 +35,13 @@ extension LiveEngine {
             let deployment = s.deployment
             let core = s.core
             guard let n = deployment.nodeIndex[node], hosted[n] else { throw .unknownNode(node) }
-            let instances =
-                core.instanceIndices.filter { core.info($0).node == n }.map { i in
-                    NodeState.InstanceState(
-                        id: core.info(i).id, service: deployment.services[core.info(i).service].name, load: core.load(i),
-                        live: core.isLive(i))
-                } as [NodeState.InstanceState]
+            // Each instance's plan entry read once (it holds arrays; a scrape asks for every instance).
+            let instances: [NodeState.InstanceState] = core.instanceIndices.compactMap { i in
+                let info = core.info(i)
+                guard info.node == n else { return nil }
+                return NodeState.InstanceState(
+                    id: info.id, service: deployment.services[info.service].name, load: core.load(i), live: core.isLive(i))
+            }
             let now = s.outbox.now
             let peers = peerURLs.keys.sorted().map { m in
                 let heard = core.heard(by: NodeIndex(n), from: m, now: now)

@@ -54,14 +54,15 @@ struct SourceHead: Comparable {
 public final class SimEngine {
     /// Seconds of virtual time since the start of the run.
     public var now: Double { world.now }
-    /// Created last in `init`, with this engine as its executor.
+    /// The request-handling core; it owns `world`, its executor.
     public let core: RequestCore<SimWorld>
-    /// The core's executor: virtual time, the event heap, requests on the wire (owned by the core).
+    /// Virtual time, the event heap, requests on the wire.
     let world: SimWorld
     public let recorder: Recorder
-    @exclusivity(unchecked) public private(set) var plan: Plan
+    public private(set) var plan: Plan
     let options: SimOptions
     let trace: TraceSet
+    // Written on every arrival: exclusivity checks off here (docs/serve.md §5).
     @exclusivity(unchecked) var sources: [any ArrivalSource]
     @exclusivity(unchecked) var heads = Heap<SourceHead>()
     @exclusivity(unchecked) var pending: [Arrival]
@@ -71,16 +72,16 @@ public final class SimEngine {
     /// Arrivals per (service, origin) since the last replan: the demand the scheduler observes.
     @exclusivity(unchecked) var observed: [Int]
     /// Arrivals per (service, origin) and length of the last few replan periods, newest last.
-    @exclusivity(unchecked) var history: [(counts: [Int], seconds: Double)] = []
+    var history: [(counts: [Int], seconds: Double)] = []
     static let historyPeriods = 5
-    @exclusivity(unchecked) var lastReplan = 0.0
-    @exclusivity(unchecked) var downSince: [Double?]
-    @exclusivity(unchecked) var downTotal: [Double]
-    @exclusivity(unchecked) public private(set) var replans: [ReplanRecord] = []
-    @exclusivity(unchecked) public private(set) var replannedPlans: [Plan] = []
-    @exclusivity(unchecked) public private(set) var faultLog: [FaultRecord] = []
+    var lastReplan = 0.0
+    var downSince: [Double?]
+    var downTotal: [Double]
+    public private(set) var replans: [ReplanRecord] = []
+    public private(set) var replannedPlans: [Plan] = []
+    public private(set) var faultLog: [FaultRecord] = []
     /// (time, node, up) whenever a node's state changes, starting with every node up.
-    @exclusivity(unchecked) public private(set) var health: [(timeS: Double, node: Int, up: Bool)] = []
+    public private(set) var health: [(timeS: Double, node: Int, up: Bool)] = []
     /// Called now and then with (simulated seconds, horizon) for a progress bar.
     public var progress: ((Double, Double) -> Void)?
     /// Makes a new plan from the current one and the observed demand; nil keeps the current.

@@ -50,17 +50,13 @@ public struct JSONLinesTrace: ArrivalSource {
                 }
                 arrival.origin = try names.origin(Substring(text), at: reader.location(), random: &random)
             }
-            if let value = object["input_tokens"] {
-                guard let n = (value as? NSNumber)?.int32Value, n >= 0 else {
-                    throw InputError(.badData, at: reader.location(), path: "input_tokens", "expected a token count ≥ 0")
+            for (key, path) in [("input_tokens", \Arrival.inputTokens), ("output_tokens", \Arrival.outputTokens)] {
+                if let value = object[key] {
+                    guard let n = (value as? NSNumber)?.int32Value, n >= 0 else {
+                        throw InputError(.badData, at: reader.location(), path: key, "expected a token count ≥ 0")
+                    }
+                    arrival[keyPath: path] = n
                 }
-                arrival.inputTokens = n
-            }
-            if let value = object["output_tokens"] {
-                guard let n = (value as? NSNumber)?.int32Value, n >= 0 else {
-                    throw InputError(.badData, at: reader.location(), path: "output_tokens", "expected a token count ≥ 0")
-                }
-                arrival.outputTokens = n
             }
             return arrival
         }
