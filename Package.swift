@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "EparaReport", targets: ["EparaReport"]),
         .library(name: "EparaLive", targets: ["EparaLive"]),
         .library(name: "EparaCapacity", targets: ["EparaCapacity"]),
+        .library(name: "EparaDeploy", targets: ["EparaDeploy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -94,6 +95,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
+        // Kubernetes manifests from a plan: typed objects, written as YAML.
+        .target(
+            name: "EparaDeploy",
+            dependencies: [
+                "EparaCore", "EparaDocuments", "EparaLive",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .executableTarget(
             name: "epara",
             dependencies: [
@@ -105,6 +114,7 @@ let package = Package(
                 "EparaReport",
                 "EparaLive",
                 "EparaCapacity",
+                "EparaDeploy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -161,6 +171,8 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
         .testTarget(name: "EparaStoreTests", dependencies: ["EparaStore", "EparaCore"]),
+        .testTarget(
+            name: "EparaDeployTests", dependencies: ["EparaDeploy", "EparaLive", "EparaDocuments", "EparaCore", "EparaClassify", "EparaPlan"]),
         .testTarget(name: "EndToEndTests", dependencies: ["epara"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -105,7 +105,9 @@ public struct BackendTarget: Sendable, Equatable {
 
 /// A `Backends` document (`--backends FILE`): where each service's instances send their work,
 /// overriding the Services document's `backend`. An entry with `node` applies to the service's
-/// instances on that node only.
+/// instances on that node only, one with `instance` to that instance only. `image`, `args`,
+/// `port` and `health` say how to run the model server in Kubernetes (`epara manifests`); the
+/// gateways do not read them.
 ///
 /// ```yaml
 /// apiVersion: epara/v1
@@ -113,27 +115,36 @@ public struct BackendTarget: Sendable, Equatable {
 /// backends:
 ///   - {service: chat, type: openai, url: http://127.0.0.1:8000, model: gemma-3-270m}
 ///   - {service: chat, node: gpu-server-b, type: openai, url: http://10.0.0.7:8000}
-///   - {service: photo-classify, type: kserve-v2, url: http://127.0.0.1:9000, model: resnet, timeout: 5s}
+///   - {service: photo-classify, type: kserve-v2, url: http://127.0.0.1:9000, model: resnet, timeout: 5s,
+///      image: nvcr.io/nvidia/tritonserver:24.08-py3, args: [tritonserver, --model-repository=/models], port: 8000}
 ///   - {service: line-segmentation, type: emulated, time_scale: 0}   # answers at once
 /// ```
 public struct BackendsDocument: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var service: String
         public var node: String?
+        public var instance: String?
         public var target: BackendTarget
+        /// How to run its model server in Kubernetes, when the entry says.
+        public var server: ModelServerImage?
     }
 
     public var entries: [Entry]
 
     public init(entries: [Entry]) { self.entries = entries }
 
-    public static func read(_ source: SourceText, plan: Plan) throws(InputError) -> BackendsDocument {
+    static let entryKeys = ["service", "node", "instance", "type", "url", "model", "timeout", "time_scale", "image", "args", "port", "health"]
+
+    /// The document; with `requireImages`, a real backend without an `image` is an error (the
+    /// manifests cannot run its server).
+    public static func read(_ source: SourceText, plan: Plan, requireImages: Bool = false) throws(InputError) -> BackendsDocument {
         let (document, sink) = try DocumentReader.single(source, kind: "Backends", keys: ["backends"])
         let services = Set(plan.services.map(\.name)), nodes = Set(plan.cluster.nodes.map(\.name))
+        let instances = Set(plan.instances.map(\.id))
         var entries: [Entry] = []
         if let m = document {
             for item in m.required("backends", "a list of {service, type, url, model}")?.list() ?? [] {
-                guard let m = item.mapping(keys: ["service", "node", "type", "url", "model", "timeout", "time_scale"]) else { continue }
+                guard let m = item.mapping(keys: entryKeys) else { continue }
                 let serviceValue = m.required("service", "a service of the plan")
                 let service = serviceValue?.string()
                 if let service, let serviceValue, !services.contains(service) {
@@ -144,19 +155,35 @@ public struct BackendsDocument: Sendable, Equatable {
                 if let node, let nodeValue, !nodes.contains(node) {
                     nodeValue.error("unknown node '\(node)'")
                 }
+                let instanceValue = m.optional("instance")
+                let instance = instanceValue?.string()
+                if let instance, let instanceValue, !instances.contains(instance) {
+                    let hint = Suggestion.closest(to: instance, in: Array(instances)).map { "; did you mean '\($0)'?" } ?? ""
+                    instanceValue.error("unknown instance '\(instance)': not in the plan\(hint)")
+                }
                 let timeout = m.optional("timeout").flatMap { $0.quantity(.duration, above: 0) }
                 let scaleValue = m.optional("time_scale")
                 let scale = scaleValue?.number(minimum: 0)
-                guard let spec = ServicesReader.readBackend(item, extraKeys: ["service", "node", "timeout", "time_scale"]), let service else {
+                let server = ModelServerImage.read(m)
+                let extraKeys = entryKeys.filter { !["type", "url", "model"].contains($0) }
+                guard let spec = ServicesReader.readBackend(item, extraKeys: extraKeys), let service else {
                     continue
                 }
                 if let scaleValue, spec.type != .emulated { scaleValue.error("time_scale applies to the emulated backend only") }
+                if spec.type == .emulated, let image = m.optional("image") {
+                    image.error("the emulated backend runs inside the gateway: it has no image")
+                } else if requireImages, spec.type != .emulated, server == nil, m.optional("image") == nil {
+                    m.error(
+                        "the \(spec.type.rawValue) backend needs an image for the manifests to run its server, such as image: vllm/vllm-openai:v0.6.3"
+                    )
+                }
                 entries.append(
                     Entry(
-                        service: service, node: node,
+                        service: service, node: node, instance: instance,
                         target: BackendTarget(
                             kind: spec.type, url: spec.url, model: spec.model ?? service,
-                            timeoutS: (timeout ?? 60_000) / 1000, timeScale: scale ?? 1)))
+                            timeoutS: (timeout ?? 60_000) / 1000, timeScale: scale ?? 1),
+                        server: server))
             }
         }
         try sink.check()
@@ -166,9 +193,10 @@ public struct BackendsDocument: Sendable, Equatable {
 
 /// Every instance's backend: the `--backends` entry for its service and node, else the
 /// service's, else the Services document's `backend`, else the emulated one.
-public struct BackendTable: Sendable {
+public struct BackendTable: Sendable, Equatable {
     var byService: [String: BackendTarget]
     var byServiceNode: [String: BackendTarget]
+    var byInstance: [String: BackendTarget] = [:]
     /// Services with a model server on at least one node (read on every request).
     var realServices: Set<String> = []
 
@@ -181,7 +209,9 @@ public struct BackendTable: Sendable {
             }
         }
         for entry in document?.entries ?? [] {
-            if let node = entry.node {
+            if let instance = entry.instance {
+                byInstance[instance] = entry.target
+            } else if let node = entry.node {
                 byServiceNode[entry.service + "@" + node] = entry.target
             } else {
                 byService[entry.service] = entry.target
@@ -190,11 +220,14 @@ public struct BackendTable: Sendable {
         realServices = Set(
             plan.services.map(\.name).filter { service in
                 byService[service]?.isReal ?? false || byServiceNode.contains { $0.key.hasPrefix(service + "@") && $0.value.isReal }
+                    || plan.instances.contains { $0.service == service && byInstance[$0.id]?.isReal ?? false }
             })
     }
 
-    public func target(service: String, node: String) -> BackendTarget {
-        byServiceNode[service + "@" + node] ?? byService[service] ?? BackendTarget(kind: .emulated, model: service)
+    /// An instance's backend: its own entry, else its service's on its node, else its service's.
+    public func target(service: String, node: String, instance: String? = nil) -> BackendTarget {
+        instance.flatMap { byInstance[$0] } ?? byServiceNode[service + "@" + node] ?? byService[service]
+            ?? BackendTarget(kind: .emulated, model: service)
     }
 
     /// A service served by real model servers (then each request is one call to them).

@@ -1,7 +1,7 @@
 import Hummingbird
 
-/// Bearer tokens: clients present theirs on every route but `/healthz` (open for load balancers
-/// and probes); other gateways present the peer token on `/v1/peer/*` (the client token when
+/// Bearer tokens: clients present theirs on every route but `/healthz` and `/readyz` (open for
+/// load balancers and kubelet's probes); other gateways present the peer token on `/v1/peer/*` (the client token when
 /// no peer token is set, so that a client token never leaves the peer routes open). The
 /// comparison takes the same time whatever the guess.
 public struct BearerAuth<Context: RequestContext>: RouterMiddleware {
@@ -15,7 +15,7 @@ public struct BearerAuth<Context: RequestContext>: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        if path == "/healthz" { return try await next(request, context) }
+        if path == "/healthz" || path == "/readyz" { return try await next(request, context) }
         let isPeer = path.hasPrefix("/v1/peer/")
         guard let expected = isPeer ? peer : client else { return try await next(request, context) }
         let presented = Array((request.headers[.authorization] ?? "").utf8)

@@ -51,6 +51,8 @@ final class EngineState {
     var believedUp: [Bool]
     /// Requests this process sent to each peer's gateway.
     var sentToPeer: [NodeIndex: Int] = [:]
+    /// Where each instance's requests go (replaced with a plan that brings its own).
+    var backends: BackendTable
     /// Each instance's backend, looked up once.
     var targets: [InstanceIndex: BackendTarget] = [:]
     /// Instances whose model server just could not be reached (refused, or no answer in time):
@@ -64,7 +66,8 @@ final class EngineState {
     var nextTask = 0
     var stopped = false
 
-    init(plan: Plan, config: CoreConfig, windowS: Double) {
+    init(plan: Plan, config: CoreConfig, windowS: Double, backends: BackendTable) {
+        self.backends = backends
         let deployment = Deployment(plan: plan)
         self.plan = plan
         let outbox = Outbox()

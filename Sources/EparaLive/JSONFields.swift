@@ -1,3 +1,5 @@
+import EparaCore
+
 /// The top-level fields of a JSON object as raw bytes, and small JSON objects written as text:
 /// the gateway's per-request path. Foundation's JSONSerialization spent two thirds of a native
 /// request's CPU time here (bridging every value through NSDictionary), and a request's
@@ -99,20 +101,5 @@ enum JSONFields {
     }
 
     /// A JSON string literal.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ text: String) -> String { JSONOutput.quoted(text) }
 }

@@ -87,7 +87,8 @@ extension LiveEngine {
     func target(_ s: EngineState, instance i: InstanceIndex) -> BackendTarget {
         if let target = s.targets[i] { return target }
         let info = s.core.info(i)
-        let target = backends.target(service: s.deployment.services[info.service].name, node: s.deployment.nodes[info.node].name)
+        let target = s.backends.target(
+            service: s.deployment.services[info.service].name, node: s.deployment.nodes[info.node].name, instance: info.id)
         s.targets[i] = target
         return target
     }

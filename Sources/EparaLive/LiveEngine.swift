@@ -81,14 +81,14 @@ public final class LiveEngine: Sendable {
     /// Node indices hosted here.
     let hosted: [Bool]
     let peerURLs: [NodeIndex: String]
-    let backends: BackendTable
     let http: HTTPBackends?
     let peers: PeerClient?
     let logger: Logger
     static let backendHoldOffS = 1.0
 
     public init(plan: Plan, options: LiveOptions = LiveOptions(), logger: Logger = Logger(label: "epara.live")) {
-        box = LockedEngineState(EngineState(plan: plan, config: options.core, windowS: options.windowS))
+        let table = options.backends ?? BackendTable(plan: plan)
+        box = LockedEngineState(EngineState(plan: plan, config: options.core, windowS: options.windowS, backends: table))
         self.options = options
         self.logger = logger
         hosted = plan.cluster.nodes.map { options.hosted?.contains($0.name) ?? true }
@@ -97,9 +97,9 @@ public final class LiveEngine: Sendable {
             if let url = options.peers[node.name] ?? node.address { urls[NodeIndex(n)] = url.trimmingSuffix("/") }
         }
         peerURLs = urls
-        let table = options.backends ?? BackendTable(plan: plan)
-        backends = table
-        let needsHTTP = plan.services.contains { table.isReal(service: $0.name) } || !urls.isEmpty
+        // A Backends document may bring real model servers with a later plan (it is re-read with
+        // it), so its presence alone keeps an HTTP client ready.
+        let needsHTTP = plan.services.contains { table.isReal(service: $0.name) } || !urls.isEmpty || options.backends != nil
         let http = needsHTTP ? HTTPBackends() : nil
         self.http = http
         peers = http.flatMap { urls.isEmpty ? nil : PeerClient(client: $0.client, token: options.peerToken) }
@@ -184,7 +184,7 @@ public final class LiveEngine: Sendable {
         let now = s.outbox.now
         var deadlineS = info.deadlineS
         var modelledOutput = outputTokens
-        if backends.isReal(service: service) {
+        if s.backends.isReal(service: service) {
             // A model server batches its own decoding: the core schedules each request up to its
             // first answer — the first token of a stream, the whole body otherwise, which then
             // has until the last token's deadline (TTFT + TPOT per further token).
@@ -256,7 +256,7 @@ public final class LiveEngine: Sendable {
     /// Puts a new plan in force without dropping anything: instances both plans have keep their
     /// queues, new ones load their model first, removed ones finish what they hold and their
     /// queued requests are dispatched again.
-    public func reload(_ plan: Plan) throws(LiveError) {
+    public func reload(_ plan: Plan, backends: BackendTable? = nil) throws(LiveError) {
         // Checked completely before anything is swapped (a plan read from a file was checked
         // already; one built in code is checked here): a bad plan leaves the running one in force.
         let problems = plan.problems()
@@ -270,10 +270,20 @@ public final class LiveEngine: Sendable {
             else {
                 throw .incompatiblePlan("its nodes or services differ from the running plan's; restart the gateways to change them")
             }
+            if let backends {
+                if http == nil, plan.services.contains(where: { backends.isReal(service: $0.name) }) {
+                    throw .incompatiblePlan("its backends call model servers, and these gateways started without any; restart them")
+                }
+                s.backends = backends
+                s.targets = [:]
+            }
             s.plan = plan
             s.core.apply(deployment)
         }
     }
+
+    /// Where each instance's requests go, as of now.
+    public var backends: BackendTable { enter { s in s.backends } }
 
     /// Cancels every task the engine started (sync rounds, sleeps, calls in flight); what they
     /// held plays out at once. The gateways have drained by then, so normally nothing is held.

@@ -73,7 +73,7 @@ public struct LiveServices: Sendable {
 
 /// Runs the gateways until SIGTERM or SIGINT, then drains: the servers stop taking connections
 /// and finish the requests they hold; returns what was measured as a Run. On SIGHUP, or when
-/// the plan file changes, `readPlan` gives the plan to put in force (a plan that cannot be read
+/// the plan file changes, `readPlan` gives the plan (and backends) to put in force (a plan that cannot be read
 /// keeps the current one).
 public enum LiveServer {
     /// Structured logs on standard error (swift-log), one line per event with its metadata.
@@ -93,7 +93,7 @@ public enum LiveServer {
 
     public static func buildServices(
         plan: Plan, options: LiveServerOptions, logger: Logger = standardErrorLogger(),
-        readPlan: (@Sendable (String) throws -> Plan)? = nil
+        readPlan: (@Sendable (String) throws -> PlanReload)? = nil
     ) throws -> LiveServices {
         let engine = LiveEngine(plan: plan, options: options.engine, logger: logger)
         let missing = engine.unreachableNodes
@@ -145,7 +145,7 @@ public enum LiveServer {
 
     public static func run(
         plan: Plan, options: LiveServerOptions, logger: Logger = standardErrorLogger(),
-        readPlan: (@Sendable (String) throws -> Plan)? = nil
+        readPlan: (@Sendable (String) throws -> PlanReload)? = nil
     ) async throws -> Run {
         let built = try buildServices(plan: plan, options: options, logger: logger, readPlan: readPlan)
         let group = ServiceGroup(

@@ -3,47 +3,81 @@ import EparaPlan
 import Foundation
 import Logging
 
-/// Puts a new plan file in force on SIGHUP or when the file changes (its modification time or
-/// size); one it cannot read, or one for other nodes or services, is refused and the current
-/// plan kept.
+/// What a reload puts in force: the plan, and the Backends table read with it (nil keeps the
+/// current one).
+public struct PlanReload: Sendable {
+    public var plan: Plan
+    public var backends: BackendTable?
+
+    public init(plan: Plan, backends: BackendTable? = nil) {
+        self.plan = plan
+        self.backends = backends
+    }
+}
+
+/// Puts a new plan file in force on SIGHUP or when the file changes; one it cannot read, or one
+/// for other nodes or services, is refused and the current plan kept.
+///
+/// A change is a new modification time or size of the file the path leads to, or a new file it
+/// leads to: kubelet updates a mounted ConfigMap by writing a new directory and swapping the
+/// `..data` symlink to it, so `plan.json` (a symlink into `..data`) never changes itself, and
+/// the new file may well have the old one's size and time.
 actor PlanReloader {
     let path: String
     let engine: LiveEngine
     let recording: LiveRecording?
     let logger: Logger
-    let read: @Sendable (String) throws -> Plan
-    var seen: (Date?, Int?)
+    let read: @Sendable (String) throws -> PlanReload
+    var seen: FileStamp?
 
-    init(path: String, engine: LiveEngine, recording: LiveRecording?, logger: Logger, read: @escaping @Sendable (String) throws -> Plan) {
+    init(
+        path: String, engine: LiveEngine, recording: LiveRecording?, logger: Logger,
+        read: @escaping @Sendable (String) throws -> PlanReload
+    ) {
         self.path = path
         self.engine = engine
         self.recording = recording
         self.logger = logger
         self.read = read
-        seen = Self.stamp(path)
-    }
-
-    static func stamp(_ path: String) -> (Date?, Int?) {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        return (attributes?[.modificationDate] as? Date, (attributes?[.size] as? NSNumber)?.intValue)
+        seen = FileStamp(path)
     }
 
     func reloadIfChanged() async {
-        let now = Self.stamp(path)
-        guard now.0 != nil, now.0 != seen.0 || now.1 != seen.1 else { return }
+        guard let now = FileStamp(path), now != seen else { return }
         await reload(because: "the plan file changed")
     }
 
     func reload(because trigger: String) async {
-        seen = Self.stamp(path)
+        seen = FileStamp(path)
         do {
             let next = try read(path)
-            if engine.plan == next { return }
-            try engine.reload(next)
-            await recording?.record(plan: next, logger: logger)
-            logger.info("reloaded the plan", metadata: ["trigger": "\(trigger)", "policy": "\(next.policy)", "instances": "\(next.instances.count)"])
+            if engine.plan == next.plan, next.backends == nil || next.backends == engine.backends { return }
+            try engine.reload(next.plan, backends: next.backends)
+            await recording?.record(plan: next.plan, logger: logger)
+            logger.info(
+                "reloaded the plan",
+                metadata: ["trigger": "\(trigger)", "policy": "\(next.plan.policy)", "instances": "\(next.plan.instances.count)"])
         } catch {
             logger.error("kept the current plan: the new one is refused", metadata: ["trigger": "\(trigger)", "error": "\(error)"])
         }
+    }
+}
+
+/// Which file a path leads to (through every symlink) and that file's identity, time and size.
+struct FileStamp: Equatable {
+    var resolvedPath: String
+    var device: UInt64
+    var inode: UInt64
+    var modifiedNs: Int64
+    var size: Int64
+
+    init?(_ path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        resolvedPath = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        modifiedNs = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        size = Int64(info.st_size)
     }
 }

@@ -56,6 +56,9 @@ struct Epara: AsyncParsableCommand {
             66 input missing, 74 I/O error.
             """,
         version: EparaBuild.version,
-        subcommands: [Classify.self, PlanCommand.self, ServeCommand.self, ReportCommand.self, CapacityCommand.self, CatalogCommand.self]
+        subcommands: [
+            Classify.self, PlanCommand.self, ServeCommand.self, ReportCommand.self, CapacityCommand.self, ManifestsCommand.self,
+            CatalogCommand.self,
+        ]
     )
 }

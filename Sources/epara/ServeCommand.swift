@@ -249,7 +249,15 @@ struct ServeCommand: AsyncParsableCommand {
                 // A plan file that cannot be read on reload is logged, located, and the current plan kept.
                 run = try await LiveServer.run(
                     plan: plan, options: options,
-                    readPlan: { @Sendable path in try Self.plan(from: SourceText.load(path)) })
+                    readPlan: { @Sendable [backends] path in
+                        // The Backends document is read again with the plan: a Kubernetes
+                        // ConfigMap carries both, and its new instances need their servers.
+                        let next = try Self.plan(from: SourceText.load(path))
+                        let table = try backends.map { file in
+                            BackendTable(plan: next, document: try BackendsDocument.read(try SourceText.load(file), plan: next))
+                        }
+                        return PlanReload(plan: next, backends: table)
+                    })
             } catch let error as LiveServerError {
                 StageIO.printError("epara: \(error)")
                 throw ExitCode(74)

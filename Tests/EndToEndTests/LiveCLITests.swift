@@ -53,12 +53,19 @@ final class LiveCLITests: XCTestCase {
     }
 
     func testSIGHUPPutsTheRewrittenPlanInForce() async throws {
-        try await reloadScenario(signal: true)
+        try await reloadScenario(.sighup)
     }
 
     /// Without a signal: the gateways watch the plan file, as the replanning loop relies on.
     func testAChangedPlanFileIsPutInForce() async throws {
-        try await reloadScenario(signal: false)
+        try await reloadScenario(.rename)
+    }
+
+    /// A plan mounted from a Kubernetes ConfigMap: kubelet swaps the `..data` symlink to a new
+    /// directory and never rewrites `plan.json`; the watch sees it, under load, and nothing is
+    /// dropped.
+    func testAConfigMapSymlinkSwapIsPutInForceUnderLoad() async throws {
+        try await reloadScenario(.configMapSwap)
     }
 
     /// Bad plans written over the plan file and signalled, one kind after another, under load:
@@ -120,11 +127,32 @@ final class LiveCLITests: XCTestCase {
         return statuses
     }
 
-    func reloadScenario(signal: Bool) async throws {
+    /// How a reload scenario hands the gateways the new plan.
+    enum ReloadWay {
+        /// The file rewritten, then SIGHUP.
+        case sighup
+        /// A new file renamed over the old one.
+        case rename
+        /// As kubelet updates a mounted ConfigMap: the new file in a new timestamped directory,
+        /// with the old one's modification time, and the `..data` symlink swapped to it;
+        /// `plan.json` itself is a symlink into `..data` and never changes.
+        case configMapSwap
+    }
+
+    func reloadScenario(_ way: ReloadWay) async throws {
         let directory = try scratchDirectory("epara-live-reload")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let planFile = directory.appendingPathComponent("plan.json")
-        try Data(contentsOf: URL(fileURLWithPath: Self.goldenPlan)).write(to: planFile)
+        var planFile = directory.appendingPathComponent("plan.json")
+        let golden = try Data(contentsOf: URL(fileURLWithPath: Self.goldenPlan))
+        if way == .configMapSwap {
+            let first = directory.appendingPathComponent("..2026_12_01_10_00_00.000000001")
+            try FileManager.default.createDirectory(at: first, withIntermediateDirectories: true)
+            try golden.write(to: first.appendingPathComponent("plan.json"))
+            XCTAssertEqual(symlink(first.lastPathComponent, directory.appendingPathComponent("..data").path), 0)
+            XCTAssertEqual(symlink("..data/plan.json", planFile.path), 0)
+        } else {
+            try golden.write(to: planFile)
+        }
         let port = HTTP.freePort()
         let gateways = try Background.gateway(
             [planFile.path, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(port)"],
@@ -147,13 +175,27 @@ final class LiveCLITests: XCTestCase {
         let framesPort = port + 3
         let load = Task { await LiveCLITests.frames(150, port: framesPort) }
         try await Task.sleep(for: .milliseconds(300))
-        if signal {
+        switch way {
+        case .sighup:
             try local.stdout.write(to: planFile)
             kill(gateways.process.processIdentifier, SIGHUP)
-        } else {
+        case .rename:
             let next = directory.appendingPathComponent("plan.json.next")
             try local.stdout.write(to: next)
             XCTAssertEqual(rename(next.path, planFile.path), 0)
+        case .configMapSwap:
+            let old = directory.appendingPathComponent("..data").resolvingSymlinksInPath()
+            let second = directory.appendingPathComponent("..2026_12_01_10_05_00.000000002")
+            try FileManager.default.createDirectory(at: second, withIntermediateDirectories: true)
+            let next = second.appendingPathComponent("plan.json")
+            try local.stdout.write(to: next)
+            let stamp = try FileManager.default.attributesOfItem(atPath: old.appendingPathComponent("plan.json").path)[.modificationDate]
+            try FileManager.default.setAttributes([.modificationDate: stamp as Any], ofItemAtPath: next.path)
+            let swap = directory.appendingPathComponent("..data_tmp")
+            XCTAssertEqual(symlink(second.lastPathComponent, swap.path), 0)
+            XCTAssertEqual(rename(swap.path, directory.appendingPathComponent("..data").path), 0)
+            try FileManager.default.removeItem(at: old)
+            planFile = directory.appendingPathComponent("plan.json")
         }
         var reloaded = false
         for _ in 0..<50 where !reloaded {
@@ -165,6 +207,9 @@ final class LiveCLITests: XCTestCase {
         XCTAssertEqual(statuses.count, 150)
         XCTAssertFalse(statuses.contains(-1), "every request under the reload is answered")
         XCTAssertFalse(statuses.contains(503), "no request fails across the reload: \(Dictionary(grouping: statuses) { $0 }.mapValues(\.count))")
+        if way == .configMapSwap {
+            XCTAssertEqual(statuses.filter { $0 == 200 }.count, 150, "nothing dropped: \(Dictionary(grouping: statuses) { $0 }.mapValues(\.count))")
+        }
         // New instances load their model first (a couple of seconds): meanwhile photos, due in
         // 30 ms, are shed (429) — answered, not lost — and then served.
         var served = false
@@ -177,7 +222,7 @@ final class LiveCLITests: XCTestCase {
         XCTAssertTrue(served, "the new plan serves once its models are loaded")
         XCTAssertEqual(gateways.stop(), 0)
         XCTAssertTrue(gateways.stderr.contains("reloaded the plan"), gateways.stderr)
-        XCTAssertTrue(gateways.stderr.contains(signal ? "trigger=SIGHUP" : "trigger=the plan file changed"), gateways.stderr)
+        XCTAssertTrue(gateways.stderr.contains(way == .sighup ? "trigger=SIGHUP" : "trigger=the plan file changed"), gateways.stderr)
     }
 
     func testLiveNeedsAllNodesOrOneNode() throws {

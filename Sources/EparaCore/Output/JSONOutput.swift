@@ -33,6 +33,24 @@ public enum JSONOutput {
     }
 
     /// `sha256:<hex>` of the compact canonical encoding: equal for equal values, whatever the
+    /// A JSON string literal (also a YAML double-quoted scalar).
+    public static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
     /// layout or order of the YAML they were read from.
     public static func digest<T: Encodable>(_ value: T) -> String {
         let data = (try? encoder(pretty: false).encode(value)) ?? Data()

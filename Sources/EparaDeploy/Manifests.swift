@@ -1,0 +1,169 @@
+import EparaCore
+import EparaDocuments
+import EparaLive
+import Foundation
+import Yams
+
+/// What `epara manifests` reads: the plan (with where its fields are, for errors), the Backends
+/// document as the operator wrote it (with images), and the ClassifiedWorkload the replanning
+/// job plans from.
+public struct ManifestInput {
+    public var plan: Plan
+    /// The plan file's location of a field path (`services[2].spec.backend`).
+    public var planLocation: (String) -> SourceLocation
+    public var backends: BackendsDocument?
+    /// The Backends document's text, stored for the replanning job to render from.
+    public var backendsText: String?
+    /// The ClassifiedWorkload's text (compact JSON), for the replanning job.
+    public var workloadJSON: String?
+
+    public init(
+        plan: Plan, planLocation: @escaping (String) -> SourceLocation, backends: BackendsDocument? = nil,
+        backendsText: String? = nil, workloadJSON: String? = nil
+    ) {
+        self.plan = plan
+        self.planLocation = planLocation
+        self.backends = backends
+        self.backendsText = backendsText
+        self.workloadJSON = workloadJSON
+    }
+}
+
+/// The manifests, and what the operator should know about them (printed on standard error).
+public struct ManifestSet: Sendable {
+    public var objects: [KubeObject]
+    public var notes: [String]
+
+    /// Multi-document YAML, each object after `---`, keys sorted as kubectl writes them.
+    public func yaml() throws -> String {
+        let encoder = YAMLEncoder()
+        encoder.options.sortKeys = true
+        encoder.options.newLineScalarStyle = .literal
+        encoder.options.width = -1
+        return try objects.map { "---\n" + (try encoder.encode($0)) }.joined()
+    }
+}
+
+/// Kubernetes manifests from a plan: the fleet's gateways (one per node, pinned to it), a
+/// model server per instance of a real backend (pinned to its node, with the GPUs and memory
+/// the plan gives it), the plan and the documents the gateways read as ConfigMaps, the Services
+/// peers and gateways reach each other by, and a CronJob that replans from Prometheus.
+public enum Manifests {
+    /// Where a gateway pod finds what it reads.
+    static let planDirectory = "/etc/epara/plan"
+    static let configDirectory = "/etc/epara/config"
+    static let tokenDirectory = "/var/run/secrets/epara"
+
+    public static func render(_ input: ManifestInput, options: ManifestOptions) throws(InputError) -> ManifestSet {
+        let servers = try ModelServers.resolve(input, options: options)
+        var objects: [KubeObject] = []
+        var notes: [String] = []
+        let planMap = try configMaps(input, servers: servers, options: options)
+        if options.only == .all {
+            objects.append(namespace(options))
+            if options.prometheusURL != nil {
+                objects += Replanner.access(options)
+            }
+            objects.append(planMap.config)
+            if let tokens = options.inlineTokens {
+                objects.append(tokenSecret(tokens, options))
+            } else {
+                notes.append(
+                    "the gateways read their tokens from the Secret '\(options.tokenSecret)', which these manifests do not hold: "
+                        + "kubectl -n \(options.namespace) create secret generic \(options.tokenSecret) "
+                        + "--from-file=client-token=CLIENT_TOKEN_FILE --from-file=peer-token=PEER_TOKEN_FILE")
+            }
+        }
+        objects.append(planMap.plan)
+        objects += servers.flatMap { $0.objects(options) }
+        if options.only == .all {
+            for node in input.plan.cluster.nodes {
+                objects += Gateways.objects(node: node.name, configDigest: planMap.configDigest, options: options)
+            }
+            if options.prometheusURL != nil {
+                objects.append(Replanner.cronJob(options))
+            } else {
+                notes.append("no replanning CronJob: give --prometheus URL (and --workload) for one")
+            }
+        }
+        notes += ModelServers.notes(servers, plan: input.plan)
+        return ManifestSet(objects: objects, notes: notes)
+    }
+
+    /// The labels every object carries (Kubernetes' recommended ones), with its component.
+    static func labels(_ options: ManifestOptions, name: String = "epara", component: String) -> [String: String] {
+        [
+            "app.kubernetes.io/name": KubeNames.labelValue(name),
+            "app.kubernetes.io/instance": KubeNames.labelValue(options.name),
+            "app.kubernetes.io/version": KubeNames.labelValue(EparaBuild.version),
+            "app.kubernetes.io/component": component,
+            "app.kubernetes.io/part-of": "epara",
+            "app.kubernetes.io/managed-by": "epara",
+        ]
+    }
+
+    /// Marks what a replanning rewrites (and prunes when a plan no longer has it).
+    static let replannedLabel = "epara.io/replanned"
+
+    static func meta(
+        _ name: String, _ options: ManifestOptions, labels: [String: String], annotations: [String: String]? = nil
+    )
+        -> ObjectMeta
+    {
+        ObjectMeta(name: name, namespace: options.namespace, labels: labels, annotations: annotations)
+    }
+
+    static func namespace(_ options: ManifestOptions) -> KubeObject {
+        KubeObject(
+            apiVersion: "v1", kind: "Namespace",
+            metadata: ObjectMeta(name: options.namespace, labels: labels(options, component: "namespace")))
+    }
+
+    static func tokenSecret(_ tokens: (client: String, peer: String), _ options: ManifestOptions) -> KubeObject {
+        KubeObject(
+            apiVersion: "v1", kind: "Secret", metadata: meta(options.tokenSecret, options, labels: labels(options, component: "tokens")),
+            type: "Opaque",
+            data: [
+                "client-token": Data(tokens.client.utf8).base64EncodedString(),
+                "peer-token": Data(tokens.peer.utf8).base64EncodedString(),
+            ])
+    }
+
+    /// The plan's ConfigMap (the plan and the gateways' Backends document: both change when the
+    /// plan does, and the gateways reload both) and the configuration's (peers, the operator's
+    /// Backends document, the workload the CronJob plans from).
+    static func configMaps(
+        _ input: ManifestInput, servers: [ModelServer], options: ManifestOptions
+    ) throws(InputError) -> (
+        plan: KubeObject, config: KubeObject, configDigest: String
+    ) {
+        let planJSON: String
+        do {
+            planJSON = String(decoding: try JSONOutput.encoder(pretty: false).encode(input.plan), as: UTF8.self) + "\n"
+        } catch {
+            throw InputError(.io, at: input.planLocation(""), "cannot encode the plan: \(error)")
+        }
+        var planLabels = labels(options, component: "plan")
+        planLabels[replannedLabel] = "true"
+        let planData = ["plan.json": planJSON, "backends.yaml": ModelServers.gatewayBackends(servers, input: input, options: options)]
+        let peers = Gateways.peersDocument(input.plan, options: options)
+        var configData = ["peers.yaml": peers]
+        if let text = input.backendsText { configData["backends-source.yaml"] = text }
+        if let workload = input.workloadJSON { configData["workload.json"] = workload }
+        for (what, data) in [("plan", planData), ("configuration", configData)] {
+            let bytes = data.values.reduce(0) { $0 + $1.utf8.count }
+            if bytes > 1_000_000 {
+                throw InputError(
+                    .badData, at: input.planLocation(""),
+                    "the \(what) is \(bytes) bytes, more than a ConfigMap holds (1 MiB): split the fleet into smaller plans")
+            }
+        }
+        let plan = KubeObject(
+            apiVersion: "v1", kind: "ConfigMap", metadata: meta("\(options.name)-plan", options, labels: planLabels), data: planData)
+        let config = KubeObject(
+            apiVersion: "v1", kind: "ConfigMap", metadata: meta("\(options.name)-config", options, labels: labels(options, component: "config")),
+            data: configData)
+        // The gateways restart when their peers change (a new node); the plan they reload live.
+        return (plan, config, JSONOutput.digest(peers))
+    }
+}
