@@ -54,19 +54,21 @@ enum Gateways {
                 VolumeMount(name: "tokens", mountPath: tokens, readOnly: true),
             ],
             livenessProbe: Probe(httpGet: .init(path: "/healthz", port: "http"), periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3),
-            readinessProbe: Probe(httpGet: .init(path: "/readyz", port: "http"), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2))
+            readinessProbe: Probe(httpGet: .init(path: "/readyz", port: "http"), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2),
+            securityContext: .locked)
         let pod = PodSpec(
             nodeSelector: [options.nodeLabel: node],
             tolerations: [Toleration(key: "node-role.kubernetes.io/edge", operator: "Exists", effect: "NoSchedule")],
             // Long enough to drain: the gateway finishes the requests it holds on SIGTERM.
             terminationGracePeriodSeconds: 60,
+            securityContext: .nonRoot,
             containers: [container],
             volumes: [
                 // The whole ConfigMap as a directory (not subPath): kubelet then swaps it in place
                 // when it changes, and the gateway's plan watch sees the new plan.
                 Volume(name: "plan", configMap: .init(name: "\(options.name)-plan")),
                 Volume(name: "config", configMap: .init(name: "\(options.name)-config")),
-                Volume(name: "tokens", secret: .init(secretName: options.tokenSecret, defaultMode: 0o400)),
+                Volume(name: "tokens", secret: .init(secretName: options.tokenSecret, defaultMode: 0o440)),
             ])
         let annotations = [
             "prometheus.io/scrape": "true",

@@ -71,7 +71,7 @@ enum Replanner {
         let replan = Container(
             name: "replan", image: options.image, command: ["/bin/sh", "-c", script(options)],
             resources: ResourceRequirements(requests: ["cpu": "500m", "memory": "256Mi"], limits: ["memory": "2Gi"]),
-            volumeMounts: mounts)
+            volumeMounts: mounts, securityContext: .locked)
         let selector = "app.kubernetes.io/instance=\(KubeNames.labelValue(options.name)),\(Manifests.replannedLabel)=true"
         let apply = Container(
             name: "apply", image: options.kubectlImage, command: ["kubectl"],
@@ -79,14 +79,20 @@ enum Replanner {
                 "apply", "--namespace", options.namespace, "--filename", "/work/replanned.yaml", "--prune", "--selector", selector,
                 "--prune-allowlist=core/v1/ConfigMap", "--prune-allowlist=core/v1/Service", "--prune-allowlist=apps/v1/Deployment",
             ],
+            // kubectl keeps its discovery cache under $HOME: a scratch directory, the root file
+            // system being read-only.
+            env: [EnvVar(name: "HOME", value: "/tmp")],
             resources: ResourceRequirements(requests: ["cpu": "100m", "memory": "64Mi"], limits: ["memory": "256Mi"]),
-            volumeMounts: [VolumeMount(name: "work", mountPath: "/work", readOnly: true)])
+            volumeMounts: [VolumeMount(name: "work", mountPath: "/work", readOnly: true), VolumeMount(name: "tmp", mountPath: "/tmp")],
+            securityContext: .locked)
         let pod = PodSpec(
-            serviceAccountName: name(options), restartPolicy: "Never", initContainers: [replan], containers: [apply],
+            serviceAccountName: name(options), restartPolicy: "Never", securityContext: .nonRoot, initContainers: [replan],
+            containers: [apply],
             volumes: [
                 Volume(name: "plan", configMap: .init(name: "\(options.name)-plan")),
                 Volume(name: "config", configMap: .init(name: "\(options.name)-config")),
                 Volume(name: "work", emptyDir: .init()),
+                Volume(name: "tmp", emptyDir: .init()),
             ])
         return KubeObject(
             apiVersion: "batch/v1", kind: "CronJob", metadata: Manifests.meta(name(options), options, labels: labels),

@@ -25,7 +25,7 @@ public struct Volume: Codable, Hashable, Sendable {
     public struct SecretSource: Codable, Hashable, Sendable {
         public var secretName: String
         public var items: [KeyToPath]?
-        /// Owner-only: the tokens are read by the gateway's user alone.
+        /// Owner and group only: the gateway's user reads the tokens through the pod's fsGroup.
         public var defaultMode: Int?
     }
     public struct EmptyDirSource: Codable, Hashable, Sendable {}
@@ -76,6 +76,33 @@ public struct ResourceRequirements: Codable, Hashable, Sendable {
     public var limits: [String: String]?
 }
 
+/// A container's privileges: none it does not need.
+public struct SecurityContext: Codable, Hashable, Sendable {
+    public struct Capabilities: Codable, Hashable, Sendable {
+        public var drop: [String]
+    }
+
+    public var allowPrivilegeEscalation: Bool
+    public var readOnlyRootFilesystem: Bool
+    public var capabilities: Capabilities
+
+    /// No escalation, a read-only root file system, every capability dropped.
+    public static let locked = SecurityContext(
+        allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: Capabilities(drop: ["ALL"]))
+}
+
+/// Which user a pod's containers run as, and the group its volumes' files belong to.
+public struct PodSecurityContext: Codable, Hashable, Sendable {
+    public var runAsNonRoot: Bool
+    public var runAsUser: Int
+    public var runAsGroup: Int
+    public var fsGroup: Int
+
+    /// An unprivileged user (65532, distroless' `nonroot`), which reads the mounted tokens
+    /// through the volume's group.
+    public static let nonRoot = PodSecurityContext(runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532)
+}
+
 public struct Container: Codable, Hashable, Sendable {
     public var name: String
     public var image: String
@@ -87,6 +114,7 @@ public struct Container: Codable, Hashable, Sendable {
     public var volumeMounts: [VolumeMount]?
     public var livenessProbe: Probe?
     public var readinessProbe: Probe?
+    public var securityContext: SecurityContext?
 }
 
 public struct Toleration: Codable, Hashable, Sendable {
@@ -101,6 +129,7 @@ public struct PodSpec: Codable, Hashable, Sendable {
     public var nodeSelector: [String: String]?
     public var tolerations: [Toleration]?
     public var terminationGracePeriodSeconds: Int?
+    public var securityContext: PodSecurityContext?
     public var initContainers: [Container]?
     public var containers: [Container]
     public var volumes: [Volume]?
