@@ -20,21 +20,34 @@ public struct PrometheusReader: Sendable {
 
     /// What the gateways Prometheus scrapes observed over the window, for a cluster of `nodes`.
     public func observedDemand(nodes: [String]) async throws(PrometheusError) -> ObservedDemand {
-        let observation = PrometheusObservation(
-            demand: try await query(queries.demand), nodesPresent: try await query(queries.nodesPresent),
-            peersDown: try await query(queries.peersDown), gapCount: try await query(queries.gapCount),
-            gapSum: try await query(queries.gapSum), gapSquares: try await query(queries.gapSquares))
-        return try observation.observed(nodes: nodes, url: url, window: queries.window)
+        var configuration = HTTPClient.Configuration()
+        // A refused connection is an answer (nothing listens there), not a reason to try again
+        // until the deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout = .init(connect: .seconds(5))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let result: Result<ObservedDemand, PrometheusError>
+        do throws(PrometheusError) {
+            let observation = PrometheusObservation(
+                demand: try await query(queries.demand, on: client), nodesPresent: try await query(queries.nodesPresent, on: client),
+                peersDown: try await query(queries.peersDown, on: client), gapCount: try await query(queries.gapCount, on: client),
+                gapSum: try await query(queries.gapSum, on: client), gapSquares: try await query(queries.gapSquares, on: client))
+            result = .success(try observation.observed(nodes: nodes, url: url, window: queries.window))
+        } catch {
+            result = .failure(error)
+        }
+        try? await client.shutdown()
+        return try result.get()
     }
 
     /// One instant query's samples.
-    public func query(_ promql: String) async throws(PrometheusError) -> [PrometheusSample] {
+    func query(_ promql: String, on client: HTTPClient) async throws(PrometheusError) -> [PrometheusSample] {
         guard let address = Self.queryURL(base: url, promql: promql) else {
             throw PrometheusError(.unreachable, "cannot reach Prometheus: '\(url)' is not an http:// or https:// URL")
         }
         let status: Int, body: [UInt8]
         do {
-            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: address), timeout: .milliseconds(Int64(timeoutS * 1000)))
+            let response = try await client.execute(HTTPClientRequest(url: address), timeout: .milliseconds(Int64(timeoutS * 1000)))
             status = Int(response.status.code)
             body = Array(buffer: try await response.body.collect(upTo: 64 << 20))
         } catch {
