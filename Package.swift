@@ -57,6 +57,8 @@ let package = Package(
             dependencies: [
                 "EparaCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The Prometheus reader's HTTP GET (`plan --prometheus`).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .target(

@@ -212,7 +212,7 @@ _epara_plan() {
     repeating_flags=()
     non_repeating_flags=(--detailed-exitcode --allow-partial --plain-greedy --timing --version -h --help)
     repeating_options=(--state --trace --without)
-    non_repeating_options=(--policy --previous --memory-headroom --max-batch --state-windows --format)
+    non_repeating_options=(--policy --prometheus --prometheus-window --previous --memory-headroom --max-batch --state-windows --format)
     __epara_offer_flags_options 1
 
     # Offer option value completions
@@ -222,6 +222,12 @@ _epara_plan() {
         return
         ;;
     '--state')
+        return
+        ;;
+    '--prometheus')
+        return
+        ;;
+    '--prometheus-window')
         return
         ;;
     '--trace')

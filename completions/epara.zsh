@@ -98,6 +98,8 @@ _epara_plan() {
         ':file:'
         '--policy[Placement policy\: epara, local, round-robin, alpaserve.]:policy:{__epara_complete "${___policy[@]}"}'
         '*--state[SQLite state store written by `epara serve`\: observed demand and node health (repeatable\: the stores of gateways on separate machines add up).]:db:'
+        '--prometheus[Prometheus server scraping the gateways (base URL, e.g. http\://prometheus\:9090)\: observed demand, burstiness and node health from their metrics.]:url:'
+        '--prometheus-window[How far back from now --prometheus reads rates and gaps (e.g. 30s, 5m; default 5m).]:duration:'
         '*--trace[A trace the plan will serve (\[SERVICE=\]FILE, as `serve --trace` takes it; repeatable)\: each traced service is planned for the burstiness measured in it (its demand.cv).]:trace:'
         '--previous[The plan in force\: placement becomes migration-aware and moves are listed.]:plan:'
         '*--without[Turn off a part of EPARA to measure it (repeatable)\: categories, model-parallel, burst-replicas.]:part:{__epara_complete "${___without[@]}"}'

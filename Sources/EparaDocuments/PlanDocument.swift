@@ -223,11 +223,14 @@ public struct StateSummary: Codable, Hashable, Sendable {
     public var observedDemandPerS: [String: Double]
     /// Burstiness the store recorded per service (coefficient of variation of arrival gaps).
     public var observedCv: [String: Double]? = nil
+    /// Where the observation came from besides state stores (`prometheus URL over WINDOW`).
+    public var source: String? = nil
 
     public init(
         runId: String? = nil, windowsRead: Int, nodesDown: [String], observedDemandPerS: [String: Double],
-        observedCv: [String: Double]? = nil
+        observedCv: [String: Double]? = nil, source: String? = nil
     ) {
+        self.source = source
         self.runId = runId
         self.windowsRead = windowsRead
         self.nodesDown = nodesDown

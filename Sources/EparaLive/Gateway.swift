@@ -18,6 +18,7 @@ public enum Gateway {
         if clientToken != nil || peerToken != nil { router.add(middleware: BearerAuth(clientToken: clientToken, peerToken: peerToken)) }
         router.get("metrics") { _, _ -> Response in
             if let state = try? engine.state(node: node) { metrics.observe(state) }
+            metrics.observe(gaps: engine.arrivalGaps)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.text())))

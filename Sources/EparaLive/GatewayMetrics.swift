@@ -4,10 +4,11 @@ import NIOConcurrencyHelpers
 import Prometheus
 
 /// The gateways' Prometheus metrics (swift-prometheus), one registry per process: requests by
-/// node, service and how they ended, end-to-end latency by service, each instance's requests in
-/// flight and whether it is live, and the build. Counters and histograms
-/// are looked up once per label set and kept (the registry's own lookup builds label arrays on
-/// every call).
+/// node, service and how they ended, end-to-end latency by service, the gaps between each
+/// service's arrivals (their count, sum and sum of squares: the burstiness `plan --prometheus`
+/// reads), each instance's requests in flight and whether it is live, whether the process counts
+/// each peer up, and the build. Counters and histograms are looked up once per label set and
+/// kept (the registry's own lookup builds label arrays on every call).
 public final class GatewayMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     /// Latency buckets, seconds: 1 ms to 60 s.
@@ -37,9 +38,38 @@ public final class GatewayMetrics: Sendable {
             namespace: "epara", metricName: "instance_live", unitName: "",
             helpText: "1 while the instance takes new requests; 0 once a new plan removed it.")
     }
+    static var arrivalGaps: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "epara", metricName: "arrival_gaps", unitName: "total",
+            helpText: "Gaps between consecutive arrivals of the service at this process's gateways (any node).")
+    }
+    static var arrivalGapSeconds: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "epara", metricName: "arrival_gap_seconds", unitName: "total",
+            helpText: "Sum of the gaps between consecutive arrivals of the service, seconds.")
+    }
+    static var arrivalGapSquares: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "epara", metricName: "arrival_gap_seconds_squared", unitName: "total",
+            helpText: "Sum of the squares of the gaps between consecutive arrivals of the service, seconds squared.")
+    }
+    static var peerUp: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "epara", metricName: "peer_up", unitName: "",
+            helpText: "1 while the node's gateway counts the peer up (it has not missed its syncs), 0 while it routes around it.")
+    }
     let gauges = NIOLockedValueBox<[String: Gauge]>([:])
     let counters = NIOLockedValueBox<[String: Counter]>([:])
     let histograms = NIOLockedValueBox<[String: ValueHistogram]>([:])
+    /// Per service: the gap counters and the sums they last showed (the engine keeps the sums;
+    /// a scrape adds what is new, so the request path does nothing for them).
+    let gaps = NIOLockedValueBox<[String: (counters: GapCounters, exported: ArrivalGaps)]>([:])
+
+    struct GapCounters {
+        var count: Counter
+        var sumS: Counter
+        var squaresS2: Counter
+    }
 
     public init(version: String = EparaBuild.version) {
         registry.makeGauge(descriptor: Self.buildInfo, labels: [("version", version)]).set(1.0)
@@ -52,6 +82,7 @@ public final class GatewayMetrics: Sendable {
             for outcome in Outcome.allCases { _ = counter(node: node, service: service, outcome: outcome) }
             _ = histogram(service: service)
         }
+        observe(gaps: services.map { ($0, ArrivalGaps()) })
     }
 
     func counter(node: String, service: String, outcome: Outcome) -> Counter {
@@ -82,6 +113,36 @@ public final class GatewayMetrics: Sendable {
             let labels = [("node", state.node), ("service", instance.service), ("instance", instance.id)]
             gauge(Self.instanceInFlight, labels).set(Double(instance.load))
             gauge(Self.instanceLive, labels).set(instance.live ? 1.0 : 0.0)
+        }
+        for peer in state.peers {
+            gauge(Self.peerUp, [("node", state.node), ("peer", peer.node)]).set(peer.up ? 1.0 : 0.0)
+        }
+    }
+
+    /// The gaps between each service's arrivals so far, as the engine's recorder sums them
+    /// (gapWindow rows come from the same sums): the counters advance by what is new since the
+    /// last scrape, under one lock so that two gateways of the process scraped at once add it once.
+    public func observe(gaps current: [(service: String, gaps: ArrivalGaps)]) {
+        gaps.withLockedValue { cache in
+            for (service, now) in current {
+                let labels = [("service", service)]
+                var entry =
+                    cache[service]
+                    ?? (
+                        GapCounters(
+                            count: registry.makeCounter(descriptor: Self.arrivalGaps, labels: labels),
+                            sumS: registry.makeCounter(descriptor: Self.arrivalGapSeconds, labels: labels),
+                            squaresS2: registry.makeCounter(descriptor: Self.arrivalGapSquares, labels: labels)),
+                        ArrivalGaps()
+                    )
+                if now.count > entry.exported.count {
+                    entry.counters.count.increment(by: Int64(now.count - entry.exported.count))
+                    entry.counters.sumS.increment(by: max(0, now.sumS - entry.exported.sumS))
+                    entry.counters.squaresS2.increment(by: max(0, now.squaresS2 - entry.exported.squaresS2))
+                    entry.exported = now
+                }
+                cache[service] = entry
+            }
         }
     }
 

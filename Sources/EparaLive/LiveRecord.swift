@@ -39,4 +39,10 @@ extension LiveEngine {
                 durationS: now, from: from, completeAt: final ? nil : now)
         }
     }
+
+    /// Gaps between each service's consecutive arrivals at this process's gateways since it
+    /// started, by service name: what the Prometheus gap counters export.
+    public var arrivalGaps: [(service: String, gaps: ArrivalGaps)] {
+        enter { s in s.deployment.services.indices.map { (s.deployment.services[$0].name, s.recorder.gaps[$0]) } }
+    }
 }

@@ -519,7 +519,7 @@ struct Problem {
                 StateSummary(
                     runId: $0.runId, windowsRead: $0.windowsRead, nodesDown: $0.nodesDown,
                     observedDemandPerS: $0.demandPerS.mapValues { $0.rounded(places: 6) },
-                    observedCv: $0.cv)
+                    observedCv: $0.cv, source: $0.source)
             })
     }
 

@@ -273,10 +273,8 @@ public final class StateStore: Sendable {
                         FROM gapWindow WHERE runId = ? AND windowStartS >= ? GROUP BY service ORDER BY service
                         """, arguments: [runId, earliest])
                 {
-                    let gaps: Double = row["gaps"], sum: Double = row["sumS"], squares: Double = row["squaresS2"]
-                    guard gaps >= 20, sum > 0 else { continue }
-                    let mean = sum / gaps
-                    cv[row["service"] as String] = (max(0, squares / gaps - mean * mean).squareRoot() / mean).rounded(places: 3)
+                    let gaps = ArrivalGaps(count: row["gaps"], sumS: row["sumS"], squaresS2: row["squaresS2"])
+                    if let value = gaps.cv { cv[row["service"] as String] = value }
                 }
             }
             let health = try Row.fetchAll(

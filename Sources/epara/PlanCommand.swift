@@ -7,7 +7,7 @@ import EparaServe
 import EparaStore
 import Foundation
 
-struct PlanCommand: ParsableCommand {
+struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Choose each service's parallel modes and place instances on devices.",
@@ -31,11 +31,23 @@ struct PlanCommand: ParsableCommand {
             one is clearly better, and lists the moves; --detailed-exitcode exits 2 when the \
             plan changed, 0 when it did not.
 
+            --prometheus URL reads the same observations from a Prometheus server that scrapes \
+            the gateways' /metrics (honor_labels: true), so a replanning job needs no state \
+            store copied to it: each service's and origin node's request rate over \
+            --prometheus-window (default 5m, ending now; give it at least four scrape \
+            intervals), the CV of the gaps between arrivals over the same window, and as down \
+            every node of the cluster whose gateway's series are missing (its process is not \
+            answering scrapes) or that a gateway routes around. With --state as well, the two \
+            add up like two stores. Prometheus unreachable exits 74; an error or a page that is \
+            not its API's answer exits 65 with what it said.
+
             Examples:
               epara classify examples/edge-lab/*.yaml | epara plan > plan.json
               epara plan classified.json --policy alpaserve --format table
               epara plan classified.json --state state.db --previous plan.json \\
                 --detailed-exitcode > next.json
+              epara plan classified.json --prometheus http://prometheus:9090 \\
+                --prometheus-window 10m --previous plan.json > next.json
             """
     )
 
@@ -52,6 +64,17 @@ struct PlanCommand: ParsableCommand {
             "SQLite state store written by `epara serve`: observed demand and node health (repeatable: the stores of gateways on separate machines add up).",
             valueName: "db"))
     var state: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "Prometheus server scraping the gateways (base URL, e.g. http://prometheus:9090): observed demand, burstiness and node health from their metrics.",
+            valueName: "url"))
+    var prometheus: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "How far back from now --prometheus reads rates and gaps (e.g. 30s, 5m; default 5m).", valueName: "duration"))
+    var prometheusWindow: String?
 
     @Option(
         name: .customLong("trace"),
@@ -100,6 +123,11 @@ struct PlanCommand: ParsableCommand {
         if let memoryHeadroom, !(memoryHeadroom > 0 && memoryHeadroom <= 1) { throw ValidationError("--memory-headroom must be in (0, 1]") }
         if let maxBatch, !(1...4096).contains(maxBatch) { throw ValidationError("--max-batch must be from 1 to 4096") }
         guard stateWindows >= 1 else { throw ValidationError("--state-windows must be at least 1") }
+        if let prometheus, !PrometheusReader.isHTTPURL(prometheus) {
+            throw ValidationError("--prometheus expects the server's http:// or https:// URL, such as http://prometheus:9090, found '\(prometheus)'")
+        }
+        if prometheusWindow != nil, prometheus == nil { throw ValidationError("--prometheus-window goes with --prometheus URL") }
+        _ = try prometheusWindowMs()
         if !without.isEmpty, policy != .epara, !(policy == .alpaserve && without == [.modelParallel]) {
             throw ValidationError(
                 "--without turns off parts of EPARA; with --policy \(policy.rawValue) it does not apply (alpaserve takes --without model-parallel: single-device groups only, AlpaServe's sr-greedy)"
@@ -107,24 +135,36 @@ struct PlanCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    /// --prometheus-window in milliseconds (5m unless given).
+    func prometheusWindowMs() throws -> Double {
+        try ServeCommand.seconds(prometheusWindow ?? "5m", option: "--prometheus-window", allowZero: false) * 1000
+    }
+
+    func run() async throws {
         var exitCode: Int32 = 0
-        try StageIO.run {
+        try await StageIO.runAsync {
             let source = try StageIO.load(file.map { [$0] } ?? [])[0]
             let input = try StageDocument<ClassifiedWorkload>.read(source, kind: "ClassifiedWorkload", producedBy: "epara classify")
             var workload = input.value
             var observed: ObservedDemand? = nil
-            if !state.isEmpty {
-                observed = .combined(
-                    try state.map { path in
-                        let store = try StateStore.open(existing: path)
-                        do {
-                            return try store.observedDemand(lastWindows: stateWindows)
-                        } catch {
-                            throw InputError(.badData, at: SourceLocation(file: path, line: 1, column: 1), "cannot read the state store: \(error)")
-                        }
-                    })
+            var parts = try state.map { path in
+                let store = try StateStore.open(existing: path)
+                do {
+                    return try store.observedDemand(lastWindows: stateWindows)
+                } catch {
+                    throw InputError(.badData, at: SourceLocation(file: path, line: 1, column: 1), "cannot read the state store: \(error)")
+                }
             }
+            if let prometheus {
+                let reader = PrometheusReader(url: prometheus, windowMs: try prometheusWindowMs())
+                do throws(PrometheusError) {
+                    parts.append(try await reader.observedDemand(nodes: workload.cluster.nodes.map(\.name)))
+                } catch {
+                    StageIO.printError("epara plan: \(error)")
+                    throw ExitCode(error.exitCode)
+                }
+            }
+            if !parts.isEmpty { observed = .combined(parts) }
             let previousPlan = try previous.map { path in
                 try StageDocument<Plan>.read(try SourceText.load(path), kind: "Plan", producedBy: "epara plan").value
             }

@@ -98,6 +98,23 @@ final class Background: @unchecked Sendable {
     }
 }
 
+/// A real server a test runs (a model server, Prometheus): `variable`'s path, else `path`. When it
+/// is missing the test is skipped, unless EPARA_REQUIRE_REAL_BACKENDS=1 (scripts/test, CI) says
+/// it must run: then it fails. `install` says how to get it.
+func realServer(_ variable: String, default path: URL, install: String) throws -> URL {
+    let environment = ProcessInfo.processInfo.environment
+    let url = environment[variable].map(URL.init(fileURLWithPath:)) ?? path
+    guard FileManager.default.fileExists(atPath: url.path) else {
+        let message = "\(url.path) is missing: \(install) (or set \(variable))"
+        if environment["EPARA_REQUIRE_REAL_BACKENDS"] == "1" {
+            XCTFail(message)
+            throw XCTSkip(message)
+        }
+        throw XCTSkip(message)
+    }
+    return url
+}
+
 /// A scratch directory for one test.
 func scratchDirectory(_ prefix: String) throws -> URL {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")

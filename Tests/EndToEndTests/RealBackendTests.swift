@@ -13,17 +13,7 @@ final class RealBackendTests: XCTestCase {
     static let live = Epara.packageRoot.appendingPathComponent(".build/live")
 
     static func locate(_ variable: String, default path: URL) throws -> URL {
-        let environment = ProcessInfo.processInfo.environment
-        let url = environment[variable].map(URL.init(fileURLWithPath:)) ?? path
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            let message = "\(url.path) is missing: run scripts/live-backends (or set \(variable))"
-            if environment["EPARA_REQUIRE_REAL_BACKENDS"] == "1" {
-                XCTFail(message)
-                throw XCTSkip(message)
-            }
-            throw XCTSkip(message)
-        }
-        return url
+        try realServer(variable, default: path, install: "run scripts/live-backends")
     }
 
     func backends(in directory: URL, _ lines: [String]) throws -> URL {

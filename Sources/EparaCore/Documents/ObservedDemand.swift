@@ -1,5 +1,6 @@
 /// What a run observed about the present: demand as it arrived and which nodes are down.
-/// The state store produces it; `plan --state` feeds it to placement.
+/// The state store produces it (`plan --state`), or a Prometheus server scraping the gateways
+/// (`plan --prometheus`); placement is fed it.
 public struct ObservedDemand: Hashable, Sendable, Codable {
     public var runId: String?
     /// Mean arrival rate per service over the windows read.
@@ -12,13 +13,18 @@ public struct ObservedDemand: Hashable, Sendable, Codable {
     /// arrivals (nil when the store has none recorded).
     public var cv: [String: Double]?
 
+    /// Where it was observed when not (only) in state stores: `prometheus URL over WINDOW`
+    /// (nil for a state store, whose `runId` says which run).
+    public var source: String?
+
     public var cvByService: [String: Double] { cv ?? [:] }
 
     public init(
         runId: String?, demandPerS: [String: Double], demandByOrigin: [String: [String: Double]], nodesDown: [String],
-        windowsRead: Int, cv: [String: Double]? = nil
+        windowsRead: Int, cv: [String: Double]? = nil, source: String? = nil
     ) {
         self.cv = cv
+        self.source = source
         self.runId = runId
         self.demandPerS = demandPerS
         self.demandByOrigin = demandByOrigin
@@ -28,9 +34,9 @@ public struct ObservedDemand: Hashable, Sendable, Codable {
 
     public static let empty = ObservedDemand(runId: nil, demandPerS: [:], demandByOrigin: [:], nodesDown: [], windowsRead: 0)
 
-    /// What several state stores observed together — the stores of gateways on separate
-    /// machines, each holding its own nodes' arrivals: demand added up, every node any of
-    /// them saw down.
+    /// What several state stores (or a store and Prometheus) observed together — the stores of
+    /// gateways on separate machines, each holding its own nodes' arrivals: demand added up,
+    /// every node any of them saw down.
     public static func combined(_ parts: [ObservedDemand]) -> ObservedDemand {
         guard parts.count > 1 else { return parts.first ?? .empty }
         var demand: [String: Double] = [:]
@@ -45,9 +51,11 @@ public struct ObservedDemand: Hashable, Sendable, Codable {
         var cv: [String: Double] = [:]
         for part in parts { for (service, value) in part.cvByService { cv[service] = max(cv[service] ?? 0, value) } }
         let runs = parts.compactMap(\.runId)
+        let sources = parts.compactMap(\.source)
         return ObservedDemand(
             runId: runs.isEmpty ? nil : runs.joined(separator: "+"), demandPerS: demand, demandByOrigin: byOrigin,
             nodesDown: Array(Set(parts.flatMap(\.nodesDown))).sorted(),
-            windowsRead: parts.map(\.windowsRead).min() ?? 0, cv: cv.isEmpty ? nil : cv)
+            windowsRead: parts.map(\.windowsRead).min() ?? 0, cv: cv.isEmpty ? nil : cv,
+            source: sources.isEmpty ? nil : sources.joined(separator: " + "))
     }
 }

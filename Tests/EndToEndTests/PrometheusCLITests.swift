@@ -1,0 +1,194 @@
+import Foundation
+import XCTest
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `plan --prometheus`: a real Prometheus (Debian's `prometheus`) on loopback scraping live
+/// gateways under steady load, held to `plan --state` on the same traffic; and the errors a
+/// cron job sees when Prometheus is not there or is not what it should be.
+final class PrometheusCLITests: XCTestCase {
+    /// Requests of one service sent to one gateway: `offsets` (seconds) in every period.
+    struct Flow {
+        var service: String
+        var gateway: Int
+        var offsets: [Double]
+        var ratePerS: Double
+    }
+
+    static let periodS = 2.0
+
+    /// Poisson-like arrivals (uniform offsets, so gaps of CV near 1) repeated every period:
+    /// any window of several periods holds the same gaps, so two readers that look at windows a
+    /// few seconds apart still see the same burstiness.
+    static func flow(_ service: String, gateway: Int, ratePerS: Double, seed: UInt64) -> Flow {
+        var state = seed
+        let offsets = (0..<Int(ratePerS * periodS)).map { _ in
+            // SplitMix64.
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53) * periodS
+        }
+        return Flow(service: service, gateway: gateway, offsets: offsets.sorted(), ratePerS: ratePerS)
+    }
+
+    /// `epara` on a thread of its own, so the load keeps its schedule meanwhile.
+    static func eparaAside(_ arguments: [String], stdin: Data) async throws -> EparaResult {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try Epara.run(arguments, stdin: stdin) }) }
+        }
+    }
+
+    /// Each period, each request of `schedule` (offset in the period, URL) at its time, without
+    /// waiting for the one before to be answered.
+    static func send(_ schedule: [(offsetS: Double, url: String)], periods: Int, from start: ContinuousClock.Instant) async {
+        await withTaskGroup(of: Void.self) { group in
+            for period in 0..<periods {
+                for request in schedule {
+                    let due = start + .milliseconds(Int((Double(period) * periodS + request.offsetS) * 1000))
+                    try? await Task.sleep(until: due, clock: .continuous)
+                    group.addTask { _ = try? await HTTP.call(request.url, method: "POST", timeout: 5) }
+                }
+            }
+        }
+    }
+
+    func json(_ result: EparaResult) throws -> [String: Any] {
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any], result.stderr)
+    }
+
+    /// (service, origin) → demand per second as the plan routes it, and the plan's state summary.
+    func observed(_ plan: [String: Any]) -> (byOrigin: [String: Double], perService: [String: Double], cv: [String: Double]) {
+        var byOrigin: [String: Double] = [:]
+        for route in plan["routing"] as? [[String: Any]] ?? [] {
+            byOrigin["\(route["service"]!)@\(route["origin"]!)"] = route["demand_per_s"] as? Double
+        }
+        let state = plan["state"] as? [String: Any] ?? [:]
+        return (byOrigin, state["observed_demand_per_s"] as? [String: Double] ?? [:], state["observed_cv"] as? [String: Double] ?? [:])
+    }
+
+    func testPlanFromPrometheusMatchesPlanFromTheStateStore() async throws {
+        let prometheus = try realServer(
+            "EPARA_PROMETHEUS", default: URL(fileURLWithPath: "/usr/bin/prometheus"),
+            install: "apt-get install --no-install-recommends prometheus (scripts/test does)")
+        let directory = try scratchDirectory("epara-prometheus")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let plan = try livePlan("metered", into: directory)
+        let classified = try Epara.run(["classify", Epara.fixture("live/metered.yaml").path]).stdout
+        let store = directory.appendingPathComponent("state.db").path
+        let port = HTTP.freePort(), prometheusPort = HTTP.freePort()
+        let gateways = try Background.gateway(
+            [plan.path, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(port)", "--state", store, "--window", "2s"],
+            name: "gateways", in: directory)
+        defer { _ = gateways.stop() }
+        // Both gateways are scraped, though one process serves the same series on each: the
+        // queries must count them once.
+        let config = directory.appendingPathComponent("prometheus.yml")
+        try """
+        global: {scrape_interval: 1s, evaluation_interval: 1s}
+        scrape_configs:
+          - job_name: epara
+            honor_labels: true
+            static_configs:
+              - targets: ['127.0.0.1:\(port)', '127.0.0.1:\(port + 1)']
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let server = try Background(
+            prometheus,
+            [
+                "--config.file=\(config.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)",
+                "--web.listen-address=127.0.0.1:\(prometheusPort)",
+            ], name: "prometheus", in: directory)
+        defer { _ = server.stop() }
+        let url = "http://127.0.0.1:\(prometheusPort)"
+        let gatewaysUp = await HTTP.waitUntilUp("http://127.0.0.1:\(port)/healthz")
+        let prometheusUp = await HTTP.waitUntilUp(url + "/-/ready", seconds: 30)
+        XCTAssertTrue(gatewaysUp, gateways.stderr)
+        XCTAssertTrue(prometheusUp, server.stderr)
+        var scraped = 0
+        for _ in 0..<100 where scraped < 2 {
+            let up = try? await HTTP.call(url + "/api/v1/query?query=sum(up)", timeout: 2)
+            let value = ((((up?.json["data"] as? [String: Any])?["result"] as? [[String: Any]])?.first)?["value"] as? [Any])?.last
+            scraped = Int((value as? String) ?? "") ?? 0
+            if scraped < 2 { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        XCTAssertEqual(scraped, 2, "Prometheus scrapes both gateways: \(server.stderr.suffix(2000))")
+
+        // 46 requests/s in all, for 30 s: photo 20/s at edge and 10/s at peer, detect 10/s and 6/s.
+        let flows = [
+            Self.flow("photo", gateway: 0, ratePerS: 20, seed: 1), Self.flow("photo", gateway: 1, ratePerS: 10, seed: 2),
+            Self.flow("detect", gateway: 0, ratePerS: 10, seed: 3), Self.flow("detect", gateway: 1, ratePerS: 6, seed: 4),
+        ]
+        let schedule = flows.flatMap { flow in
+            flow.offsets.map { (offsetS: $0, url: "http://127.0.0.1:\(port + flow.gateway)/v1/services/\(flow.service)/infer") }
+        }.sorted { $0.offsetS < $1.offsetS }
+        let loadS = 30.0, readAtS = 26.0
+        let clock = ContinuousClock(), start = clock.now
+        async let load: Void = Self.send(schedule, periods: Int(loadS / Self.periodS), from: start)
+        // Read while the load goes on: 20 s of it either way, the store's ten latest complete
+        // 2 s windows (up to 4 s older than now) and Prometheus's last 20 s.
+        try await Task.sleep(until: start + .seconds(readAtS), clock: .continuous)
+        async let fromPrometheus = Self.eparaAside(["plan", "--prometheus", url, "--prometheus-window", "20s"], stdin: classified)
+        async let fromStore = Self.eparaAside(["plan", "--state", store, "--state-windows", "10"], stdin: classified)
+        async let fromBoth = Self.eparaAside(
+            ["plan", "--state", store, "--state-windows", "10", "--prometheus", url, "--prometheus-window", "20s"], stdin: classified)
+        let viaPrometheus = try json(try await fromPrometheus), viaStore = try json(try await fromStore)
+        let viaBoth = try json(try await fromBoth)
+        await load
+
+        let p = observed(viaPrometheus), s = observed(viaStore)
+        let state = try XCTUnwrap(viaPrometheus["state"] as? [String: Any])
+        XCTAssertEqual(state["source"] as? String, "prometheus \(url) over 20s")
+        XCTAssertEqual(state["nodes_down"] as? [String], [])
+        print("plan --prometheus: \(p)\nplan --state:      \(s)")
+        // Demand within 5% of each other, and of what was sent (measured: within 1%).
+        for flow in flows {
+            let key = "\(flow.service)@\(["edge", "peer"][flow.gateway])"
+            let a = try XCTUnwrap(p.byOrigin[key], key), b = try XCTUnwrap(s.byOrigin[key], key)
+            XCTAssertEqual(a, b, accuracy: 0.05 * b, "\(key): Prometheus \(a)/s, state store \(b)/s")
+            XCTAssertEqual(a, flow.ratePerS, accuracy: 0.05 * flow.ratePerS, "\(key): Prometheus \(a)/s, sent \(flow.ratePerS)/s")
+        }
+        // Both at once add up like two stores, and the summary names both.
+        let both = observed(viaBoth), bothState = try XCTUnwrap(viaBoth["state"] as? [String: Any])
+        XCTAssertNotNil(bothState["run_id"])
+        XCTAssertEqual(bothState["source"] as? String, "prometheus \(url) over 20s")
+        for service in ["photo", "detect"] {
+            let a = try XCTUnwrap(p.perService[service]), b = try XCTUnwrap(s.perService[service])
+            XCTAssertEqual(both.perService[service] ?? 0, a + b, accuracy: 0.05 * b, "\(service): --state with --prometheus")
+            XCTAssertEqual(a, b, accuracy: 0.05 * b, "\(service): Prometheus \(a)/s, state store \(b)/s")
+            // Burstiness from the same gaps over windows a few seconds apart: within 10%.
+            let cvA = try XCTUnwrap(p.cv[service]), cvB = try XCTUnwrap(s.cv[service])
+            XCTAssertEqual(cvA, cvB, accuracy: 0.1 * cvB, "\(service): CV \(cvA) from Prometheus, \(cvB) from the state store")
+        }
+
+        // Every gateway gone: their series go stale at the next failed scrape, and every node is down.
+        XCTAssertEqual(gateways.stop(), 0)
+        try await Task.sleep(for: .seconds(3))
+        let afterwards = try json(
+            try await Self.eparaAside(["plan", "--prometheus", url, "--prometheus-window", "20s", "--allow-partial"], stdin: classified))
+        XCTAssertEqual((afterwards["state"] as? [String: Any])?["nodes_down"] as? [String], ["edge", "peer"])
+        // Not Prometheus's API: its own 404 page, said, exit 65.
+        let notTheAPI = try await Self.eparaAside(["plan", "--prometheus", url + "/nope"], stdin: classified)
+        XCTAssertEqual(notTheAPI.status, 65, notTheAPI.stderr)
+        XCTAssertTrue(notTheAPI.stderr.contains("answered HTTP 404") && notTheAPI.stderr.contains("404 page not found"), notTheAPI.stderr)
+    }
+
+    /// Nothing listens: one line on stderr, exit 74 (I/O), no crash.
+    func testAnUnreachablePrometheusExits74WithOneLine() throws {
+        let classified = try Epara.run(["classify", Epara.fixture("live/metered.yaml").path]).stdout
+        let port = HTTP.freePort()
+        let result = try Epara.run(["plan", "--prometheus", "http://127.0.0.1:\(port)"], stdin: classified)
+        XCTAssertEqual(result.status, 74, result.stderr)
+        XCTAssertEqual(result.stderr, "epara plan: cannot reach Prometheus at http://127.0.0.1:\(port): connection refused\n")
+        XCTAssertTrue(result.stdout.isEmpty)
+        let usage = try Epara.run(["plan", "--prometheus", "prometheus:9090"], stdin: classified)
+        XCTAssertEqual(usage.status, 64, usage.stderr)
+        XCTAssertTrue(usage.stderr.contains("--prometheus expects the server's http:// or https:// URL"), usage.stderr)
+        let window = try Epara.run(["plan", "--prometheus", "http://127.0.0.1:\(port)", "--prometheus-window", "5 minutes"], stdin: classified)
+        XCTAssertEqual(window.status, 64, window.stderr)
+        XCTAssertTrue(window.stderr.contains("--prometheus-window expects a duration"), window.stderr)
+    }
+}
