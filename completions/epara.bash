@@ -173,13 +173,13 @@ _epara() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    classify|plan|serve|report|capacity|catalog|help)
+    classify|plan|serve|report|capacity|manifests|catalog|help)
         # Offer subcommand argument completions
         "_epara_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'classify plan serve report capacity catalog help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'classify plan serve report capacity manifests catalog help' -- "${cur}"))
         ;;
     esac
 }
@@ -429,6 +429,67 @@ _epara_capacity() {
         ;;
     '--format')
         __epara_add_completions -W 'json'$'\n''table'
+        return
+        ;;
+    esac
+}
+
+_epara_manifests() {
+    repeating_flags=()
+    non_repeating_flags=(--inline-tokens --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--backends --workload --name --namespace --image --port --host-port --token-secret --client-token-file --peer-token-file --node-label --prometheus --prometheus-window --schedule --kubectl-image --only)
+    __epara_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--backends')
+        return
+        ;;
+    '--workload')
+        return
+        ;;
+    '--name')
+        return
+        ;;
+    '--namespace')
+        return
+        ;;
+    '--image')
+        return
+        ;;
+    '--port')
+        return
+        ;;
+    '--host-port')
+        return
+        ;;
+    '--token-secret')
+        return
+        ;;
+    '--client-token-file')
+        return
+        ;;
+    '--peer-token-file')
+        return
+        ;;
+    '--node-label')
+        return
+        ;;
+    '--prometheus')
+        return
+        ;;
+    '--prometheus-window')
+        return
+        ;;
+    '--schedule')
+        return
+        ;;
+    '--kubectl-image')
+        return
+        ;;
+    '--only')
+        __epara_add_completions -W 'all'$'\n''plan'
         return
         ;;
     esac

@@ -55,6 +55,7 @@ _epara() {
             'serve:Execute a plan: on a trace in the embedded simulator, or live as HTTP gateways in front of model servers.'
             'report:Analyse runs: goodput, SLO attainment, drops, latency percentiles; compare policies.'
             'capacity:Find the highest load each policy sustains at an SLO-attainment target, and what breaks first.'
+            'manifests:Write the Kubernetes manifests that deploy a plan (K3s, KubeEdge).'
             'catalog:List the device types, models and profiles epara knows.'
             'help:Show subcommand help information.'
         )
@@ -62,7 +63,7 @@ _epara() {
         ;;
     arg)
         case "${words[1]}" in
-        classify|plan|serve|report|capacity|catalog|help)
+        classify|plan|serve|report|capacity|manifests|catalog|help)
             "_epara_${words[1]}" && ret=0
             ;;
         esac
@@ -204,6 +205,36 @@ _epara_capacity() {
         '--memory-headroom[Fraction of each device'\''s memory instances may use.]:memory-headroom:'
         '--html[Also write an HTML page with the chart and tables.]:file:'
         '--format[Output format (default\: table on a terminal, json otherwise).]:format:{__epara_complete "${___format[@]}"}'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_epara_manifests() {
+    local -i ret=1
+    local -ar ___only=('all' 'plan')
+    local -ar arg_specs=(
+        ':file:'
+        '--backends[A Backends document\: each real backend'\''s server, with its image.]:file:'
+        '--workload[The ClassifiedWorkload the plan was made from (the replanning CronJob plans from it).]:file:'
+        '--name[Prefix of every object'\''s name (the app.kubernetes.io/instance label).]:name:'
+        '--namespace[Namespace of every object.]:namespace:'
+        '--image[The epara image of the gateways and the replanning job.]:image:'
+        '--port[Port the gateways listen on in their pods.]:port:'
+        '--host-port[Also publish each gateway at this port of its node'\''s address.]:port:'
+        '--token-secret[The Secret with the client-token and peer-token keys (default\: NAME-tokens).]:name:'
+        '--inline-tokens[Write the tokens'\'' Secret from --client-token-file and --peer-token-file (it then holds them, base64, on stdout).]'
+        '--client-token-file[With --inline-tokens\: the file holding the client token.]:file:'
+        '--peer-token-file[With --inline-tokens\: the file holding the peer token.]:file:'
+        '--node-label[The node label pods are pinned by; its value is the plan'\''s node name.]:key:'
+        '--prometheus[Prometheus server the replanning CronJob reads demand from (no CronJob without it).]:url:'
+        '--prometheus-window[Window of observed demand the CronJob plans for.]:duration:'
+        '--schedule[When the CronJob replans (cron syntax).]:schedule:'
+        '--kubectl-image[An image with kubectl, which applies what the CronJob rendered.]:image:'
+        '--only[Which objects\: all, or plan (the plan'\''s ConfigMap and the model servers\: what replanning changes).]:only:{__epara_complete "${___only[@]}"}'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
