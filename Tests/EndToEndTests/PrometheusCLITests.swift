@@ -164,6 +164,8 @@ final class PrometheusCLITests: XCTestCase {
             XCTAssertEqual(cvA, cvB, accuracy: 0.1 * cvB, "\(service): CV \(cvA) from Prometheus, \(cvB) from the state store")
         }
 
+        try replanningJobScenario(plan: plan, classified: classified, prometheus: url, in: directory)
+
         // Every gateway gone: their series go stale at the next failed scrape, and every node is down.
         XCTAssertEqual(gateways.stop(), 0)
         try await Task.sleep(for: .seconds(3))
@@ -174,6 +176,56 @@ final class PrometheusCLITests: XCTestCase {
         let notTheAPI = try await Self.eparaAside(["plan", "--prometheus", url + "/nope"], stdin: classified)
         XCTAssertEqual(notTheAPI.status, 65, notTheAPI.stderr)
         XCTAssertTrue(notTheAPI.stderr.contains("answered HTTP 404") && notTheAPI.stderr.contains("404 page not found"), notTheAPI.stderr)
+    }
+
+    /// The replanning CronJob's script, as `epara manifests` writes it, run for real against
+    /// this Prometheus in a directory laid out as its pod's (the ConfigMaps at /etc/epara, the
+    /// scratch volume at /work): it plans migration-aware from the plan in force and writes, for
+    /// kubectl, the plan's objects — of the new plan when it changed, else of the plan in force,
+    /// byte for byte what `epara manifests --only plan` gives. The plan in force was made for
+    /// the declared demand (photo only at edge, detect only at peer), which the observed traffic
+    /// (both at both) changes. (kubectl apply is not run: there is no cluster here.)
+    func replanningJobScenario(plan: URL, classified: Data, prometheus url: String, in directory: URL) throws {
+        let workloadFile = directory.appendingPathComponent("classified.json")
+        try classified.write(to: workloadFile)
+        let manifests = try Epara.run(
+            ["manifests", plan.path, "--workload", workloadFile.path, "--prometheus", url, "--prometheus-window", "20s"])
+        XCTAssertEqual(manifests.status, 0, manifests.stderr)
+        let lines = manifests.stdoutText.components(separatedBy: "\n")
+        let start = try XCTUnwrap(lines.firstIndex { $0.hasSuffix("- -c") }, "the job's shell command") + 1
+        XCTAssertTrue(lines[start].hasSuffix("- |"), lines[start])
+        let indent = String(repeating: " ", count: lines[start].prefix { $0 == " " }.count + 2)
+        var script = lines[(start + 1)...].prefix { $0.hasPrefix(indent) || $0.isEmpty }.map { String($0.dropFirst(indent.count)) }
+            .joined(separator: "\n")
+        let root = directory.appendingPathComponent("pod")
+        for path in ["etc/epara/plan", "etc/epara/config", "work"] {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(path), withIntermediateDirectories: true)
+        }
+        try Data(contentsOf: plan).write(to: root.appendingPathComponent("etc/epara/plan/plan.json"))
+        try classified.write(to: root.appendingPathComponent("etc/epara/config/workload.json"))
+        script = script.replacingOccurrences(of: "/etc/epara", with: root.path + "/etc/epara")
+            .replacingOccurrences(of: "/work/", with: root.path + "/work/")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        var environment = ProcessInfo.processInfo.environment
+        environment["PATH"] = Epara.binary.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        process.environment = environment
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, stderr)
+        XCTAssertTrue(stderr.contains("epara replan: the plan changed"), "the observed origins differ from the declared: \(stderr)")
+        let next = root.appendingPathComponent("work/next.json")
+        let rendered = try Data(contentsOf: root.appendingPathComponent("work/replanned.yaml"))
+        let expected = try Epara.run(["manifests", next.path, "--only", "plan"])
+        XCTAssertEqual(expected.status, 0, expected.stderr)
+        XCTAssertEqual(rendered, expected.stdout, "the job renders the new plan's objects")
+        let old = try Epara.run(["manifests", plan.path, "--only", "plan"])
+        XCTAssertNotEqual(rendered, old.stdout, "and they differ from the plan in force's")
+        XCTAssertTrue(String(decoding: rendered, as: UTF8.self).contains("name: epara-plan\n"))
     }
 
     /// Nothing listens: one line on stderr, exit 74 (I/O), no crash.
