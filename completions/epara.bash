@@ -489,7 +489,7 @@ _epara_manifests() {
         return
         ;;
     '--only')
-        __epara_add_completions -W 'all'$'\n''plan'
+        __epara_add_completions -W 'all'$'\n''plan'$'\n''servers'$'\n''names'
         return
         ;;
     esac

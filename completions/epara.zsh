@@ -215,7 +215,7 @@ _epara_capacity() {
 
 _epara_manifests() {
     local -i ret=1
-    local -ar ___only=('all' 'plan')
+    local -ar ___only=('all' 'plan' 'servers' 'names')
     local -ar arg_specs=(
         ':file:'
         '--backends[A Backends document\: each real backend'\''s server, with its image.]:file:'
@@ -233,8 +233,8 @@ _epara_manifests() {
         '--prometheus[Prometheus server the replanning CronJob reads demand from (no CronJob without it).]:url:'
         '--prometheus-window[Window of observed demand the CronJob plans for.]:duration:'
         '--schedule[When the CronJob replans (cron syntax).]:schedule:'
-        '--kubectl-image[An image with kubectl, which applies what the CronJob rendered.]:image:'
-        '--only[Which objects\: all, or plan (the plan'\''s ConfigMap and the model servers\: what replanning changes).]:only:{__epara_complete "${___only[@]}"}'
+        '--kubectl-image[An image with kubectl and /bin/sh, which applies what the CronJob rendered.]:image:'
+        '--only[Which objects\: all; or, for the replanning job, plan (the plan'\''s ConfigMap), servers (the model servers), names (the servers'\'' objects by name, one a line).]:only:{__epara_complete "${___only[@]}"}'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

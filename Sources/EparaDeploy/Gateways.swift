@@ -81,7 +81,7 @@ enum Gateways {
             spec: .deployment(
                 DeploymentSpec(
                     replicas: 1, selector: LabelSelector(matchLabels: selector(node, options)), strategy: .init(type: "Recreate"),
-                    template: PodTemplate(metadata: .init(labels: labels, annotations: annotations), spec: pod))))
+                    template: PodTemplate(metadata: .init(labels: Manifests.podLabels(labels), annotations: annotations), spec: pod))))
         let service = KubeObject(
             apiVersion: "v1", kind: "Service", metadata: Manifests.meta(name, options, labels: labels),
             spec: .service(

@@ -16,29 +16,44 @@ public struct ManifestOptions: Sendable, Equatable {
     /// The Secret holding the `client-token` and `peer-token` keys.
     public var tokenSecret: String
     /// The tokens themselves, when the operator asked for the Secret to be written out.
-    public var inlineTokens: (client: String, peer: String)?
+    public var inlineTokens: Tokens?
     /// The node label each node's pods are pinned by (its value: the plan's node name).
     public var nodeLabel: String
     /// Replanning: the Prometheus server the CronJob reads demand from; nil writes no CronJob.
     public var prometheusURL: String?
     public var prometheusWindow: String
     public var schedule: String
-    /// An image with `kubectl`, which applies what the replanning job wrote.
+    /// An image with `kubectl` and `/bin/sh`, which applies what the replanning job rendered.
     public var kubectlImage: String
     /// Which objects: all of them, or only those a replanning changes.
     public var only: ObjectSet
 
+    public struct Tokens: Sendable, Equatable {
+        public var client: String
+        public var peer: String
+
+        public init(client: String, peer: String) {
+            self.client = client
+            self.peer = peer
+        }
+    }
+
+    /// What the replanning job renders, one set at a time.
     public enum ObjectSet: String, Sendable, CaseIterable {
         case all
-        /// The plan's ConfigMap and the model servers: what the CronJob applies.
+        /// The plan's ConfigMap (the plan and the gateways' Backends document).
         case plan
+        /// The model servers' Deployments and Services.
+        case servers
+        /// The model servers' objects by name, one a line, as `kubectl get -o name` prints them.
+        case names
     }
 
     public init(
         name: String = "epara", namespace: String = "epara", image: String = "epara:\(EparaBuild.version)",
-        port: Int = 8080, hostPort: Int? = nil, tokenSecret: String? = nil, inlineTokens: (client: String, peer: String)? = nil,
+        port: Int = 8080, hostPort: Int? = nil, tokenSecret: String? = nil, inlineTokens: Tokens? = nil,
         nodeLabel: String = "kubernetes.io/hostname", prometheusURL: String? = nil, prometheusWindow: String = "5m",
-        schedule: String = "*/10 * * * *", kubectlImage: String = "registry.k8s.io/kubectl:v1.31.0", only: ObjectSet = .all
+        schedule: String = "*/10 * * * *", kubectlImage: String = "docker.io/alpine/k8s:1.31.0", only: ObjectSet = .all
     ) {
         self.name = name
         self.namespace = namespace
@@ -53,13 +68,5 @@ public struct ManifestOptions: Sendable, Equatable {
         self.schedule = schedule
         self.kubectlImage = kubectlImage
         self.only = only
-    }
-
-    public static func == (a: ManifestOptions, b: ManifestOptions) -> Bool {
-        a.name == b.name && a.namespace == b.namespace && a.image == b.image && a.port == b.port && a.hostPort == b.hostPort
-            && a.tokenSecret == b.tokenSecret && a.inlineTokens?.client == b.inlineTokens?.client
-            && a.inlineTokens?.peer == b.inlineTokens?.peer && a.nodeLabel == b.nodeLabel && a.prometheusURL == b.prometheusURL
-            && a.prometheusWindow == b.prometheusWindow && a.schedule == b.schedule && a.kubectlImage == b.kubectlImage
-            && a.only == b.only
     }
 }

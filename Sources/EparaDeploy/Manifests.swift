@@ -34,6 +34,15 @@ public struct ManifestSet: Sendable {
     public var objects: [KubeObject]
     public var notes: [String]
 
+    /// The objects' names as `kubectl get -o name` prints them (`deployment.apps/NAME`,
+    /// `service/NAME`), one a line.
+    public func kubectlNames() -> String {
+        objects.map { object in
+            let group = object.apiVersion.split(separator: "/").dropLast().first.map { ".\($0)" } ?? ""
+            return "\(object.kind.lowercased())\(group)/\(object.metadata.name)\n"
+        }.joined()
+    }
+
     /// Multi-document YAML, each object after `---`, keys sorted as kubectl writes them.
     public func yaml() throws -> String {
         let encoder = YAMLEncoder()
@@ -55,39 +64,63 @@ public enum Manifests {
     static let tokenDirectory = "/var/run/secrets/epara"
 
     public static func render(_ input: ManifestInput, options: ManifestOptions) throws(InputError) -> ManifestSet {
+        try checkNodeNames(input, options: options)
         let servers = try ModelServers.resolve(input, options: options)
-        var objects: [KubeObject] = []
-        var notes: [String] = []
+        let serverObjects = servers.flatMap { $0.objects(options) }
         let planMap = try configMaps(input, servers: servers, options: options)
-        if options.only == .all {
-            objects.append(namespace(options))
-            if options.prometheusURL != nil {
-                objects += Replanner.access(options)
-            }
-            objects.append(planMap.config)
-            if let tokens = options.inlineTokens {
-                objects.append(tokenSecret(tokens, options))
-            } else {
-                notes.append(
-                    "the gateways read their tokens from the Secret '\(options.tokenSecret)', which these manifests do not hold: "
-                        + "kubectl -n \(options.namespace) create secret generic \(options.tokenSecret) "
-                        + "--from-file=client-token=CLIENT_TOKEN_FILE --from-file=peer-token=PEER_TOKEN_FILE")
-            }
+        switch options.only {
+        case .plan: return ManifestSet(objects: [planMap.plan], notes: [])
+        case .servers, .names: return ManifestSet(objects: serverObjects, notes: [])
+        case .all: break
+        }
+        var objects: [KubeObject] = [namespace(options)]
+        var notes: [String] = []
+        if options.prometheusURL != nil { objects += Replanner.rbacObjects(options) }
+        objects.append(planMap.config)
+        if let tokens = options.inlineTokens {
+            objects.append(tokenSecret(tokens, options))
+        } else {
+            notes.append(
+                "the gateways read their tokens from the Secret '\(options.tokenSecret)', which these manifests do not hold: "
+                    + "kubectl -n \(options.namespace) create secret generic \(options.tokenSecret) "
+                    + "--from-file=client-token=CLIENT_TOKEN_FILE --from-file=peer-token=PEER_TOKEN_FILE")
         }
         objects.append(planMap.plan)
-        objects += servers.flatMap { $0.objects(options) }
-        if options.only == .all {
-            for node in input.plan.cluster.nodes {
-                objects += Gateways.objects(node: node.name, configDigest: planMap.configDigest, options: options)
-            }
-            if options.prometheusURL != nil {
-                objects.append(Replanner.cronJob(options))
-            } else {
-                notes.append("no replanning CronJob: give --prometheus URL (and --workload) for one")
-            }
+        objects += serverObjects
+        for node in input.plan.cluster.nodes {
+            objects += Gateways.objects(node: node.name, configDigest: planMap.configDigest, options: options)
+        }
+        if options.prometheusURL != nil {
+            objects.append(Replanner.cronJob(options))
+        } else {
+            notes.append("no replanning CronJob: give --prometheus URL (and --workload) for one")
         }
         notes += ModelServers.notes(servers, plan: input.plan)
+        let largest = [planMap.plan, planMap.config].map { ($0.data ?? [:]).values.reduce(0) { $0 + $1.utf8.count } }.max() ?? 0
+        if largest > 250_000 {
+            notes.append(
+                "a ConfigMap holds \(largest) bytes: apply with kubectl apply --server-side (client-side apply copies each object into an annotation of at most 256 KiB)"
+            )
+        }
         return ManifestSet(objects: objects, notes: notes)
+    }
+
+    /// With pods pinned by hostname, every node of the plan must be a name Kubernetes gives a
+    /// node (lowercase, at most 63 characters): another would leave its pods unschedulable.
+    static func checkNodeNames(_ input: ManifestInput, options: ManifestOptions) throws(InputError) {
+        var diagnostics: [Diagnostic] = []
+        for (i, node) in input.plan.cluster.nodes.enumerated()
+        where KubeNames.labelValue(node.name) != node.name
+            || (options.nodeLabel == "kubernetes.io/hostname" && node.name.lowercased() != node.name)
+        {
+            let path = "cluster.nodes[\(i)].name"
+            diagnostics.append(
+                Diagnostic(
+                    at: input.planLocation(path), path: path,
+                    "node '\(node.name)' is not a name a Kubernetes node can have (lowercase letters, digits, '-' and '.', at most 63): its pods, pinned by \(options.nodeLabel), would never schedule"
+                ))
+        }
+        if !diagnostics.isEmpty { throw InputError(.badData, diagnostics) }
     }
 
     /// The labels every object carries (Kubernetes' recommended ones), with its component.
@@ -102,7 +135,13 @@ public enum Manifests {
         ]
     }
 
-    /// Marks what a replanning rewrites (and prunes when a plan no longer has it).
+    /// A pod template's labels: the object's without its version, so that upgrading epara does
+    /// not restart every model server (and reload its weights).
+    static func podLabels(_ labels: [String: String]) -> [String: String] {
+        labels.filter { $0.key != "app.kubernetes.io/version" }
+    }
+
+    /// Marks what a replanning rewrites.
     static let replannedLabel = "epara.io/replanned"
 
     static func meta(
@@ -119,7 +158,7 @@ public enum Manifests {
             metadata: ObjectMeta(name: options.namespace, labels: labels(options, component: "namespace")))
     }
 
-    static func tokenSecret(_ tokens: (client: String, peer: String), _ options: ManifestOptions) -> KubeObject {
+    static func tokenSecret(_ tokens: ManifestOptions.Tokens, _ options: ManifestOptions) -> KubeObject {
         KubeObject(
             apiVersion: "v1", kind: "Secret", metadata: meta(options.tokenSecret, options, labels: labels(options, component: "tokens")),
             type: "Opaque",

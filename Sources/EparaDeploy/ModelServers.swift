@@ -22,16 +22,23 @@ struct ModelServer {
     var instance: Instance
     var category: Category
     var target: BackendTarget
-    var server: ModelServerImage
+    var server: ModelServerSpec
     var parts: [Part]
     /// Another instance shares one of its GPUs (EPARA's GPU sharing).
     var sharesGPU: Bool
 
-    var name: String { instance.id }
+    /// Its objects' name (distinct from every other instance's, `ModelServers.resolve` sees to it).
+    var objectName: String
 
-    func serviceName(_ options: ManifestOptions) -> String { KubeNames.object(options.name, instance.id) }
+    func serviceName(_ options: ManifestOptions) -> String { objectName }
     func deploymentName(_ rank: Int, _ options: ManifestOptions) -> String {
-        rank == 0 ? serviceName(options) : KubeNames.object(options.name, instance.id, "worker", String(rank))
+        rank == 0 ? objectName : KubeNames.object(objectName, "worker", String(rank))
+    }
+    /// The headless Service that names the head's pod, ready or not, for a group's workers to
+    /// join it (its head is ready only once they have).
+    func headName(_ options: ManifestOptions) -> String { KubeNames.object(objectName, "head") }
+    func headHost(_ options: ManifestOptions) -> String {
+        parts.count > 1 ? "\(headName(options)).\(options.namespace).svc" : "\(serviceName(options)).\(options.namespace).svc"
     }
 
     /// Where the gateway sends the instance's requests.
@@ -79,7 +86,7 @@ struct ModelServer {
                 env: [
                     EnvVar(name: "EPARA_INSTANCE", value: instance.id), EnvVar(name: "EPARA_GROUP_RANK", value: String(rank)),
                     EnvVar(name: "EPARA_GROUP_SIZE", value: String(parts.count)),
-                    EnvVar(name: "EPARA_GROUP_HEAD", value: "\(serviceName(options)).\(options.namespace).svc"),
+                    EnvVar(name: "EPARA_GROUP_HEAD", value: headHost(options)),
                 ],
                 ports: [ContainerPort(name: "http", containerPort: server.port)],
                 resources: ResourceRequirements(requests: requests, limits: limits),
@@ -96,7 +103,7 @@ struct ModelServer {
                         DeploymentSpec(
                             replicas: 1, selector: LabelSelector(matchLabels: selector(rank, options)),
                             strategy: .init(type: "Recreate"),
-                            template: PodTemplate(metadata: .init(labels: labels, annotations: annotations), spec: pod)))))
+                            template: PodTemplate(metadata: .init(labels: Manifests.podLabels(labels), annotations: annotations), spec: pod)))))
             if rank == 0 {
                 objects.insert(
                     KubeObject(
@@ -106,6 +113,16 @@ struct ModelServer {
                             ServiceSpec(
                                 selector: selector(0, options), ports: [ServicePort(name: "http", port: server.port, targetPort: "http")]))),
                     at: 0)
+                if parts.count > 1 {
+                    objects.insert(
+                        KubeObject(
+                            apiVersion: "v1", kind: "Service",
+                            metadata: Manifests.meta(headName(options), options, labels: labels, annotations: ["epara.io/instance-id": instance.id]),
+                            spec: .service(
+                                ServiceSpec(type: nil, clusterIP: "None", publishNotReadyAddresses: true, selector: selector(0, options), ports: nil))
+                        ),
+                        at: 1)
+                }
             }
         }
         return objects
@@ -117,7 +134,7 @@ struct ModelServer {
             "tensor_parallel": String(instance.stages.first?.tensorParallel ?? 1),
             "pipeline_parallel": String(max(instance.stages.count, 1)),
             "memory_fraction": String(format: "%.2f", part.memoryFraction), "rank": String(rank), "group_size": String(parts.count),
-            "head": "\(serviceName(options)).\(options.namespace).svc",
+            "head": headHost(options),
         ]
     }
 
@@ -180,9 +197,16 @@ enum ModelServers {
             let shares = instance.devices.contains { (occupants[$0] ?? 0) > 1 }
             servers.append(
                 ModelServer(
-                    instance: instance, category: service.category, target: target, server: server, parts: parts, sharesGPU: shares))
+                    instance: instance, category: service.category, target: target, server: server, parts: parts, sharesGPU: shares,
+                    objectName: KubeNames.object(options.name, instance.id)))
         }
         if !diagnostics.isEmpty { throw InputError(.badData, diagnostics) }
+        // Two ids that differ only in what a DNS label cannot hold (`chat-a@x`, `chat@a-x`) would
+        // share a name: each of those then carries its id's digest.
+        let counts = Dictionary(servers.map { ($0.objectName, 1) }, uniquingKeysWith: +)
+        for i in servers.indices where counts[servers[i].objectName, default: 0] > 1 {
+            servers[i].objectName = KubeNames.object([options.name, servers[i].instance.id], distinct: true)
+        }
         return servers
     }
 

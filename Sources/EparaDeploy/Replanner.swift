@@ -1,23 +1,31 @@
 import EparaCore
 
 /// The replanning CronJob and what it may touch. Every run plans from the demand Prometheus
-/// saw, migration-aware from the plan in force (`--previous`); when the plan changed
-/// (`--detailed-exitcode` exits 2) it renders the plan's objects again — the plan's ConfigMap,
-/// the model servers and their Services — and `kubectl apply --prune` puts them in force: the
-/// gateways see their ConfigMap change and reload. When nothing changed it applies the objects
-/// of the plan in force, which changes nothing.
+/// saw, migration-aware from the plan in force (`--previous`), and puts a changed plan in force
+/// in an order that never leaves a gateway calling a server that is not there:
+///
+/// 1. the model servers of both plans are applied (new instances' servers start; none is
+///    removed yet), and the job waits until the new plan's are available;
+/// 2. then the plan's ConfigMap is applied, which the gateways reload once kubelet has swapped it
+///    (within about a minute);
+/// 3. then servers that neither plan has are deleted: those a replanning at least one schedule
+///    period earlier removed, which every gateway has stopped calling since.
+///
+/// An unchanged plan changes nothing: the same objects are applied again.
 enum Replanner {
     static func name(_ options: ManifestOptions) -> String { "\(options.name)-replanner" }
 
-    static func access(_ options: ManifestOptions) -> [KubeObject] {
+    static func rbacObjects(_ options: ManifestOptions) -> [KubeObject] {
         let labels = Manifests.labels(options, component: "replanner")
         let name = name(options)
+        // Server-side apply gets and patches; `kubectl wait` lists and watches; the sweep lists
+        // and deletes.
+        let verbs = ["get", "list", "watch", "create", "patch", "update", "delete"]
         let role = KubeObject(
             apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: Manifests.meta(name, options, labels: labels),
             rules: [
-                // `kubectl apply --prune` lists what it may prune, and gets and patches what it applies.
-                PolicyRule(apiGroups: [""], resources: ["configmaps", "services"], verbs: ["get", "list", "create", "patch", "update", "delete"]),
-                PolicyRule(apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "create", "patch", "update", "delete"]),
+                PolicyRule(apiGroups: [""], resources: ["configmaps", "services"], verbs: verbs),
+                PolicyRule(apiGroups: ["apps"], resources: ["deployments"], verbs: verbs),
             ])
         let binding = KubeObject(
             apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: Manifests.meta(name, options, labels: labels),
@@ -35,18 +43,16 @@ enum Replanner {
         return arguments
     }
 
-    /// A POSIX shell word.
-    static func shellQuoted(_ word: String) -> String {
-        let plain = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=,@%+".contains($0) }
-        return plain && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
-
-    static func script(_ options: ManifestOptions) -> String {
+    /// What the job's epara container runs: plan, then render into /work what the kubectl
+    /// container applies — the new plan's ConfigMap, both plans' servers, the new plan's
+    /// Deployments to wait for, and the names of every server to keep.
+    static func planScript(_ options: ManifestOptions) -> String {
         let config = Manifests.configDirectory, plan = Manifests.planDirectory
-        let render = renderArguments(options).map(shellQuoted).joined(separator: " ")
+        let render = renderArguments(options).map(Shell.quoted).joined(separator: " ")
         return """
-            epara plan \(config)/workload.json --prometheus \(shellQuoted(options.prometheusURL ?? "")) \
-            --prometheus-window \(shellQuoted(options.prometheusWindow)) \
+            set -u
+            epara plan \(config)/workload.json --prometheus \(Shell.quoted(options.prometheusURL ?? "")) \
+            --prometheus-window \(Shell.quoted(options.prometheusWindow)) \
             --previous \(plan)/plan.json --detailed-exitcode > /work/next.json
             status=$?
             case $status in
@@ -54,9 +60,37 @@ enum Replanner {
               2) next=/work/next.json; echo "epara replan: the plan changed" >&2 ;;
               *) exit $status ;;
             esac
+            set -e
             backends=""
             if [ -f \(config)/backends-source.yaml ]; then backends="--backends \(config)/backends-source.yaml"; fi
-            exec epara manifests "$next" $backends --only plan \(render) > /work/replanned.yaml
+            render() { epara manifests "$1" $backends \(render) --only "$2"; }
+            render "$next" plan > /work/plan.yaml
+            render \(plan)/plan.json servers > /work/servers-in-force.yaml
+            render "$next" servers > /work/servers-next.yaml
+            { render \(plan)/plan.json names; render "$next" names; } | sort -u > /work/keep.txt
+            render "$next" names | grep '^deployment' > /work/wait.txt || true
+
+            """
+    }
+
+    /// What the job's kubectl container runs, in the order the type's comment gives.
+    static func applyScript(_ options: ManifestOptions) -> String {
+        let namespace = Shell.quoted(options.namespace)
+        let selector = Shell.quoted(
+            "app.kubernetes.io/instance=\(KubeNames.labelValue(options.name)),app.kubernetes.io/component=model-server")
+        return """
+            set -eu
+            apply() { kubectl --namespace \(namespace) apply --server-side --field-manager=epara-replanner --force-conflicts --filename "$1"; }
+            for servers in /work/servers-in-force.yaml /work/servers-next.yaml; do
+              if [ -s "$servers" ]; then apply "$servers"; fi
+            done
+            if [ -s /work/wait.txt ]; then
+              kubectl --namespace \(namespace) wait --for=condition=Available --timeout=15m $(cat /work/wait.txt)
+            fi
+            apply /work/plan.yaml
+            for object in $(kubectl --namespace \(namespace) get deployment,service --selector \(selector) --output name); do
+              if ! grep -qx "$object" /work/keep.txt; then kubectl --namespace \(namespace) delete "$object"; fi
+            done
 
             """
     }
@@ -69,16 +103,11 @@ enum Replanner {
             VolumeMount(name: "work", mountPath: "/work"),
         ]
         let replan = Container(
-            name: "replan", image: options.image, command: ["/bin/sh", "-c", script(options)],
+            name: "replan", image: options.image, command: ["/bin/sh", "-c", planScript(options)],
             resources: ResourceRequirements(requests: ["cpu": "500m", "memory": "256Mi"], limits: ["memory": "2Gi"]),
             volumeMounts: mounts, securityContext: .locked)
-        let selector = "app.kubernetes.io/instance=\(KubeNames.labelValue(options.name)),\(Manifests.replannedLabel)=true"
         let apply = Container(
-            name: "apply", image: options.kubectlImage, command: ["kubectl"],
-            args: [
-                "apply", "--namespace", options.namespace, "--filename", "/work/replanned.yaml", "--prune", "--selector", selector,
-                "--prune-allowlist=core/v1/ConfigMap", "--prune-allowlist=core/v1/Service", "--prune-allowlist=apps/v1/Deployment",
-            ],
+            name: "apply", image: options.kubectlImage, command: ["/bin/sh", "-c", applyScript(options)],
             // kubectl keeps its discovery cache under $HOME: a scratch directory, the root file
             // system being read-only.
             env: [EnvVar(name: "HOME", value: "/tmp")],
@@ -101,7 +130,7 @@ enum Replanner {
                     schedule: options.schedule,
                     jobTemplate: .init(
                         spec: JobSpec(
-                            backoffLimit: 0, activeDeadlineSeconds: 600,
+                            backoffLimit: 0, activeDeadlineSeconds: 1800,
                             template: PodTemplate(metadata: .init(labels: labels), spec: pod))))))
     }
 }

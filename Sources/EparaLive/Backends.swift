@@ -126,7 +126,7 @@ public struct BackendsDocument: Sendable, Equatable {
         public var instance: String?
         public var target: BackendTarget
         /// How to run its model server in Kubernetes, when the entry says.
-        public var server: ModelServerImage?
+        public var server: ModelServerSpec?
     }
 
     public var entries: [Entry]
@@ -136,8 +136,12 @@ public struct BackendsDocument: Sendable, Equatable {
     static let entryKeys = ["service", "node", "instance", "type", "url", "model", "timeout", "time_scale", "image", "args", "port", "health"]
 
     /// The document; with `requireImages`, a real backend without an `image` is an error (the
-    /// manifests cannot run its server).
-    public static func read(_ source: SourceText, plan: Plan, requireImages: Bool = false) throws(InputError) -> BackendsDocument {
+    /// manifests cannot run its server). With `ignoringUnknownInstances`, an entry for an
+    /// instance the plan does not have is left out rather than refused (the replanning job reads
+    /// the operator's document against plans that came after it).
+    public static func read(
+        _ source: SourceText, plan: Plan, requireImages: Bool = false, ignoringUnknownInstances: Bool = false
+    ) throws(InputError) -> BackendsDocument {
         let (document, sink) = try DocumentReader.single(source, kind: "Backends", keys: ["backends"])
         let services = Set(plan.services.map(\.name)), nodes = Set(plan.cluster.nodes.map(\.name))
         let instances = Set(plan.instances.map(\.id))
@@ -158,13 +162,14 @@ public struct BackendsDocument: Sendable, Equatable {
                 let instanceValue = m.optional("instance")
                 let instance = instanceValue?.string()
                 if let instance, let instanceValue, !instances.contains(instance) {
+                    if ignoringUnknownInstances { continue }
                     let hint = Suggestion.closest(to: instance, in: Array(instances)).map { "; did you mean '\($0)'?" } ?? ""
                     instanceValue.error("unknown instance '\(instance)': not in the plan\(hint)")
                 }
                 let timeout = m.optional("timeout").flatMap { $0.quantity(.duration, above: 0) }
                 let scaleValue = m.optional("time_scale")
                 let scale = scaleValue?.number(minimum: 0)
-                let server = ModelServerImage.read(m)
+                let server = ModelServerSpec.read(m)
                 let extraKeys = entryKeys.filter { !["type", "url", "model"].contains($0) }
                 guard let spec = ServicesReader.readBackend(item, extraKeys: extraKeys), let service else {
                     continue

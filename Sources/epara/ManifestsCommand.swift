@@ -83,10 +83,13 @@ struct ManifestsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("When the CronJob replans (cron syntax).", valueName: "schedule"))
     var schedule: String = "*/10 * * * *"
 
-    @Option(help: ArgumentHelp("An image with kubectl, which applies what the CronJob rendered.", valueName: "image"))
-    var kubectlImage: String = "registry.k8s.io/kubectl:v1.31.0"
+    @Option(help: ArgumentHelp("An image with kubectl and /bin/sh, which applies what the CronJob rendered.", valueName: "image"))
+    var kubectlImage: String = "docker.io/alpine/k8s:1.31.0"
 
-    @Option(help: "Which objects: all, or plan (the plan's ConfigMap and the model servers: what replanning changes).")
+    @Option(
+        help:
+            "Which objects: all; or, for the replanning job, plan (the plan's ConfigMap), servers (the model servers), names (the servers' objects by name, one a line)."
+    )
     var only: ManifestOptions.ObjectSet = .all
 
     func validate() throws {
@@ -108,6 +111,7 @@ struct ManifestsCommand: ParsableCommand {
         if let prometheus, !(prometheus.hasPrefix("http://") || prometheus.hasPrefix("https://")) {
             throw ValidationError("--prometheus expects the server's URL, such as http://prometheus.monitoring.svc:9090, found '\(prometheus)'")
         }
+        _ = try ServeCommand.seconds(prometheusWindow, option: "--prometheus-window", allowZero: false)
         guard schedule.split(separator: " ").count == 5 || schedule.hasPrefix("@") else {
             throw ValidationError("--schedule expects five cron fields, such as '*/10 * * * *', found '\(schedule)'")
         }
@@ -120,7 +124,7 @@ struct ManifestsCommand: ParsableCommand {
             let plan = document.value
             let backendsSource = try backends.map { try SourceText.load($0) }
             let backendsDocument = try backendsSource.map { source throws(InputError) in
-                try BackendsDocument.read(source, plan: plan, requireImages: true)
+                try BackendsDocument.read(source, plan: plan, requireImages: true, ignoringUnknownInstances: only != .all)
             }
             var workloadJSON: String? = nil
             if let workload {
@@ -129,9 +133,9 @@ struct ManifestsCommand: ParsableCommand {
                 ).value
                 workloadJSON = String(decoding: try JSONOutput.encoder(pretty: false).encode(value), as: UTF8.self) + "\n"
             }
-            var tokens: (client: String, peer: String)? = nil
+            var tokens: ManifestOptions.Tokens? = nil
             if inlineTokens, let clientTokenFile, let peerTokenFile {
-                tokens = (try Self.token(clientTokenFile), try Self.token(peerTokenFile))
+                tokens = ManifestOptions.Tokens(client: try Self.token(clientTokenFile), peer: try Self.token(peerTokenFile))
             }
             let options = ManifestOptions(
                 name: name, namespace: namespace, image: image, port: port, hostPort: hostPort, tokenSecret: tokenSecret,
@@ -142,7 +146,7 @@ struct ManifestsCommand: ParsableCommand {
                 workloadJSON: workloadJSON)
             let set = try Manifests.render(input, options: options)
             for note in set.notes { StageIO.printError("epara manifests: note: \(note)") }
-            try StageIO.writeStdout(try set.yaml())
+            try StageIO.writeStdout(only == .names ? set.kubectlNames() : try set.yaml())
         }
     }
 

@@ -139,24 +139,42 @@ final class LiveCLITests: XCTestCase {
         case configMapSwap
     }
 
+    /// A Backends document that runs photo-classify on the emulated backend at `timeScale`.
+    static func backends(timeScale: Double) -> String {
+        "apiVersion: epara/v1\nkind: Backends\nbackends:\n  - {service: photo-classify, type: emulated, time_scale: \(timeScale)}\n"
+    }
+
     func reloadScenario(_ way: ReloadWay) async throws {
         let directory = try scratchDirectory("epara-live-reload")
         defer { try? FileManager.default.removeItem(at: directory) }
+        let port = HTTP.freePort()
         var planFile = directory.appendingPathComponent("plan.json")
-        let golden = try Data(contentsOf: URL(fileURLWithPath: Self.goldenPlan))
+        var golden = try Data(contentsOf: URL(fileURLWithPath: Self.goldenPlan))
+        // The local policy's plan has none of EPARA's instances on gpu-server-a.
+        let local = try Epara.run([
+            "plan", Epara.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/golden/edge-lab.classified.json").path,
+            "--policy", "local", "--allow-partial",
+        ])
+        var next = local.stdout
+        var arguments = [planFile.path, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(port)"]
         if way == .configMapSwap {
+            // Both plans padded (JSON allows trailing spaces) to one size, and given one time
+            // below: only the file the path leads to tells them apart.
+            let size = max(golden.count, next.count)
+            golden += Data(repeating: UInt8(ascii: " "), count: size - golden.count)
+            next += Data(repeating: UInt8(ascii: " "), count: size - next.count)
             let first = directory.appendingPathComponent("..2026_12_01_10_00_00.000000001")
             try FileManager.default.createDirectory(at: first, withIntermediateDirectories: true)
             try golden.write(to: first.appendingPathComponent("plan.json"))
+            try Self.backends(timeScale: 1).write(to: first.appendingPathComponent("backends.yaml"), atomically: true, encoding: .utf8)
             XCTAssertEqual(symlink(first.lastPathComponent, directory.appendingPathComponent("..data").path), 0)
             XCTAssertEqual(symlink("..data/plan.json", planFile.path), 0)
+            XCTAssertEqual(symlink("..data/backends.yaml", directory.appendingPathComponent("backends.yaml").path), 0)
+            arguments += ["--backends", directory.appendingPathComponent("backends.yaml").path]
         } else {
             try golden.write(to: planFile)
         }
-        let port = HTTP.freePort()
-        let gateways = try Background.gateway(
-            [planFile.path, "--engine", "live", "--all-nodes", "--listen", "127.0.0.1:\(port)"],
-            name: "all", in: directory)
+        let gateways = try Background.gateway(arguments, name: "all", in: directory)
         func retired() async -> Int {
             guard let state = try? await HTTP.call("http://127.0.0.1:\(port)/v1/state", timeout: 2) else { return -1 }
             return (state.json["instances"] as? [[String: Any]] ?? []).filter { $0["live"] as? Bool == false }.count
@@ -165,11 +183,6 @@ final class LiveCLITests: XCTestCase {
         XCTAssertTrue(up)
         let before = await retired()
         XCTAssertEqual(before, 0)
-        // The local policy's plan has none of EPARA's instances on gpu-server-a.
-        let local = try Epara.run([
-            "plan", Epara.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/golden/edge-lab.classified.json").path,
-            "--policy", "local", "--allow-partial",
-        ])
         // Requests keep coming while the plan changes: none may fail (503); a shed one (429)
         // is answered, and the requests in flight at the switch finish.
         let framesPort = port + 3
@@ -177,20 +190,22 @@ final class LiveCLITests: XCTestCase {
         try await Task.sleep(for: .milliseconds(300))
         switch way {
         case .sighup:
-            try local.stdout.write(to: planFile)
+            try next.write(to: planFile)
             kill(gateways.process.processIdentifier, SIGHUP)
         case .rename:
-            let next = directory.appendingPathComponent("plan.json.next")
-            try local.stdout.write(to: next)
-            XCTAssertEqual(rename(next.path, planFile.path), 0)
+            let file = directory.appendingPathComponent("plan.json.next")
+            try next.write(to: file)
+            XCTAssertEqual(rename(file.path, planFile.path), 0)
         case .configMapSwap:
             let old = directory.appendingPathComponent("..data").resolvingSymlinksInPath()
             let second = directory.appendingPathComponent("..2026_12_01_10_05_00.000000002")
             try FileManager.default.createDirectory(at: second, withIntermediateDirectories: true)
-            let next = second.appendingPathComponent("plan.json")
-            try local.stdout.write(to: next)
+            let file = second.appendingPathComponent("plan.json")
+            try next.write(to: file)
+            // The new Backends document answers photos at once: how the test sees it was read.
+            try Self.backends(timeScale: 0).write(to: second.appendingPathComponent("backends.yaml"), atomically: true, encoding: .utf8)
             let stamp = try FileManager.default.attributesOfItem(atPath: old.appendingPathComponent("plan.json").path)[.modificationDate]
-            try FileManager.default.setAttributes([.modificationDate: stamp as Any], ofItemAtPath: next.path)
+            try FileManager.default.setAttributes([.modificationDate: stamp as Any], ofItemAtPath: file.path)
             let swap = directory.appendingPathComponent("..data_tmp")
             XCTAssertEqual(symlink(second.lastPathComponent, swap.path), 0)
             XCTAssertEqual(rename(swap.path, directory.appendingPathComponent("..data").path), 0)
@@ -220,6 +235,12 @@ final class LiveCLITests: XCTestCase {
             if !served { try await Task.sleep(for: .milliseconds(100)) }
         }
         XCTAssertTrue(served, "the new plan serves once its models are loaded")
+        if way == .configMapSwap {
+            // With time_scale 0 a photo takes no model time: the Backends document came with the plan.
+            let answer = try await HTTP.call("http://127.0.0.1:\(port)/v1/services/photo-classify/infer", method: "POST")
+            let latency = try XCTUnwrap(answer.json["latency_ms"] as? Double, "\(answer.json)")
+            XCTAssertLessThan(latency, 1, "photo-classify on the emulated backend at time_scale 0 after the swap: \(answer.json)")
+        }
         XCTAssertEqual(gateways.stop(), 0)
         XCTAssertTrue(gateways.stderr.contains("reloaded the plan"), gateways.stderr)
         XCTAssertTrue(gateways.stderr.contains(way == .sighup ? "trigger=SIGHUP" : "trigger=the plan file changed"), gateways.stderr)

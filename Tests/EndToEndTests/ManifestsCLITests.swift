@@ -41,7 +41,10 @@ final class ManifestsCLITests: XCTestCase {
         XCTAssertFalse(kinds.contains("kind: Secret"), "tokens are referenced, not written out")
         let instances = (plan["instances"] as! [[String: Any]])
         let real = instances.filter { ["chat", "big-chat", "photo-classify"].contains($0["service"] as! String) }
-        XCTAssertEqual(text.components(separatedBy: "app.kubernetes.io/component: model-server").count - 1 > 0, !real.isEmpty)
+        let names = try Epara.run(["manifests", Self.goldenPlan, "--backends", "examples/kubernetes/backends.yaml", "--only", "names"])
+        let deployments = names.stdoutText.split(separator: "\n").filter { $0.hasPrefix("deployment.apps/") }
+        XCTAssertEqual(deployments.count, real.count, "one model server per instance of a real backend (all on one node each)")
+        XCTAssertFalse(real.isEmpty)
         XCTAssertTrue(text.contains("nvidia.com/gpu:"), "GPUs requested")
         XCTAssertTrue(text.contains("node-role.kubernetes.io/edge"), "KubeEdge's edge taint tolerated")
         XCTAssertTrue(text.contains("path: /readyz"), "readiness once the plan is loaded")
@@ -49,15 +52,36 @@ final class ManifestsCLITests: XCTestCase {
         XCTAssertEqual(try Epara.run(Self.exampleArguments).stdout, result.stdout)
     }
 
-    /// --only plan: what the replanning job applies — the plan's ConfigMap and the model servers.
-    func testOnlyPlanIsThePlansObjects() throws {
-        let result = try Epara.run(["manifests", Self.goldenPlan, "--backends", "examples/kubernetes/backends.yaml", "--only", "plan"])
-        XCTAssertEqual(result.status, 0, result.stderr)
-        let kinds = Set(result.stdoutText.components(separatedBy: "\n").filter { $0.hasPrefix("kind: ") })
-        XCTAssertEqual(kinds, ["kind: ConfigMap", "kind: Deployment", "kind: Service"])
-        XCTAssertFalse(result.stdoutText.contains("component: gateway"))
-        let documents = result.stdoutText.components(separatedBy: "---\n").filter { !$0.isEmpty }
-        XCTAssertEqual(documents.filter { $0.contains("epara.io/replanned: 'true'") }.count, documents.count, "every object carries the prune label")
+    /// What the replanning job renders, one set at a time: the plan's ConfigMap, the model
+    /// servers, and their objects' names as kubectl prints them.
+    func testOnlySetsAreWhatTheReplanningJobApplies() throws {
+        let base = ["manifests", Self.goldenPlan, "--backends", "examples/kubernetes/backends.yaml", "--only"]
+        func kinds(_ result: EparaResult) -> Set<String> { Set(result.stdoutText.components(separatedBy: "\n").filter { $0.hasPrefix("kind: ") }) }
+        let plan = try Epara.run(base + ["plan"])
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        XCTAssertEqual(kinds(plan), ["kind: ConfigMap"])
+        XCTAssertTrue(plan.stdoutText.contains("name: epara-plan\n"))
+        let servers = try Epara.run(base + ["servers"])
+        XCTAssertEqual(kinds(servers), ["kind: Deployment", "kind: Service"])
+        XCTAssertFalse(servers.stdoutText.contains("component: gateway"))
+        let names = try Epara.run(base + ["names"])
+        XCTAssertEqual(names.status, 0, names.stderr)
+        let lines = names.stdoutText.split(separator: "\n").map(String.init)
+        let deployments = servers.stdoutText.components(separatedBy: "---\n").filter { $0.contains("kind: Deployment") }.count
+        XCTAssertEqual(lines.filter { $0.hasPrefix("deployment.apps/epara-") }.count, deployments)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("service/epara-") }.count, lines.count - deployments)
+        // A Backends entry for an instance a later plan dropped is left out there, not refused.
+        let directory = try scratchDirectory("epara-manifests-stale-instance")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let backends = directory.appendingPathComponent("backends.yaml")
+        try
+            (try String(contentsOf: Epara.packageRoot.appendingPathComponent("examples/kubernetes/backends.yaml"), encoding: .utf8)
+            + "  - {service: chat, instance: \"chat@gone/l4#9\", type: openai, url: \"http://127.0.0.1:8000\", image: vllm/vllm-openai:v0.6.3}\n")
+            .write(to: backends, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try Epara.run(["manifests", Self.goldenPlan, "--backends", backends.path, "--only", "servers"]).status, 0)
+        let all = try Epara.run(["manifests", Self.goldenPlan, "--backends", backends.path])
+        XCTAssertEqual(all.status, 65, "all of them: the operator's own typo is refused")
+        XCTAssertTrue(all.stderr.contains("unknown instance 'chat@gone/l4#9'"), all.stderr)
     }
 
     func testInlineTokensWriteTheSecretOnlyWhenAsked() throws {

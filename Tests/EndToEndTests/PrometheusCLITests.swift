@@ -178,31 +178,42 @@ final class PrometheusCLITests: XCTestCase {
         XCTAssertTrue(notTheAPI.stderr.contains("answered HTTP 404") && notTheAPI.stderr.contains("404 page not found"), notTheAPI.stderr)
     }
 
-    /// The replanning CronJob's script, as `epara manifests` writes it, run for real against
-    /// this Prometheus in a directory laid out as its pod's (the ConfigMaps at /etc/epara, the
-    /// scratch volume at /work): it plans migration-aware from the plan in force and writes, for
-    /// kubectl, the plan's objects — of the new plan when it changed, else of the plan in force,
-    /// byte for byte what `epara manifests --only plan` gives. The plan in force was made for
-    /// the declared demand (photo only at edge, detect only at peer), which the observed traffic
-    /// (both at both) changes. (kubectl apply is not run: there is no cluster here.)
+    /// The replanning CronJob's planning script, as `epara manifests` writes it, run for real
+    /// against this Prometheus in a directory laid out as its pod's (the ConfigMaps at
+    /// /etc/epara, the scratch volume at /work): it plans migration-aware from the plan in force
+    /// and renders, for the job's kubectl container, byte for byte what `epara manifests --only`
+    /// gives — the new plan's ConfigMap, both plans' model servers, the names to keep and the
+    /// new Deployments to wait for. The plan in force was made for the declared demand (photo
+    /// only at edge, detect only at peer), which the observed traffic (both at both) changes.
+    /// (The kubectl container's script is not run: there is no cluster here.)
     func replanningJobScenario(plan: URL, classified: Data, prometheus url: String, in directory: URL) throws {
         let workloadFile = directory.appendingPathComponent("classified.json")
         try classified.write(to: workloadFile)
+        let backends = directory.appendingPathComponent("backends-source.yaml")
+        try """
+        apiVersion: epara/v1
+        kind: Backends
+        backends:
+          - {service: photo, type: kserve-v2, url: "http://127.0.0.1:9000", model: resnet, image: "nvcr.io/nvidia/tritonserver:24.08-py3", args: ["--http-port={port}"]}
+
+        """.write(to: backends, atomically: true, encoding: .utf8)
         let manifests = try Epara.run(
-            ["manifests", plan.path, "--workload", workloadFile.path, "--prometheus", url, "--prometheus-window", "20s"])
+            ["manifests", plan.path, "--workload", workloadFile.path, "--backends", backends.path, "--prometheus", url, "--prometheus-window", "20s"])
         XCTAssertEqual(manifests.status, 0, manifests.stderr)
         let lines = manifests.stdoutText.components(separatedBy: "\n")
-        let start = try XCTUnwrap(lines.firstIndex { $0.hasSuffix("- -c") }, "the job's shell command") + 1
-        XCTAssertTrue(lines[start].hasSuffix("- |"), lines[start])
-        let indent = String(repeating: " ", count: lines[start].prefix { $0 == " " }.count + 2)
-        var script = lines[(start + 1)...].prefix { $0.hasPrefix(indent) || $0.isEmpty }.map { String($0.dropFirst(indent.count)) }
+        let start = try XCTUnwrap(lines.firstIndex { $0.hasSuffix("- -c") && $0.contains("- -c") }, "the job's shell command") + 1
+        let replanStart = try XCTUnwrap((start..<lines.count).first { lines[$0].hasSuffix("- |") && lines[$0 + 1].contains("set -u") })
+        let indent = String(repeating: " ", count: lines[replanStart].prefix { $0 == " " }.count + 2)
+        var script = lines[(replanStart + 1)...].prefix { $0.hasPrefix(indent) || $0.isEmpty }.map { String($0.dropFirst(indent.count)) }
             .joined(separator: "\n")
         let root = directory.appendingPathComponent("pod")
         for path in ["etc/epara/plan", "etc/epara/config", "work"] {
             try FileManager.default.createDirectory(at: root.appendingPathComponent(path), withIntermediateDirectories: true)
         }
-        try Data(contentsOf: plan).write(to: root.appendingPathComponent("etc/epara/plan/plan.json"))
+        let inForce = root.appendingPathComponent("etc/epara/plan/plan.json")
+        try Data(contentsOf: plan).write(to: inForce)
         try classified.write(to: root.appendingPathComponent("etc/epara/config/workload.json"))
+        try Data(contentsOf: backends).write(to: root.appendingPathComponent("etc/epara/config/backends-source.yaml"))
         script = script.replacingOccurrences(of: "/etc/epara", with: root.path + "/etc/epara")
             .replacingOccurrences(of: "/work/", with: root.path + "/work/")
         let process = Process()
@@ -219,13 +230,23 @@ final class PrometheusCLITests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, 0, stderr)
         XCTAssertTrue(stderr.contains("epara replan: the plan changed"), "the observed origins differ from the declared: \(stderr)")
         let next = root.appendingPathComponent("work/next.json")
-        let rendered = try Data(contentsOf: root.appendingPathComponent("work/replanned.yaml"))
-        let expected = try Epara.run(["manifests", next.path, "--only", "plan"])
-        XCTAssertEqual(expected.status, 0, expected.stderr)
-        XCTAssertEqual(rendered, expected.stdout, "the job renders the new plan's objects")
-        let old = try Epara.run(["manifests", plan.path, "--only", "plan"])
-        XCTAssertNotEqual(rendered, old.stdout, "and they differ from the plan in force's")
-        XCTAssertTrue(String(decoding: rendered, as: UTF8.self).contains("name: epara-plan\n"))
+        func rendered(_ name: String) throws -> Data { try Data(contentsOf: root.appendingPathComponent("work/\(name)")) }
+        func manifest(_ plan: URL, _ only: String) throws -> Data {
+            let result = try Epara.run(["manifests", plan.path, "--backends", backends.path, "--only", only])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return result.stdout
+        }
+        XCTAssertEqual(try rendered("plan.yaml"), try manifest(next, "plan"), "the new plan's ConfigMap")
+        XCTAssertNotEqual(try rendered("plan.yaml"), try manifest(inForce, "plan"), "which is not the plan in force's")
+        XCTAssertEqual(try rendered("servers-next.yaml"), try manifest(next, "servers"))
+        XCTAssertEqual(try rendered("servers-in-force.yaml"), try manifest(inForce, "servers"))
+        XCTAssertTrue(String(decoding: try rendered("servers-next.yaml"), as: UTF8.self).contains("image: nvcr.io/nvidia/tritonserver:24.08-py3"))
+        let keep = Set(String(decoding: try rendered("keep.txt"), as: UTF8.self).split(separator: "\n").map(String.init))
+        let names = { (plan: URL) in Set(String(decoding: try manifest(plan, "names"), as: UTF8.self).split(separator: "\n").map(String.init)) }
+        XCTAssertEqual(keep, try names(next).union(try names(inForce)), "servers of both plans are kept")
+        let wait = String(decoding: try rendered("wait.txt"), as: UTF8.self).split(separator: "\n").map(String.init)
+        XCTAssertEqual(Set(wait), try names(next).filter { $0.hasPrefix("deployment.apps/") }, "the new plan's servers are waited for")
+        XCTAssertFalse(wait.isEmpty)
     }
 
     /// Nothing listens: one line on stderr, exit 74 (I/O), no crash.

@@ -20,6 +20,14 @@ final class KubeNamesTests: XCTestCase {
         }
     }
 
+    /// Names that would meet once cleaned (`chat-a@x`, `chat@a-x`) are told apart by a digest.
+    func testDistinctNamesCarryTheirDigest() {
+        let a = KubeNames.object(["epara", "chat-a@x"], distinct: true), b = KubeNames.object(["epara", "chat@a-x"], distinct: true)
+        XCTAssertEqual(KubeNames.object("epara", "chat-a@x"), KubeNames.object("epara", "chat@a-x"))
+        XCTAssertNotEqual(a, b)
+        XCTAssertTrue(a.hasPrefix("epara-chat-a-x-"), a)
+    }
+
     func testLabelValues() {
         XCTAssertEqual(KubeNames.labelValue("chat@gpu-server-a#0"), "chat_gpu-server-a_0")
         XCTAssertEqual(KubeNames.labelValue("latency-sensitive"), "latency-sensitive")

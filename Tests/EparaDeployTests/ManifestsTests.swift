@@ -82,7 +82,7 @@ final class ManifestsTests: XCTestCase {
         XCTAssertFalse(set.objects.contains { $0.kind == "CronJob" }, "no Prometheus, no replanning job")
     }
 
-    func testTheReplanningJobPlansFromPrometheusAndAppliesWithPrune() throws {
+    func testTheReplanningJobPlansFromPrometheusAndAppliesInOrder() throws {
         let plan = try Self.examplePlan()
         let set = try Self.render(plan, backends: nil, options: ManifestOptions(prometheusURL: "http://prom:9090", prometheusWindow: "10m"))
         let job = try XCTUnwrap(set.objects.first { $0.kind == "CronJob" })
@@ -91,8 +91,13 @@ final class ManifestsTests: XCTestCase {
         let script = try XCTUnwrap(pod.initContainers?.first?.command?.last)
         XCTAssertTrue(script.contains("--prometheus http://prom:9090 --prometheus-window 10m"), script)
         XCTAssertTrue(script.contains("--previous /etc/epara/plan/plan.json --detailed-exitcode"), script)
-        XCTAssertTrue(script.contains("--only plan"), script)
-        XCTAssertEqual(pod.containers.first?.args?.contains("--prune"), true)
+        // Servers of both plans first, then the wait for the new ones, then the ConfigMap, then
+        // the sweep of servers neither plan has.
+        let apply = try XCTUnwrap(pod.containers.first?.command?.last)
+        let steps = ["/work/servers-next.yaml", "wait --for=condition=Available", "apply /work/plan.yaml", "delete \"$object\""]
+        let positions = try steps.map { step in try XCTUnwrap(apply.range(of: step), step).lowerBound }
+        XCTAssertEqual(positions, positions.sorted(), apply)
+        XCTAssertFalse(apply.contains("--prune"), "nothing is pruned before the gateways have the new plan")
         XCTAssertEqual(pod.serviceAccountName, "epara-replanner")
         XCTAssertTrue(set.objects.contains { $0.kind == "RoleBinding" })
     }

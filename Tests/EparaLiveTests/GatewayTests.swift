@@ -1,4 +1,5 @@
 import EparaLive
+import Foundation
 import Hummingbird
 import HummingbirdTesting
 import XCTest
@@ -112,6 +113,14 @@ final class GatewayTests: XCTestCase {
             }
             try await client.execute(uri: "/metrics", method: .get) { XCTAssertEqual($0.status, .unauthorized) }
             try await client.execute(uri: "/healthz", method: .get) { XCTAssertEqual($0.status, .ok, "probes need no token") }
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                XCTAssertEqual(response.status, .ok, "the readiness probe needs none either")
+                let body = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any])
+                XCTAssertEqual(body["status"] as? String, "ready")
+                XCTAssertEqual(body["policy"] as? String, plan.policy)
+                XCTAssertEqual(body["instances"] as? Int, plan.instances.count)
+            }
+            try await client.execute(uri: "/readyzz", method: .get) { XCTAssertEqual($0.status, .unauthorized, "only the exact path is open") }
         }
     }
 

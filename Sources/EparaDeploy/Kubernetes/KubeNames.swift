@@ -13,7 +13,9 @@ public enum KubeNames {
     /// An object name from parts joined by `-`.
     public static func object(_ parts: String...) -> String { object(parts) }
 
-    public static func object(_ parts: [String]) -> String {
+    /// With `distinct`, the name ends with its digest even when it fits: for names that would
+    /// otherwise meet.
+    public static func object(_ parts: [String], distinct: Bool = false) -> String {
         let whole = parts.joined(separator: "-")
         var name = ""
         for scalar in whole.lowercased().unicodeScalars {
@@ -26,7 +28,7 @@ public enum KubeNames {
         }
         while name.hasSuffix("-") { name.removeLast() }
         if name.first.map({ !$0.isLetter }) ?? true { name = "x-" + name }
-        return fit(name, whole: whole, allowed: "-")
+        return fit(name, whole: whole, allowed: "-", always: distinct)
     }
 
     /// A label value: the text itself when Kubernetes takes it, else the closest it takes.
@@ -47,11 +49,12 @@ public enum KubeNames {
         ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
     }
 
-    /// `text` cut to 63 characters, ending with 8 hex digits of `whole`'s digest when cut.
-    static func fit(_ text: String, whole: String, allowed: String) -> String {
-        guard text.count > maximumLength else { return text }
+    /// `text` cut to 63 characters, ending with 8 hex digits of `whole`'s digest when cut (or
+    /// `always`).
+    static func fit(_ text: String, whole: String, allowed: String, always: Bool = false) -> String {
+        guard text.count > maximumLength || always else { return text }
         let digest = SHA256.hash(data: Data(whole.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
-        var head = String(text.prefix(maximumLength - digest.count - 1))
+        var head = String(text.prefix(min(text.count, maximumLength - digest.count - 1)))
         while let last = head.last, allowed.contains(last) { head.removeLast() }
         return head + "-" + digest
     }

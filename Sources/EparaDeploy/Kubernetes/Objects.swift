@@ -169,9 +169,12 @@ public struct ServicePort: Codable, Hashable, Sendable {
 }
 
 public struct ServiceSpec: Codable, Hashable, Sendable {
-    public var type: String = "ClusterIP"
+    public var type: String? = "ClusterIP"
+    /// `None`: headless, a DNS name for the pods themselves.
+    public var clusterIP: String?
+    public var publishNotReadyAddresses: Bool?
     public var selector: [String: String]
-    public var ports: [ServicePort]
+    public var ports: [ServicePort]?
 }
 
 public struct PolicyRule: Codable, Hashable, Sendable {

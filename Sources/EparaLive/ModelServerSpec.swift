@@ -3,7 +3,7 @@ import EparaCore
 /// How a real backend's model server runs in Kubernetes, from a Backends entry: the container
 /// image, its arguments (with placeholders the manifests fill in per instance), the port it
 /// listens on and, optionally, the path that answers 200 once the model is loaded.
-public struct ModelServerImage: Sendable, Equatable {
+public struct ModelServerSpec: Sendable, Equatable {
     public var image: String
     public var args: [String]
     /// Where each argument came from, for errors the manifests find in them.
@@ -17,7 +17,7 @@ public struct ModelServerImage: Sendable, Equatable {
         "group_size", "head",
     ]
 
-    static func read(_ m: YAMLMapping) -> ModelServerImage? {
+    static func read(_ m: YAMLMapping) -> ModelServerSpec? {
         guard let imageValue = m.optional("image") else {
             for key in ["args", "port", "health"] {
                 m.optional(key)?.error("\(key) goes with image: the model server's container image")
@@ -48,7 +48,7 @@ public struct ModelServerImage: Sendable, Equatable {
         }
         guard let image else { return nil }
         let url = m.optional("url")?.string()
-        return ModelServerImage(
+        return ModelServerSpec(
             image: image, args: args, argLocations: locations, port: port ?? url.flatMap(Self.port(of:)) ?? 8000,
             healthPath: health)
     }
