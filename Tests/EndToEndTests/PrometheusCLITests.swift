@@ -44,13 +44,15 @@ final class PrometheusCLITests: XCTestCase {
 
     /// Each period, each request of `schedule` (offset in the period, URL) at its time, without
     /// waiting for the one before to be answered.
-    static func send(_ schedule: [(offsetS: Double, url: String)], periods: Int, from start: ContinuousClock.Instant) async {
+    static func send(
+        _ schedule: [(offsetS: Double, url: String)], periods: Int, from start: ContinuousClock.Instant, headers: [String: String] = [:]
+    ) async {
         await withTaskGroup(of: Void.self) { group in
             for period in 0..<periods {
                 for request in schedule {
                     let due = start + .milliseconds(Int((Double(period) * periodS + request.offsetS) * 1000))
                     try? await Task.sleep(until: due, clock: .continuous)
-                    group.addTask { _ = try? await HTTP.call(request.url, method: "POST", timeout: 5) }
+                    group.addTask { _ = try? await HTTP.call(request.url, method: "POST", headers: headers, timeout: 5) }
                 }
             }
         }
@@ -247,6 +249,99 @@ final class PrometheusCLITests: XCTestCase {
         let wait = String(decoding: try rendered("wait.txt"), as: UTF8.self).split(separator: "\n").map(String.init)
         XCTAssertEqual(Set(wait), try names(next).filter { $0.hasPrefix("deployment.apps/") }, "the new plan's servers are waited for")
         XCTAssertFalse(wait.isEmpty)
+    }
+
+    /// The layout `epara manifests` deploys: one gateway per process (per pod), each with its own
+    /// store, tokens required, and Prometheus scraping them with the client token as
+    /// docs/deploy.md configures it (`authorization.credentials_file`, `honor_labels`). Demand
+    /// per service and origin from Prometheus matches the two stores added up; a stopped node's
+    /// gateway reads as down.
+    func testOneGatewayPerProcessWithTokensAsDeployed() async throws {
+        let prometheus = try realServer(
+            "EPARA_PROMETHEUS", default: URL(fileURLWithPath: "/usr/bin/prometheus"),
+            install: "apt-get install --no-install-recommends prometheus (scripts/test does)")
+        let directory = try scratchDirectory("epara-prometheus-pods")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let plan = try livePlan("metered", into: directory)
+        let classified = try Epara.run(["classify", Epara.fixture("live/metered.yaml").path]).stdout
+        let edgePort = HTTP.freePort(), peerPort = HTTP.freePort(), prometheusPort = HTTP.freePort()
+        let peers = directory.appendingPathComponent("peers.yaml")
+        try "apiVersion: epara/v1\nkind: Peers\npeers:\n  edge: http://127.0.0.1:\(edgePort)\n  peer: http://127.0.0.1:\(peerPort)\n"
+            .write(to: peers, atomically: true, encoding: .utf8)
+        let tokens = ["EPARA_CLIENT_TOKEN": "client-secret", "EPARA_PEER_TOKEN": "peer-secret"]
+        var gateways: [Background] = []
+        for (node, port) in [("edge", edgePort), ("peer", peerPort)] {
+            gateways.append(
+                try Background.gateway(
+                    [
+                        plan.path, "--engine", "live", "--node", node, "--listen", "127.0.0.1:\(port)", "--peers", peers.path,
+                        "--state", directory.appendingPathComponent("\(node).db").path, "--window", "2s", "--sync-interval", "500ms",
+                    ], name: node, in: directory, environment: tokens))
+        }
+        defer { for gateway in gateways { _ = gateway.stop() } }
+        let tokenFile = directory.appendingPathComponent("client-token")
+        try "client-secret\n".write(to: tokenFile, atomically: true, encoding: .utf8)
+        let config = directory.appendingPathComponent("prometheus.yml")
+        try """
+        global: {scrape_interval: 1s, evaluation_interval: 1s}
+        scrape_configs:
+          - job_name: epara-gateways
+            honor_labels: true
+            authorization: {credentials_file: \(tokenFile.path)}
+            static_configs:
+              - targets: ['127.0.0.1:\(edgePort)', '127.0.0.1:\(peerPort)']
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let server = try Background(
+            prometheus,
+            [
+                "--config.file=\(config.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)",
+                "--web.listen-address=127.0.0.1:\(prometheusPort)",
+            ], name: "prometheus", in: directory)
+        defer { _ = server.stop() }
+        let url = "http://127.0.0.1:\(prometheusPort)"
+        let edgeUp = await HTTP.waitUntilUp("http://127.0.0.1:\(edgePort)/healthz")
+        let peerUp = await HTTP.waitUntilUp("http://127.0.0.1:\(peerPort)/healthz")
+        let prometheusUp = await HTTP.waitUntilUp(url + "/-/ready", seconds: 30)
+        XCTAssertTrue(edgeUp && peerUp && prometheusUp, server.stderr)
+        var scraped = 0
+        for _ in 0..<100 where scraped < 2 {
+            let up = try? await HTTP.call(url + "/api/v1/query?query=sum(up)", timeout: 2)
+            let value = ((((up?.json["data"] as? [String: Any])?["result"] as? [[String: Any]])?.first)?["value"] as? [Any])?.last
+            scraped = Int((value as? String) ?? "") ?? 0
+            if scraped < 2 { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        XCTAssertEqual(scraped, 2, "Prometheus scrapes both gateways with the client token: \(server.stderr.suffix(2000))")
+
+        let flows = [
+            Self.flow("photo", gateway: 0, ratePerS: 12, seed: 5), Self.flow("photo", gateway: 1, ratePerS: 8, seed: 6),
+            Self.flow("detect", gateway: 0, ratePerS: 6, seed: 7), Self.flow("detect", gateway: 1, ratePerS: 10, seed: 8),
+        ]
+        let ports = [edgePort, peerPort]
+        let schedule = flows.flatMap { flow in
+            flow.offsets.map { (offsetS: $0, url: "http://127.0.0.1:\(ports[flow.gateway])/v1/services/\(flow.service)/infer") }
+        }.sorted { $0.offsetS < $1.offsetS }
+        let clock = ContinuousClock(), start = clock.now
+        async let load: Void = Self.send(schedule, periods: 11, from: start, headers: ["Authorization": "Bearer client-secret"])
+        try await Task.sleep(until: start + .seconds(20), clock: .continuous)
+        let stores = ["edge", "peer"].flatMap { ["--state", directory.appendingPathComponent("\($0).db").path] }
+        async let fromPrometheus = Self.eparaAside(["plan", "--prometheus", url, "--prometheus-window", "14s"], stdin: classified)
+        async let fromStores = Self.eparaAside(["plan", "--state-windows", "7"] + stores, stdin: classified)
+        let p = observed(try json(try await fromPrometheus)), s = observed(try json(try await fromStores))
+        await load
+        print("one gateway per process — plan --prometheus: \(p)\nplan --state (both stores): \(s)")
+        for flow in flows {
+            let key = "\(flow.service)@\(["edge", "peer"][flow.gateway])"
+            let a = try XCTUnwrap(p.byOrigin[key], key), b = try XCTUnwrap(s.byOrigin[key], key)
+            XCTAssertEqual(a, b, accuracy: 0.05 * b, "\(key): Prometheus \(a)/s, the stores \(b)/s")
+            XCTAssertEqual(a, flow.ratePerS, accuracy: 0.05 * flow.ratePerS, "\(key): Prometheus \(a)/s, sent \(flow.ratePerS)/s")
+        }
+
+        // The peer's pod goes away: its series go stale, and the edge's gateway counts it down.
+        XCTAssertEqual(gateways[1].stop(), 0)
+        try await Task.sleep(for: .seconds(3))
+        let afterwards = try json(
+            try await Self.eparaAside(["plan", "--prometheus", url, "--prometheus-window", "14s", "--allow-partial"], stdin: classified))
+        XCTAssertEqual((afterwards["state"] as? [String: Any])?["nodes_down"] as? [String], ["peer"])
     }
 
     /// Nothing listens: one line on stderr, exit 74 (I/O), no crash.
