@@ -31,7 +31,7 @@ struct Candidate {
     var framesPacked: Int
     var packWaitMs: Double = 0
     var stages: [ParallelGroup.Stage]
-    var modes: [String]
+    var modes: CandidateModes
     var isModelParallel: Bool { !stages.isEmpty }
     var penalty: Double = 0
     /// Network time there and back from the farthest origin group it serves, milliseconds.
@@ -148,9 +148,9 @@ struct Allocator {
                 }
                 for (share, options) in zip(shares, configs[slot.typeIndex]!) {
                     for config in options {
-                        var modes = ["BS"]
-                        if share < 1 { modes.append("MT") }
-                        if config.framesPacked > 1 { modes.append("MF") }
+                        var modes: CandidateModes = .batching
+                        if share < 1 { modes.insert(.gpuSharing) }
+                        if config.framesPacked > 1 { modes.insert(.framePacking) }
                         result.append(
                             Candidate(
                                 service: ctx.index, slots: [i], memoryGib: [config.memoryGib], share: share,
@@ -178,10 +178,10 @@ struct Allocator {
                         chosen.append(contentsOf: available[offset..<(offset + stage.tensorParallel)])
                     }
                     guard complete else { continue }
-                    var modes = ["MP"]
-                    if group.stages.contains(where: { $0.tensorParallel > 1 }) { modes.append("TP") }
-                    if group.stages.count > 1 { modes.append("PP") }
-                    if config.batch > 1 { modes.insert("BS", at: 0) }
+                    var modes: CandidateModes = .modelParallel
+                    if group.stages.contains(where: { $0.tensorParallel > 1 }) { modes.insert(.tensorParallel) }
+                    if group.stages.count > 1 { modes.insert(.pipelineParallel) }
+                    if config.batch > 1 { modes.insert(.batching) }
                     result.append(
                         Candidate(
                             service: ctx.index, slots: chosen, memoryGib: memories, share: 1,

@@ -415,7 +415,7 @@ struct Problem {
                 devices: c.slots.map { slots[$0].ref }, stages: c.stages, batch: c.batch, framesPacked: c.framesPacked,
                 share: c.share, capacityPerS: c.capacityPerS.rounded(places: 4), latencyMs: c.latencyMs.rounded(places: 4),
                 tpotMs: c.tpotMs.map { $0.rounded(places: 4) }, memoryGibPerDevice: c.memoryGib.map { $0.rounded(places: 4) },
-                modes: c.modes)
+                modes: c.modes.names)
         }
         instances.sort { $0.id < $1.id }
         var routes: [Route] = []
@@ -444,7 +444,7 @@ struct Problem {
             }
             totalGoodput += goodput
             totalDemand += ctx.demandPerS
-            var modes = Set(own.flatMap(\.modes))
+            var modes = Set(own.flatMap(\.modes.names))
             if own.count > 1 { modes.insert("DP") }
             let best = policyCapacity[ctx.index]?.max() ?? 0
             allocations.append(

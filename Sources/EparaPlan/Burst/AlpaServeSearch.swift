@@ -117,7 +117,7 @@ struct AlpaServeSearch {
                 guard var c = unit else { continue }
                 c.share = 0
                 c.penalty = 0
-                if !c.modes.contains("MT") { c.modes.append("MT") }
+                c.modes.insert(.gpuSharing)
                 groupList[g].units[p] = c
             }
         }

@@ -254,7 +254,7 @@ struct BurstReplication {
             : bySlot.sorted(by: { $0.key < $1.key }).map(\.value).map { c in
                 var c = c
                 c.share = 0
-                c.modes = ["BS", "MT"]
+                c.modes = [.batching, .gpuSharing]
                 c.penalty = 0
                 return Unit(candidate: c, key: "\(c.slots)")
             }
@@ -318,7 +318,8 @@ struct BurstReplication {
                     c.latencyMs = timing.latencyMs
                     c.tpotMs = nil
                     c.stages = group.stages
-                    c.modes = batch > 1 ? ["BS", "MP", "PP", "MT"] : ["MP", "PP", "MT"]
+                    c.modes =
+                        batch > 1 ? [.batching, .modelParallel, .pipelineParallel, .gpuSharing] : [.modelParallel, .pipelineParallel, .gpuSharing]
                     c.penalty = 0
                     result.append(Unit(candidate: c, key: "\(key)#\(start)x\(k)"))
                 }
