@@ -67,12 +67,9 @@ public enum Manifests {
         try checkNodeNames(input, options: options)
         let servers = try ModelServers.resolve(input, options: options)
         let serverObjects = servers.flatMap { $0.objects(options) }
+        if options.only == .servers || options.only == .names { return ManifestSet(objects: serverObjects, notes: []) }
         let planMap = try configMaps(input, servers: servers, options: options)
-        switch options.only {
-        case .plan: return ManifestSet(objects: [planMap.plan], notes: [])
-        case .servers, .names: return ManifestSet(objects: serverObjects, notes: [])
-        case .all: break
-        }
+        if options.only == .plan { return ManifestSet(objects: [planMap.plan], notes: []) }
         var objects: [KubeObject] = [namespace(options)]
         var notes: [String] = []
         if options.prometheusURL != nil { objects += Replanner.rbacObjects(options) }

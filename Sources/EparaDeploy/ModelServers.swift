@@ -30,19 +30,18 @@ struct ModelServer {
     /// Its objects' name (distinct from every other instance's, `ModelServers.resolve` sees to it).
     var objectName: String
 
-    func serviceName(_ options: ManifestOptions) -> String { objectName }
-    func deploymentName(_ rank: Int, _ options: ManifestOptions) -> String {
+    func deploymentName(_ rank: Int) -> String {
         rank == 0 ? objectName : KubeNames.object(objectName, "worker", String(rank))
     }
     /// The headless Service that names the head's pod, ready or not, for a group's workers to
     /// join it (its head is ready only once they have).
-    func headName(_ options: ManifestOptions) -> String { KubeNames.object(objectName, "head") }
+    var headName: String { KubeNames.object(objectName, "head") }
     func headHost(_ options: ManifestOptions) -> String {
-        parts.count > 1 ? "\(headName(options)).\(options.namespace).svc" : "\(serviceName(options)).\(options.namespace).svc"
+        "\(parts.count > 1 ? headName : objectName).\(options.namespace).svc"
     }
 
     /// Where the gateway sends the instance's requests.
-    func url(_ options: ManifestOptions) -> String { "http://\(serviceName(options)).\(options.namespace).svc:\(server.port)" }
+    func url(_ options: ManifestOptions) -> String { "http://\(objectName).\(options.namespace).svc:\(server.port)" }
 
     func selector(_ rank: Int, _ options: ManifestOptions) -> [String: String] {
         [
@@ -98,7 +97,7 @@ struct ModelServer {
             objects.append(
                 KubeObject(
                     apiVersion: "apps/v1", kind: "Deployment",
-                    metadata: Manifests.meta(deploymentName(rank, options), options, labels: labels, annotations: annotations),
+                    metadata: Manifests.meta(deploymentName(rank), options, labels: labels, annotations: annotations),
                     spec: .deployment(
                         DeploymentSpec(
                             replicas: 1, selector: LabelSelector(matchLabels: selector(rank, options)),
@@ -108,7 +107,7 @@ struct ModelServer {
                 objects.insert(
                     KubeObject(
                         apiVersion: "v1", kind: "Service",
-                        metadata: Manifests.meta(serviceName(options), options, labels: labels, annotations: ["epara.io/instance-id": instance.id]),
+                        metadata: Manifests.meta(objectName, options, labels: labels, annotations: ["epara.io/instance-id": instance.id]),
                         spec: .service(
                             ServiceSpec(
                                 selector: selector(0, options), ports: [ServicePort(name: "http", port: server.port, targetPort: "http")]))),
@@ -117,7 +116,7 @@ struct ModelServer {
                     objects.insert(
                         KubeObject(
                             apiVersion: "v1", kind: "Service",
-                            metadata: Manifests.meta(headName(options), options, labels: labels, annotations: ["epara.io/instance-id": instance.id]),
+                            metadata: Manifests.meta(headName, options, labels: labels, annotations: ["epara.io/instance-id": instance.id]),
                             spec: .service(
                                 ServiceSpec(type: nil, clusterIP: "None", publishNotReadyAddresses: true, selector: selector(0, options), ports: nil))
                         ),
@@ -163,7 +162,7 @@ enum ModelServers {
             guard let service = services[instance.service], let head = instance.devices.first?.node else { continue }
             let target = table.target(service: instance.service, node: head, instance: instance.id)
             guard target.isReal else { continue }
-            guard let server = entry(for: instance, node: head, in: input.backends)?.server else {
+            guard let server = table.server(service: instance.service, node: head, instance: instance.id) else {
                 if reported.insert(instance.service).inserted {
                     let index = plan.services.firstIndex { $0.name == instance.service } ?? 0
                     let path = "services[\(index)].spec.backend"
@@ -208,15 +207,6 @@ enum ModelServers {
             servers[i].objectName = KubeNames.object([options.name, servers[i].instance.id], distinct: true)
         }
         return servers
-    }
-
-    /// The Backends entry that decides an instance's server: its own, its service's on its node,
-    /// else its service's.
-    static func entry(for instance: Instance, node: String, in document: BackendsDocument?) -> BackendsDocument.Entry? {
-        let entries = document?.entries ?? []
-        return entries.last { $0.instance == instance.id }
-            ?? entries.last { $0.instance == nil && $0.service == instance.service && $0.node == node }
-            ?? entries.last { $0.instance == nil && $0.node == nil && $0.service == instance.service }
     }
 
     /// The Backends document the gateways read: each real instance's server by its Service, and

@@ -199,9 +199,15 @@ public struct BackendsDocument: Sendable, Equatable {
 /// Every instance's backend: the `--backends` entry for its service and node, else the
 /// service's, else the Services document's `backend`, else the emulated one.
 public struct BackendTable: Sendable, Equatable {
-    var byService: [String: BackendTarget]
-    var byServiceNode: [String: BackendTarget]
-    var byInstance: [String: BackendTarget] = [:]
+    /// What one entry decides: where the work goes, and (for `epara manifests`) how its server runs.
+    struct Choice: Sendable, Equatable {
+        var target: BackendTarget
+        var server: ModelServerSpec?
+    }
+
+    var byService: [String: Choice]
+    var byServiceNode: [String: Choice]
+    var byInstance: [String: Choice] = [:]
     /// Services with a model server on at least one node (read on every request).
     var realServices: Set<String> = []
 
@@ -210,29 +216,40 @@ public struct BackendTable: Sendable, Equatable {
         byServiceNode = [:]
         for service in plan.services {
             if let spec = service.spec.backend {
-                byService[service.name] = BackendTarget(kind: spec.type, url: spec.url, model: spec.model ?? service.name)
+                byService[service.name] = Choice(target: BackendTarget(kind: spec.type, url: spec.url, model: spec.model ?? service.name))
             }
         }
         for entry in document?.entries ?? [] {
+            let choice = Choice(target: entry.target, server: entry.server)
             if let instance = entry.instance {
-                byInstance[instance] = entry.target
+                byInstance[instance] = choice
             } else if let node = entry.node {
-                byServiceNode[entry.service + "@" + node] = entry.target
+                byServiceNode[entry.service + "@" + node] = choice
             } else {
-                byService[entry.service] = entry.target
+                byService[entry.service] = choice
             }
         }
         realServices = Set(
             plan.services.map(\.name).filter { service in
-                byService[service]?.isReal ?? false || byServiceNode.contains { $0.key.hasPrefix(service + "@") && $0.value.isReal }
-                    || plan.instances.contains { $0.service == service && byInstance[$0.id]?.isReal ?? false }
+                byService[service]?.target.isReal ?? false
+                    || byServiceNode.contains { $0.key.hasPrefix(service + "@") && $0.value.target.isReal }
+                    || plan.instances.contains { $0.service == service && byInstance[$0.id]?.target.isReal ?? false }
             })
     }
 
-    /// An instance's backend: its own entry, else its service's on its node, else its service's.
-    public func target(service: String, node: String, instance: String? = nil) -> BackendTarget {
+    /// The entry that decides an instance: its own, else its service's on its node, else its service's.
+    func choice(service: String, node: String, instance: String?) -> Choice? {
         instance.flatMap { byInstance[$0] } ?? byServiceNode[service + "@" + node] ?? byService[service]
-            ?? BackendTarget(kind: .emulated, model: service)
+    }
+
+    /// An instance's backend (the emulated one when no entry decides it).
+    public func target(service: String, node: String, instance: String? = nil) -> BackendTarget {
+        choice(service: service, node: node, instance: instance)?.target ?? BackendTarget(kind: .emulated, model: service)
+    }
+
+    /// How an instance's model server runs in Kubernetes, when the entry that decides it says.
+    public func server(service: String, node: String, instance: String? = nil) -> ModelServerSpec? {
+        choice(service: service, node: node, instance: instance)?.server
     }
 
     /// A service served by real model servers (then each request is one call to them).

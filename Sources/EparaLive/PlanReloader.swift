@@ -64,6 +64,8 @@ actor PlanReloader {
 }
 
 /// Which file a path leads to (through every symlink) and that file's identity, time and size.
+/// The resolved path counts as well as the inode: kubelet deletes the old directory after the
+/// swap, and its inode number may come back for the new file.
 struct FileStamp: Equatable {
     var resolvedPath: String
     var device: UInt64

@@ -35,6 +35,49 @@ final class PrometheusCLITests: XCTestCase {
         return Flow(service: service, gateway: gateway, offsets: offsets.sorted(), ratePerS: ratePerS)
     }
 
+    /// Every request of `flows` in a period (offset, URL), in time order: flow k goes to the
+    /// gateway on `ports[flow.gateway]`.
+    static func schedule(_ flows: [Flow], ports: [Int]) -> [(offsetS: Double, url: String)] {
+        flows.flatMap { flow in
+            flow.offsets.map { (offsetS: $0, url: "http://127.0.0.1:\(ports[flow.gateway])/v1/services/\(flow.service)/infer") }
+        }.sorted { $0.offsetS < $1.offsetS }
+    }
+
+    /// Debian's Prometheus on loopback scraping the gateways on `targets` every second, with
+    /// `honor_labels` and `scrape` added to the job; returns once it has scraped every target.
+    static func startPrometheus(
+        _ binary: URL, targets: [Int], scrape: String, prometheusPort: Int, in directory: URL
+    ) async throws -> (Background, String) {
+        let config = directory.appendingPathComponent("prometheus.yml")
+        try """
+        global: {scrape_interval: 1s, evaluation_interval: 1s}
+        scrape_configs:
+          - job_name: epara-gateways
+            honor_labels: true
+            \(scrape)
+            static_configs:
+              - targets: [\(targets.map { "'127.0.0.1:\($0)'" }.joined(separator: ", "))]
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let server = try Background(
+            binary,
+            [
+                "--config.file=\(config.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)",
+                "--web.listen-address=127.0.0.1:\(prometheusPort)",
+            ], name: "prometheus", in: directory)
+        let url = "http://127.0.0.1:\(prometheusPort)"
+        let up = await HTTP.waitUntilUp(url + "/-/ready", seconds: 30)
+        XCTAssertTrue(up, server.stderr)
+        var scraped = 0
+        for _ in 0..<100 where scraped < targets.count {
+            let answer = try? await HTTP.call(url + "/api/v1/query?query=sum(up)", timeout: 2)
+            let value = ((((answer?.json["data"] as? [String: Any])?["result"] as? [[String: Any]])?.first)?["value"] as? [Any])?.last
+            scraped = Int((value as? String) ?? "") ?? 0
+            if scraped < targets.count { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        XCTAssertEqual(scraped, targets.count, "Prometheus scrapes every gateway: \(server.stderr.suffix(2000))")
+        return (server, url)
+    }
+
     /// `epara` on a thread of its own, so the load keeps its schedule meanwhile.
     static func eparaAside(_ arguments: [String], stdin: Data) async throws -> EparaResult {
         try await withCheckedThrowingContinuation { continuation in
@@ -89,44 +132,18 @@ final class PrometheusCLITests: XCTestCase {
         defer { _ = gateways.stop() }
         // Both gateways are scraped, though one process serves the same series on each: the
         // queries must count them once.
-        let config = directory.appendingPathComponent("prometheus.yml")
-        try """
-        global: {scrape_interval: 1s, evaluation_interval: 1s}
-        scrape_configs:
-          - job_name: epara
-            honor_labels: true
-            static_configs:
-              - targets: ['127.0.0.1:\(port)', '127.0.0.1:\(port + 1)']
-        """.write(to: config, atomically: true, encoding: .utf8)
-        let server = try Background(
-            prometheus,
-            [
-                "--config.file=\(config.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)",
-                "--web.listen-address=127.0.0.1:\(prometheusPort)",
-            ], name: "prometheus", in: directory)
-        defer { _ = server.stop() }
-        let url = "http://127.0.0.1:\(prometheusPort)"
         let gatewaysUp = await HTTP.waitUntilUp("http://127.0.0.1:\(port)/healthz")
-        let prometheusUp = await HTTP.waitUntilUp(url + "/-/ready", seconds: 30)
         XCTAssertTrue(gatewaysUp, gateways.stderr)
-        XCTAssertTrue(prometheusUp, server.stderr)
-        var scraped = 0
-        for _ in 0..<100 where scraped < 2 {
-            let up = try? await HTTP.call(url + "/api/v1/query?query=sum(up)", timeout: 2)
-            let value = ((((up?.json["data"] as? [String: Any])?["result"] as? [[String: Any]])?.first)?["value"] as? [Any])?.last
-            scraped = Int((value as? String) ?? "") ?? 0
-            if scraped < 2 { try await Task.sleep(for: .milliseconds(200)) }
-        }
-        XCTAssertEqual(scraped, 2, "Prometheus scrapes both gateways: \(server.stderr.suffix(2000))")
+        let (server, url) = try await Self.startPrometheus(
+            prometheus, targets: [port, port + 1], scrape: "", prometheusPort: prometheusPort, in: directory)
+        defer { _ = server.stop() }
 
         // 46 requests/s in all, for 30 s: photo 20/s at edge and 10/s at peer, detect 10/s and 6/s.
         let flows = [
             Self.flow("photo", gateway: 0, ratePerS: 20, seed: 1), Self.flow("photo", gateway: 1, ratePerS: 10, seed: 2),
             Self.flow("detect", gateway: 0, ratePerS: 10, seed: 3), Self.flow("detect", gateway: 1, ratePerS: 6, seed: 4),
         ]
-        let schedule = flows.flatMap { flow in
-            flow.offsets.map { (offsetS: $0, url: "http://127.0.0.1:\(port + flow.gateway)/v1/services/\(flow.service)/infer") }
-        }.sorted { $0.offsetS < $1.offsetS }
+        let schedule = Self.schedule(flows, ports: [port, port + 1])
         let loadS = 30.0, readAtS = 26.0
         let clock = ContinuousClock(), start = clock.now
         async let load: Void = Self.send(schedule, periods: Int(loadS / Self.periodS), from: start)
@@ -281,45 +298,19 @@ final class PrometheusCLITests: XCTestCase {
         defer { for gateway in gateways { _ = gateway.stop() } }
         let tokenFile = directory.appendingPathComponent("client-token")
         try "client-secret\n".write(to: tokenFile, atomically: true, encoding: .utf8)
-        let config = directory.appendingPathComponent("prometheus.yml")
-        try """
-        global: {scrape_interval: 1s, evaluation_interval: 1s}
-        scrape_configs:
-          - job_name: epara-gateways
-            honor_labels: true
-            authorization: {credentials_file: \(tokenFile.path)}
-            static_configs:
-              - targets: ['127.0.0.1:\(edgePort)', '127.0.0.1:\(peerPort)']
-        """.write(to: config, atomically: true, encoding: .utf8)
-        let server = try Background(
-            prometheus,
-            [
-                "--config.file=\(config.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)",
-                "--web.listen-address=127.0.0.1:\(prometheusPort)",
-            ], name: "prometheus", in: directory)
-        defer { _ = server.stop() }
-        let url = "http://127.0.0.1:\(prometheusPort)"
         let edgeUp = await HTTP.waitUntilUp("http://127.0.0.1:\(edgePort)/healthz")
         let peerUp = await HTTP.waitUntilUp("http://127.0.0.1:\(peerPort)/healthz")
-        let prometheusUp = await HTTP.waitUntilUp(url + "/-/ready", seconds: 30)
-        XCTAssertTrue(edgeUp && peerUp && prometheusUp, server.stderr)
-        var scraped = 0
-        for _ in 0..<100 where scraped < 2 {
-            let up = try? await HTTP.call(url + "/api/v1/query?query=sum(up)", timeout: 2)
-            let value = ((((up?.json["data"] as? [String: Any])?["result"] as? [[String: Any]])?.first)?["value"] as? [Any])?.last
-            scraped = Int((value as? String) ?? "") ?? 0
-            if scraped < 2 { try await Task.sleep(for: .milliseconds(200)) }
-        }
-        XCTAssertEqual(scraped, 2, "Prometheus scrapes both gateways with the client token: \(server.stderr.suffix(2000))")
+        XCTAssertTrue(edgeUp && peerUp)
+        let (server, url) = try await Self.startPrometheus(
+            prometheus, targets: [edgePort, peerPort], scrape: "authorization: {credentials_file: \(tokenFile.path)}",
+            prometheusPort: prometheusPort, in: directory)
+        defer { _ = server.stop() }
 
         let flows = [
             Self.flow("photo", gateway: 0, ratePerS: 12, seed: 5), Self.flow("photo", gateway: 1, ratePerS: 8, seed: 6),
             Self.flow("detect", gateway: 0, ratePerS: 6, seed: 7), Self.flow("detect", gateway: 1, ratePerS: 10, seed: 8),
         ]
-        let ports = [edgePort, peerPort]
-        let schedule = flows.flatMap { flow in
-            flow.offsets.map { (offsetS: $0, url: "http://127.0.0.1:\(ports[flow.gateway])/v1/services/\(flow.service)/infer") }
-        }.sorted { $0.offsetS < $1.offsetS }
+        let schedule = Self.schedule(flows, ports: [edgePort, peerPort])
         let clock = ContinuousClock(), start = clock.now
         async let load: Void = Self.send(schedule, periods: 11, from: start, headers: ["Authorization": "Bearer client-secret"])
         try await Task.sleep(until: start + .seconds(20), clock: .continuous)
