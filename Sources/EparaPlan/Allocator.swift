@@ -32,6 +32,10 @@ struct Candidate {
     var packWaitMs: Double = 0
     var stages: [ParallelGroup.Stage]
     var modes: CandidateModes
+    /// Class of equivalent devices it stands for (`CandidateTable`); -1 for a model-parallel group.
+    var deviceClass: Int32 = -1
+    /// Position among its class's configurations.
+    var rank: Int32 = 0
     var isModelParallel: Bool { !stages.isEmpty }
     var penalty: Double = 0
     /// Network time there and back from the farthest origin group it serves, milliseconds.
@@ -132,62 +136,56 @@ struct Allocator {
         return best
     }
 
-    /// Every candidate of one service over the given slots.
-    func candidates(
-        _ ctx: ServiceContext, slots: [Slot], slotIndex: [String: [Int]], allowSingle: Bool,
-        allowGroups: Bool
-    ) -> [Candidate] {
+    /// Single-device candidates of one service on one device type, each share and batch in
+    /// the order a device's candidates are numbered (`slots` left empty: the caller places them).
+    func singleCandidates(_ ctx: ServiceContext, on type: DeviceType) -> [Candidate] {
+        let shares: [Double] = rules.shares ? (ctx.model.kind == .llm ? [1, 0.5] : [1, 0.5, 0.25]) : [1]
         var result: [Candidate] = []
-        if allowSingle {
-            let shares: [Double] = rules.shares ? (ctx.model.kind == .llm ? [1, 0.5] : [1, 0.5, 0.25]) : [1]
-            // Configurations depend on the device type only: search once per type and share.
-            var configs: [[[Config]]?] = Array(repeating: nil, count: (slots.map(\.typeIndex).max() ?? -1) + 1)
-            for (i, slot) in slots.enumerated() {
-                if configs[slot.typeIndex] == nil {
-                    configs[slot.typeIndex] = shares.map { configurations(ctx, on: slot.type, share: $0) }
-                }
-                for (share, options) in zip(shares, configs[slot.typeIndex]!) {
-                    for config in options {
-                        var modes: CandidateModes = .batching
-                        if share < 1 { modes.insert(.gpuSharing) }
-                        if config.framesPacked > 1 { modes.insert(.framePacking) }
-                        result.append(
-                            Candidate(
-                                service: ctx.index, slots: [i], memoryGib: [config.memoryGib], share: share,
-                                capacityPerS: config.capacityPerS, latencyMs: config.latencyMs, tpotMs: config.tpotMs,
-                                batch: config.batch, framesPacked: config.framesPacked, packWaitMs: config.packWaitMs,
-                                stages: [], modes: modes))
-                    }
-                }
+        for share in shares {
+            for config in configurations(ctx, on: type, share: share) {
+                var modes: CandidateModes = .batching
+                if share < 1 { modes.insert(.gpuSharing) }
+                if config.framesPacked > 1 { modes.insert(.framePacking) }
+                result.append(
+                    Candidate(
+                        service: ctx.index, slots: [], memoryGib: [config.memoryGib], share: share,
+                        capacityPerS: config.capacityPerS, latencyMs: config.latencyMs, tpotMs: config.tpotMs,
+                        batch: config.batch, framesPacked: config.framesPacked, packWaitMs: config.packWaitMs,
+                        stages: [], modes: modes))
             }
         }
-        if allowGroups {
-            for group in ModelParallelCandidates.groups(for: ctx.model, in: cluster, latency: latency, headroom: headroom) {
-                guard let (config, memories) = bestGroup(ctx, group: group) else { continue }
-                // Replicas of an intra-node group on the node's other devices of the type.
-                let replicas =
-                    group.stages.count == 1
-                    ? max(1, (slotIndex["\(group.stages[0].node)|\(group.stages[0].device)"]?.count ?? 0) / group.stages[0].tensorParallel) : 1
-                for replica in 0..<replicas {
-                    var chosen: [Int] = []
-                    var complete = true
-                    for stage in group.stages {
-                        let available = slotIndex["\(stage.node)|\(stage.device)"] ?? []
-                        let offset = replica * stage.tensorParallel
-                        guard available.count >= offset + stage.tensorParallel else { complete = false; break }
-                        chosen.append(contentsOf: available[offset..<(offset + stage.tensorParallel)])
-                    }
-                    guard complete else { continue }
-                    var modes: CandidateModes = .modelParallel
-                    if group.stages.contains(where: { $0.tensorParallel > 1 }) { modes.insert(.tensorParallel) }
-                    if group.stages.count > 1 { modes.insert(.pipelineParallel) }
-                    if config.batch > 1 { modes.insert(.batching) }
-                    result.append(
-                        Candidate(
-                            service: ctx.index, slots: chosen, memoryGib: memories, share: 1,
-                            capacityPerS: config.capacityPerS, latencyMs: config.latencyMs, tpotMs: config.tpotMs,
-                            batch: config.batch, framesPacked: 1, stages: group.stages, modes: modes))
+        return result
+    }
+
+    /// Model-parallel candidates of one service: each group the cluster allows, with replicas of
+    /// an intra-node group on the node's other devices of the type.
+    func groupCandidates(_ ctx: ServiceContext, slotIndex: [String: [Int]]) -> [Candidate] {
+        var result: [Candidate] = []
+        for group in ModelParallelCandidates.groups(for: ctx.model, in: cluster, latency: latency, headroom: headroom) {
+            guard let (config, memories) = bestGroup(ctx, group: group) else { continue }
+            // Replicas of an intra-node group on the node's other devices of the type.
+            let replicas =
+                group.stages.count == 1
+                ? max(1, (slotIndex["\(group.stages[0].node)|\(group.stages[0].device)"]?.count ?? 0) / group.stages[0].tensorParallel) : 1
+            for replica in 0..<replicas {
+                var chosen: [Int] = []
+                var complete = true
+                for stage in group.stages {
+                    let available = slotIndex["\(stage.node)|\(stage.device)"] ?? []
+                    let offset = replica * stage.tensorParallel
+                    guard available.count >= offset + stage.tensorParallel else { complete = false; break }
+                    chosen.append(contentsOf: available[offset..<(offset + stage.tensorParallel)])
                 }
+                guard complete else { continue }
+                var modes: CandidateModes = .modelParallel
+                if group.stages.contains(where: { $0.tensorParallel > 1 }) { modes.insert(.tensorParallel) }
+                if group.stages.count > 1 { modes.insert(.pipelineParallel) }
+                if config.batch > 1 { modes.insert(.batching) }
+                result.append(
+                    Candidate(
+                        service: ctx.index, slots: chosen, memoryGib: memories, share: 1,
+                        capacityPerS: config.capacityPerS, latencyMs: config.latencyMs, tpotMs: config.tpotMs,
+                        batch: config.batch, framesPacked: 1, stages: group.stages, modes: modes))
             }
         }
         return result

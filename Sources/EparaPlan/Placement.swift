@@ -12,8 +12,13 @@ struct PlacementStage {
 /// the max flow from origin groups to instances otherwise; both are submodular in Θ, so a
 /// candidate's gain can only shrink as Θ grows: lazy (CELF) evaluation
 /// re-evaluates a candidate only when its stale gain still tops the heap.
+///
+/// The greedy walks offers (`CandidateTable`): an offer stands for one configuration on each
+/// device of its class, all of equal gain, so it competes with the concrete index of the first
+/// of those devices it still fits on — the device one-candidate-per-device would pick, by the
+/// same tie-break — and after a placement it stays for the next.
 struct Placement {
-    let candidates: [Candidate]
+    let candidates: CandidateTable
     let markets: [FlowMarket]
     let slotMemory: [Double]
     /// Runtime memory counted in each instance but paid once per device (`Slot.runtimeOverheadGib`).
@@ -38,6 +43,8 @@ struct Placement {
         var markets: [FlowMarket]
         var objective = 0.0
         var chosen: [Int] = []
+        /// `chosen` as a set: a concrete candidate is placed once.
+        var taken: Set<Int> = []
     }
 
     func initialState() -> State {
@@ -60,17 +67,37 @@ struct Placement {
         return true
     }
 
+    /// Whether single-device candidate `c` fits on `slot` (one of its class's devices).
+    @inline(__always) func fits(_ c: Candidate, on slot: Int, _ state: State) -> Bool {
+        let memory = state.residents[slot] > 0 ? c.memoryGib[0] - slotOverhead[slot] : c.memoryGib[0]
+        return state.memoryUsed[slot] + memory <= slotMemory[slot] + 1e-9 && state.shareUsed[slot] + c.share <= 1 + 1e-9
+    }
+
+    /// The first device of offer `o`'s class it fits on and is not yet placed on, with the
+    /// concrete index there; a model-parallel group's own devices.
+    func firstFit(_ o: Int, _ state: State) -> (slot: Int, index: Int)? {
+        let offer = candidates.offers[o]
+        if offer.deviceClass < 0 {
+            return !state.taken.contains(offer.index) && fits(offer, state) ? (offer.slots[0], offer.index) : nil
+        }
+        for slot in candidates.classes[Int(offer.deviceClass)] where fits(offer, on: slot, state) {
+            let index = candidates.index(ofOffer: o, on: slot)
+            if !state.taken.contains(index) { return (slot, index) }
+        }
+        return nil
+    }
+
     func gain(_ c: Candidate, _ state: State) -> Double {
         let m = state.markets[c.market]
         return m.weight * m.gain(capacity: c.capacityPerS, reach: c.reach) - c.penalty
     }
 
-    func apply(_ index: Int, gain: Double, to state: inout State) {
-        let c = candidates[index]
+    func apply(_ c: Candidate, gain: Double, to state: inout State) {
         apply(c, to: &state)
         state.markets[c.market].add(capacity: c.capacityPerS, reach: c.reach)
         state.objective += gain
-        state.chosen.append(index)
+        state.chosen.append(c.index)
+        state.taken.insert(c.index)
     }
 
     /// Takes `c`'s memory and share on its devices (without a market: burst replicas).
@@ -86,8 +113,9 @@ struct Placement {
     func state(of set: [Int]) -> State? {
         var state = initialState()
         for i in set {
-            guard fits(candidates[i], state) else { return nil }
-            apply(i, gain: gain(candidates[i], state), to: &state)
+            let c = candidates[i]
+            guard fits(c, state) else { return nil }
+            apply(c, gain: gain(c, state), to: &state)
         }
         return state
     }
@@ -99,10 +127,12 @@ struct Placement {
     func servedPerMarket(of set: [Int]) -> [Double]? { state(of: set)?.markets.map(\.served) }
 
     /// Heap entry ordered by (gain bound, then lower candidate index first) so that lazy and
-    /// plain greedy break ties the same way.
+    /// plain greedy break ties the same way. `index` is the concrete candidate the offer
+    /// stands for (or, stale, one it stood for: never above the one it stands for now).
     struct Entry: Comparable {
         var bound: Double
         var index: Int
+        var offer: Int
         static func < (a: Entry, b: Entry) -> Bool {
             a.bound != b.bound ? a.bound < b.bound : a.index > b.index
         }
@@ -117,7 +147,7 @@ struct Placement {
         var counts: [(String, Int, Double)] = []
         for stage in stages {
             let before = state.chosen.count
-            let admitted = candidates.indices.filter { stage.admits(candidates[$0]) }
+            let admitted = candidates.offers.indices.filter { stage.admits(candidates.offers[$0]) }
             if lazy {
                 lazyGreedy(admitted, stage: stage, costBenefit: costBenefit, state: &state, evaluations: &evaluations)
             } else {
@@ -143,41 +173,47 @@ struct Placement {
 
     func lazyGreedy(_ admitted: [Int], stage: PlacementStage, costBenefit: Bool, state: inout State, evaluations: inout Int) {
         var heap = Heap<Entry>()
-        for i in admitted where fits(candidates[i], state) {
+        let offers = candidates.offers
+        for o in admitted {
+            guard let (_, index) = firstFit(o, state) else { continue }
             evaluations += 1
-            heap.insert(Entry(bound: key(gain(candidates[i], state), candidates[i], costBenefit), index: i))
+            heap.insert(Entry(bound: key(gain(offers[o], state), offers[o], costBenefit), index: index, offer: o))
         }
         while let top = heap.popMax() {
-            let c = candidates[top.index]
-            guard fits(c, state) else { continue }  // resources only shrink: drop for good
+            // Resources only shrink: an offer that fits nowhere is dropped for good.
+            guard let (slot, index) = firstFit(top.offer, state) else { continue }
             evaluations += 1
-            let g = gain(c, state)
-            let fresh = Entry(bound: key(g, c, costBenefit), index: top.index)
+            let g = gain(offers[top.offer], state)
+            let fresh = Entry(bound: key(g, offers[top.offer], costBenefit), index: index, offer: top.offer)
             if let next = heap.max, fresh < next {
                 heap.insert(fresh)
                 continue
             }
             guard accepts(g, stage) else { break }
-            apply(top.index, gain: g, to: &state)
+            apply(candidates.candidate(ofOffer: top.offer, on: slot), gain: g, to: &state)
+            // Its gain now bounds what it adds on its class's next device.
+            if offers[top.offer].deviceClass >= 0 { heap.insert(fresh) }
         }
     }
 
     func plainGreedy(_ admitted: [Int], stage: PlacementStage, costBenefit: Bool, state: inout State, evaluations: inout Int) {
         var remaining = admitted
+        let offers = candidates.offers
         while true {
-            var best: Entry? = nil
+            var best: (entry: Entry, slot: Int)? = nil
             var survivors: [Int] = []
-            for i in remaining where fits(candidates[i], state) {
-                survivors.append(i)
+            for o in remaining {
+                guard let (slot, index) = firstFit(o, state) else { continue }
+                survivors.append(o)
                 evaluations += 1
-                let entry = Entry(bound: key(gain(candidates[i], state), candidates[i], costBenefit), index: i)
-                if best.map({ $0 < entry }) ?? true { best = entry }
+                let entry = Entry(bound: key(gain(offers[o], state), offers[o], costBenefit), index: index, offer: o)
+                if best.map({ $0.entry < entry }) ?? true { best = (entry, slot) }
             }
-            guard let chosen = best else { return }
-            let g = gain(candidates[chosen.index], state)
+            guard let (chosen, slot) = best else { return }
+            let g = gain(offers[chosen.offer], state)
             guard accepts(g, stage) else { return }
-            apply(chosen.index, gain: g, to: &state)
-            remaining = survivors.filter { $0 != chosen.index }
+            apply(candidates.candidate(ofOffer: chosen.offer, on: slot), gain: g, to: &state)
+            remaining = survivors
         }
     }
 }

@@ -76,10 +76,13 @@ struct Problem {
     let slotIndex: [String: [Int]]
     let contexts: [ServiceContext]
     let rules: PolicyRules
+    /// One offer per class of equivalent devices (false: one per device, as a reference for tests).
+    let groupsEquivalentDevices: Bool
 
-    init(workload: ClassifiedWorkload, options: PlanOptions) {
+    init(workload: ClassifiedWorkload, options: PlanOptions, groupsEquivalentDevices: Bool = true) {
         self.workload = workload
         self.options = options
+        self.groupsEquivalentDevices = groupsEquivalentDevices
         let rules = PolicyRules.rules(for: options.policy, without: options.without)
         self.rules = rules
         latency = LatencyModel(catalog: workload.catalog)
@@ -127,20 +130,35 @@ struct Problem {
         }
     }
 
-    /// Every candidate of every service, with its market, reach and penalty.
-    func buildCandidates() -> (candidates: [Candidate], markets: [FlowMarket]) {
+    /// What makes two devices interchangeable for one service: every fact a candidate's value
+    /// reads from its device (`CandidateTable`).
+    struct DeviceClassKey: Hashable {
+        var type: Int
+        /// With local markets, the node (its market); otherwise nil.
+        var node: String?
+        var network: [Double]
+        var carries: [Bool]
+        var inPreviousPlan: Bool
+        /// Set only when devices are not grouped (each its own class).
+        var slot: Int?
+    }
+
+    /// Every candidate of every service, with its market, reach and penalty; single-device
+    /// candidates once per class of equivalent devices.
+    func buildCandidates() -> (candidates: CandidateTable, markets: [FlowMarket]) {
         let allocator = Allocator(
             cluster: workload.cluster, latency: latency, rules: rules, maxBatch: options.maxBatch,
             headroom: options.memoryHeadroom)
-        var candidates: [Candidate] = []
+        var table = CandidateTable()
         var markets: [FlowMarket] = []
         let previousIDs = Set(options.previous?.instances.map(\.id) ?? [])
         // Costs weigh a device by its compute relative to the cluster's mean device.
         let meanTflops = slots.isEmpty ? 1 : slots.reduce(0) { $0 + $1.type.fp16Tflops } / Double(slots.count)
+        let typeCount = (slots.map(\.typeIndex).max() ?? -1) + 1
         for ctx in contexts {
-            var own = allocator.candidates(
-                ctx, slots: slots, slotIndex: slotIndex, allowSingle: rules.allowsSingleDevice(ctx),
-                allowGroups: rules.allowsGroups(ctx))
+            // Where a candidate of this service may stand, and with which market and reach.
+            let place: (Candidate, Int) -> Candidate?
+            var networkOf: (Int) -> ([Double], [Bool]) = { _ in ([], []) }
             if rules.localMarkets {
                 // One market per origin node; instances only where the requests arrive.
                 var marketOf: [String: Int] = [:]
@@ -151,7 +169,7 @@ struct Problem {
                             weight: ctx.weight, groupDemand: [origin.demandPerS * options.provision],
                             provision: options.provision))
                 }
-                own = own.compactMap { c in
+                place = { c, _ in
                     let nodes = Set(c.slots.map { slots[$0].ref.node })
                     guard nodes.count == 1, let m = marketOf[nodes.first!], c.latencyMs <= ctx.deadlineMs else { return nil }
                     var c = c
@@ -169,10 +187,10 @@ struct Problem {
                         provision: options.provision))
                 // Network time from a group's slowest origin to each node, and whether the links
                 // carry the group's payload: once per (group, node), not per candidate.
-                var worstNetwork: [String: [Double]] = [:]
-                var carries: [String: [Bool]] = [:]
-                func entryFacts(_ entry: ClusterNode) -> ([Double], [Bool]) {
-                    if let known = worstNetwork[entry.name] { return (known, carries[entry.name]!) }
+                var known: [String: ([Double], [Bool])] = [:]
+                func entryFacts(_ slot: Int) -> ([Double], [Bool]) {
+                    let entry = slots[slot].node
+                    if let facts = known[entry.name] { return facts }
                     // A group's origins share a site, so every one but the entry node itself sees
                     // the same path: one link lookup per group.
                     let network = groups.map { group in
@@ -182,30 +200,69 @@ struct Problem {
                     let ok = groups.map { group in
                         Router.linkCarries(ctx, demandPerS: group.demand, from: group.nodes, to: entry, cluster: workload.cluster)
                     }
-                    worstNetwork[entry.name] = network
-                    carries[entry.name] = ok
+                    known[entry.name] = (network, ok)
                     return (network, ok)
                 }
-                own = own.compactMap { c in
+                networkOf = entryFacts
+                place = { c, slot in
                     var c = c
                     c.market = market
-                    let (network, ok) = entryFacts(slots[c.slots[0]].node)
+                    let (network, ok) = entryFacts(slot)
                     c.reach = groups.indices.filter { ok[$0] && network[$0] + c.latencyMs <= ctx.deadlineMs }
                     c.networkMs = c.reach.map { network[$0] }.max() ?? 0
                     return c.reach.isEmpty ? nil : c
                 }
             }
-            for var c in own {
+            func priced(_ c: Candidate) -> Candidate {
+                var c = c
                 c.cost = c.slots.enumerated().reduce(0) { sum, entry in
                     let slot = slots[entry.element]
                     return sum + max(c.share, c.memoryGib[entry.offset] / slot.type.memoryGib) * slot.type.fp16Tflops / meanTflops
                 }
                 c.penalty = penalty(c, ctx: ctx, market: markets[c.market], previousIDs: previousIDs)
-                candidates.append(c)
+                return c
             }
+            var classes: [[Int]] = []
+            var classOffers: [[Candidate]] = []
+            if rules.allowsSingleDevice(ctx) {
+                // Configurations depend on the device type only: search once per type.
+                var byType: [[Candidate]?] = Array(repeating: nil, count: typeCount)
+                // Class of each key seen; -1 when its devices offer nothing.
+                var classOfKey: [DeviceClassKey: Int] = [:]
+                let name = ctx.service.name
+                for (i, slot) in slots.enumerated() {
+                    if byType[slot.typeIndex] == nil { byType[slot.typeIndex] = allocator.singleCandidates(ctx, on: slot.type) }
+                    let configurations = byType[slot.typeIndex]!
+                    guard !configurations.isEmpty else { continue }
+                    let (network, carries) = networkOf(i)
+                    let key = DeviceClassKey(
+                        type: slot.typeIndex, node: rules.localMarkets ? slot.ref.node : nil, network: network, carries: carries,
+                        inPreviousPlan: !previousIDs.isEmpty && previousIDs.contains("\(name)@\(slot.ref.id)"),
+                        slot: groupsEquivalentDevices ? nil : i)
+                    if let known = classOfKey[key] {
+                        if known >= 0 { classes[known].append(i) }
+                        continue
+                    }
+                    let offers = configurations.compactMap { c -> Candidate? in
+                        var c = c
+                        c.slots = [i]
+                        return place(c, i).map(priced)
+                    }
+                    guard !offers.isEmpty else {
+                        classOfKey[key] = -1
+                        continue
+                    }
+                    classOfKey[key] = classes.count
+                    classes.append([i])
+                    classOffers.append(offers)
+                }
+            }
+            let groups =
+                rules.allowsGroups(ctx)
+                ? allocator.groupCandidates(ctx, slotIndex: slotIndex).compactMap { place($0, $0.slots[0]).map(priced) } : []
+            table.append(service: ctx.index, slotCount: slots.count, classes: classes, offers: classOffers, groups: groups)
         }
-        for i in candidates.indices { candidates[i].index = i }
-        return (candidates, markets)
+        return (table, markets)
     }
 
     /// A service's origins grouped by site, with their demand.
@@ -247,16 +304,14 @@ struct Problem {
         "\(workload.services[c.service].name)@" + c.slots.map { slots[$0].ref.id }.joined(separator: "+")
     }
 
-    /// Unique ids for the chosen candidates; on a shared device, larger shares first.
-    func instanceIDs(_ chosen: [Int], _ candidates: [Candidate]) -> [Int: String] {
-        let byBase = Dictionary(grouping: chosen) { instanceID(candidates[$0]) }
+    /// Unique ids for the chosen candidates (by candidate index); on a shared device, larger
+    /// shares first.
+    func instanceIDs(_ picked: [Candidate]) -> [Int: String] {
+        let byBase = Dictionary(grouping: picked) { instanceID($0) }
         var ids: [Int: String] = [:]
         for (base, members) in byBase {
-            let ordered = members.sorted {
-                let a = candidates[$0], b = candidates[$1]
-                return (a.share, a.batch, -a.index) > (b.share, b.batch, -b.index)
-            }
-            for (k, i) in ordered.enumerated() { ids[i] = k == 0 ? base : "\(base)~\(k + 1)" }
+            let ordered = members.sorted { a, b in (a.share, a.batch, -a.index) > (b.share, b.batch, -b.index) }
+            for (k, c) in ordered.enumerated() { ids[c.index] = k == 0 ? base : "\(base)~\(k + 1)" }
         }
         return ids
     }
@@ -282,7 +337,8 @@ struct Problem {
     /// device in turn where it fits, until each service's capacity covers its demand.
     func roundRobinPlacement(_ placement: Placement) -> [Int] {
         var state = placement.initialState()
-        let byService = Dictionary(grouping: placement.candidates.filter { $0.share == 1 }, by: \.service)
+        let table = placement.candidates
+        let byService = Dictionary(grouping: table.offers.indices.filter { table.offers[$0].share == 1 }) { table.offers[$0].service }
         var supply: [Int: Double] = [:]
         var pointer = 0
         var progress = true
@@ -292,10 +348,19 @@ struct Problem {
             for ctx in contexts where supply[ctx.index, default: 0] < ctx.demandPerS {
                 guard let options = byService[ctx.index] else { continue }
                 // The next fitting candidate whose first device comes at or after the pointer.
-                let distance = { (c: Candidate) in (c.slots[0] - pointer + count) % count }
-                guard let pick = options.filter({ placement.fits($0, state) }).min(by: { (distance($0), $0.index) < (distance($1), $1.index) })
-                else { continue }
-                placement.apply(pick.index, gain: placement.gain(pick, state), to: &state)
+                var pick: (distance: Int, candidate: Candidate)? = nil
+                for o in options {
+                    for slot in table.members(ofOffer: o) {
+                        let distance = (slot - pointer + count) % count
+                        if let known = pick, (known.distance, known.candidate.index) <= (distance, table.index(ofOffer: o, on: slot)) {
+                            continue
+                        }
+                        let c = table.candidate(ofOffer: o, on: slot)
+                        if placement.fits(c, state) { pick = (distance, c) }
+                    }
+                }
+                guard let pick = pick?.candidate else { continue }
+                placement.apply(pick, gain: placement.gain(pick, state), to: &state)
                 supply[ctx.index, default: 0] += pick.capacityPerS
                 pointer = (pick.slots.last! + 1) % count
                 progress = true
@@ -318,7 +383,7 @@ struct Problem {
             let outcome = search.run(candidates: candidates)
             let objective = outcome.score
             return assemble(
-                candidates: candidates + outcome.extra, placement: placement, chosen: outcome.chosen, objective: objective,
+                candidates: candidates, extra: outcome.extra, placement: placement, chosen: outcome.chosen, objective: objective,
                 evaluations: estimator.simulations,
                 stageStats: [
                     .init(
@@ -362,7 +427,9 @@ struct Problem {
         // its demand more: a small service's shortfall must not hide in a large total.
         if let previous = options.previous {
             var byKey: [String: [Int]] = [:]
-            for c in candidates {
+            let previousServices = Set(previous.instances.map(\.service))
+            candidates.forEachConcrete { c in
+                guard previousServices.contains(workload.services[c.service].name) else { return }
                 byKey[Self.configurationKey(base: instanceID(c), share: c.share, batch: c.batch, framesPacked: c.framesPacked), default: []].append(
                     c.index)
             }
@@ -384,12 +451,12 @@ struct Problem {
             }
         }
         // Second phase: spare memory becomes attainment under bursts.
-        var all = candidates
+        var extra: [Candidate] = []
         var burstAttainment: [Int: Double] = [:]
         if rules.burstReplicas {
             let outcome = BurstReplication(problem: self, estimator: BurstEstimator(), placement: placement).run(
                 candidates: candidates, chosen: chosen)
-            if !outcome.extra.isEmpty { all = candidates + outcome.extra }
+            extra = outcome.extra
             chosen = outcome.chosen
             burstAttainment = outcome.attainment
             if outcome.added > 0 {
@@ -397,18 +464,22 @@ struct Problem {
             }
         }
         return assemble(
-            candidates: all, placement: placement, chosen: chosen, objective: objective,
+            candidates: candidates, extra: extra, placement: placement, chosen: chosen, objective: objective,
             evaluations: evaluations, stageStats: stageStats, burstAttainment: burstAttainment)
     }
 
     /// `burstAttainment`: what the burst estimator expects of each market it planned, which
     /// bounds the prediction (a fluid prediction alone says 1.0 for a burst that queues).
+    /// `extra`: instances the burst phase added, numbered on from the candidates.
     func assemble(
-        candidates: [Candidate], placement: Placement, chosen: [Int], objective: Double, evaluations: Int,
+        candidates: CandidateTable, extra: [Candidate], placement: Placement, chosen: [Int], objective: Double, evaluations: Int,
         stageStats: [SolverStats.StageStats], burstAttainment: [Int: Double] = [:]
     ) -> Plan {
-        let picked = chosen.map { candidates[$0] }
-        let ids = instanceIDs(chosen, candidates)
+        let picked = chosen.map { $0 < candidates.count ? candidates[$0] : extra[$0 - candidates.count] }
+        let ids = instanceIDs(picked)
+        // Offers stand for their whole class here: the facts read are per service and type.
+        let everyOffer = [candidates.offers, extra].joined()
+        let offersByService = Dictionary(grouping: everyOffer, by: \.service)
         var instances: [Instance] = picked.map { c in
             Instance(
                 id: ids[c.index]!, service: workload.services[c.service].name,
@@ -434,7 +505,7 @@ struct Problem {
             routes.append(contentsOf: outcome.routes)
             let supply = own.reduce(0) { $0 + $1.capacityPerS }
             var goodput = min(outcome.goodputPerS, ctx.demandPerS)
-            let ownMarkets = Set(candidates.filter { $0.service == ctx.index }.map(\.market))
+            let ownMarkets = Set((offersByService[ctx.index] ?? []).map(\.market))
             if !ownMarkets.isEmpty, ownMarkets.allSatisfy({ burstAttainment[$0] != nil }) {
                 // In market order: a sum over a Set's order would differ run to run in the last digit.
                 let expected = ownMarkets.sorted().reduce(0) { sum, m in
@@ -460,7 +531,7 @@ struct Problem {
                     Shortfall(
                         service: ctx.service.name, demandPerS: ctx.demandPerS.rounded(places: 4),
                         supplyPerS: supply.rounded(places: 4),
-                        reason: missing(ctx, supply: supply, candidates: candidates, bestSingle: best)))
+                        reason: missing(ctx, supply: supply, own: offersByService[ctx.index] ?? [], bestSingle: best)))
             }
         }
         for classified in workload.services where !classified.servable {
@@ -487,7 +558,7 @@ struct Problem {
                     memoryUsedGib: memoryUsed[i].rounded(places: 4), shareUsed: shareUsed[i].rounded(places: 4),
                     instances: onSlot[i].sorted()))
         }
-        let bound = upperBound(candidates: candidates, singleCapacity: packedCapacity)
+        let bound = upperBound(candidates: everyOffer, singleCapacity: packedCapacity)
         let observed = options.observed
         let digestInput = DigestInput(
             workload: workload.inputDigest, policy: options.policy.rawValue, headroom: options.memoryHeadroom,
@@ -554,9 +625,9 @@ struct Problem {
         return result
     }
 
-    func missing(_ ctx: ServiceContext, supply: Double, candidates: [Candidate], bestSingle: Double) -> String {
+    /// `own`: the service's candidates (an offer for each class of devices is enough).
+    func missing(_ ctx: ServiceContext, supply: Double, own: [Candidate], bestSingle: Double) -> String {
         let unmet = ctx.demandPerS - supply
-        let own = candidates.filter { $0.service == ctx.index }
         if own.isEmpty {
             return "no device or model-parallel group of the cluster meets its SLO from where its requests arrive"
         }
@@ -573,7 +644,7 @@ struct Problem {
 
     /// Fluid upper bound on goodput over this policy's candidates plus full-device single
     /// instances of every service with frame packing (so it bounds the other policies too).
-    func upperBound(candidates: [Candidate], singleCapacity: [Int: [Double]]) -> Double {
+    func upperBound(candidates: some Sequence<Candidate>, singleCapacity: [Int: [Double]]) -> Double {
         let types = deviceTypes
         let typeIndex = Dictionary(uniqueKeysWithValues: types.enumerated().map { ($1.name, $0) })
         var capacity = Array(repeating: Array(repeating: 0.0, count: types.count), count: workload.services.count)

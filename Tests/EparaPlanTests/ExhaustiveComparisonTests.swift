@@ -20,7 +20,7 @@ final class ExhaustiveComparisonTests: XCTestCase {
                 slotOverhead: problem.slots.map(\.runtimeOverheadGib))
             var best = 0.0
             for mask in 0..<(1 << candidates.count) {
-                let set = candidates.indices.filter { mask & (1 << $0) != 0 }
+                let set = (0..<candidates.count).filter { mask & (1 << $0) != 0 }
                 if let value = placement.objective(of: set), value > best { best = value }
             }
             guard best > 1e-9 else { continue }

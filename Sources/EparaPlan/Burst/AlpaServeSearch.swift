@@ -28,10 +28,10 @@ struct AlpaServeSearch {
         var units: [Int: Candidate]
     }
 
-    func run(candidates: [Candidate]) -> BurstReplication.Outcome {
+    func run(candidates: CandidateTable) -> BurstReplication.Outcome {
         var contextOf: [Int: ServiceContext] = [:]
         for ctx in problem.contexts { contextOf[ctx.index] = ctx }
-        let markets = Set(candidates.map(\.market))
+        let markets = Set(candidates.offers.map(\.market))
         let largest =
             Dictionary(grouping: problem.slots.indices) { "\(problem.slots[$0].ref.node)|\(problem.slots[$0].ref.device)" }
             .values.map(\.count).max() ?? 1
@@ -61,9 +61,10 @@ struct AlpaServeSearch {
         return result
     }
 
-    func fill(candidates: [Candidate], markets: Set<Int>, degree: Int, contexts: [Int: ServiceContext]) -> BurstReplication.Outcome {
+    func fill(candidates table: CandidateTable, markets: Set<Int>, degree: Int, contexts: [Int: ServiceContext]) -> BurstReplication.Outcome {
         var extra: [Candidate] = []
         var state = placement.initialState()
+        let candidates = table.offers
         let byMarket = Dictionary(grouping: candidates.indices) { candidates[$0].market }
         // Per market: its service, the workload the estimator replays, and its replicas.
         struct Pool {
@@ -87,17 +88,9 @@ struct AlpaServeSearch {
         var groupList: [Group] = groups(degree: degree).map { Group(slots: $0, units: [:]) }
         for (p, pool) in pools.enumerated() {
             let own = byMarket[pool.market] ?? []
-            var bySlot: [Int: Candidate] = [:]
-            for i in own {
-                let c = candidates[i]
-                guard !c.isModelParallel, c.share == 1 else { continue }
-                // AlpaServe's search runs batch 1; a larger batch only where batch 1 is not offered.
-                if let known = bySlot[c.slots[0]],
-                    (known.batch == 1 && c.batch != 1) || (known.batch == c.batch && known.capacityPerS >= c.capacityPerS)
-                {
-                    continue
-                }
-                bySlot[c.slots[0]] = c
+            // AlpaServe's search runs batch 1; a larger batch only where batch 1 is not offered.
+            let bySlot = BurstReplication.bestOnEachDevice(own, table) { known, c in
+                (known.batch == 1 && c.batch != 1) || (known.batch == c.batch && known.capacityPerS >= c.capacityPerS)
             }
             let pipelines =
                 degree > 1 && pool.context.model.kind == .vision
@@ -172,7 +165,7 @@ struct AlpaServeSearch {
                 }
             }
             guard let (g, p) = pick, var unit = groupList[g].units[p] else { break }
-            unit.index = candidates.count + extra.count
+            unit.index = table.count + extra.count
             extra.append(unit)
             placement.apply(unit, to: &state)
             pools[p].members.append(unit)

@@ -76,13 +76,15 @@ struct BurstReplication {
     /// to the first phase's instances, or those services moved wholly onto pipelines of 2, 4 or
     /// 8 devices (one partition of each node's devices per degree), each filled greedily; the
     /// best expected goodput wins, the first phase's own placement on a tie.
-    func run(candidates: [Candidate], chosen: [Int]) -> Outcome {
+    /// `byMarket` below lists offers (`CandidateTable.offers`); `chosen`, concrete candidates.
+    func run(candidates: CandidateTable, chosen: [Int]) -> Outcome {
         var contextOf: [Int: ServiceContext] = [:]
         for ctx in problem.contexts { contextOf[ctx.index] = ctx }
-        let byMarket = Dictionary(grouping: candidates.indices) { candidates[$0].market }
+        let offers = candidates.offers
+        let byMarket = Dictionary(grouping: offers.indices) { offers[$0].market }
         let taking = Set(
             placement.markets.indices.filter { market in
-                guard let first = byMarket[market]?.first, let ctx = contextOf[candidates[first].service] else { return false }
+                guard let first = byMarket[market]?.first, let ctx = contextOf[offers[first].service] else { return false }
                 return eligible(ctx) && placement.markets[market].demand > 0
             })
         guard !taking.isEmpty else { return Outcome(extra: [], chosen: chosen, attainment: [:], added: 0, score: 0) }
@@ -90,7 +92,8 @@ struct BurstReplication {
         // Bursts that single devices absorb gain nothing from pipelines.
         if best.attainment.values.allSatisfy({ $0 >= 0.999 }) { return best }
         let kept = chosen.filter { i in
-            !taking.contains(candidates[i].market) || contextOf[candidates[i].service].map { !pipelinesHelp($0) } ?? true
+            let c = candidates[i]
+            return !taking.contains(c.market) || contextOf[c.service].map { !pipelinesHelp($0) } ?? true
         }
         // Without model parallelism (the ablation), replicas stay on single devices.
         for degree in Self.pipelineDegrees where problem.rules.modelParallel {
@@ -101,7 +104,7 @@ struct BurstReplication {
     }
 
     func fill(
-        candidates: [Candidate], byMarket: [Int: [Int]], chosen start: [Int], markets taking: Set<Int>, degree: Int,
+        candidates: CandidateTable, byMarket: [Int: [Int]], chosen start: [Int], markets taking: Set<Int>, degree: Int,
         contexts contextOf: [Int: ServiceContext]
     ) -> Outcome {
         var extra: [Candidate] = []
@@ -115,7 +118,7 @@ struct BurstReplication {
         // Markets that take part, with their pool and the units that could join it.
         var pools: [Pool] = []
         for market in taking.sorted() {
-            guard let first = byMarket[market]?.first, let ctx = contextOf[candidates[first].service] else { continue }
+            guard let first = byMarket[market]?.first, let ctx = contextOf[candidates.offers[first].service] else { continue }
             let demand = placement.markets[market].demand / max(placement.markets[market].provision, 1)
             let workload = BurstEstimator.Workload(
                 ratePerS: demand, cv: cv(ctx), deadlineS: ctx.deadlineMs / 1000,
@@ -240,14 +243,9 @@ struct BurstReplication {
 
     /// Single devices (the market's full-device candidates, the best batch per device) and
     /// pipelines over consecutive devices of one node and type, nearest and fastest first.
-    func units(for market: Int, ctx: ServiceContext, own: [Int], candidates: [Candidate], degree: Int) -> [Unit] {
-        var bySlot: [Int: Candidate] = [:]
-        for i in own {
-            let c = candidates[i]
-            guard !c.isModelParallel, c.share == 1 else { continue }
-            if let known = bySlot[c.slots[0]], known.capacityPerS >= c.capacityPerS { continue }
-            bySlot[c.slots[0]] = c
-        }
+    /// `own`: the market's offers.
+    func units(for market: Int, ctx: ServiceContext, own: [Int], candidates: CandidateTable, degree: Int) -> [Unit] {
+        let bySlot = Self.bestOnEachDevice(own, candidates) { known, c in known.capacityPerS >= c.capacityPerS }
         var units: [Unit] =
             degree > 1
             ? pipelines(ctx: ctx, singles: bySlot.sorted(by: { $0.key < $1.key }).map(\.value), degree: degree)
@@ -263,6 +261,26 @@ struct BurstReplication {
             return (ra.latencyS + ra.periodS, a.key) < (rb.latencyS + rb.periodS, b.key)
         }
         return Array(units.prefix(Self.unitsPerMarket))
+    }
+
+    /// The best full-device single candidate of `own` (offers) on each device: per class of
+    /// devices, the first offer that `keeps` does not prefer what was found before over, placed
+    /// on each of the class's devices (a class's devices all have the same offers).
+    static func bestOnEachDevice(
+        _ own: [Int], _ candidates: CandidateTable, keeps: (_ known: Candidate, _ next: Candidate) -> Bool
+    ) -> [Int: Candidate] {
+        var byClass: [Int32: Int] = [:]
+        for o in own {
+            let c = candidates.offers[o]
+            guard !c.isModelParallel, c.share == 1 else { continue }
+            if let known = byClass[c.deviceClass], keeps(candidates.offers[known], c) { continue }
+            byClass[c.deviceClass] = o
+        }
+        var bySlot: [Int: Candidate] = [:]
+        for o in byClass.values {
+            for c in candidates.concrete(ofOffer: o) { bySlot[c.slots[0]] = c }
+        }
+        return bySlot
     }
 
     /// `batching`: the largest batch whose latency stays within half the deadline, so that a
