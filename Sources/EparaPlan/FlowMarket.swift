@@ -30,14 +30,24 @@ struct FlowMarket {
         return min(x, real) + 0.1 * max(0, x - real)
     }
 
+    /// What serving `x` more than `served` is worth: `value(served + x) - value(served)`,
+    /// computed without the difference, so that an instance whose capacity the demand still
+    /// takes whole gains exactly its capacity however much is served already. (A difference of
+    /// sums carries rounding noise that grows with `served`; gains that should tie then differ
+    /// in the last digit, and which of two equal candidates a greedy takes would depend on when
+    /// each was last evaluated.)
+    func valueGain(adding x: Double) -> Double {
+        let belowDemand = min(x, max(0, demand / provision - served))
+        return belowDemand + 0.1 * (x - belowDemand)
+    }
+
     /// Value gained by adding an instance, without adding it.
     func gain(capacity c: Double, reach r: [Int]) -> Double {
         if groupDemand.count == 1 {
-            return r.isEmpty ? 0 : value(min(groupDemand[0], served + c)) - value(served)
+            return r.isEmpty ? 0 : valueGain(adding: min(c, max(0, groupDemand[0] - served)))
         }
         var copy = self
-        copy.add(capacity: c, reach: r)
-        return value(copy.served) - value(served)
+        return valueGain(adding: copy.add(capacity: c, reach: r))
     }
 
     /// Adds an instance and re-optimises the flow; returns the served demand gained.
@@ -47,14 +57,17 @@ struct FlowMarket {
         reach.append(r)
         flow.append(Array(repeating: 0, count: r.count))
         if groupDemand.count == 1 {
-            let before = served
-            served = min(groupDemand[0], served + (r.isEmpty ? 0 : c))
-            if !r.isEmpty { flow[flow.count - 1][0] = served - before }
-            return served - before
+            let added = r.isEmpty ? 0 : min(c, max(0, groupDemand[0] - served))
+            served += added
+            if !r.isEmpty { flow[flow.count - 1][0] = added }
+            return added
         }
-        let before = served
-        while let amount = augment() { served += amount }
-        return served - before
+        var added = 0.0
+        while let amount = augment() {
+            served += amount
+            added += amount
+        }
+        return added
     }
 
     /// One augmenting path from the origins to the instances in the residual graph (BFS), applied.

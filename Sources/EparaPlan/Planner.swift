@@ -155,6 +155,9 @@ struct Problem {
         // Costs weigh a device by its compute relative to the cluster's mean device.
         let meanTflops = slots.isEmpty ? 1 : slots.reduce(0) { $0 + $1.type.fp16Tflops } / Double(slots.count)
         let typeCount = (slots.map(\.typeIndex).max() ?? -1) + 1
+        let siteNames = Array(Set(slots.map(\.node.site))).sorted()
+        let siteIndex = Dictionary(uniqueKeysWithValues: siteNames.enumerated().map { ($1, $0) })
+        let siteOfSlot = slots.map { siteIndex[$0.node.site]! }
         for ctx in contexts {
             // Where a candidate of this service may stand, and with which market and reach.
             let place: (Candidate, Int) -> Candidate?
@@ -186,11 +189,17 @@ struct Problem {
                         weight: ctx.weight, groupDemand: groups.map { $0.demand * options.provision },
                         provision: options.provision))
                 // Network time from a group's slowest origin to each node, and whether the links
-                // carry the group's payload: once per (group, node), not per candidate.
-                var known: [String: ([Double], [Bool])] = [:]
+                // carry the group's payload. Links join sites, so these depend on the node's site
+                // only, unless the node is an origin itself: once per site and per origin node.
+                let originNames = Set(groups.flatMap { $0.nodes.map(\.name) })
+                var bySite: [([Double], [Bool])?] = Array(repeating: nil, count: siteNames.count)
+                var byOrigin: [String: ([Double], [Bool])] = [:]
                 func entryFacts(_ slot: Int) -> ([Double], [Bool]) {
+                    let name = slots[slot].ref.node
+                    let isOrigin = originNames.contains(name)
+                    if isOrigin, let facts = byOrigin[name] { return facts }
+                    if !isOrigin, let facts = bySite[siteOfSlot[slot]] { return facts }
                     let entry = slots[slot].node
-                    if let facts = known[entry.name] { return facts }
                     // A group's origins share a site, so every one but the entry node itself sees
                     // the same path: one link lookup per group.
                     let network = groups.map { group in
@@ -200,7 +209,7 @@ struct Problem {
                     let ok = groups.map { group in
                         Router.linkCarries(ctx, demandPerS: group.demand, from: group.nodes, to: entry, cluster: workload.cluster)
                     }
-                    known[entry.name] = (network, ok)
+                    if isOrigin { byOrigin[name] = (network, ok) } else { bySite[siteOfSlot[slot]] = (network, ok) }
                     return (network, ok)
                 }
                 networkOf = entryFacts
@@ -582,7 +591,7 @@ struct Problem {
                 upperBoundGoodputPerS: bound.rounded(places: 4),
                 fractionOfUpperBound: bound > 0 ? (totalGoodput / bound).rounded(places: 4) : 1),
             solver: SolverStats(
-                policy: options.policy.rawValue, candidates: candidates.count, objectiveEvaluations: evaluations,
+                policy: options.policy.rawValue, candidates: candidates.count + extra.count, objectiveEvaluations: evaluations,
                 lazy: options.lazy, objective: objective.rounded(places: 6), stages: stageStats,
                 without: options.without.isEmpty ? nil : options.without.sorted().map(\.rawValue)),
             shortfalls: shortfalls, moves: moves,

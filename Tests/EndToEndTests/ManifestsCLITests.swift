@@ -16,7 +16,7 @@ final class ManifestsCLITests: XCTestCase {
     static let kubernetesVersions = ["1.30.0", "1.34.0"]
 
     /// Golden file: the example's manifests, byte for byte (`make goldens` regenerates them).
-    func testExampleManifestsMatchGolden() throws {
+    func testManifestsOfTheExampleMatchesGolden() throws {
         let result = try Epara.run(Self.exampleArguments)
         XCTAssertEqual(result.status, 0, result.stderr)
         try Golden.assertMatches(result.stdout, file: "edge-lab.manifests.yaml", "the example's manifests")

@@ -16,7 +16,7 @@ final class DeviceClassTests: XCTestCase {
 
     func testGroupedDevicesPlanWhatOneCandidatePerDevicePlans() {
         var grouped = 0
-        for seed in UInt64(1)...24 {
+        for seed in UInt64(1)...12 {
             let nodes = 6 + Int(seed % 5) * 6
             let workload = PlanFixtures.random(seed: seed * 104_729, nodes: nodes, services: 3 + Int(seed % 4) * 3)
             for policy in Policy.allCases {
@@ -31,13 +31,23 @@ final class DeviceClassTests: XCTestCase {
                 replan.observed = ObservedDemand(
                     runId: nil, demandPerS: Dictionary(uniqueKeysWithValues: workload.services.map { ($0.name, $0.spec.offeredRate * 1.3) }),
                     demandByOrigin: [:], nodesDown: [], windowsRead: 1)
-                XCTAssertEqual(solved(workload, replan, grouped: true), solved(workload, replan, grouped: false), "seed \(seed), \(policy.rawValue), replanned")
+                XCTAssertEqual(
+                    solved(workload, replan, grouped: true), solved(workload, replan, grouped: false), "seed \(seed), \(policy.rawValue), replanned")
             }
             let problem = Problem(workload: workload, options: PlanOptions(allowPartial: true))
             let table = problem.buildCandidates().candidates
             if table.offers.count < table.count { grouped += 1 }
         }
-        XCTAssertGreaterThan(grouped, 12, "most workloads have devices that group")
+        XCTAssertGreaterThan(grouped, 6, "most workloads have devices that group")
+    }
+
+    /// A generated fleet of 300 nodes, where many candidates tie on gain: the lazy greedy's stale
+    /// bounds differ between the two representations, and the plans must not (they did while
+    /// gains carried rounding noise: `FlowMarket.valueGain`).
+    func testGroupedDevicesPlanTheSameOnAGeneratedFleet() {
+        let workload = Classifier.classify(SyntheticFleet.workload(nodes: 300, services: 60, seed: 42))
+        let options = PlanOptions(allowPartial: true)
+        XCTAssertEqual(solved(workload, options, grouped: true), solved(workload, options, grouped: false))
     }
 
     /// Every concrete index maps to an offer and a device and back, and `forEachConcrete` visits them in order.

@@ -245,20 +245,39 @@ struct BurstReplication {
     /// pipelines over consecutive devices of one node and type, nearest and fastest first.
     /// `own`: the market's offers.
     func units(for market: Int, ctx: ServiceContext, own: [Int], candidates: CandidateTable, degree: Int) -> [Unit] {
-        let bySlot = Self.bestOnEachDevice(own, candidates) { known, c in known.capacityPerS >= c.capacityPerS }
-        var units: [Unit] =
-            degree > 1
-            ? pipelines(ctx: ctx, singles: bySlot.sorted(by: { $0.key < $1.key }).map(\.value), degree: degree)
-            : bySlot.sorted(by: { $0.key < $1.key }).map(\.value).map { c in
-                var c = c
-                c.share = 0
-                c.modes = [.batching, .gpuSharing]
-                c.penalty = 0
-                return Unit(candidate: c, key: "\(c.slots)")
+        let keeps = { (known: Candidate, c: Candidate) in known.capacityPerS >= c.capacityPerS }
+        func time(_ c: Candidate) -> Double {
+            let r = replica(c)
+            return r.latencyS + r.periodS
+        }
+        func byTimeAndKey(_ a: Unit, _ b: Unit) -> Bool { (time(a.candidate), a.key) < (time(b.candidate), b.key) }
+        if degree > 1 {
+            let bySlot = Self.bestOnEachDevice(own, candidates, keeps: keeps)
+            let units = pipelines(ctx: ctx, singles: bySlot.sorted(by: { $0.key < $1.key }).map(\.value), degree: degree)
+            return Array(units.sorted(by: byTimeAndKey).prefix(Self.unitsPerMarket))
+        }
+        // A class's devices take equal time: list the devices of the fastest classes only, in
+        // the order of (time, key) that sorting every device's unit would give.
+        let best = Self.bestOfferPerClass(own, candidates, keeps: keeps).map { o in
+            var c = candidates.offers[o]
+            c.share = 0
+            c.modes = [.batching, .gpuSharing]
+            c.penalty = 0
+            return (offer: o, template: c, time: time(c))
+        }
+        let byTime = Dictionary(grouping: best, by: \.time)
+        var units: [Unit] = []
+        for t in byTime.keys.sorted() where units.count < Self.unitsPerMarket {
+            var tied: [Unit] = []
+            for entry in byTime[t]! {
+                for slot in candidates.members(ofOffer: entry.offer) {
+                    var c = entry.template
+                    c.slots = [slot]
+                    c.index = candidates.index(ofOffer: entry.offer, on: slot)
+                    tied.append(Unit(candidate: c, key: "\(c.slots)"))
+                }
             }
-        units.sort { a, b in
-            let ra = replica(a.candidate), rb = replica(b.candidate)
-            return (ra.latencyS + ra.periodS, a.key) < (rb.latencyS + rb.periodS, b.key)
+            units += tied.sorted { $0.key < $1.key }
         }
         return Array(units.prefix(Self.unitsPerMarket))
     }
@@ -269,6 +288,17 @@ struct BurstReplication {
     static func bestOnEachDevice(
         _ own: [Int], _ candidates: CandidateTable, keeps: (_ known: Candidate, _ next: Candidate) -> Bool
     ) -> [Int: Candidate] {
+        var bySlot: [Int: Candidate] = [:]
+        for o in bestOfferPerClass(own, candidates, keeps: keeps) {
+            for c in candidates.concrete(ofOffer: o) { bySlot[c.slots[0]] = c }
+        }
+        return bySlot
+    }
+
+    /// The offer `bestOnEachDevice` places on each class's devices, in class order.
+    static func bestOfferPerClass(
+        _ own: [Int], _ candidates: CandidateTable, keeps: (_ known: Candidate, _ next: Candidate) -> Bool
+    ) -> [Int] {
         var byClass: [Int32: Int] = [:]
         for o in own {
             let c = candidates.offers[o]
@@ -276,11 +306,7 @@ struct BurstReplication {
             if let known = byClass[c.deviceClass], keeps(candidates.offers[known], c) { continue }
             byClass[c.deviceClass] = o
         }
-        var bySlot: [Int: Candidate] = [:]
-        for o in byClass.values {
-            for c in candidates.concrete(ofOffer: o) { bySlot[c.slots[0]] = c }
-        }
-        return bySlot
+        return byClass.sorted { $0.key < $1.key }.map(\.value)
     }
 
     /// `batching`: the largest batch whose latency stays within half the deadline, so that a
