@@ -55,17 +55,21 @@ replay:
 	$$($(SWIFT) build -c release --show-bin-path)/epara classify $(EXAMPLE) | $$($(SWIFT) build -c release --show-bin-path)/epara plan \
 	  | $$($(SWIFT) build -c release --show-bin-path)/epara serve --trace chat=$(CONV) --format table
 
-# Planning time for generated clusters of 10 to 5,000 nodes (release build).
+# Planning time for generated fleets of 10 to 10,000 nodes (release build; under a minute).
 bench:
 	$(SWIFT) run -c release plan-bench
 
-# Simulated requests per second of wall time (vision, LLM) and memory of a 10-million-request run.
+# Simulated requests per second of wall time (vision, LLM), each against a bare event loop on the
+# same arrivals, memory of a 10-million-request run, and a minute of a 10,000-node fleet's traffic
+# built from the production traces (about two minutes; `serve-bench fleet 10000 1000 3600` is the
+# hour, about 50 minutes today: docs/serve.md §5).
 bench-serve:
 	$(SWIFT) build -c release --product serve-bench
 	$$($(SWIFT) build -c release --show-bin-path)/serve-bench vision 2000000
 	$$($(SWIFT) build -c release --show-bin-path)/serve-bench llm 200000
 	$$($(SWIFT) build -c release --show-bin-path)/serve-bench vision 1000000
 	$$($(SWIFT) build -c release --show-bin-path)/serve-bench vision 10000000
+	$$($(SWIFT) build -c release --show-bin-path)/serve-bench fleet 10000 1000 60
 
 # The live gateway's own cost: wrk against it and against nginx as a reverse proxy in front of
 # the same backend, on loopback (needs Debian's wrk and nginx).

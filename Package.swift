@@ -133,7 +133,9 @@ let package = Package(
         .testTarget(name: "EparaPlanTests", dependencies: ["EparaPlan", "EparaClassify", "EparaCore"]),
         .executableTarget(
             name: "serve-bench",
-            dependencies: ["EparaCore", "EparaClassify", "EparaPlan", "EparaServe"],
+            dependencies: [
+                "EparaCore", "EparaClassify", "EparaPlan", "EparaServe", .product(name: "HeapModule", package: "swift-collections"),
+            ],
             path: "bench/ServeBench"
         ),
         .executableTarget(

@@ -22,7 +22,7 @@ let requested = arguments.compactMap { argument -> (Int, Int)? in
     let parts = argument.split(separator: "x").compactMap { Int($0) }
     return parts.count == 2 ? (parts[0], parts[1]) : nil
 }
-let ladder = [(10, 20), (100, 50), (100, 100), (1000, 100), (1000, 200), (5000, 100), (5000, 500)]
+let ladder = [(10, 20), (100, 50), (100, 100), (1000, 100), (1000, 200), (5000, 100), (5000, 500), (10000, 1000)]
 let sizes: [(Int, Int)] = !requested.isEmpty ? requested : quick ? [(10, 20), (100, 50)] : ladder
 emit("nodes  services  devices  classify_s  plan_s  candidates  evaluations  goodput/bound")
 for (nodes, services) in sizes {

@@ -109,7 +109,9 @@ struct BurstReplication {
     ) -> Outcome {
         var extra: [Candidate] = []
         let base = candidates.count
-        func at(_ i: Int) -> Candidate { i < base ? candidates[i] : extra[i - base] }
+        // The first phase's instances, materialised once: `at` is asked for them on every replica added.
+        let placed = Dictionary(start.map { ($0, candidates[$0]) }, uniquingKeysWith: { a, _ in a })
+        func at(_ i: Int) -> Candidate { i < base ? placed[i] ?? candidates[i] : extra[i - base] }
         var chosen = start
         let slots = problem.slots
         guard var state = placement.state(of: chosen) else {

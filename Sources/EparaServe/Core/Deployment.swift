@@ -68,8 +68,12 @@ public struct Deployment: Sendable {
     public var instances: [InstanceInfo]
     /// Instances of each service.
     public var instancesOf: [[Int]]
-    /// Node-to-node links, row-major; degraded by faults.
-    public var links: [Link]
+    /// Links between sites, row-major by site index; degraded by faults. Per site pair, not per
+    /// node pair: a 10,000-node fleet would need 100 million node pairs.
+    var siteLinks: [Link]
+    /// Site index of each node.
+    var siteOfNode: [Int]
+    var siteCount: Int
     public let latency: LatencyModel
 
     public init(plan: Plan) {
@@ -84,11 +88,11 @@ public struct Deployment: Sendable {
             }
         }
         deviceIndex = Dictionary(uniqueKeysWithValues: devices.enumerated().map { ($1, $0) })
-        links = []
-        links.reserveCapacity(nodes.count * nodes.count)
-        for a in nodes {
-            for b in nodes { links.append(plan.cluster.link(from: a, to: b)) }
-        }
+        let sites = Array(Set(nodes.map(\.site))).sorted()
+        let siteIndex = Dictionary(uniqueKeysWithValues: sites.enumerated().map { ($1, $0) })
+        siteCount = sites.count
+        siteOfNode = nodes.map { siteIndex[$0.site]! }
+        siteLinks = sites.flatMap { a in sites.map { b in plan.cluster.network.link(a, b) } }
         services = []
         serviceIndex = [:]
         let nodes = self.nodes
@@ -168,24 +172,26 @@ public struct Deployment: Sendable {
             llm: model.kind == .llm ? LLMTiming(instance: instance, model: model, plan: plan, latency: latency) : nil)
     }
 
-    @inline(__always) public func link(_ a: Int, _ b: Int) -> Link { links[a * nodes.count + b] }
+    /// The link from node a to node b: a node's own interconnect, else its site's link to the other's.
+    @inline(__always) public func link(_ a: Int, _ b: Int) -> Link {
+        a == b ? nodes[a].interconnect : siteLinks[siteOfNode[a] * siteCount + siteOfNode[b]]
+    }
 
     /// Seconds to move `bytes` from node a to node b (0 on the same node).
     @inline(__always) public func transferS(bytes: Double, from a: Int, to b: Int) -> Double {
         if a == b { return 0 }
-        let link = links[a * nodes.count + b]
+        let link = siteLinks[siteOfNode[a] * siteCount + siteOfNode[b]]
         return (link.latencyMs + bytes * 8 / (link.bandwidthMbps * 1000)) / 1000
     }
 
-    /// Replaces the link between two sites (both directions, every node pair), for link faults.
+    /// Replaces the link between two sites (both directions), for link faults; nil restores the
+    /// cluster's.
     public mutating func setLink(sites: (String, String), to link: Link?) {
-        for (i, a) in nodes.enumerated() {
-            for (j, b) in nodes.enumerated() where i != j {
-                let matches = (a.site == sites.0 && b.site == sites.1) || (a.site == sites.1 && b.site == sites.0)
-                guard matches else { continue }
-                links[i * nodes.count + j] = link ?? plan.cluster.link(from: a, to: b)
-            }
-        }
+        guard let a = nodes.firstIndex(where: { $0.site == sites.0 }).map({ siteOfNode[$0] }),
+            let b = nodes.firstIndex(where: { $0.site == sites.1 }).map({ siteOfNode[$0] })
+        else { return }
+        siteLinks[a * siteCount + b] = link ?? plan.cluster.network.link(sites.0, sites.1)
+        siteLinks[b * siteCount + a] = link ?? plan.cluster.network.link(sites.1, sites.0)
     }
 }
 
