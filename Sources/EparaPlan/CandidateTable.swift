@@ -137,7 +137,7 @@ struct CandidateTable {
 
     /// Every concrete candidate of offer `o`, one per device of its class.
     func concrete(ofOffer o: Int) -> [Candidate] {
-        members(ofOffer: o).map { candidate(ofOffer: o, on: $0) }
+        offers[o].deviceClass < 0 ? [offers[o]] : members(ofOffer: o).map { candidate(ofOffer: o, on: $0) }
     }
 
     /// Every concrete candidate, in index order.

@@ -50,6 +50,45 @@ final class DeviceClassTests: XCTestCase {
         XCTAssertEqual(solved(workload, options, grouped: true), solved(workload, options, grouped: false))
     }
 
+    /// Round robin picks, among every concrete candidate, the next that fits from the pointer by
+    /// its first device (a group by its first device only): the walk over offers must pick the
+    /// same as this walk over every concrete candidate, the one before offers.
+    func testRoundRobinOverOffersPicksWhatItPicksOverEveryCandidate() {
+        for seed in UInt64(1)...12 {
+            let workload = PlanFixtures.random(seed: seed * 31_337, nodes: 6 + Int(seed % 4) * 5, services: 4 + Int(seed % 3) * 2)
+            let problem = Problem(workload: workload, options: PlanOptions(policy: .roundRobin, allowPartial: true))
+            let (table, markets) = problem.buildCandidates()
+            let placement = Placement(
+                candidates: table, markets: markets, slotMemory: problem.slots.map(\.usableMemoryGib),
+                slotOverhead: problem.slots.map(\.runtimeOverheadGib))
+            var all: [Candidate] = []
+            table.forEachConcrete { all.append($0) }
+            var state = placement.initialState()
+            let byService = Dictionary(grouping: all.filter { $0.share == 1 }, by: \.service)
+            var supply: [Int: Double] = [:]
+            var pointer = 0
+            var progress = true
+            let count = max(problem.slots.count, 1)
+            while progress {
+                progress = false
+                for ctx in problem.contexts where supply[ctx.index, default: 0] < ctx.demandPerS {
+                    guard let options = byService[ctx.index] else { continue }
+                    let distance = { (c: Candidate) in (c.slots[0] - pointer + count) % count }
+                    guard
+                        let pick = options.filter({ placement.fits($0, state) }).min(by: {
+                            (distance($0), $0.index) < (distance($1), $1.index)
+                        })
+                    else { continue }
+                    placement.apply(pick, gain: placement.gain(pick, state), to: &state)
+                    supply[ctx.index, default: 0] += pick.capacityPerS
+                    pointer = (pick.slots.last! + 1) % count
+                    progress = true
+                }
+            }
+            XCTAssertEqual(problem.roundRobinPlacement(placement), state.chosen, "seed \(seed)")
+        }
+    }
+
     /// Every concrete index maps to an offer and a device and back, and `forEachConcrete` visits them in order.
     func testConcreteIndicesRoundTrip() {
         let workload = PlanFixtures.random(seed: 77, nodes: 30, services: 8)
