@@ -19,7 +19,8 @@ struct CandidateTable {
     /// Offer of each class's first configuration; a class's offers are consecutive.
     private(set) var classFirstOffer: [Int] = []
     private(set) var blocks: [ServiceBlock] = []
-    private var blockOfService: [Int: Int] = [:]
+    /// Block of each offer (read on every evaluation of the greedy: an array, not a lookup by service).
+    private var offerBlock: [Int32] = []
     /// Concrete candidates in all.
     private(set) var count = 0
 
@@ -75,23 +76,23 @@ struct CandidateTable {
             offers.append(group)
         }
         block.groupOffers = groupStart..<offers.count
-        blockOfService[service] = blocks.count
+        offerBlock += repeatElement(Int32(blocks.count), count: offers.count - offerBlock.count)
         blocks.append(block)
         count = base + block.singles + groups.count
     }
 
-    /// The devices an offer can stand on: its class, or a group's own devices (one placement).
+    /// The devices an offer can be placed at: each device of its class; a group at its first
+    /// device (it is one placement, on all of its devices at once).
     func members(ofOffer o: Int) -> [Int] {
         let c = offers[o].deviceClass
-        return c < 0 ? offers[o].slots : classes[Int(c)]
+        return c < 0 ? [offers[o].slots[0]] : classes[Int(c)]
     }
 
-    /// Concrete index of single-device offer `o` on `slot` (a member of its class).
+    /// Concrete index of offer `o` on `slot` (one of `members(ofOffer:)`).
     @inline(__always) func index(ofOffer o: Int, on slot: Int) -> Int {
-        let offer = offers[o]
-        if offer.deviceClass < 0 { return offer.index }
-        let block = blocks[blockOfService[offer.service]!]
-        return block.base + Int(block.prefix[slot]) + Int(offer.rank)
+        if offers[o].deviceClass < 0 { return offers[o].index }
+        let b = Int(offerBlock[o])
+        return blocks[b].base + Int(blocks[b].prefix[slot]) + Int(offers[o].rank)
     }
 
     /// The concrete candidate of offer `o` on `slot`.
@@ -137,7 +138,7 @@ struct CandidateTable {
 
     /// Every concrete candidate of offer `o`, one per device of its class.
     func concrete(ofOffer o: Int) -> [Candidate] {
-        offers[o].deviceClass < 0 ? [offers[o]] : members(ofOffer: o).map { candidate(ofOffer: o, on: $0) }
+        members(ofOffer: o).map { candidate(ofOffer: o, on: $0) }
     }
 
     /// Every concrete candidate, in index order.

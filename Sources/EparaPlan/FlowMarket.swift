@@ -22,29 +22,25 @@ struct FlowMarket {
 
     var demand: Double { groupDemand.reduce(0, +) }
 
-    /// What serving `x` is worth: each request of the real demand 1, each of the headroom above
-    /// it a tenth — headroom helps only once every service's demand is covered. Concave in `x`,
-    /// so φ stays submodular.
-    func value(_ x: Double) -> Double {
-        let real = demand / provision
-        return min(x, real) + 0.1 * max(0, x - real)
-    }
-
-    /// What serving `x` more than `served` is worth: `value(served + x) - value(served)`,
-    /// computed without the difference, so that an instance whose capacity the demand still
-    /// takes whole gains exactly its capacity however much is served already. (A difference of
-    /// sums carries rounding noise that grows with `served`; gains that should tie then differ
-    /// in the last digit, and which of two equal candidates a greedy takes would depend on when
-    /// each was last evaluated.)
+    /// What serving `x` more than `served` is worth — each request of the real demand 1, each of
+    /// the headroom above it a tenth (headroom helps only once every service's demand is
+    /// covered; concave, so φ stays submodular) — computed without a difference of values, so
+    /// that an instance whose capacity the demand still takes whole gains exactly its capacity
+    /// however much is served already. (A difference of sums carries rounding noise that grows
+    /// with `served`; gains that should tie then differ in the last digit, and which of two
+    /// equal candidates a greedy takes would depend on when each was last evaluated.)
     func valueGain(adding x: Double) -> Double {
         let belowDemand = min(x, max(0, demand / provision - served))
         return belowDemand + 0.1 * (x - belowDemand)
     }
 
+    /// What one origin group's market takes of capacity `c` reaching it: what is left of its demand.
+    private func taken(_ c: Double, reach r: [Int]) -> Double { r.isEmpty ? 0 : min(c, max(0, groupDemand[0] - served)) }
+
     /// Value gained by adding an instance, without adding it.
     func gain(capacity c: Double, reach r: [Int]) -> Double {
         if groupDemand.count == 1 {
-            return r.isEmpty ? 0 : valueGain(adding: min(c, max(0, groupDemand[0] - served)))
+            return valueGain(adding: taken(c, reach: r))
         }
         var copy = self
         return valueGain(adding: copy.add(capacity: c, reach: r))
@@ -57,7 +53,7 @@ struct FlowMarket {
         reach.append(r)
         flow.append(Array(repeating: 0, count: r.count))
         if groupDemand.count == 1 {
-            let added = r.isEmpty ? 0 : min(c, max(0, groupDemand[0] - served))
+            let added = taken(c, reach: r)
             served += added
             if !r.isEmpty { flow[flow.count - 1][0] = added }
             return added

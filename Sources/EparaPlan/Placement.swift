@@ -76,11 +76,11 @@ struct Placement {
     /// The first device of offer `o`'s class it fits on and is not yet placed on, with the
     /// concrete index there; a model-parallel group's own devices.
     func firstFit(_ o: Int, _ state: State) -> (slot: Int, index: Int)? {
-        let offer = candidates.offers[o]
-        if offer.deviceClass < 0 {
-            return !state.taken.contains(offer.index) && fits(offer, state) ? (offer.slots[0], offer.index) : nil
+        if candidates.offers[o].deviceClass < 0 {
+            let index = candidates.offers[o].index
+            return !state.taken.contains(index) && fits(candidates.offers[o], state) ? (candidates.offers[o].slots[0], index) : nil
         }
-        for slot in candidates.classes[Int(offer.deviceClass)] where fits(offer, on: slot, state) {
+        for slot in candidates.members(ofOffer: o) where fits(candidates.offers[o], on: slot, state) {
             let index = candidates.index(ofOffer: o, on: slot)
             if !state.taken.contains(index) { return (slot, index) }
         }

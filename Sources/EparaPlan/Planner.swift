@@ -359,9 +359,7 @@ struct Problem {
                 // The next fitting candidate whose first device comes at or after the pointer.
                 var pick: (distance: Int, candidate: Candidate)? = nil
                 for o in options {
-                    // A group is measured by its first device; an offer, on each device of its class.
-                    let devices = table.offers[o].deviceClass < 0 ? [table.offers[o].slots[0]] : table.members(ofOffer: o)
-                    for slot in devices {
+                    for slot in table.members(ofOffer: o) {
                         let distance = (slot - pointer + count) % count
                         if let known = pick, (known.distance, known.candidate.index) <= (distance, table.index(ofOffer: o, on: slot)) {
                             continue
