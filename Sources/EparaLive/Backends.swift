@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import EparaCore
 import EparaPlan
 import Foundation
@@ -49,33 +48,6 @@ public struct Reply: Sendable {
         self.contentType = contentType
         self.first = first
         self.rest = rest
-    }
-}
-
-extension Reply {
-    /// A response's answer: read whole, or its first chunk now and the rest as it streams.
-    static func read(_ response: HTTPClientResponse, status: Int, streaming: Bool) async throws -> Reply {
-        let contentType = response.headers.first(name: "content-type") ?? "application/json"
-        guard streaming else {
-            return Reply(status: status, contentType: contentType, first: try await response.body.collect(upTo: 64 << 20))
-        }
-        let body = response.body
-        let chunks = AsyncThrowingStream<ByteBuffer, any Error> { continuation in
-            let task = Task {
-                do {
-                    for try await chunk in body { continuation.yield(chunk) }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
-        // One consumer at a time: this iterator takes the first chunk, the client's the rest.
-        var iterator = chunks.makeAsyncIterator()
-        let first = try await iterator.next() ?? ByteBuffer()
-        let rest = chunks
-        return Reply(status: status, contentType: contentType, first: first, rest: rest)
     }
 }
 
@@ -271,41 +243,42 @@ public enum BackendFailure: Error, Sendable, CustomStringConvertible {
 }
 
 /// Calls OpenAI-compatible (vLLM, llama.cpp server, Ollama) and KServe v2 (Triton, MLServer)
-/// model servers over one pooled HTTP client.
+/// model servers over pooled keep-alive connections (`BackendPool`).
 public final class HTTPBackends: Sendable {
-    let client: HTTPClient
+    let pool: BackendPool
 
-    public init() {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
-        // A refused connection fails the call at once: the gateway's answer is to try another
-        // instance, not to wait out the connect timeout hoping this one comes back.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.timeout = .init(connect: .seconds(2))
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }
+    /// A refused connection fails the call at once: the gateway's answer is to try another
+    /// instance, not to wait out the connect timeout hoping this one comes back.
+    public init() { pool = BackendPool(connectTimeout: .seconds(2), idleTimeout: .seconds(60)) }
 
-    public func shutdown() async { try? await client.shutdown() }
+    public func shutdown() async { await pool.shutdown() }
 
-    /// One request's call. Returns when the server's first answer is in: the whole body, or the
-    /// first chunk of a stream. A 5xx answer or no answer in time throws (the request is tried
+    /// One request's call, answered when the server's first answer is in: the whole body, or the
+    /// first chunk of a stream. A 5xx answer or no answer in time fails (the request is tried
     /// elsewhere); a 4xx answer is the client's to read and is returned.
-    public func call(_ target: BackendTarget, payload: Payload) async throws -> Reply {
-        guard let base = target.url else { throw BackendFailure.unreachable("no url") }
-        let (path, body) = try Self.request(target, payload: payload)
-        var request = HTTPClientRequest(url: base + path)
-        request.method = .POST
-        request.headers.add(name: "content-type", value: "application/json")
-        request.body = .bytes(body)
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(request, timeout: .nanoseconds(boundedNanoseconds(target.timeoutS)))
-        } catch {
-            throw BackendFailure.unreachable("\(error)")
+    public func call(_ target: BackendTarget, payload: Payload) -> EventLoopFuture<Reply> {
+        guard let base = target.url, let url = BackendURL(base) else {
+            return pool.currentLoop.makeFailedFuture(BackendFailure.unreachable("no url"))
         }
-        let status = Int(response.status.code)
-        if status >= 500 { throw BackendFailure.status(status) }
-        return try await Reply.read(response, status: status, streaming: payload.stream && status < 300)
+        let path: String, body: ByteBuffer
+        do {
+            (path, body) = try Self.request(target, payload: payload)
+        } catch {
+            return pool.currentLoop.makeFailedFuture(error)
+        }
+        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: url.pathPrefix + path)
+        head.headers.reserveCapacity(3)
+        head.headers.add(name: "host", value: url.hostHeader)
+        head.headers.add(name: "content-type", value: "application/json")
+        head.headers.add(name: "content-length", value: String(body.readableBytes))
+        let request = BackendRequest(
+            head: head, body: body, streaming: payload.stream, timeout: .nanoseconds(boundedNanoseconds(target.timeoutS)))
+        return pool.call(url, request)
+            .flatMapErrorThrowing { error in throw BackendFailure.unreachable("\(error)") }
+            .flatMapThrowing { reply in
+                if reply.status >= 500 { throw BackendFailure.status(reply.status) }
+                return reply
+            }
     }
 
     /// The path and body sent to the server for a client's payload.

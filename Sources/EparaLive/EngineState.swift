@@ -64,6 +64,9 @@ final class EngineState {
     /// cancels them.
     var tasks: [Int: Task<Void, Never>] = [:]
     var nextTask = 0
+    /// Calls to model servers started in this visit, made once the lock is released (a call that
+    /// fails at once enters the engine again, from the same thread).
+    var outgoing: [@Sendable () -> Void] = []
     var stopped = false
 
     init(plan: Plan, config: CoreConfig, windowS: Double, backends: BackendTable) {

@@ -110,58 +110,54 @@ extension LiveEngine {
         if stage > 0 { return [] }
         if let until = s.backendDownUntil[i], until > s.outbox.now { return Set(requests.map(\.id)) }
         let calls = requests.map { (id: $0.id, payload: s.payloads[$0.id] ?? Payload(api: .native)) }
-        let logger = logger
-        spawn(
-            s, { await Self.call(http, target, calls, logger: logger) },
-            then: { s, done in
-                s.replies.merge(done.answered) { $1 }
-                if done.unreachable { s.backendDownUntil[i] = s.outbox.now + Self.backendHoldOffS }
-                s.core.workFinished(w, token: token, failed: done.failed)
-            })
+        // Sent once the engine's lock is released: a call that fails at once comes straight back in.
+        s.outgoing.append { [self] in
+            call(http, target, calls) { done in
+                self.enter { s in
+                    s.replies.merge(done.answered) { $1 }
+                    if done.unreachable { s.backendDownUntil[i] = s.outbox.now + Self.backendHoldOffS }
+                    s.core.workFinished(w, token: token, failed: done.failed)
+                }
+            }
+        }
         return nil
     }
 
-    /// The calls of one piece of work to its model server, made together: the answers, the
-    /// requests that failed, and whether the server could not be reached at all.
-    static func call(
+    /// The calls of one piece of work to its model server, made together; `then` gets the
+    /// answers, the requests that failed, and whether the server could not be reached at all,
+    /// on an event loop, without a task in between.
+    func call(
         _ http: HTTPBackends, _ target: BackendTarget, _ calls: [(id: Int, payload: Payload)],
-        logger: Logger
-    ) async -> (answered: [Int: Reply], failed: Set<Int>, unreachable: Bool) {
-        var answered: [Int: Reply] = [:]
-        var failed: Set<Int> = []
-        var unreachable = false
-        func settle(_ id: Int, _ result: Result<Reply, any Error>) {
-            switch result {
-            case let .success(reply): answered[id] = reply
-            case let .failure(error):
-                if case let BackendFailure.badInput(message) = error {
-                    // The client's mistake: answer it rather than retry elsewhere.
-                    answered[id] = Reply(status: 400, contentType: "application/json", first: ByteBuffer(string: Gateway.errorJSON(message)))
-                } else {
-                    logger.warning("model server call failed", metadata: ["url": "\(target.url ?? "")", "error": "\(error)"])
-                    failed.insert(id)
-                    if case BackendFailure.unreachable = error { unreachable = true }
+        then: @escaping @Sendable ((answered: [Int: Reply], failed: Set<Int>, unreachable: Bool)) -> Void
+    ) {
+        let logger = logger
+        let answers = calls.map { http.call(target, payload: $0.payload) }
+        let settle: @Sendable ([Result<Reply, any Error>]) -> Void = { results in
+            var answered: [Int: Reply] = [:]
+            var failed: Set<Int> = []
+            var unreachable = false
+            for (call, result) in zip(calls, results) {
+                switch result {
+                case let .success(reply): answered[call.id] = reply
+                case let .failure(error):
+                    if case let BackendFailure.badInput(message) = error {
+                        // The client's mistake: answer it rather than retry elsewhere.
+                        answered[call.id] = Reply(
+                            status: 400, contentType: "application/json", first: ByteBuffer(string: Gateway.errorJSON(message)))
+                    } else {
+                        logger.warning("model server call failed", metadata: ["url": "\(target.url ?? "")", "error": "\(error)"])
+                        failed.insert(call.id)
+                        if case BackendFailure.unreachable = error { unreachable = true }
+                    }
                 }
             }
+            then((answered, failed, unreachable))
         }
-        if calls.count == 1 {
-            // A lone request (most of them at light load) needs no group of tasks.
-            settle(calls[0].id, await Result(catching: { try await http.call(target, payload: calls[0].payload) }))
+        if answers.count == 1 {
+            // A lone request (most of them at light load) needs nothing to gather its answers.
+            answers[0].whenComplete { settle([$0]) }
         } else {
-            await withTaskGroup(of: (Int, Result<Reply, any Error>).self) { group in
-                for call in calls {
-                    group.addTask { (call.id, await Result(catching: { try await http.call(target, payload: call.payload) })) }
-                }
-                for await (id, result) in group { settle(id, result) }
-            }
+            EventLoopFuture.whenAllComplete(answers, on: answers[0].eventLoop).whenSuccess(settle)
         }
-        return (answered, failed, unreachable)
-    }
-}
-
-extension Result where Failure == any Error {
-    /// The outcome of an async throwing call, as a value.
-    init(catching body: () async throws -> Success) async {
-        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

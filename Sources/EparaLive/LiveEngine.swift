@@ -99,10 +99,9 @@ public final class LiveEngine: Sendable {
         peerURLs = urls
         // A Backends document may bring real model servers with a later plan (it is re-read with
         // it), so its presence alone keeps an HTTP client ready.
-        let needsHTTP = plan.services.contains { table.isReal(service: $0.name) } || !urls.isEmpty || options.backends != nil
-        let http = needsHTTP ? HTTPBackends() : nil
-        self.http = http
-        peers = http.flatMap { urls.isEmpty ? nil : PeerClient(client: $0.client, token: options.peerToken) }
+        let needsHTTP = plan.services.contains { table.isReal(service: $0.name) } || options.backends != nil
+        http = needsHTTP ? HTTPBackends() : nil
+        peers = urls.isEmpty ? nil : PeerClient(token: options.peerToken)
         started = clock.now
     }
 
@@ -123,12 +122,17 @@ public final class LiveEngine: Sendable {
         _ body: (EngineState) throws(Failure) -> T,
         then after: (EngineState, T) -> U
     ) throws(Failure) -> U {
-        try box.withLock { (s: EngineState) throws(Failure) -> U in
+        let (value, outgoing) = try box.withLock { (s: EngineState) throws(Failure) -> (U, [@Sendable () -> Void]) in
             s.outbox.now = elapsed
             let result = try body(s)
             pump(s)
-            return after(s, result)
+            let value = after(s, result)
+            guard !s.outgoing.isEmpty else { return (value, []) }
+            defer { s.outgoing.removeAll(keepingCapacity: true) }
+            return (value, s.outgoing)
         }
+        for call in outgoing { call() }
+        return value
     }
 
     var elapsed: Double {
@@ -299,5 +303,6 @@ public final class LiveEngine: Sendable {
     public func shutdown() async {
         stop()
         await http?.shutdown()
+        await peers?.shutdown()
     }
 }

@@ -99,10 +99,17 @@ final class PeerClient: Sendable {
     let client: HTTPClient
     let token: String?
 
-    init(client: HTTPClient, token: String?) {
-        self.client = client
+    init(token: String?) {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        // A peer that refuses the connection is down: the request goes elsewhere at once.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout = .init(connect: .seconds(2))
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.token = token
     }
+
+    func shutdown() async { try? await client.shutdown() }
 
     func forward(_ request: ForwardedRequest, payload: Payload?, to base: String) async throws -> (Outcome, EndReason, Reply?) {
         var http = HTTPClientRequest(url: base + "/v1/peer/requests")
@@ -129,7 +136,31 @@ final class PeerClient: Sendable {
         guard let replyStatus = response.headers.first(name: PeerWire.replyStatusHeader).flatMap(Int.init) else {
             return (outcome, reason, nil)
         }
-        return (outcome, reason, try await Reply.read(response, status: replyStatus, streaming: payload?.stream ?? false))
+        return (outcome, reason, try await Self.reply(response, status: replyStatus, streaming: payload?.stream ?? false))
+    }
+
+    /// A forwarded request's answer: read whole, or its first chunk now and the rest as it streams.
+    static func reply(_ response: HTTPClientResponse, status: Int, streaming: Bool) async throws -> Reply {
+        let contentType = response.headers.first(name: "content-type") ?? "application/json"
+        guard streaming else {
+            return Reply(status: status, contentType: contentType, first: try await response.body.collect(upTo: 64 << 20))
+        }
+        let body = response.body
+        let chunks = AsyncThrowingStream<ByteBuffer, any Error> { continuation in
+            let task = Task {
+                do {
+                    for try await chunk in body { continuation.yield(chunk) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+        // One consumer at a time: this iterator takes the first chunk, the client's the rest.
+        var iterator = chunks.makeAsyncIterator()
+        let first = try await iterator.next() ?? ByteBuffer()
+        return Reply(status: status, contentType: contentType, first: first, rest: chunks)
     }
 
     /// Sends a sync report (encoded once for every peer).

@@ -212,8 +212,8 @@ public enum ServicesReader {
             .oneOf(BackendKind.allCases.map(\.rawValue)).flatMap(BackendKind.init(rawValue:))
         let urlValue = m.optional("url")
         let url = urlValue?.string()
-        if let url, let urlValue, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-            urlValue.error("expected an http:// or https:// URL, found \(urlValue.found)")
+        if let url, let urlValue, BackendURL(url) == nil {
+            urlValue.error("expected an http:// or https:// URL of a server (http://host:port), found \(urlValue.found)")
             return nil
         }
         let model = m.optional("model")?.string()
