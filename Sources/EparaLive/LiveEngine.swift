@@ -71,8 +71,9 @@ public enum LiveError: Error, Sendable, Equatable {
 /// short and never waits, and an actor would add hops between threads on every request — a
 /// fifth of the gateway's throughput (bench/gateway). `enter` is the one way in: it sets the
 /// core's clock, runs its body, and carries out what the core asked for (LiveEffects.swift).
-/// What takes time (sleeps, calls to model servers and peers) runs in tasks the engine keeps,
-/// which enter again when they are done; `stop` cancels them.
+/// What takes time runs outside it and enters again when done: sleeps and calls to peers in
+/// tasks the engine keeps (`stop` cancels them), calls to model servers on their connections'
+/// event loops (`shutdown` closes those).
 public final class LiveEngine: Sendable {
     let box: LockedEngineState
     let clock = ContinuousClock()
