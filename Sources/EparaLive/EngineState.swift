@@ -19,6 +19,7 @@ final class Outbox: ServeExecutor {
     var effects: [Effect] = []
     /// A call to a model server cannot be paused halfway.
     var canPreempt: Bool { false }
+    var coalescesDecodeSteps: Bool { false }
 
     func start(work: WorkIndex, token: Int, durationS: Double) { effects.append(.start(work: work, token: token, durationS: durationS)) }
     func transfer(_ request: Request, to node: NodeIndex, delayS: Double) { effects.append(.transfer(request, node: node, delayS: delayS)) }

@@ -11,7 +11,10 @@ extension RequestCore {
         let i = works[w].instance
         let stage = works[w].stage
         let d = stage == 0 ? hot[i].device : DeviceIndex(infos[i].stages[stage].device)
-        if devices[d].current == w { devices[d].finished(after: works[w].durationS) }
+        if devices[d].current == w {
+            if works[w].steps > 1 { addRunBusyTime(w, on: d) }
+            devices[d].finished(after: works[w].durationS)
+        }
         if works[w].cancelled {
             release(w)
             schedule(device: d)
@@ -31,7 +34,7 @@ extension RequestCore {
         case .prefill:
             prefillFinished(w, on: i, at: now)
         case .decode:
-            decodeStepFinished(on: i, at: now)
+            decodeStepFinished(on: i, at: now, steps: works[w].steps)
         }
         if stage == 0 { instances[i].worksInFlight -= 1 }
         release(w)
@@ -58,6 +61,7 @@ extension RequestCore {
         let i = works[w].instance
         works[w].stage += 1
         let next = infos[i].stages[works[w].stage]
+        settleRun(on: DeviceIndex(next.device))
         if works[w].cancelled || !isUp[NodeIndex(next.node)] {
             for r in works[w].requests { fail(r, .nodeDown) }
             release(w)

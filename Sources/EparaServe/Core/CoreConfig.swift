@@ -37,6 +37,9 @@ public struct CoreConfig: Sendable {
     /// Gamma factor with mean 1; 0: every batch takes exactly the modelled time).
     public var serviceTimeCV: Double
     public var seed: UInt64
+    /// Run an LLM's consecutive decode steps as one event where the executor allows it
+    /// (DecodeRuns.swift): the same results, fewer events. Off only to prove that.
+    public var coalescesDecodeSteps = true
 
     public init(
         dispatch: DispatchMode = .bestCompletion, maxOffload: Int = 3, earlyDrop: Bool = true, syncIntervalS: Double = 2,

@@ -82,6 +82,10 @@ struct Work {
     var resumeS: Double?
     /// Bumped when the work is preempted, so its stale completion is ignored.
     var token = 0
+    /// Decode steps this work runs (more than one: a coalesced run, DecodeRuns.swift).
+    var steps = 1
+    /// The instance's context sum when a decode run started (its steps' times follow from it).
+    var runContext = 0.0
 }
 
 /// The per-service numbers read on every request, kept apart from `ServiceInfo` (which holds

@@ -205,7 +205,9 @@ public final class LLMTiming: @unchecked Sendable {
     let cluster: Cluster
     let latency: LatencyModel
     @exclusivity(unchecked) private var prefill: [Int: Double] = [:]
-    @exclusivity(unchecked) private var decode: [Int: Double] = [:]
+    /// Decode step times by batch size, then context bucket; NaN where not yet evaluated. A
+    /// table rather than a dictionary: the simulator reads it for every decode step.
+    @exclusivity(unchecked) private var decode: [[Double]] = []
     static let bucket = 64
 
     init(instance: Instance, model: ModelSpec, plan: Plan, latency: LatencyModel) {
@@ -231,9 +233,22 @@ public final class LLMTiming: @unchecked Sendable {
     }
 
     public func decodeS(batch: Int, context: Double) -> Double {
-        let bucket = Int(context) / Self.bucket + 1
-        let key = batch << 20 | min(bucket, (1 << 20) - 1)
-        if let t = decode[key] { return t }
+        decodeS(batch: batch, bucket: Self.decodeBucket(context))
+    }
+
+    /// The bucket a decode step's mean context falls in.
+    @inline(__always) static func decodeBucket(_ context: Double) -> Int { min(Int(context) / bucket + 1, (1 << 20) - 1) }
+
+    /// A decode step's time for a batch size and a context bucket.
+    @inline(__always) func decodeS(batch: Int, bucket: Int) -> Double {
+        if batch < decode.count, bucket < decode[batch].count {
+            let t = decode[batch][bucket]
+            if !t.isNaN { return t }
+        }
+        return evaluateDecode(batch: batch, bucket: bucket)
+    }
+
+    private func evaluateDecode(batch: Int, bucket: Int) -> Double {
         let c = Double(bucket * Self.bucket)
         let t: Double
         if let group {
@@ -241,7 +256,9 @@ public final class LLMTiming: @unchecked Sendable {
         } else {
             t = latency.decodeStepMs(model, on: device, batch: batch, context: c) / 1000
         }
-        decode[key] = t
+        if decode.count <= batch { decode.append(contentsOf: repeatElement([], count: batch + 1 - decode.count)) }
+        if decode[batch].count <= bucket { decode[batch].append(contentsOf: repeatElement(.nan, count: bucket + 1 - decode[batch].count)) }
+        decode[batch][bucket] = t
         return t
     }
 }

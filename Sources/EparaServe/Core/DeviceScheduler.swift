@@ -12,6 +12,7 @@ extension RequestCore {
         }
         let d = hot[i].device
         if devices[d].isBusy {
+            settleRun(on: d)
             preemptIfUrgent(device: d, for: i)
         } else {
             schedule(device: d)
@@ -21,6 +22,7 @@ extension RequestCore {
     /// The executor's wake-up for an instance (a frame pack's wait ended, a model loaded).
     public func wake(instance i: InstanceIndex) {
         instances[i].wakeAt = .infinity
+        settleRun(on: hot[i].device)
         schedule(device: hot[i].device)
     }
 
@@ -165,6 +167,7 @@ extension RequestCore {
         works[w].cancelled = false
         works[w].resumeS = nil
         works[w].requests.removeAll(keepingCapacity: true)
+        works[w].steps = 1
         return w
     }
 

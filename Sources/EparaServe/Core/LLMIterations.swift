@@ -30,6 +30,7 @@ extension RequestCore {
             let w = newWork(i, kind: .decode)
             let running = instances[i].running.count
             works[w].durationS = llm.decodeS(batch: running, context: instances[i].contextSum / Double(running))
+            formDecodeRun(w, on: i, llm: llm)
             return w
         }
         return nil
@@ -48,10 +49,13 @@ extension RequestCore {
         }
     }
 
-    /// A decode step ended: every running sequence has one more token; finished ones complete.
-    @inline(__always) func decodeStepFinished(on i: InstanceIndex, at now: Double) {
-        instances[i].step += 1
-        instances[i].contextSum += Double(instances[i].running.count)
+    /// A decode step (or a run of `steps`) ended: every running sequence has one more token per
+    /// step; finished ones complete.
+    @inline(__always) func decodeStepFinished(on i: InstanceIndex, at now: Double, steps: Int = 1) {
+        for _ in 0..<steps {
+            instances[i].step += 1
+            instances[i].contextSum += Double(instances[i].running.count)
+        }
         while let next = instances[i].running.min, next.finishStep <= instances[i].step {
             instances[i].running.removeMin()
             instances[i].contextSum -= Double(next.request.inputTokens + next.request.outputTokens)

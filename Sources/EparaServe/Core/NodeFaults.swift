@@ -7,6 +7,7 @@ extension RequestCore {
     /// A node goes down: every request queued or running on it fails.
     public func nodeWentDown(_ n: NodeIndex) {
         guard isUp[n] else { return }
+        for d in devices.indices where deviceNode[d] == n { settleRun(on: d) }
         isUp[n] = false
         failEverythingHeld(.nodeDown, instances: { self.infos[$0].nodes.contains(n.offset) }, devices: { self.deviceNode[$0] == n })
         // Model-parallel batches on other nodes whose group includes this one fail at handoff.
@@ -29,6 +30,7 @@ extension RequestCore {
 
     /// Requests still held when the run ends.
     public func drain() {
+        for d in devices.indices { settleRun(on: d) }
         failEverythingHeld(.runEnded, instances: { _ in true }, devices: { _ in true })
     }
 

@@ -11,6 +11,7 @@ extension RequestCore {
     /// the requests queued at them are dispatched again from the node they were on.
     public func apply(_ next: Deployment) {
         let now = executor.now
+        for d in devices.indices { settleRun(on: d) }
         let orphans = install(next, now: now, loadModels: true)
         for i in instances.indices where instances[i].isLive && instances[i].readyAt > now {
             executor.wake(instance: i, at: instances[i].readyAt)

@@ -13,6 +13,10 @@ public protocol ServeExecutor: AnyObject {
     /// Whether running work can be paused for a more urgent request (the simulator's devices
     /// can; a real model server's call cannot).
     var canPreempt: Bool { get }
+    /// Whether consecutive LLM decode steps with nothing between them may run as one piece of
+    /// work, cut back to the step in progress when something needs the device (the simulator:
+    /// fewer events, the same results; a live engine runs every step it is given).
+    var coalescesDecodeSteps: Bool { get }
     /// Carry `request` to `node`; call `RequestCore.arrived` when it gets there.
     func transfer(_ request: Request, to node: NodeIndex, delayS: Double)
     /// Carry a model-parallel batch's activations to its next stage; call `RequestCore.handedOff`.

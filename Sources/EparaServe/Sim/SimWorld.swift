@@ -25,6 +25,7 @@ public final class SimWorld: ServeExecutor {
     public func start(work: WorkIndex, token: Int, durationS: Double) { push(now + durationS, .workDone, work.offset | token << 32) }
 
     public var canPreempt: Bool { true }
+    public var coalescesDecodeSteps: Bool { true }
 
     public func transfer(_ request: Request, to node: NodeIndex, delayS: Double) {
         let slot: Int
