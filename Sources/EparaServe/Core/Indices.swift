@@ -68,3 +68,7 @@ struct Table<Index: TableIndex, Element> {
     mutating func append(_ element: Element) { elements.append(element) }
     mutating func append(contentsOf more: some Sequence<Element>) { elements.append(contentsOf: more) }
 }
+
+// Equal tables that share storage compare in constant time (Array's own fast path): the node
+// views rely on it to keep sharing one copy (NodeViews.swift).
+extension Table: Equatable where Element: Equatable {}

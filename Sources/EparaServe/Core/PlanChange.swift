@@ -60,13 +60,7 @@ extension RequestCore {
         }
         liveOf = Table(repeating: [], count: deployment.services.count)
         for index in inPlan.sorted() { liveOf[hot[index].service].append(index) }
-        let count = infos.count
-        for n in views.indices {
-            views[n].queued.append(contentsOf: repeatElement(0, count: count - views[n].queued.count))
-            views[n].sent.append(contentsOf: repeatElement(0, count: count - views[n].sent.count))
-            views[n].inFlight.append(contentsOf: repeatElement(0, count: count - views[n].inFlight.count))
-            while views[n].credit.count < count { views[n].credit.append(initialCredit(views[n].credit.nextIndex)) }
-        }
+        growViews(to: infos.count)
         onNode = Table(repeating: [], count: deployment.nodes.count)
         for index in infos.indices { onNode[hot[index].node].append(index) }
         resetRoutes()

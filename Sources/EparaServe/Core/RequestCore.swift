@@ -76,10 +76,9 @@ public final class RequestCore<Executor: ServeExecutor> {
         deviceNode = Table(deployment.devices.map { NodeIndex(deployment.nodeIndex[$0.node]!) })
         senders = Table(deployment.services.map { max($0.origins.count, 1) })
         liveOf = Table(repeating: [], count: deployment.services.count)
-        views = Table(
-            (0..<n).map { _ in
-                NodeView(heardAt: Table(repeating: 0, count: n), queued: Table(), sent: Table(), credit: Table(), inFlight: Table())
-            })
+        // Every view starts as the same tables, shared until a node's own writes copy them.
+        let heard = Table<NodeIndex, Double>(repeating: 0, count: n)
+        views = Table(repeating: NodeView(heardAt: heard, queued: Table(), sent: Table(), credit: Table(), inFlight: Table()), count: n)
         reach = []
         weighted = []
         forwardedBy = Table(repeating: 0, count: n)

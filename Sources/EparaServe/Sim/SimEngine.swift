@@ -75,6 +75,9 @@ public final class SimEngine {
     var history: [(counts: [Int], seconds: Double)] = []
     static let historyPeriods = 5
     var lastReplan = 0.0
+    /// Sync every ordered pair of nodes even when a round could be shared (NodeViews.swift);
+    /// the test that the two agree sets it.
+    var syncsPairByPair = false
     var downSince: [Double?]
     var downTotal: [Double]
     public private(set) var replans: [ReplanRecord] = []
@@ -225,8 +228,9 @@ public final class SimEngine {
     }
 
     func syncAll() {
-        let n = core.deployment.nodes.count
         let loss = options.faults.syncLoss
+        if loss == 0, !syncsPairByPair, core.syncEveryone(now: now) { return }
+        let n = core.deployment.nodes.count
         for from in 0..<n {
             for to in 0..<n where to != from {
                 if loss > 0, syncRandom.unit() <= loss { continue }
