@@ -60,16 +60,17 @@ bench:
 	$(SWIFT) run -c release plan-bench
 
 # Simulated requests per second of wall time (vision, LLM), each against a bare event loop on the
-# same arrivals, memory of a 10-million-request run, and a minute of a 10,000-node fleet's traffic
-# built from the production traces (about two minutes; `serve-bench fleet 10000 1000 3600` is the
-# hour, about 50 minutes today: docs/serve.md §5).
+# same arrivals, memory of a 10-million-request run, and a 400-node fleet's five minutes and a
+# 10,000-node fleet's hour of traffic built from the production traces (about 10 minutes in all,
+# most of it the hour: docs/serve.md §5).
 bench-serve:
 	$(SWIFT) build -c release --product serve-bench
 	$$($(SWIFT) build -c release --show-bin-path)/serve-bench vision 2000000
-	$$($(SWIFT) build -c release --show-bin-path)/serve-bench llm 200000
+	$$($(SWIFT) build -c release --show-bin-path)/serve-bench llm 300000
 	$$($(SWIFT) build -c release --show-bin-path)/serve-bench vision 1000000
 	$$($(SWIFT) build -c release --show-bin-path)/serve-bench vision 10000000
-	$$($(SWIFT) build -c release --show-bin-path)/serve-bench fleet 10000 1000 60
+	$$($(SWIFT) build -c release --show-bin-path)/serve-bench fleet 400 100 300
+	$$($(SWIFT) build -c release --show-bin-path)/serve-bench fleet 10000 1000 3600
 
 # The live gateway's own cost: wrk against it and against nginx as a reverse proxy in front of
 # the same backend, on loopback (needs Debian's wrk and nginx).
