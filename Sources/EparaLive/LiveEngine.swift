@@ -2,6 +2,7 @@ import EparaCore
 import EparaPlan
 import EparaServe
 import Logging
+import NIOSSL
 
 /// How a request ended in the live engine, for its HTTP response.
 public struct LiveResult: Sendable, Equatable {
@@ -36,18 +37,21 @@ public struct LiveOptions: Sendable {
     public var backends: BackendTable?
     /// Bearer token this process presents to its peers.
     public var peerToken: String?
+    /// TLS for calls to peers at https:// addresses: whom to trust, what certificate to present.
+    public var peerTLS: TLSConfiguration?
     /// Length of the windows recorded for the Run and the state store, seconds.
     public var windowS: Double
 
     public init(
         core: CoreConfig = CoreConfig(), hosted: Set<String>? = nil, peers: [String: String] = [:], backends: BackendTable? = nil,
-        peerToken: String? = nil, windowS: Double = 10
+        peerToken: String? = nil, peerTLS: TLSConfiguration? = nil, windowS: Double = 10
     ) {
         self.core = core
         self.hosted = hosted
         self.peers = peers
         self.backends = backends
         self.peerToken = peerToken
+        self.peerTLS = peerTLS
         self.windowS = windowS
     }
 }
@@ -102,7 +106,7 @@ public final class LiveEngine: Sendable {
         // it), so its presence alone keeps an HTTP client ready.
         let needsHTTP = plan.services.contains { table.isReal(service: $0.name) } || options.backends != nil
         http = needsHTTP ? HTTPBackends() : nil
-        peers = urls.isEmpty ? nil : PeerClient(token: options.peerToken)
+        peers = urls.isEmpty ? nil : PeerClient(token: options.peerToken, tls: options.peerTLS)
         started = clock.now
     }
 
@@ -286,6 +290,9 @@ public final class LiveEngine: Sendable {
             s.core.apply(deployment)
         }
     }
+
+    /// TLS for later calls to peers (the certificates were read again).
+    public func replacePeerTLS(_ tls: TLSConfiguration?) { peers?.replaceTLS(tls) }
 
     /// Where each instance's requests go, as of now.
     public var backends: BackendTable { enter { s in s.backends } }

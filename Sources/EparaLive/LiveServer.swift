@@ -4,6 +4,7 @@ import EparaServe
 import EparaStore
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -28,12 +29,18 @@ public struct LiveServerOptions: Sendable {
     public var planPath: String?
     /// How often the plan file is checked for a change, seconds.
     public var watchIntervalS: Double
+    /// What the listeners put up with from clients (sizes, timeouts, connections per address).
+    public var limits: GatewayLimits
+    /// TLS for the listeners and for calls to peers; plain HTTP when nil.
+    public var tls: GatewayTLSFiles?
 
     public init(
         host: String = "127.0.0.1", basePort: Int = 8080, engine: LiveOptions = LiveOptions(), clientToken: String? = nil,
         peerToken: String? = nil, syncIntervalS: Double = 2, statePath: String? = nil, planPath: String? = nil,
-        watchIntervalS: Double = 1
+        watchIntervalS: Double = 1, limits: GatewayLimits = GatewayLimits(), tls: GatewayTLSFiles? = nil
     ) {
+        self.limits = limits
+        self.tls = tls
         self.host = host
         self.basePort = basePort
         self.engine = engine
@@ -95,7 +102,16 @@ public enum LiveServer {
         plan: Plan, options: LiveServerOptions, logger: Logger = standardErrorLogger(),
         readPlan: (@Sendable (String) throws -> PlanReload)? = nil
     ) throws -> LiveServices {
-        let engine = LiveEngine(plan: plan, options: options.engine, logger: logger)
+        // TLS files are read before anything starts: a certificate that cannot be read stops here.
+        var engineOptions = options.engine
+        let tls: ReloadableTLSContext?
+        do {
+            tls = try options.tls.map { try ReloadableTLSContext(files: $0) }
+            if let files = options.tls, engineOptions.peerTLS == nil { engineOptions.peerTLS = try files.peerClientConfiguration() }
+        } catch {
+            throw LiveServerError.unusableTLS("\(error)")
+        }
+        let engine = LiveEngine(plan: plan, options: engineOptions, logger: logger)
         let missing = engine.unreachableNodes
         if !missing.isEmpty {
             logger.warning(
@@ -114,19 +130,31 @@ public enum LiveServer {
         if let recording {
             services.append(PeriodicService(everyS: engine.windowS) { await recording.flush(final: false, logger: logger) })
         }
-        if let path = options.planPath, let readPlan {
-            let reloader = PlanReloader(path: path, engine: engine, recording: recording, logger: logger, read: readPlan)
-            services.append(SignalService(signal: .sighup) { await reloader.reload(because: "SIGHUP") })
+        let reloader = options.planPath.flatMap { path in
+            readPlan.map { PlanReloader(path: path, engine: engine, recording: recording, logger: logger, read: $0) }
+        }
+        if reloader != nil || tls != nil {
+            // SIGHUP re-reads the plan and the certificates.
+            services.append(
+                SignalService(signal: .sighup) {
+                    await reloader?.reload(because: "SIGHUP")
+                    if let tls { Self.reloadTLS(tls, engine: engine, logger: logger) }
+                })
+        }
+        if let reloader {
             services.append(PeriodicService(everyS: options.watchIntervalS) { await reloader.reloadIfChanged() })
         }
         let serverLogger = serverLogger
         let gateways = hosted.enumerated().map { k, node in (node: node, port: options.basePort + k) }
+        let limits = options.limits
+        let scheme = tls == nil ? "http" : "https"
         for gateway in gateways {
             services.append(
                 Application(
                     router: Gateway.router(
                         engine: engine, node: gateway.node, metrics: metrics,
                         clientToken: options.clientToken, peerToken: options.peerToken),
+                    server: HTTPServerBuilder { responder in GatewayChannel(responder: responder, limits: limits, tls: tls) },
                     configuration: ApplicationConfiguration(
                         address: .hostname(options.host, port: gateway.port),
                         serverName: "epara"),
@@ -135,12 +163,24 @@ public enum LiveServer {
                             "listening",
                             metadata: [
                                 "node": "\(gateway.node)",
-                                "url": "http://\(options.host):\(gateway.port)",
+                                "url": "\(scheme)://\(options.host):\(gateway.port)",
                             ])
                     },
                     logger: serverLogger))
         }
         return LiveServices(engine: engine, services: services, gateways: gateways, recording: recording, logger: logger)
+    }
+
+    /// Reads the certificates again: new connections, and later calls to peers, use them; if
+    /// they cannot be read, the ones in use stay and the reason is logged.
+    static func reloadTLS(_ tls: ReloadableTLSContext, engine: LiveEngine, logger: Logger) {
+        do {
+            try tls.reload()
+            engine.replacePeerTLS(try tls.files.peerClientConfiguration())
+            logger.info("certificates reloaded", metadata: ["certificate": "\(tls.files.certificate)"])
+        } catch {
+            logger.error("certificates not reloaded; the ones in use stay", metadata: ["error": "\(error)"])
+        }
     }
 
     public static func run(
@@ -171,10 +211,21 @@ public enum LiveServer {
 
 public enum LiveServerError: Error, CustomStringConvertible {
     case cannotListen(String)
+    /// The certificate, key or a CA could not be read or do not go together.
+    case unusableTLS(String)
 
     public var description: String {
         switch self {
         case let .cannotListen(what): "cannot listen on \(what)"
+        case let .unusableTLS(why): "cannot use the TLS files (--tls-cert, --tls-key, --tls-client-ca, --tls-peer-ca): \(why)"
+        }
+    }
+
+    /// sysexits: an I/O error for a port, unreadable input for the TLS files.
+    public var exitCode: Int32 {
+        switch self {
+        case .cannotListen: 74
+        case .unusableTLS: 66
         }
     }
 }

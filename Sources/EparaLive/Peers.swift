@@ -3,8 +3,10 @@ import EparaCore
 import EparaPlan
 import EparaServe
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// A request on its way from its origin's gateway to the gateway of its instance's node. Times
 /// are relative (the two machines' clocks need not agree): how old it is and how long it has
@@ -96,20 +98,40 @@ enum PeerFailure: Error, CustomStringConvertible {
 
 /// Calls other nodes' gateways: forwards requests and sends sync reports.
 final class PeerClient: Sendable {
-    let client: HTTPClient
+    /// The client in use, and those it replaced (closed at shutdown: calls may still run on them).
+    private let clients: NIOLockedValueBox<(current: HTTPClient, replaced: [HTTPClient])>
     let token: String?
 
-    init(token: String?) {
+    var client: HTTPClient { clients.withLockedValue { $0.current } }
+
+    init(token: String?, tls: TLSConfiguration?) {
+        clients = NIOLockedValueBox((Self.makeClient(tls: tls), []))
+        self.token = token
+    }
+
+    static func makeClient(tls: TLSConfiguration?) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
         // A peer that refuses the connection is down: the request goes elsewhere at once.
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout = .init(connect: .seconds(2))
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        self.token = token
+        configuration.tlsConfiguration = tls
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    func shutdown() async { try? await client.shutdown() }
+    /// New TLS (certificates re-read on SIGHUP): later calls go through a client made with it.
+    func replaceTLS(_ tls: TLSConfiguration?) {
+        let fresh = Self.makeClient(tls: tls)
+        clients.withLockedValue { clients in
+            clients.replaced.append(clients.current)
+            clients.current = fresh
+        }
+    }
+
+    func shutdown() async {
+        let all = clients.withLockedValue { [$0.current] + $0.replaced }
+        for client in all { try? await client.shutdown() }
+    }
 
     func forward(_ request: ForwardedRequest, payload: Payload?, to base: String) async throws -> (Outcome, EndReason, Reply?) {
         var http = HTTPClientRequest(url: base + "/v1/peer/requests")

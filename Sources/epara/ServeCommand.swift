@@ -101,6 +101,9 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "file"))
     var peerTokenFile: String?
 
+    @OptionGroup(title: "Live: on a network")
+    var security: GatewaySecurityOptions
+
     @Option(
         name: .customLong("trace"),
         help: ArgumentHelp(
@@ -187,7 +190,13 @@ struct ServeCommand: AsyncParsableCommand {
             guard allNodes != (node != nil) else {
                 throw ValidationError("--engine live needs --all-nodes (every node's gateway in this process) or --node NAME (one node's), not both")
             }
-            guard Self.hostPort(listen) != nil else { throw ValidationError("--listen expects host:port, such as 127.0.0.1:8080, found '\(listen)'") }
+            guard let address = Self.hostPort(listen) else {
+                throw ValidationError("--listen expects host:port, such as 127.0.0.1:8080, found '\(listen)'")
+            }
+            let environment = ProcessInfo.processInfo.environment
+            try security.checkExposure(
+                host: address.host, clientToken: clientTokenFile != nil || environment["EPARA_CLIENT_TOKEN"] != nil,
+                peerToken: peerTokenFile != nil || environment["EPARA_PEER_TOKEN"] != nil)
         } else if allNodes || node != nil || peers != nil || backends != nil {
             throw ValidationError("--all-nodes, --node, --peers and --backends are for --engine live")
         }
@@ -242,7 +251,12 @@ struct ServeCommand: AsyncParsableCommand {
             host: address.host, basePort: address.port, engine: engineOptions,
             clientToken: try token(file: clientTokenFile, environment: "EPARA_CLIENT_TOKEN"),
             peerToken: engineOptions.peerToken, syncIntervalS: syncS, statePath: state,
-            planPath: file.flatMap { $0 == "-" ? nil : $0 })
+            planPath: file.flatMap { $0 == "-" ? nil : $0 }, limits: security.limits, tls: security.tlsFiles)
+        if !ListenAddress.isLoopback(address.host), options.clientToken == nil || options.peerToken == nil {
+            LiveServer.standardErrorLogger().warning(
+                "--insecure: listening off loopback without a client token and a peer token; anyone who reaches the port can send work, also as a peer",
+                metadata: ["listen": "\(listen)"])
+        }
         var run: Run? = nil
         try await StageIO.runAsync {
             do {
@@ -260,7 +274,7 @@ struct ServeCommand: AsyncParsableCommand {
                     })
             } catch let error as LiveServerError {
                 StageIO.printError("epara: \(error)")
-                throw ExitCode(74)
+                throw ExitCode(error.exitCode)
             }
         }
         try StageIO.run { try write(run!, document: try JSONOutput.document(run!)) }
