@@ -258,9 +258,9 @@ _epara_plan() {
 
 _epara_serve() {
     repeating_flags=()
-    non_repeating_flags=(--all-nodes --early-drop --no-early-drop --version -h --help)
+    non_repeating_flags=(--all-nodes --insecure --early-drop --no-early-drop --version -h --help)
     repeating_options=(--trace)
-    non_repeating_options=(--engine --node --listen --peers --backends --client-token-file --peer-token-file --arrivals --cv --diurnal-period --diurnal-amplitude --duration --rate-scale --seed --sync-interval --replan-every --max-offload --service-time-cv --dispatch --faults --requests --state --window --format)
+    non_repeating_options=(--engine --node --listen --peers --backends --client-token-file --peer-token-file --tls-cert --tls-key --tls-client-ca --tls-peer-ca --max-header-size --read-timeout --idle-timeout --max-connections-per-client --arrivals --cv --diurnal-period --diurnal-amplitude --duration --rate-scale --seed --sync-interval --replan-every --max-offload --service-time-cv --dispatch --faults --requests --state --window --format)
     __epara_offer_flags_options 1
 
     # Offer option value completions
@@ -285,6 +285,30 @@ _epara_serve() {
         return
         ;;
     '--peer-token-file')
+        return
+        ;;
+    '--tls-cert')
+        return
+        ;;
+    '--tls-key')
+        return
+        ;;
+    '--tls-client-ca')
+        return
+        ;;
+    '--tls-peer-ca')
+        return
+        ;;
+    '--max-header-size')
+        return
+        ;;
+    '--read-timeout')
+        return
+        ;;
+    '--idle-timeout')
+        return
+        ;;
+    '--max-connections-per-client')
         return
         ;;
     '--trace')
