@@ -73,6 +73,10 @@ final class LiveServerTests: XCTestCase {
         XCTAssertEqual(result?.outcome, .completedLate, "\(String(describing: result))")
     }
 
+}
+
+extension XCTestCase {
+    /// Polls a gateway's /healthz until it answers.
     func waitUntilListening(_ client: HTTPClient, port: Int) async throws {
         for _ in 0..<100 {
             if let response = try? await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(1)),
