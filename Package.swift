@@ -190,6 +190,15 @@ let package = Package(
         .testTarget(name: "EparaStoreTests", dependencies: ["EparaStore", "EparaCore"]),
         .testTarget(
             name: "EparaDeployTests", dependencies: ["EparaDeploy", "EparaLive", "EparaDocuments", "EparaCore", "EparaClassify", "EparaPlan"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["epara"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "epara",
+                // TLS clients for the gateways' HTTPS (SecurityCLITests).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            resources: [.copy("Fixtures")]),
     ]
 )

@@ -40,7 +40,9 @@ struct ServeCommand: AsyncParsableCommand {
             vLLM, llama.cpp or Ollama; kserve-v2 for Triton or MLServer) or to the emulated \
             backend. SIGHUP or a change of the plan file puts a new plan in force without \
             dropping requests; SIGTERM drains and prints the Run of what was served; --state \
-            records windows and node health for `plan --state`.
+            records windows and node health for `plan --state`. Off loopback a gateway needs a \
+            client token and a peer token (or --insecure); --tls-cert and --tls-key make it \
+            HTTPS, --tls-client-ca mutual TLS (docs/security.md).
 
             Examples:
               epara classify examples/edge-lab/*.yaml | epara plan \\
@@ -53,8 +55,10 @@ struct ServeCommand: AsyncParsableCommand {
               epara plan classified.json --state state.db > next.json
               epara serve plan.json --engine live --all-nodes \\
                 --backends backends.yaml --state state.db
-              epara serve plan.json --engine live --node gpu-server-a \\
-                --listen 0.0.0.0:8080 --peers peers.yaml
+              EPARA_CLIENT_TOKEN=... EPARA_PEER_TOKEN=... epara serve plan.json \\
+                --engine live --node gpu-server-a --listen 0.0.0.0:8443 \\
+                --peers peers.yaml --tls-cert node.pem --tls-key node.key \\
+                --tls-client-ca ca.pem --tls-peer-ca ca.pem
             """
     )
 

@@ -31,12 +31,13 @@ enum Epara {
 
     @discardableResult
     static func run(
-        _ arguments: [String], stdin: Data? = nil, timeout: TimeInterval = 30,
+        _ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil, timeout: TimeInterval = 30,
         in directory: URL? = nil
     ) throws -> EparaResult {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.currentDirectoryURL = directory ?? packageRoot
         // Files rather than pipes: a large output cannot fill a pipe and block the child.
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("epara-run-\(UUID().uuidString)")
