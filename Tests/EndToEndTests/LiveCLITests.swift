@@ -317,15 +317,8 @@ final class LiveCLITests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: directory) }
         let plan = try livePlan("pair", into: directory)
         let edgePort = HTTP.freePort(), peerPort = HTTP.freePort()
-        let peers = directory.appendingPathComponent("peers.yaml")
-        try """
-        apiVersion: epara/v1
-        kind: Peers
-        peers:
-          edge: http://127.0.0.1:\(edgePort)
-          peer: http://127.0.0.1:\(peerPort)
-        """.write(to: peers, atomically: true, encoding: .utf8)
-        let tokens = ["EPARA_CLIENT_TOKEN": "client-secret", "EPARA_PEER_TOKEN": "peer-secret"]
+        let peers = try pairPeers(edgePort: edgePort, peerPort: peerPort, scheme: "http", in: directory)
+        let tokens = pairTokens
         let common = ["--engine", "live", "--peers", peers.path, "--sync-interval", "200ms", "--dispatch", "plan-weights"]
         let edge = try Background.gateway(
             [plan.path, "--node", "edge", "--listen", "127.0.0.1:\(edgePort)"] + common, name: "edge",

@@ -132,3 +132,19 @@ func livePlan(_ fixture: String, into directory: URL, arguments: [String] = []) 
     try plan.stdout.write(to: url)
     return url
 }
+
+/// The `pair` fixture's Peers document: each of its two nodes at its own loopback port.
+func pairPeers(edgePort: Int, peerPort: Int, scheme: String, in directory: URL) throws -> URL {
+    let peers = directory.appendingPathComponent("peers.yaml")
+    try """
+    apiVersion: epara/v1
+    kind: Peers
+    peers:
+      edge: \(scheme)://127.0.0.1:\(edgePort)
+      peer: \(scheme)://127.0.0.1:\(peerPort)
+    """.write(to: peers, atomically: true, encoding: .utf8)
+    return peers
+}
+
+/// Separate client and peer tokens, as the pair tests' gateways get them from the environment.
+let pairTokens = ["EPARA_CLIENT_TOKEN": "client-secret", "EPARA_PEER_TOKEN": "peer-secret"]

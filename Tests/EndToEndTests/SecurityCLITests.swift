@@ -53,15 +53,8 @@ final class SecurityCLITests: XCTestCase {
         let certificates = try TestCertificates.make(in: directory)
         let plan = try livePlan("pair", into: directory)
         let edgePort = HTTP.freePort(), peerPort = HTTP.freePort()
-        let peers = directory.appendingPathComponent("peers.yaml")
-        try """
-        apiVersion: epara/v1
-        kind: Peers
-        peers:
-          edge: https://127.0.0.1:\(edgePort)
-          peer: https://127.0.0.1:\(peerPort)
-        """.write(to: peers, atomically: true, encoding: .utf8)
-        let tokens = ["EPARA_CLIENT_TOKEN": "client-secret", "EPARA_PEER_TOKEN": "peer-secret"]
+        let peers = try pairPeers(edgePort: edgePort, peerPort: peerPort, scheme: "https", in: directory)
+        let tokens = pairTokens
         let common = [
             "--engine", "live", "--peers", peers.path, "--sync-interval", "200ms", "--dispatch", "plan-weights",
             "--tls-cert", certificates.path("gw.pem"), "--tls-key", certificates.path("gw.key"),
