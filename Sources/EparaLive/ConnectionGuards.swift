@@ -31,58 +31,69 @@ final class ClientConnectionCounts: Sendable {
 /// Where a connection's current request is, and the deadline of the part being read: a
 /// request's head must arrive within the read timeout of its first byte, and its body within
 /// the read timeout of its head, or the connection closes (a client sending a byte a second
-/// cannot hold it). While the gateway answers, or between requests, no deadline runs (the idle
-/// timeout is Hummingbird's). Shared by a connection's two guards, on its event loop.
+/// cannot hold it). Deadlines run only while no earlier response is still owed on the
+/// connection: while the gateway answers (a long generation, a pipelined request waiting its
+/// turn) the client is not the one keeping it, and the time between requests is the idle
+/// timeout's (Hummingbird's). Shared by a connection's guards, on its event loop.
 final class RequestDeadlines {
-    enum Phase { case idle, head, body, answering }
+    enum Reading { case between, head, body }
 
-    private(set) var phase = Phase.idle
+    private(set) var reading = Reading.between
+    /// Requests whose head arrived and whose response has not ended.
+    private(set) var owed = 0
     private var timer: Scheduled<Void>?
     let timeout: TimeAmount
 
     init(timeout: TimeAmount) { self.timeout = timeout }
 
+    /// Bytes of a request arrived (decrypted): the first of a new one starts its head's clock.
     func bytesArrived(on channel: any Channel) {
-        if phase == .idle { start(.head, on: channel) }
+        guard reading == .between else { return }
+        reading = .head
+        if owed == 0 { arm(channel) }
     }
 
-    func headArrived(on channel: any Channel) { start(.body, on: channel) }
+    func headArrived(on channel: any Channel) {
+        reading = .body
+        owed += 1
+        if owed == 1 { arm(channel) } else { cancel() }
+    }
 
     func bodyEnded() {
-        phase = .answering
-        timer?.cancel()
-        timer = nil
+        reading = .between
+        cancel()
     }
 
-    func answered() { phase = .idle }
+    /// A response ended; with none owed any more, the request being read (a pipelined one, or
+    /// the rest of a body answered early) gets its clock.
+    func answered(on channel: any Channel) {
+        owed = max(owed - 1, 0)
+        // A body being read is its own request's: it counts among those owed.
+        let earlier = reading == .body ? owed - 1 : owed
+        if earlier <= 0, reading != .between, timer == nil { arm(channel) }
+    }
 
     func cancel() {
         timer?.cancel()
         timer = nil
     }
 
-    private func start(_ next: Phase, on channel: any Channel) {
-        phase = next
+    private func arm(_ channel: any Channel) {
         timer?.cancel()
         timer = channel.eventLoop.assumeIsolated().scheduleTask(in: timeout) { channel.close(promise: nil) }
     }
 }
 
-/// First in a gateway connection's pipeline, before TLS: counts the connection against its
-/// client's address (closing it at once over the bound) and starts a request's read deadline at
-/// its first bytes.
+/// First in a gateway connection's pipeline, before TLS (so it bounds handshakes too): counts
+/// the connection against its client's address and closes it at once over the bound.
 final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
     let counts: ClientConnectionCounts
-    let deadlines: RequestDeadlines
     private var address: String?
 
-    init(counts: ClientConnectionCounts, deadlines: RequestDeadlines) {
-        self.counts = counts
-        self.deadlines = deadlines
-    }
+    init(counts: ClientConnectionCounts) { self.counts = counts }
 
     func channelActive(context: ChannelHandlerContext) {
         let address = context.remoteAddress?.ipAddress ?? "unknown"
@@ -94,13 +105,27 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if let address { counts.close(address) }
         address = nil
-        deadlines.cancel()
         context.fireChannelInactive()
     }
+}
+
+/// After TLS, before the HTTP decoder: a request's first bytes start its read deadline.
+final class RequestStart: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    let deadlines: RequestDeadlines
+
+    init(deadlines: RequestDeadlines) { self.deadlines = deadlines }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         deadlines.bytesArrived(on: context.channel)
         context.fireChannelRead(data)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        deadlines.cancel()
+        context.fireChannelInactive()
     }
 }
 
@@ -131,13 +156,15 @@ final class RequestProgress: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { deadlines.answered() }
+        if case .end = unwrapOutboundIn(data) { deadlines.answered(on: context.channel) }
         context.write(data, promise: promise)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard let parse = error as? HTTPParserError, parse == .headerOverflow else { return context.fireErrorCaught(error) }
         deadlines.cancel()
+        // With a response still on the wire, a 431 would land inside it: just close.
+        guard deadlines.owed == 0 else { return context.close(promise: nil) }
         let body = ByteBuffer(string: Gateway.errorJSON("the request head is over \(maxHeaderBytes) bytes"))
         let head = HTTPResponse(
             status: .init(code: 431, reasonPhrase: "Request Header Fields Too Large"),

@@ -32,8 +32,9 @@ struct GatewayChannel: ServerChildChannel, HTTPChannelHandler {
             RequestDeadlines(timeout: .nanoseconds(boundedNanoseconds(limits.readTimeoutS))), eventLoop: channel.eventLoop)
         return channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
-            try pipeline.addHandler(ConnectionGuard(counts: counts, deadlines: deadlines.value))
+            try pipeline.addHandler(ConnectionGuard(counts: counts))
             if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls.current)) }
+            try pipeline.addHandler(RequestStart(deadlines: deadlines.value))
         }.flatMap {
             base.setup(channel: channel, logger: logger)
         }.flatMapThrowing { value in

@@ -2,6 +2,12 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What a gateway's listener puts up with from a client it does not trust: how big a request
 /// head may be, how long a request may take to arrive, how long a connection may sit idle, and
 /// how many connections one address may hold (docs/security.md).
@@ -40,27 +46,27 @@ public struct GatewayTLSFiles: Sendable, Equatable {
         self.peerCA = peerCA
     }
 
-    /// The listener's TLS configuration, read from the files now.
-    public func serverConfiguration() throws -> TLSConfiguration {
-        var configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+    /// The listener's TLS context and the peer client's configuration, from one reading of the
+    /// files: the peer side verified against `peerCA` (or the system's roots) and presenting
+    /// this gateway's certificate. Both are built (and so checked) before either is used.
+    public func load() throws -> (server: NIOSSLContext, peer: TLSConfiguration) {
+        let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+        let key = NIOSSLPrivateKeySource.privateKey(try NIOSSLPrivateKey(file: self.key, format: .pem))
+        var server = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: key)
+        server.minimumTLSVersion = .tlsv12
         if let clientCA {
-            // Client certificates name no host to check: the CA's signature is the check.
-            configuration.certificateVerification = .noHostnameVerification
-            configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(clientCA))
+            // Client certificates name no host to check: the CA's signature is the check (and
+            // NIOSSL fails a handshake without one).
+            server.certificateVerification = .noHostnameVerification
+            server.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(clientCA))
         }
-        return configuration
-    }
-
-    /// The peer client's TLS configuration: peers verified against `peerCA` (or the system's
-    /// roots), this gateway's certificate presented as its own.
-    public func peerClientConfiguration() throws -> TLSConfiguration {
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        if let peerCA { configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(peerCA)) }
-        configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
-        configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
-        return configuration
+        var peer = TLSConfiguration.makeClientConfiguration()
+        peer.minimumTLSVersion = .tlsv12
+        if let peerCA { peer.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(peerCA)) }
+        peer.certificateChain = chain
+        peer.privateKey = key
+        _ = try NIOSSLContext(configuration: peer)
+        return (try NIOSSLContext(configuration: server), peer)
     }
 }
 
@@ -69,25 +75,47 @@ public struct GatewayTLSFiles: Sendable, Equatable {
 public final class ReloadableTLSContext: Sendable {
     let files: GatewayTLSFiles
     private let context: NIOLockedValueBox<NIOSSLContext>
+    /// The peer client's configuration from the same reading of the files.
+    let peerConfiguration: TLSConfiguration
 
     public init(files: GatewayTLSFiles) throws {
         self.files = files
-        context = NIOLockedValueBox(try NIOSSLContext(configuration: try files.serverConfiguration()))
+        let loaded = try files.load()
+        context = NIOLockedValueBox(loaded.server)
+        peerConfiguration = loaded.peer
     }
 
     var current: NIOSSLContext { context.withLockedValue { $0 } }
 
-    /// Reads the files again; on failure the context in use stays and the error is thrown.
-    public func reload() throws {
-        let fresh = try NIOSSLContext(configuration: try files.serverConfiguration())
-        context.withLockedValue { $0 = fresh }
+    /// Reads the files again and returns the peer client's new configuration; on failure
+    /// nothing changes and the error is thrown.
+    public func reload() throws -> TLSConfiguration {
+        let loaded = try files.load()
+        context.withLockedValue { $0 = loaded.server }
+        return loaded.peer
     }
 }
 
 /// Where a gateway may listen without tokens: this machine only.
 public enum ListenAddress {
+    /// `localhost`, or an address literal in 127.0.0.0/8, `::1` or `::ffff:127.0.0.0/104`. Any
+    /// other name counts as off loopback: it is resolved when the listener binds.
     public static func isLoopback(_ host: String) -> Bool {
-        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
+        let bare = unbracketed(host)
+        if bare.lowercased() == "localhost" { return true }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, bare, &v4) == 1 { return withUnsafeBytes(of: &v4) { $0[0] == 127 } }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, bare, &v6) == 1 else { return false }
+        return withUnsafeBytes(of: &v6) { b in
+            let loopback = b.prefix(15).allSatisfy { $0 == 0 } && b[15] == 1
+            let mapped = b.prefix(10).allSatisfy { $0 == 0 } && b[10] == 0xff && b[11] == 0xff && b[12] == 127
+            return loopback || mapped
+        }
+    }
+
+    /// An IPv6 address as `--listen` writes it (`[::1]`), as a socket wants it (`::1`).
+    public static func unbracketed(_ host: String) -> String {
+        host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
     }
 }

@@ -107,7 +107,7 @@ public enum LiveServer {
         let tls: ReloadableTLSContext?
         do {
             tls = try options.tls.map { try ReloadableTLSContext(files: $0) }
-            if let files = options.tls, engineOptions.peerTLS == nil { engineOptions.peerTLS = try files.peerClientConfiguration() }
+            if let tls, engineOptions.peerTLS == nil { engineOptions.peerTLS = tls.peerConfiguration }
         } catch {
             throw LiveServerError.unusableTLS("\(error)")
         }
@@ -138,7 +138,7 @@ public enum LiveServer {
             services.append(
                 SignalService(signal: .sighup) {
                     await reloader?.reload(because: "SIGHUP")
-                    if let tls { Self.reloadTLS(tls, engine: engine, logger: logger) }
+                    if let tls { Self.reloadTLS(tls, engine: engine, peersFromFiles: options.engine.peerTLS == nil, logger: logger) }
                 })
         }
         if let reloader {
@@ -173,10 +173,10 @@ public enum LiveServer {
 
     /// Reads the certificates again: new connections, and later calls to peers, use them; if
     /// they cannot be read, the ones in use stay and the reason is logged.
-    static func reloadTLS(_ tls: ReloadableTLSContext, engine: LiveEngine, logger: Logger) {
+    static func reloadTLS(_ tls: ReloadableTLSContext, engine: LiveEngine, peersFromFiles: Bool, logger: Logger) {
         do {
-            try tls.reload()
-            engine.replacePeerTLS(try tls.files.peerClientConfiguration())
+            let peer = try tls.reload()
+            if peersFromFiles { engine.replacePeerTLS(peer) }
             logger.info("certificates reloaded", metadata: ["certificate": "\(tls.files.certificate)"])
         } catch {
             logger.error("certificates not reloaded; the ones in use stay", metadata: ["error": "\(error)"])

@@ -119,14 +119,30 @@ final class PeerClient: Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    /// New TLS (certificates re-read on SIGHUP): later calls go through a client made with it.
+    /// New TLS (certificates re-read on SIGHUP): later calls go through a client made with it;
+    /// the old one is closed once the longest call it can still carry is over.
     func replaceTLS(_ tls: TLSConfiguration?) {
         let fresh = Self.makeClient(tls: tls)
-        clients.withLockedValue { clients in
-            clients.replaced.append(clients.current)
+        let old = clients.withLockedValue { clients in
+            let old = clients.current
+            clients.replaced.append(old)
             clients.current = fresh
+            return old
+        }
+        Task { [clients] in
+            try? await Task.sleep(for: .seconds(Self.longestForwardS))
+            let retired = clients.withLockedValue { clients in
+                guard let k = clients.replaced.firstIndex(where: { $0 === old }) else { return false }
+                clients.replaced.remove(at: k)
+                return true
+            }
+            if retired { try? await old.shutdown() }
         }
     }
+
+    /// A forwarded request's call lasts at most its deadline plus this margin (see `forward`).
+    static let forwardMarginS = 600.0
+    static let longestForwardS = forwardMarginS + 3600
 
     func shutdown() async {
         let all = clients.withLockedValue { [$0.current] + $0.replaced }
@@ -146,7 +162,8 @@ final class PeerClient: Sendable {
         if let token { http.headers.add(name: "authorization", value: "Bearer \(token)") }
         // The request cannot be answered usefully after its deadline plus a generous margin
         // for a long generation; the model server's own timeout bounds it too.
-        let response = try await client.execute(http, timeout: .nanoseconds(boundedNanoseconds(max(request.deadlineInS, 0) + 600)))
+        let response = try await client.execute(
+            http, timeout: .nanoseconds(boundedNanoseconds(max(request.deadlineInS, 0) + Self.forwardMarginS)))
         guard response.status == .ok else {
             let body = (try? await response.body.collect(upTo: 1 << 16)).map { String(buffer: $0) } ?? ""
             throw PeerFailure.refused(Int(response.status.code), body)

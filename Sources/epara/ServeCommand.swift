@@ -252,7 +252,7 @@ struct ServeCommand: AsyncParsableCommand {
             windowS: try Self.seconds(window, option: "--window"))
         // SIGHUP or a change of the plan file re-reads it (a plan from standard input cannot be re-read).
         let options = LiveServerOptions(
-            host: address.host, basePort: address.port, engine: engineOptions,
+            host: ListenAddress.unbracketed(address.host), basePort: address.port, engine: engineOptions,
             clientToken: try token(file: clientTokenFile, environment: "EPARA_CLIENT_TOKEN"),
             peerToken: engineOptions.peerToken, syncIntervalS: syncS, statePath: state,
             planPath: file.flatMap { $0 == "-" ? nil : $0 }, limits: security.limits, tls: security.tlsFiles)
