@@ -148,6 +148,7 @@ public enum LiveServer {
         let gateways = hosted.enumerated().map { k, node in (node: node, port: options.basePort + k) }
         let limits = options.limits
         let scheme = tls == nil ? "http" : "https"
+        let shownHost = options.host.contains(":") ? "[\(options.host)]" : options.host
         for gateway in gateways {
             services.append(
                 Application(
@@ -163,7 +164,7 @@ public enum LiveServer {
                             "listening",
                             metadata: [
                                 "node": "\(gateway.node)",
-                                "url": "\(scheme)://\(options.host):\(gateway.port)",
+                                "url": "\(scheme)://\(shownHost):\(gateway.port)",
                             ])
                     },
                     logger: serverLogger))
