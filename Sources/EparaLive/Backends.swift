@@ -55,7 +55,9 @@ public struct Reply: Sendable {
 public struct BackendTarget: Sendable, Equatable {
     public var kind: BackendKind
     /// Base URL of the model server (`http://host:port`), nil for the emulated backend.
-    public var url: String?
+    public private(set) var url: String?
+    /// `url` taken apart, once (every call reads it); nil when there is none or it names no server.
+    public private(set) var endpoint: BackendURL?
     /// The model's name at the server (default: the service's name).
     public var model: String
     /// Longest wait for the server's first answer before the call counts as failed.
@@ -67,6 +69,7 @@ public struct BackendTarget: Sendable, Equatable {
     public init(kind: BackendKind, url: String? = nil, model: String, timeoutS: Double = 60, timeScale: Double = 1) {
         self.kind = kind
         self.url = url?.trimmingSuffix("/")
+        endpoint = self.url.flatMap(BackendURL.init)
         self.model = model
         self.timeoutS = timeoutS
         self.timeScale = timeScale
@@ -257,7 +260,7 @@ public final class HTTPBackends: Sendable {
     /// first chunk of a stream. A 5xx answer or no answer in time fails (the request is tried
     /// elsewhere); a 4xx answer is the client's to read and is returned.
     public func call(_ target: BackendTarget, payload: Payload) -> EventLoopFuture<Reply> {
-        guard let base = target.url, let url = BackendURL(base) else {
+        guard let url = target.endpoint else {
             return pool.currentLoop.makeFailedFuture(BackendFailure.unreachable("no url"))
         }
         let path: String, body: ByteBuffer

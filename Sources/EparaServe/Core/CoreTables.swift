@@ -82,10 +82,9 @@ struct Work {
     var resumeS: Double?
     /// Bumped when the work is preempted, so its stale completion is ignored.
     var token = 0
-    /// Decode steps this work runs (more than one: a coalesced run, DecodeRuns.swift).
+    /// Decode steps this work runs (more than one: a coalesced run, DecodeRuns.swift; its
+    /// steps' times follow from the instance's context sum, which stays put while it runs).
     var steps = 1
-    /// The instance's context sum when a decode run started (its steps' times follow from it).
-    var runContext = 0.0
 }
 
 /// The per-service numbers read on every request, kept apart from `ServiceInfo` (which holds

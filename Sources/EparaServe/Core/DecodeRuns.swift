@@ -22,7 +22,6 @@ extension RequestCore {
         var end = now
         for _ in 0..<steps { end += times.next() }
         works[w].steps = steps
-        works[w].runContext = instances[i].contextSum
         works[w].durationS = Self.delay(from: now, to: end)
     }
 
@@ -44,7 +43,7 @@ extension RequestCore {
         let i = works[w].instance
         let now = executor.now
         let running = instances[i].running.count
-        var times = DecodeStepTimes(llms[i].unsafelyUnwrapped, running: running, context: works[w].runContext)
+        var times = DecodeStepTimes(llms[i].unsafelyUnwrapped, running: running, context: instances[i].contextSum)
         var start = works[w].startedAt
         var step = times.next()
         var left = works[w].steps
@@ -60,7 +59,6 @@ extension RequestCore {
         }
         works[w].token += 1
         works[w].steps = 1
-        works[w].runContext = instances[i].contextSum
         works[w].startedAt = start
         works[w].durationS = step
         executor.start(work: w, token: works[w].token, durationS: Self.delay(from: now, to: start + step))
@@ -70,7 +68,7 @@ extension RequestCore {
     /// last step (the caller adds the work's duration as for any work).
     @inline(__always) func addRunBusyTime(_ w: WorkIndex, on d: DeviceIndex) {
         let i = works[w].instance
-        var times = DecodeStepTimes(llms[i].unsafelyUnwrapped, running: instances[i].running.count, context: works[w].runContext)
+        var times = DecodeStepTimes(llms[i].unsafelyUnwrapped, running: instances[i].running.count, context: instances[i].contextSum)
         var last = times.next()
         for _ in 1..<works[w].steps {
             devices[d].busyS += last
