@@ -15,6 +15,10 @@ extension Run: CheckedDocument {
         list.number(settings.replanEveryS, "settings.replan_every_s")
         list.number(settings.serviceTimeCv, "settings.service_time_cv")
         list.integer(settings.maxOffload, "settings.max_offload", minimum: 0)
+        if let scheduler = settings.llmScheduler, !["chunked", "prefill-first"].contains(scheduler) {
+            list.add("settings.llm_scheduler", "unknown LLM scheduler '\(scheduler)' (expected chunked or prefill-first)")
+        }
+        if let budget = settings.tokenBudget { list.integer(budget, "settings.token_budget", minimum: 1) }
         list.totals(summary, at: "summary")
 
         list.unique(services.map(\.name), { "services[\($0)].name" }, what: "service")

@@ -192,11 +192,17 @@ public struct RunSettings: Codable, Hashable, Sendable {
     public var earlyDrop: Bool
     public var windowS: Double
     public var serviceTimeCv: Double
+    /// How LLM instances scheduled their iterations (`chunked`, `prefill-first`) and their token
+    /// budget; absent in Runs written before the scheduler was a setting (prefill-first, 8192).
+    public var llmScheduler: String?
+    public var tokenBudget: Int?
 
     public init(
         seed: UInt64, dispatch: String, syncIntervalS: Double, syncLoss: Double, replanEveryS: Double, maxOffload: Int,
-        earlyDrop: Bool, windowS: Double, serviceTimeCv: Double
+        earlyDrop: Bool, windowS: Double, serviceTimeCv: Double, llmScheduler: String? = nil, tokenBudget: Int? = nil
     ) {
+        self.llmScheduler = llmScheduler
+        self.tokenBudget = tokenBudget
         self.seed = seed
         self.dispatch = dispatch
         self.syncIntervalS = syncIntervalS

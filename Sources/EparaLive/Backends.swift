@@ -65,14 +65,33 @@ public struct BackendTarget: Sendable, Equatable {
     /// Emulated backend: multiplies the latency model's time (0 answers at once, which leaves
     /// the gateway's own cost to measure).
     public var timeScale: Double
+    /// Requests the model server runs at once (vLLM `--max-num-seqs`, llama.cpp `--parallel`,
+    /// Triton's dynamic batch): the gateway keeps up to this many calls open to it and queues
+    /// the rest by deadline.
+    public var maxConcurrency: Int
 
-    public init(kind: BackendKind, url: String? = nil, model: String, timeoutS: Double = 60, timeScale: Double = 1) {
+    /// Calls kept open to a server whose Backends entry does not say: enough for vLLM's and
+    /// SGLang's batches on a small GPU (a server running fewer queues the rest itself, which
+    /// the gateway sees as a slower first answer); KServe v2 servers batch images in smaller
+    /// groups.
+    public static func defaultConcurrency(_ kind: BackendKind) -> Int {
+        switch kind {
+        case .openai: 64
+        case .kserveV2: 16
+        case .emulated: 1
+        }
+    }
+
+    public init(
+        kind: BackendKind, url: String? = nil, model: String, timeoutS: Double = 60, timeScale: Double = 1, maxConcurrency: Int? = nil
+    ) {
         self.kind = kind
         self.url = url?.trimmingSuffix("/")
         endpoint = self.url.flatMap(BackendURL.init)
         self.model = model
         self.timeoutS = timeoutS
         self.timeScale = timeScale
+        self.maxConcurrency = maxConcurrency ?? Self.defaultConcurrency(kind)
     }
 
     public var isReal: Bool { kind != .emulated }
@@ -108,7 +127,9 @@ public struct BackendsDocument: Sendable, Equatable {
 
     public init(entries: [Entry]) { self.entries = entries }
 
-    static let entryKeys = ["service", "node", "instance", "type", "url", "model", "timeout", "time_scale", "image", "args", "port", "health"]
+    static let entryKeys = [
+        "service", "node", "instance", "type", "url", "model", "timeout", "time_scale", "max_concurrency", "image", "args", "port", "health",
+    ]
 
     /// The document; with `requireImages`, a real backend without an `image` is an error (the
     /// manifests cannot run its server). With `ignoringUnknownInstances`, an entry for an
@@ -144,12 +165,17 @@ public struct BackendsDocument: Sendable, Equatable {
                 let timeout = m.optional("timeout").flatMap { $0.quantity(.duration, above: 0) }
                 let scaleValue = m.optional("time_scale")
                 let scale = scaleValue?.number(minimum: 0)
+                let concurrencyValue = m.optional("max_concurrency")
+                let concurrency = concurrencyValue?.integer(minimum: 1, maximum: 100_000)
                 let server = ModelServerSpec.read(m)
                 let extraKeys = entryKeys.filter { !["type", "url", "model"].contains($0) }
                 guard let spec = ServicesReader.readBackend(item, extraKeys: extraKeys), let service else {
                     continue
                 }
                 if let scaleValue, spec.type != .emulated { scaleValue.error("time_scale applies to the emulated backend only") }
+                if let concurrencyValue, spec.type == .emulated {
+                    concurrencyValue.error("max_concurrency applies to model servers (openai, kserve-v2), not the emulated backend")
+                }
                 if spec.type == .emulated, let image = m.optional("image") {
                     image.error("the emulated backend runs inside the gateway: it has no image")
                 } else if requireImages, spec.type != .emulated, server == nil, m.optional("image") == nil {
@@ -162,7 +188,7 @@ public struct BackendsDocument: Sendable, Equatable {
                         service: service, node: node, instance: instance,
                         target: BackendTarget(
                             kind: spec.type, url: spec.url, model: spec.model ?? service,
-                            timeoutS: (timeout ?? 60_000) / 1000, timeScale: scale ?? 1),
+                            timeoutS: (timeout ?? 60_000) / 1000, timeScale: scale ?? 1, maxConcurrency: concurrency),
                         server: server))
             }
         }
@@ -258,14 +284,16 @@ public final class HTTPBackends: Sendable {
 
     /// One request's call, answered when the server's first answer is in: the whole body, or the
     /// first chunk of a stream. A 5xx answer or no answer in time fails (the request is tried
-    /// elsewhere); a 4xx answer is the client's to read and is returned.
-    public func call(_ target: BackendTarget, payload: Payload) -> EventLoopFuture<Reply> {
+    /// elsewhere); a 4xx answer is the client's to read and is returned. `streamed`: an LLM's
+    /// answer is asked for as a stream with its usage, whatever the client asked (the gateway
+    /// then sees each token; `CompletionStream`).
+    public func call(_ target: BackendTarget, payload: Payload, streamed: Bool = false) -> EventLoopFuture<Reply> {
         guard let url = target.endpoint else {
             return pool.currentLoop.makeFailedFuture(BackendFailure.unreachable("no url"))
         }
         let path: String, body: ByteBuffer
         do {
-            (path, body) = try Self.request(target, payload: payload)
+            (path, body) = try Self.request(target, payload: payload, streamed: streamed)
         } catch {
             return pool.currentLoop.makeFailedFuture(error)
         }
@@ -275,7 +303,7 @@ public final class HTTPBackends: Sendable {
         head.headers.add(name: "content-type", value: "application/json")
         head.headers.add(name: "content-length", value: String(body.readableBytes))
         let request = BackendRequest(
-            head: head, body: body, streaming: payload.stream, timeout: .nanoseconds(boundedNanoseconds(target.timeoutS)))
+            head: head, body: body, streaming: payload.stream || streamed, timeout: .nanoseconds(boundedNanoseconds(target.timeoutS)))
         return pool.call(url, request)
             .flatMapErrorThrowing { error in throw BackendFailure.unreachable("\(error)") }
             .flatMapThrowing { reply in
@@ -284,8 +312,10 @@ public final class HTTPBackends: Sendable {
             }
     }
 
+    static let streamFields = ",\"stream\":true,\"stream_options\":{\"include_usage\":true}"
+
     /// The path and body sent to the server for a client's payload.
-    static func request(_ target: BackendTarget, payload: Payload) throws -> (String, ByteBuffer) {
+    static func request(_ target: BackendTarget, payload: Payload, streamed: Bool = false) throws -> (String, ByteBuffer) {
         switch (target.kind, payload.api) {
         case (.openai, .chat), (.openai, .completion):
             // The client's body as it came (the gateway read it already), with the model named as
@@ -294,10 +324,11 @@ public final class HTTPBackends: Sendable {
                 throw BackendFailure.badInput("the body must be a JSON object")
             }
             var body = ByteBuffer(string: "{\"model\":" + JSONFields.quoted(target.model))
-            for (key, raw) in fields where key != "model" {
+            for (key, raw) in fields where key != "model" && !(streamed && (key == "stream" || key == "stream_options")) {
                 body.writeString(",\"\(key)\":")
                 body.writeBytes(raw)
             }
+            if streamed { body.writeString(Self.streamFields) }
             body.writeString("}")
             return (payload.api == .chat ? "/v1/chat/completions" : "/v1/completions", body)
         case (.openai, .native):
@@ -306,7 +337,11 @@ public final class HTTPBackends: Sendable {
                 let value = try? JSONSerialization.jsonObject(with: Data(payload.body.readableBytesView), options: [.fragmentsAllowed])
                 prompt = value as? String ?? String(buffer: payload.body)
             }
-            let object: [String: Any] = ["model": target.model, "prompt": prompt, "max_tokens": max(Int(payload.outputTokens), 1)]
+            var object: [String: Any] = ["model": target.model, "prompt": prompt, "max_tokens": max(Int(payload.outputTokens), 1)]
+            if streamed {
+                object["stream"] = true
+                object["stream_options"] = ["include_usage": true]
+            }
             return ("/v1/completions", ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object)))
         case (.kserveV2, .native):
             return ("/v2/models/\(target.model)/infer", payload.body.readableBytes > 0 ? payload.body : ByteBuffer(string: "{\"inputs\": []}"))

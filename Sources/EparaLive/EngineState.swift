@@ -17,6 +17,17 @@ final class Outbox: ServeExecutor {
 
     var now = 0.0
     var effects: [Effect] = []
+    /// Where each instance's requests go (replaced with a plan that brings its own): an instance
+    /// on a real model server is run by that server, one call per request.
+    var backends: BackendTable
+
+    init(backends: BackendTable) { self.backends = backends }
+
+    func serverConcurrency(service: String, node: String, instance: String) -> Int? {
+        let target = backends.target(service: service, node: node, instance: instance)
+        return target.isReal ? target.maxConcurrency : nil
+    }
+
     /// A call to a model server cannot be paused halfway.
     var canPreempt: Bool { false }
     var coalescesDecodeSteps: Bool { false }
@@ -52,8 +63,11 @@ final class EngineState {
     var believedUp: [Bool]
     /// Requests this process sent to each peer's gateway.
     var sentToPeer: [NodeIndex: Int] = [:]
-    /// Where each instance's requests go (replaced with a plan that brings its own).
-    var backends: BackendTable
+    /// Where each instance's requests go (the outbox's table, which the core asks).
+    var backends: BackendTable {
+        get { outbox.backends }
+        set { outbox.backends = newValue }
+    }
     /// Each instance's backend, looked up once.
     var targets: [InstanceIndex: BackendTarget] = [:]
     /// Instances whose model server just could not be reached (refused, or no answer in time):
@@ -68,13 +82,15 @@ final class EngineState {
     /// Calls to model servers started in this visit, made once the lock is released (a call that
     /// fails at once enters the engine again, from the same thread).
     var outgoing: [@Sendable () -> Void] = []
+    /// Requests whose client already has its answer streaming (from the server's first token):
+    /// their end is recorded, not answered again.
+    var answeredEarly: Set<Int> = []
     var stopped = false
 
     init(plan: Plan, config: CoreConfig, windowS: Double, backends: BackendTable) {
-        self.backends = backends
         let deployment = Deployment(plan: plan)
         self.plan = plan
-        let outbox = Outbox()
+        let outbox = Outbox(backends: backends)
         self.outbox = outbox
         core = RequestCore(deployment: deployment, config: config, executor: outbox)
         recorder = Recorder(

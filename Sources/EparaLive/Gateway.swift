@@ -181,7 +181,7 @@ public enum Gateway {
         guard let rest = reply.rest else { return ResponseBody(byteBuffer: reply.first) }
         let first = reply.first
         return ResponseBody { writer in
-            try await writer.write(first)
+            if first.readableBytes > 0 { try await writer.write(first) }
             for try await chunk in rest { try await writer.write(chunk) }
             try await writer.finish(nil)
         }

@@ -23,6 +23,18 @@ public final class GatewayMetrics: Sendable {
             namespace: "epara", metricName: "request_latency", unitName: "seconds",
             helpText: "Arrival to answer, for completed requests.")
     }
+    /// Time per output token buckets, seconds: 1 ms to 2 s.
+    static let tokenBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2]
+    static var timeToFirstToken: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "epara", metricName: "time_to_first_token", unitName: "seconds",
+            helpText: "LLM requests: arrival to the first token back at the origin, as the model server delivered it.")
+    }
+    static var timePerOutputToken: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "epara", metricName: "time_per_output_token", unitName: "seconds",
+            helpText: "LLM requests of more than one token: mean time per token after the first.")
+    }
     static var buildInfo: MetricNameDescriptor {
         MetricNameDescriptor(
             namespace: "epara", metricName: "build", unitName: "info",
@@ -77,10 +89,14 @@ public final class GatewayMetrics: Sendable {
 
     /// Every series a gateway for `node` will report, at zero, before the first request: a
     /// scrape of a fresh gateway then tells "idle" from "missing", and rates start from a known 0.
-    public func prepare(node: String, services: [String]) {
+    public func prepare(node: String, services: [String], llmServices: Set<String> = []) {
         for service in services {
             for outcome in Outcome.allCases { _ = counter(node: node, service: service, outcome: outcome) }
             _ = histogram(service: service)
+            if llmServices.contains(service) {
+                _ = histogram(Self.timeToFirstToken, service: service, buckets: Self.buckets)
+                _ = histogram(Self.timePerOutputToken, service: service, buckets: Self.tokenBuckets)
+            }
         }
         observe(gaps: services.map { ($0, ArrivalGaps()) })
     }
@@ -104,6 +120,22 @@ public final class GatewayMetrics: Sendable {
             cache[service] = histogram
             return histogram
         }
+    }
+
+    func histogram(_ descriptor: MetricNameDescriptor, service: String, buckets: [Double]) -> ValueHistogram {
+        let key = descriptor.metricName + "\u{0}" + service
+        return histograms.withLockedValue { cache in
+            if let histogram = cache[key] { return histogram }
+            let histogram = registry.makeValueHistogram(descriptor: descriptor, labels: [("service", service)], buckets: buckets)
+            cache[key] = histogram
+            return histogram
+        }
+    }
+
+    /// An LLM request's time to first token and per further token, measured at its origin.
+    public func recordLLM(service: String, ttftS: Double, tpotS: Double?) {
+        histogram(Self.timeToFirstToken, service: service, buckets: Self.buckets).record(ttftS)
+        if let tpotS { histogram(Self.timePerOutputToken, service: service, buckets: Self.tokenBuckets).record(tpotS) }
     }
 
     /// The node's instances as the engine holds them, set on each scrape (gauges are states,

@@ -42,7 +42,16 @@ extension LiveEngine {
         case let .finish(request, outcome, reason, at):
             let reply = s.replies.removeValue(forKey: request.id)
             s.payloads.removeValue(forKey: request.id)
-            if s.fromPeers.remove(request.id) == nil { s.recorder.finish(request, outcome, reason, at: at) }
+            if s.fromPeers.remove(request.id) == nil {
+                s.recorder.finish(request, outcome, reason, at: at)
+                if let observe = options.llmObserver, !request.firstToken.isNaN, outcome == .completedInSlo || outcome == .completedLate {
+                    let ttft = request.firstToken + request.returnS - request.arrival
+                    let tpot = request.outputTokens > 1 ? (at - request.returnS - request.firstToken) / Double(request.outputTokens - 1) : nil
+                    observe(s.deployment.services[request.service.offset].name, ttft, tpot)
+                }
+            }
+            // A streaming client has had its answer since the first token.
+            if s.answeredEarly.remove(request.id) != nil { return }
             let answer = LiveAnswer(
                 result: LiveResult(id: request.id, outcome: outcome, reason: reason, latencyS: at - request.arrival),
                 reply: reply)
@@ -94,70 +103,143 @@ extension LiveEngine {
     }
 
     /// A piece of work: on the emulated backend it takes the latency model's time; on a model
-    /// server each of its requests is one call, made together, and the work ends when every
-    /// call has its first answer (later stages of a model-parallel instance are the server's).
-    /// Returns the requests that failed when the work is already over (it takes no time, or its
-    /// model server is held off after a failure), nil when it runs.
+    /// server (which batches by itself) it is one request's call, from dispatch to the server's
+    /// last token (ServerCalls.swift). Returns the requests that failed when the work is already
+    /// over (it takes no time, or its model server is held off after a failure), nil when it runs.
     func startWork(_ s: EngineState, _ w: WorkIndex, token: Int, durationS: Double) -> Set<Int>? {
-        let (i, stage, requests) = s.core.work(w)
+        let (i, _, requests) = s.core.work(w)
         let target = target(s, instance: i)
-        guard target.isReal, let http else {
+        guard target.isReal, let http, let request = requests.first else {
             let seconds = durationS * target.timeScale
             guard seconds > 0 else { return [] }
             spawn(s, after: seconds) { $0.core.workFinished(w, token: token, failed: []) }
             return nil
         }
-        if stage > 0 { return [] }
-        if let until = s.backendDownUntil[i], until > s.outbox.now { return Set(requests.map(\.id)) }
-        let calls = requests.map { (id: $0.id, payload: s.payloads[$0.id] ?? Payload(api: .native)) }
+        if let until = s.backendDownUntil[i], until > s.outbox.now { return [request.id] }
+        let payload = s.payloads[request.id] ?? Payload(api: .native)
+        // An LLM's answer is always asked for as a stream: the first token's time and the pace of
+        // the rest are then measured, whatever the client asked for.
+        let streamed = target.kind == .openai && s.deployment.services[request.service.offset].isLLM
         // Sent once the engine's lock is released: a call that fails at once comes straight back in.
         s.outgoing.append { [self] in
-            call(http, target, calls) { done in
-                self.enter { s in
-                    s.replies.merge(done.answered) { $1 }
-                    if done.unreachable { s.backendDownUntil[i] = s.outbox.now + Self.backendHoldOffS }
-                    s.core.workFinished(w, token: token, failed: done.failed)
-                }
+            http.call(target, payload: payload, streamed: streamed).whenComplete { result in
+                self.callAnswered(result, work: w, request: request.id, instance: i, target: target, payload: payload, streamed: streamed)
             }
         }
         return nil
     }
 
-    /// The calls of one piece of work to its model server, made together; `then` gets the
-    /// answers, the requests that failed, and whether the server could not be reached at all,
-    /// on an event loop, without a task in between.
-    func call(
-        _ http: HTTPBackends, _ target: BackendTarget, _ calls: [(id: Int, payload: Payload)],
-        then: @escaping @Sendable ((answered: [Int: Reply], failed: Set<Int>, unreachable: Bool)) -> Void
+    /// The server's first answer to a call (or its failure): a whole body ends the call; a stream
+    /// gives the request its first token, goes to a streaming client at once, and is read to its
+    /// end in a task the engine keeps.
+    func callAnswered(
+        _ result: Result<Reply, any Error>, work w: WorkIndex, request id: Int, instance i: InstanceIndex, target: BackendTarget,
+        payload: Payload, streamed: Bool
     ) {
-        let logger = logger
-        let answers = calls.map { http.call(target, payload: $0.payload) }
-        let settle: @Sendable ([Result<Reply, any Error>]) -> Void = { results in
-            var answered: [Int: Reply] = [:]
-            var failed: Set<Int> = []
-            var unreachable = false
-            for (call, result) in zip(calls, results) {
-                switch result {
-                case let .success(reply): answered[call.id] = reply
-                case let .failure(error):
-                    if case let BackendFailure.badInput(message) = error {
-                        // The client's mistake: answer it rather than retry elsewhere.
-                        answered[call.id] = Reply(
-                            status: 400, contentType: "application/json", first: ByteBuffer(string: Gateway.errorJSON(message)))
-                    } else {
-                        logger.warning("model server call failed", metadata: ["url": "\(target.url ?? "")", "error": "\(error)"])
-                        failed.insert(call.id)
-                        if case BackendFailure.unreachable = error { unreachable = true }
-                    }
+        let reply: Reply
+        switch result {
+        case let .failure(error):
+            enter { s in
+                if case let BackendFailure.badInput(message) = error {
+                    // The client's mistake: answer it rather than retry elsewhere.
+                    s.replies[id] = Reply(status: 400, contentType: "application/json", first: ByteBuffer(string: Gateway.errorJSON(message)))
+                    s.core.serverCallEnded(w, outputTokens: nil, failed: false)
+                } else {
+                    logger.warning("model server call failed", metadata: ["url": "\(target.url ?? "")", "error": "\(error)"])
+                    if case BackendFailure.unreachable = error { s.backendDownUntil[i] = s.outbox.now + Self.backendHoldOffS }
+                    s.core.serverCallEnded(w, outputTokens: nil, failed: true)
                 }
             }
-            then((answered, failed, unreachable))
+            return
+        case let .success(value): reply = value
         }
-        if answers.count == 1 {
-            // A lone request (most of them at light load) needs nothing to gather its answers.
-            answers[0].whenComplete { settle([$0]) }
+        guard let rest = reply.rest else {
+            // A whole answer (a KServe v2 server's, an error, a stream that was over at once).
+            enter { s in
+                s.core.serverFirstAnswer(w)
+                if streamed, reply.status < 300, reply.contentType.contains("event-stream") {
+                    var stream = CompletionStream(api: payload.api, clientWantsUsage: CompletionStream.wantsUsage(payload.body))
+                    let events = stream.take(reply.first)
+                    s.replies[id] =
+                        payload.stream
+                        ? Reply(status: reply.status, contentType: reply.contentType, first: events)
+                        : Reply(
+                            status: 200, contentType: "application/json",
+                            first: stream.assembled(promptTokens: s.core.work(w).requests.first?.inputTokens ?? 0))
+                    s.core.serverCallEnded(w, outputTokens: stream.outputTokens, failed: false)
+                } else {
+                    s.replies[id] = reply
+                    s.core.serverCallEnded(w, outputTokens: nil, failed: false)
+                }
+            }
+            return
+        }
+        enter { s in
+            s.core.serverFirstAnswer(w)
+            guard streamed else {
+                // A stream the client asked of a server that is not an LLM's: passed on as it comes.
+                s.replies[id] = reply
+                s.core.serverCallEnded(w, outputTokens: nil, failed: false)
+                return
+            }
+            let first = reply.first
+            let promptTokens = s.core.work(w).requests.first?.inputTokens ?? 0
+            let wantsUsage = CompletionStream.wantsUsage(payload.body)
+            var relay: AsyncThrowingStream<ByteBuffer, any Error>.Continuation?
+            if payload.stream {
+                let (out, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
+                relay = continuation
+                answerEarly(s, w, Reply(status: reply.status, contentType: reply.contentType, first: ByteBuffer(), rest: out))
+            }
+            spawn(
+                s,
+                { [relay] () async -> (tokens: Int32, whole: ByteBuffer?, broken: Bool) in
+                    var stream = CompletionStream(api: payload.api, clientWantsUsage: wantsUsage)
+                    var broken = false
+                    let events = stream.take(first)
+                    if events.readableBytes > 0 { relay?.yield(events) }
+                    do {
+                        for try await chunk in rest {
+                            let events = stream.take(chunk)
+                            if events.readableBytes > 0 { relay?.yield(events) }
+                        }
+                        relay?.finish()
+                    } catch {
+                        broken = true
+                        relay?.finish(throwing: error)
+                    }
+                    return (stream.outputTokens, payload.stream ? nil : stream.assembled(promptTokens: promptTokens), broken)
+                },
+                then: { s, ended in
+                    if !payload.stream {
+                        // A whole answer put back together; a stream cut short is tried elsewhere.
+                        guard !ended.broken, let whole = ended.whole else {
+                            s.core.serverCallEnded(w, outputTokens: nil, failed: true)
+                            return
+                        }
+                        s.replies[id] = Reply(status: 200, contentType: "application/json", first: whole)
+                    }
+                    s.core.serverCallEnded(w, outputTokens: ended.tokens, failed: false)
+                })
+        }
+    }
+
+    /// Hands a streaming client its answer at the server's first token; the request's end (its
+    /// last token, judged against the TPOT bound) is recorded when the stream ends.
+    func answerEarly(_ s: EngineState, _ w: WorkIndex, _ reply: Reply) {
+        guard let r = s.core.work(w).requests.first else { return }
+        let id = r.id
+        s.answeredEarly.insert(id)
+        // Judged so far on its first token; the Run and the state store get the final verdict.
+        let firstAnswer = r.firstToken + r.returnS
+        let result = LiveResult(
+            id: id, outcome: firstAnswer <= r.deadline + 1e-12 ? .completedInSlo : .completedLate, reason: .none,
+            latencyS: firstAnswer - r.arrival)
+        let answer = LiveAnswer(result: result, reply: reply)
+        if let continuation = s.waiting.removeValue(forKey: id) {
+            continuation.resume(returning: answer)
         } else {
-            EventLoopFuture.whenAllComplete(answers, on: answers[0].eventLoop).whenSuccess(settle)
+            s.endedAtOnce[id] = answer
         }
     }
 }

@@ -41,6 +41,9 @@ public struct LiveOptions: Sendable {
     public var peerTLS: TLSConfiguration?
     /// Length of the windows recorded for the Run and the state store, seconds.
     public var windowS: Double
+    /// Told each LLM request's time to first token and time per further token (nil for one
+    /// token) when it ends at its origin: the gateways' Prometheus histograms.
+    public var llmObserver: (@Sendable (_ service: String, _ ttftS: Double, _ tpotS: Double?) -> Void)?
 
     public init(
         core: CoreConfig = CoreConfig(), hosted: Set<String>? = nil, peers: [String: String] = [:], backends: BackendTable? = nil,
@@ -191,22 +194,11 @@ public final class LiveEngine: Sendable {
             node = NodeIndex(raw: info.origins[0])
         }
         let now = s.outbox.now
-        var deadlineS = info.deadlineS
-        var modelledOutput = outputTokens
-        if s.backends.isReal(service: service) {
-            // A model server batches its own decoding: the core schedules each request up to its
-            // first answer — the first token of a stream, the whole body otherwise, which then
-            // has until the last token's deadline (TTFT + TPOT per further token).
-            modelledOutput = 1
-            if info.isLLM, !(payload?.stream ?? false) {
-                deadlineS += Double(max(outputTokens - 1, 0)) * (info.tpotS ?? 0)
-            }
-        }
         // Frames of one camera are packed together; a stream beyond the service's is refused.
         guard stream < Int32(max(info.streams, 0)) else { throw .unknownStream(service, stream) }
         let request = Request(
             id: s.nextID, service: ServiceIndex(index), stream: info.isFrequency ? max(stream, 0) : -1, origin: node,
-            arrival: now, deadline: now + deadlineS, inputTokens: inputTokens, outputTokens: modelledOutput)
+            arrival: now, deadline: now + info.deadlineS, inputTokens: inputTokens, outputTokens: outputTokens)
         s.nextID += 1
         if let payload { s.payloads[request.id] = payload }
         s.recorder.arrival(request)

@@ -111,6 +111,8 @@ public enum LiveServer {
         } catch {
             throw LiveServerError.unusableTLS("\(error)")
         }
+        let metrics = GatewayMetrics()
+        engineOptions.llmObserver = { service, ttft, tpot in metrics.recordLLM(service: service, ttftS: ttft, tpotS: tpot) }
         let engine = LiveEngine(plan: plan, options: engineOptions, logger: logger)
         let missing = engine.unreachableNodes
         if !missing.isEmpty {
@@ -120,8 +122,8 @@ public enum LiveServer {
         }
         let recording = try options.statePath.map { path in try LiveRecording(path: path, engine: engine, plan: plan) }
         let hosted = plan.cluster.nodes.map(\.name).filter { options.engine.hosted?.contains($0) ?? true }
-        let metrics = GatewayMetrics()
-        for node in hosted { metrics.prepare(node: node, services: plan.services.map(\.name)) }
+        let llms = Set(plan.services.filter { plan.catalog.model($0.spec.model)?.kind == .llm }.map(\.name))
+        for node in hosted { metrics.prepare(node: node, services: plan.services.map(\.name), llmServices: llms) }
         var services: [any ServiceLifecycle.Service] = []
         if options.syncIntervalS > 0 {
             let every = options.syncIntervalS

@@ -10,6 +10,30 @@ public struct NodeState: Codable, Sendable, Equatable {
         public var load: Int
         /// Taking new requests (false once a new plan removed it).
         public var live: Bool
+        /// Its model server's observed pace, when one that batches by itself runs it.
+        public var server: ServerState?
+    }
+
+    /// What the gateway has learned of a model server (ServerCalls.swift in EparaServe).
+    public struct ServerState: Codable, Sendable, Equatable {
+        /// Calls it keeps open at most (the Backends entry's max_concurrency).
+        public var maxConcurrency: Int
+        public var inFlight: Int
+        /// Moving averages: to the first answer (an LLM's first token), per further token, per call.
+        public var firstAnswerMs: Double
+        public var perTokenMs: Double
+        public var callMs: Double
+        /// Calls measured so far.
+        public var observed: Int
+
+        init(_ pace: ServerPace) {
+            maxConcurrency = pace.concurrency
+            inFlight = pace.inFlight
+            firstAnswerMs = (pace.firstAnswerS * 1e6).rounded() / 1000
+            perTokenMs = (pace.perTokenS * 1e6).rounded() / 1000
+            callMs = (pace.callS * 1e6).rounded() / 1000
+            observed = pace.observed
+        }
     }
 
     public struct PeerState: Codable, Sendable, Equatable {
@@ -40,7 +64,8 @@ extension LiveEngine {
                 let info = core.info(i)
                 guard info.node == n else { return nil }
                 return NodeState.InstanceState(
-                    id: info.id, service: deployment.services[info.service].name, load: core.load(i), live: core.isLive(i))
+                    id: info.id, service: deployment.services[info.service].name, load: core.load(i), live: core.isLive(i),
+                    server: core.serverPace(i).map(NodeState.ServerState.init))
             }
             let now = s.outbox.now
             let peers = peerURLs.keys.sorted().map { m in
@@ -51,5 +76,13 @@ extension LiveEngine {
             }
             return NodeState(node: node, up: core.isNodeUp(NodeIndex(n)), instances: instances, peers: peers)
         }
+    }
+}
+
+extension LiveEngine {
+    /// What the engine has learned of the model server behind an instance (nil: not one that
+    /// batches by itself, or no such instance).
+    public func serverPace(instance id: String) -> ServerPace? {
+        enter { s in s.core.instanceIndex(id: id).flatMap { s.core.serverPace($0) } }
     }
 }

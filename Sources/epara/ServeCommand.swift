@@ -159,6 +159,18 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help:
+            "Sim: how LLM instances schedule their iterations: chunked (chunked prefill, as vLLM V1, SGLang and llama.cpp's server run: decode tokens first, prompt chunks with the rest of the token budget) or prefill-first (vLLM V0: waiting prompts run alone, ahead of the decodes)."
+    )
+    var llmScheduler: LLMScheduler = .chunked
+
+    @Option(
+        help: ArgumentHelp(
+            "Sim: tokens one LLM iteration takes at most (vLLM --max-num-batched-tokens, llama.cpp --batch-size; default 2048 chunked, 8192 prefill-first).",
+            valueName: "tokens"))
+    var tokenBudget: Int?
+
+    @Option(
+        help:
             "Dispatch: best-completion (the default of epara and alpaserve), local (the best completion among the instances of the node where a request arrives; the default of local) or plan-weights (the plan's routing; the default of round-robin)."
     )
     var dispatch: DispatchMode?
@@ -214,6 +226,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...1).contains(diurnalAmplitude) else { throw ValidationError("--diurnal-amplitude must be from 0 to 1") }
         guard serviceTimeCv >= 0, serviceTimeCv <= 4 else { throw ValidationError("--service-time-cv must be from 0 to 4") }
         guard (0...16).contains(maxOffload) else { throw ValidationError("--max-offload must be from 0 to 16") }
+        if let tokenBudget, !(16...1_048_576).contains(tokenBudget) { throw ValidationError("--token-budget must be from 16 to 1048576") }
     }
 
     static func hostPort(_ text: String) -> (host: String, port: Int)? {
@@ -288,7 +301,8 @@ struct ServeCommand: AsyncParsableCommand {
     func coreConfig(for plan: Plan) throws -> CoreConfig {
         CoreConfig(
             dispatch: dispatch ?? DispatchMode.default(forPolicy: plan.policy), maxOffload: maxOffload,
-            earlyDrop: earlyDrop, syncIntervalS: try Self.seconds(syncInterval, option: "--sync-interval"), serviceTimeCV: serviceTimeCv)
+            earlyDrop: earlyDrop, syncIntervalS: try Self.seconds(syncInterval, option: "--sync-interval"), llmScheduler: llmScheduler,
+            prefillTokenBudget: tokenBudget, serviceTimeCV: serviceTimeCv)
     }
 
     /// The Run on standard output: a table on a terminal, its JSON document otherwise.
@@ -368,3 +382,4 @@ struct ServeCommand: AsyncParsableCommand {
 }
 
 extension DispatchMode: ExpressibleByArgument {}
+extension LLMScheduler: ExpressibleByArgument {}

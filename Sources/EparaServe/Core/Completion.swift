@@ -8,6 +8,7 @@ extension RequestCore {
     public func workFinished(_ w: WorkIndex, token: Int) {
         // A completion from before the work was preempted.
         guard works[w].token == token else { return }
+        if works[w].kind == .call { return serverCallEnded(w, outputTokens: nil, failed: false) }
         let i = works[w].instance
         let stage = works[w].stage
         let d = stage == 0 ? hot[i].device : DeviceIndex(infos[i].stages[stage].device)
@@ -35,6 +36,10 @@ extension RequestCore {
             prefillFinished(w, on: i, at: now)
         case .decode:
             decodeStepFinished(on: i, at: now, steps: works[w].steps)
+        case .step:
+            chunkedStepFinished(on: i, at: now)
+        case .call:
+            break
         }
         if stage == 0 { instances[i].worksInFlight -= 1 }
         release(w)
@@ -44,6 +49,7 @@ extension RequestCore {
     /// A piece of work on a model server finished, but the server failed some of its requests
     /// (`failed`: their ids): those are tried on another instance, the rest complete.
     public func workFinished(_ w: WorkIndex, token: Int, failed: Set<Int>) {
+        if works[w].kind == .call { return serverCallEnded(w, outputTokens: nil, failed: !failed.isEmpty) }
         guard !failed.isEmpty, works[w].token == token, !works[w].cancelled else {
             workFinished(w, token: token)
             return

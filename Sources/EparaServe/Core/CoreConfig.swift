@@ -20,6 +20,17 @@ public enum DispatchMode: String, Sendable, CaseIterable {
     }
 }
 
+/// How an LLM instance's server schedules its iterations (Vidur's replica scheduler).
+public enum LLMScheduler: String, Sendable, CaseIterable {
+    /// Chunked prefill (vLLM V1, llama.cpp's server, Sarathi-Serve; SGLang with mixed chunks):
+    /// every step carries one token for each running sequence and spends what is left of the
+    /// token budget on prompt chunks, first come first served, at most the instance's batch of
+    /// sequences admitted.
+    case chunked
+    /// Prefill first (vLLM V0): waiting prompts run alone, ahead of the decode steps.
+    case prefillFirst = "prefill-first"
+}
+
 /// How the request-handling core behaves, besides the plan it serves.
 public struct CoreConfig: Sendable {
     public var dispatch: DispatchMode
@@ -31,8 +42,16 @@ public struct CoreConfig: Sendable {
     public var syncIntervalS: Double
     /// A peer whose sync messages stop for this many periods is treated as down.
     public var missedSyncsForDown: Int
-    /// Largest number of prompt tokens one LLM prefill iteration takes (vLLM's max_num_batched_tokens).
-    public var prefillTokenBudget: Int
+    /// How LLM instances schedule their iterations.
+    public var llmScheduler: LLMScheduler = .chunked
+    /// Largest number of tokens one LLM iteration takes (vLLM's max_num_batched_tokens,
+    /// llama.cpp's --batch-size): prompts of a prefill-first iteration, decode tokens and prompt
+    /// chunks of a chunked step. nil: 2048 for chunked prefill (vLLM's OpenAI server on GPUs
+    /// under 70 GB, llama.cpp's default batch, SGLang's chunk on small GPUs), 8192 for
+    /// prefill-first (vLLM V0's).
+    public var prefillTokenBudget: Int?
+    /// The token budget in force.
+    public var tokenBudget: Int { prefillTokenBudget ?? (llmScheduler == .chunked ? 2048 : 8192) }
     /// Variability of execution times around the latency model's (coefficient of variation of a
     /// Gamma factor with mean 1; 0: every batch takes exactly the modelled time).
     public var serviceTimeCV: Double
@@ -43,8 +62,10 @@ public struct CoreConfig: Sendable {
 
     public init(
         dispatch: DispatchMode = .bestCompletion, maxOffload: Int = 3, earlyDrop: Bool = true, syncIntervalS: Double = 2,
-        missedSyncsForDown: Int = 3, prefillTokenBudget: Int = 8192, serviceTimeCV: Double = 0, seed: UInt64 = 1
+        missedSyncsForDown: Int = 3, llmScheduler: LLMScheduler = .chunked, prefillTokenBudget: Int? = nil, serviceTimeCV: Double = 0,
+        seed: UInt64 = 1
     ) {
+        self.llmScheduler = llmScheduler
         self.dispatch = dispatch
         self.maxOffload = maxOffload
         self.earlyDrop = earlyDrop

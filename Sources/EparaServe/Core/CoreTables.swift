@@ -16,6 +16,8 @@ struct RunningSequence: Comparable {
     /// Decode step at which the sequence has produced all its tokens.
     var finishStep: Int
     var request: Request
+    /// Order of admission to the decode batch (the last admitted is preempted first).
+    var admitted = 0
     static func < (a: RunningSequence, b: RunningSequence) -> Bool { (a.finishStep, a.request.id) < (b.finishStep, b.request.id) }
     static func == (a: RunningSequence, b: RunningSequence) -> Bool { a.request.id == b.request.id }
 }
@@ -26,6 +28,11 @@ struct InstanceState {
     var edf = Heap<ByDeadline>()
     var fifo = Deque<Request>()
     var running = Heap<RunningSequence>()
+    /// Chunked prefill: prompts admitted and still being prefilled, in order of admission, and
+    /// sequences preempted for want of KV cache, first in line to be admitted again.
+    var prefilling = Deque<PromptInProgress>()
+    var preempted = Deque<PromptInProgress>()
+    var nextAdmission = 0
     var step = 0
     var contextSum = 0.0
     /// Taking new requests: in the plan in force (a replan that removes the instance clears it).
@@ -36,8 +43,11 @@ struct InstanceState {
     /// Requests in batches running on the first stage (no longer queued, not yet done).
     var inService = 0
     var wakeAt = Double.infinity
-    var waiting: Int { edf.count + fifo.count }
-    var load: Int { edf.count + fifo.count + running.count + inService }
+    /// The model server that runs this instance's work when it batches by itself (live, in
+    /// front of a real server); nil when the core schedules the instance's device.
+    var server: ServerPace?
+    var waiting: Int { edf.count + fifo.count + preempted.count }
+    var load: Int { edf.count + fifo.count + preempted.count + prefilling.count + running.count + inService }
 
     /// The request to run next: the earliest deadline, else the oldest frame.
     @inline(__always) var head: Request? { edf.min?.request ?? fifo.first }
@@ -68,7 +78,9 @@ struct DeviceState {
     }
 }
 
-enum WorkKind: UInt8 { case batch, prefill, decode }
+/// A batch, an LLM iteration (a prefill-first prefill, a decode step, a chunked step), or one request's call to a self-batching model server
+/// (ServerCalls.swift: it holds no device).
+enum WorkKind: UInt8 { case batch, prefill, decode, step, call }
 
 struct Work {
     var instance = InstanceIndex(0)

@@ -15,8 +15,11 @@ extension RequestCore {
         guard config.coalescesDecodeSteps, executor.coalescesDecodeSteps, config.serviceTimeCV == 0,
             let next = instances[i].running.min
         else { return }
-        let steps = next.finishStep - instances[i].step
-        guard steps > 1, deviceHasNothingElse(hot[i].device, besides: i) else { return }
+        var steps = next.finishStep - instances[i].step
+        // Chunked prefill: no run past the step at which the batch's contexts fill the KV cache.
+        let headroom = llm.cacheTokens - instances[i].contextSum
+        if config.llmScheduler == .chunked, headroom.isFinite { steps = min(steps, Int(headroom / Double(instances[i].running.count))) }
+        guard steps > 1, instances[i].prefilling.isEmpty, deviceHasNothingElse(hot[i].device, besides: i) else { return }
         let now = executor.now
         var times = DecodeStepTimes(llm, running: instances[i].running.count, context: instances[i].contextSum)
         var end = now
@@ -30,7 +33,7 @@ extension RequestCore {
     @inline(__always) func deviceHasNothingElse(_ d: DeviceIndex, besides i: InstanceIndex) -> Bool {
         guard devices[d].preempted.isEmpty, devices[d].continuing.isEmpty else { return false }
         for j in devices[d].instances where j != i {
-            if instances[j].waiting > 0 || !instances[j].running.isEmpty { return false }
+            if instances[j].waiting > 0 || !instances[j].running.isEmpty || !instances[j].prefilling.isEmpty { return false }
         }
         return true
     }

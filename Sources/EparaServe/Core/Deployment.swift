@@ -209,6 +209,9 @@ public final class LLMTiming: @unchecked Sendable {
     /// table rather than a dictionary: the simulator reads it for every decode step.
     @exclusivity(unchecked) private var decode: [[Double]] = []
     static let bucket = 64
+    /// Tokens the instance's KV cache holds: its memory less the weights and the runtime's own
+    /// (single-device instances; a model-parallel group's cache is not bounded here).
+    let cacheTokens: Double
 
     init(instance: Instance, model: ModelSpec, plan: Plan, latency: LatencyModel) {
         self.model = model
@@ -216,6 +219,22 @@ public final class LLMTiming: @unchecked Sendable {
         device = plan.catalog.device(instance.devices[0].device)!
         cluster = plan.cluster
         self.latency = latency
+        if group == nil, let memory = instance.memoryGibPerDevice.first, model.kvBytesPerToken > 0 {
+            let free = memory - model.weightsGib - latency.runtimeOverheadGib(on: device)
+            cacheTokens = max(free, 0) * 1_073_741_824 / model.kvBytesPerToken
+        } else {
+            cacheTokens = .infinity
+        }
+    }
+
+    /// One chunked-prefill step: `promptTokens` prompt tokens and one token for each of `decodes`
+    /// sequences with a mean context of `context`. A mixed step streams the weights once and
+    /// computes every token, so it takes the longer of the decode step and a prefill of all its
+    /// tokens (both from the latency model or the catalog's measured profile).
+    public func stepS(promptTokens: Int, decodes: Int, context: Double) -> Double {
+        if promptTokens == 0 { return decodeS(batch: decodes, context: context) }
+        if decodes == 0 { return prefillS(tokens: promptTokens) }
+        return max(decodeS(batch: decodes, context: context), prefillS(tokens: promptTokens + decodes))
     }
 
     public func prefillS(tokens: Int) -> Double {

@@ -5,6 +5,11 @@ extension RequestCore {
     /// Queues a request at its instance and gets its device going (or preempts it).
     func enqueue(_ r: Request) {
         let i = r.at
+        if isServerRun(i) {
+            instances[i].edf.insert(ByDeadline(request: r))
+            feedServer(i)
+            return
+        }
         if hotServices[r.service].isFrequency && !hot[i].isLLM {
             instances[i].fifo.append(r)
         } else {
@@ -45,7 +50,7 @@ extension RequestCore {
         var bestInstance: InstanceIndex?
         var bestClass = 3, bestKey = Double.infinity
         for i in devices[d].instances {
-            guard instances[i].readyAt <= now, instances[i].worksInFlight == 0 || hot[i].stageCount > 1 else { continue }
+            guard instances[i].server == nil, instances[i].readyAt <= now, instances[i].worksInFlight == 0 || hot[i].stageCount > 1 else { continue }
             guard let key = priority(i, now: now) else {
                 // A pack still filling: come back when it is due.
                 if hot[i].framesPacked > 1, !instances[i].fifo.isEmpty { scheduleWake(i) }
@@ -69,10 +74,11 @@ extension RequestCore {
     /// (class, key) of an instance with work that can start now; nil when it has none.
     @inline(__always) func priority(_ i: InstanceIndex, now: Double) -> (Int, Double)? {
         if hot[i].isLLM {
-            if let head = instances[i].edf.min, instances[i].running.count < hot[i].batch {
+            let seats = instances[i].running.count + instances[i].prefilling.count < hot[i].batch
+            if seats, instances[i].preempted.isEmpty, let head = instances[i].edf.min {
                 return (slackClass(head.request, i, now: now), head.request.deadline)
             }
-            if !instances[i].running.isEmpty {
+            if !instances[i].running.isEmpty || !instances[i].prefilling.isEmpty || (seats && !instances[i].preempted.isEmpty) {
                 let tpot = hotServices[hot[i].service].tpotS
                 return (1, now + (tpot.isNaN ? 0.05 : tpot))
             }
@@ -98,7 +104,7 @@ extension RequestCore {
         case .batch:
             let i = works[w].instance, stage = works[w].stage
             return stage == 0 ? batchS(i, works[w].requests.count) : infos[i].stages[stage].batchS[works[w].requests.count]
-        case .prefill, .decode:
+        case .prefill, .decode, .step, .call:
             return works[w].durationS
         }
     }

@@ -29,7 +29,7 @@ extension RequestCore {
         let s = deployment.services[service.offset]
         let tokens = Int32(s.inputTokens.rounded())
         let ranked = liveOf[service].map { (i: $0, cost: reachCost(service, $0, from: n, inputTokens: tokens)) }
-            .filter { $0.cost <= s.deadlineS }
+            .filter { $0.cost <= s.deadlineS || isServerRun($0.i) }
             .sorted { ($0.cost, $0.i) < ($1.cost, $1.i) }
         let list = ranked.prefix(32).map(\.i)
         reach[slot] = list

@@ -1,9 +1,12 @@
-// LLM serving as vLLM does it: iterations of continuous batching — a prefill of waiting
-// prompts (up to the token budget) while the decode batch has room, else one decode step for
-// every running sequence — and what each kind of iteration leaves behind when it ends.
+// LLM serving as vLLM V0 did it (`--llm-scheduler prefill-first`): iterations of continuous
+// batching — a prefill of waiting prompts (up to the token budget) while the decode batch has
+// room, else one decode step for every running sequence — and what each kind of iteration
+// leaves behind when it ends. The default, chunked prefill, is ChunkedPrefill.swift; decode
+// steps are the same in both.
 extension RequestCore {
     /// The next iteration of LLM instance `i`: a prefill or a decode step; nil when idle.
     func formLLMIteration(_ i: InstanceIndex, llm: LLMTiming) -> WorkIndex? {
+        if config.llmScheduler == .chunked { return formChunkedStep(i, llm: llm) }
         let now = executor.now
         let free = hot[i].batch - instances[i].running.count
         if free > 0, !instances[i].edf.isEmpty {
@@ -11,7 +14,7 @@ extension RequestCore {
             var tokens = 0
             while works[w].requests.count < free, let head = instances[i].edf.min?.request {
                 let t = Int(head.inputTokens)
-                if !works[w].requests.isEmpty, tokens + t > config.prefillTokenBudget { break }
+                if !works[w].requests.isEmpty, tokens + t > config.tokenBudget { break }
                 instances[i].edf.removeMin()
                 if cannotMakeIt(head, processingS: llm.prefillS(tokens: tokens + t), now: now) {
                     drop(head, .deadlineUnreachable)

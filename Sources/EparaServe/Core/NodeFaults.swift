@@ -43,6 +43,8 @@ extension RequestCore {
         for i in infos.indices where chosen(i) {
             while let r = instances[i].popHead() { fail(r, reason) }
             while let seq = instances[i].running.popMin() { fail(seq.request, reason) }
+            while let prompt = instances[i].prefilling.popFirst() { fail(prompt.request, reason) }
+            while let prompt = instances[i].preempted.popFirst() { fail(prompt.request, reason) }
             instances[i].contextSum = 0
         }
         for d in devices.indices where onDevice(d) {

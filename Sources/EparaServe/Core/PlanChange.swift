@@ -64,6 +64,7 @@ extension RequestCore {
         onNode = Table(repeating: [], count: deployment.nodes.count)
         for index in infos.indices { onNode[hot[index].node].append(index) }
         resetRoutes()
+        refreshServers(inPlan.sorted())
         return orphans
     }
 

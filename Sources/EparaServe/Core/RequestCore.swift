@@ -58,6 +58,8 @@ public final class RequestCore<Executor: ServeExecutor> {
     @exclusivity(unchecked) var forwardedBy: Table<NodeIndex, Int>
     /// Requests each node's instances completed.
     @exclusivity(unchecked) var servedAt: Table<NodeIndex, Int>
+    /// LLM sequences preempted for want of KV cache (chunked prefill).
+    @exclusivity(unchecked) public internal(set) var preemptions = 0
 
     public init(deployment: Deployment, config: CoreConfig, executor: Executor) {
         self.deployment = deployment
@@ -121,6 +123,7 @@ public final class RequestCore<Executor: ServeExecutor> {
 
     /// Processing time of a lone request on instance `i` (an LLM's prefill; a pipeline's stages).
     @inline(__always) func firstResultS(_ i: InstanceIndex, inputTokens: Int32) -> Double {
+        if let server = instances[i].server, server.observed > 0 { return server.firstAnswerS }
         if hot[i].isLLM { return llms[i].unsafelyUnwrapped.prefillS(tokens: Int(inputTokens)) }
         return hot[i].loneS
     }
@@ -132,7 +135,13 @@ public final class RequestCore<Executor: ServeExecutor> {
     /// Seconds of work queued or running on a device, over every instance sharing it.
     @inline(__always) func deviceBacklogS(_ d: DeviceIndex) -> Double {
         var total = 0.0
-        for j in devices[d].instances { total += Double(instances[j].load) / max(hot[j].capacityPerS, 1e-9) }
+        for j in devices[d].instances {
+            if let server = instances[j].server {
+                total += server.waitS(queued: instances[j].waiting)
+            } else {
+                total += Double(instances[j].load) / max(hot[j].capacityPerS, 1e-9)
+            }
+        }
         return total
     }
 }

@@ -25,4 +25,12 @@ public protocol ServeExecutor: AnyObject {
     func wake(instance: InstanceIndex, at time: Double)
     /// A request ended; `time` is when the answer reached its origin (or when it was given up).
     func finish(_ request: Request, _ outcome: Outcome, _ reason: EndReason, at time: Double)
+    /// How many requests at once the instance's model server runs when it batches by itself
+    /// (then each request is one call, `RequestCore.serverCallEnded` ends it); nil when the
+    /// core schedules the instance (the simulator, the emulated backend).
+    func serverConcurrency(service: String, node: String, instance: String) -> Int?
+}
+
+extension ServeExecutor {
+    public func serverConcurrency(service: String, node: String, instance: String) -> Int? { nil }
 }

@@ -11,6 +11,7 @@ extension RunSettings {
         self.init(
             seed: seed, dispatch: core.syncIntervalS > 0 ? core.dispatch.rawValue : DispatchMode.planWeights.rawValue,
             syncIntervalS: core.syncIntervalS, syncLoss: syncLoss, replanEveryS: replanEveryS, maxOffload: core.maxOffload,
-            earlyDrop: core.earlyDrop, windowS: windowS, serviceTimeCv: serviceTimeCv)
+            earlyDrop: core.earlyDrop, windowS: windowS, serviceTimeCv: serviceTimeCv, llmScheduler: core.llmScheduler.rawValue,
+            tokenBudget: core.tokenBudget)
     }
 }
