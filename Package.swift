@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "EparaLive", targets: ["EparaLive"]),
         .library(name: "EparaCapacity", targets: ["EparaCapacity"]),
         .library(name: "EparaDeploy", targets: ["EparaDeploy"]),
+        .library(name: "EparaProfile", targets: ["EparaProfile"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -116,6 +117,13 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        .target(
+            name: "EparaProfile",
+            dependencies: [
+                "EparaCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
         .executableTarget(
             name: "epara",
             dependencies: [
@@ -128,6 +136,7 @@ let package = Package(
                 "EparaLive",
                 "EparaCapacity",
                 "EparaDeploy",
+                "EparaProfile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -179,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "EparaLiveTests",
             dependencies: [
-                "EparaLive", "EparaServe", "EparaPlan", "EparaClassify", "EparaCore",
+                "EparaLive", "EparaServe", "EparaPlan", "EparaClassify", "EparaCore", "EparaProfile",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

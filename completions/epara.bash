@@ -173,13 +173,13 @@ _epara() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    classify|plan|serve|report|capacity|manifests|catalog|help)
+    classify|plan|serve|report|capacity|manifests|catalog|profile|help)
         # Offer subcommand argument completions
         "_epara_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'classify plan serve report capacity manifests catalog help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'classify plan serve report capacity manifests catalog profile help' -- "${cur}"))
         ;;
     esac
 }
@@ -260,7 +260,7 @@ _epara_serve() {
     repeating_flags=()
     non_repeating_flags=(--all-nodes --insecure --early-drop --no-early-drop --version -h --help)
     repeating_options=(--trace)
-    non_repeating_options=(--engine --node --listen --peers --backends --client-token-file --peer-token-file --tls-cert --tls-key --tls-client-ca --tls-peer-ca --max-header-size --read-timeout --idle-timeout --max-connections-per-client --arrivals --cv --diurnal-period --diurnal-amplitude --duration --rate-scale --seed --sync-interval --replan-every --max-offload --service-time-cv --dispatch --faults --requests --state --window --format)
+    non_repeating_options=(--engine --node --listen --peers --backends --client-token-file --peer-token-file --tls-cert --tls-key --tls-client-ca --tls-peer-ca --max-header-size --read-timeout --idle-timeout --max-connections-per-client --arrivals --cv --diurnal-period --diurnal-amplitude --duration --rate-scale --seed --sync-interval --replan-every --max-offload --service-time-cv --llm-scheduler --token-budget --dispatch --faults --requests --state --window --format)
     __epara_offer_flags_options 1
 
     # Offer option value completions
@@ -346,6 +346,13 @@ _epara_serve() {
         return
         ;;
     '--service-time-cv')
+        return
+        ;;
+    '--llm-scheduler')
+        __epara_add_completions -W 'chunked'$'\n''prefill-first'
+        return
+        ;;
+    '--token-budget')
         return
         ;;
     '--dispatch')
@@ -530,6 +537,55 @@ _epara_catalog() {
     case "${prev}" in
     '--format')
         __epara_add_completions -W 'json'$'\n''table'
+        return
+        ;;
+    esac
+}
+
+_epara_profile() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=(--catalog --prompt-tokens)
+    non_repeating_options=(--url --api --server-model --model --device --max-concurrency --decode-tokens --repeats --input --timeout)
+    __epara_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--url')
+        return
+        ;;
+    '--api')
+        __epara_add_completions -W 'openai'$'\n''kserve-v2'
+        return
+        ;;
+    '--server-model')
+        return
+        ;;
+    '--model')
+        return
+        ;;
+    '--device')
+        return
+        ;;
+    '--catalog')
+        return
+        ;;
+    '--max-concurrency')
+        return
+        ;;
+    '--prompt-tokens')
+        return
+        ;;
+    '--decode-tokens')
+        return
+        ;;
+    '--repeats')
+        return
+        ;;
+    '--input')
+        return
+        ;;
+    '--timeout')
         return
         ;;
     esac

@@ -57,13 +57,14 @@ _epara() {
             'capacity:Find the highest load each policy sustains at an SLO-attainment target, and what breaks first.'
             'manifests:Write the Kubernetes manifests that deploy a plan (K3s, KubeEdge).'
             'catalog:List the device types, models and profiles epara knows.'
+            'profile:Measure a running model server and write what it measured as a Catalog document.'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        classify|plan|serve|report|capacity|manifests|catalog|help)
+        classify|plan|serve|report|capacity|manifests|catalog|profile|help)
             "_epara_${words[1]}" && ret=0
             ;;
         esac
@@ -124,6 +125,7 @@ _epara_serve() {
     local -i ret=1
     local -ar ___engine=('sim' 'live')
     local -ar ___arrivals=('poisson' 'gamma' 'diurnal')
+    local -ar ___llm_scheduler=('chunked' 'prefill-first')
     local -ar ___dispatch=('best-completion' 'plan-weights' 'local')
     local -ar ___format=('json' 'table')
     local -ar arg_specs=(
@@ -159,6 +161,8 @@ _epara_serve() {
         '--early-drop[Drop requests as soon as they can no longer meet their deadline.]'
         '--no-early-drop[Drop requests as soon as they can no longer meet their deadline.]'
         '--service-time-cv[Variability of execution times\: coefficient of variation around the latency model (0\: exact).]:service-time-cv:'
+        '--llm-scheduler[Sim\: how LLM instances schedule their iterations\: chunked (chunked prefill, as vLLM V1, SGLang and llama.cpp'\''s server run\: decode tokens first, prompt chunks with the rest of the token budget) or prefill-first (vLLM V0\: waiting prompts run alone, ahead of the decodes).]:llm-scheduler:{__epara_complete "${___llm_scheduler[@]}"}'
+        '--token-budget[Sim\: tokens one LLM iteration takes at most (vLLM --max-num-batched-tokens, llama.cpp --batch-size; default 2048 chunked, 8192 prefill-first).]:tokens:'
         '--dispatch[Dispatch\: best-completion (the default of epara and alpaserve), local (the best completion among the instances of the node where a request arrives; the default of local) or plan-weights (the plan'\''s routing; the default of round-robin).]:dispatch:{__epara_complete "${___dispatch[@]}"}'
         '--faults[A Faults document\: nodes down and up, link degradation, lost sync messages.]:file:'
         '--requests[Write one JSON line per request to this file.]:file:'
@@ -258,6 +262,30 @@ _epara_catalog() {
     local -ar arg_specs=(
         '*:file:'
         '--format[Output format (default\: table on a terminal, json otherwise).]:format:{__epara_complete "${___format[@]}"}'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_epara_profile() {
+    local -i ret=1
+    local -ar ___api=('openai' 'kserve-v2')
+    local -ar arg_specs=(
+        '--url[The model server'\''s base URL.]:url:'
+        '--api[The server'\''s API\: openai (LLM servers) or kserve-v2 (Triton, MLServer).]:api:{__epara_complete "${___api[@]}"}'
+        '--server-model[The model'\''s name at the server (default\: --model).]:name:'
+        '--model[The catalog'\''s model the profile is for.]:name:'
+        '--device[The catalog'\''s device type the server runs on.]:name:'
+        '*--catalog[Catalog documents that define --model or --device (repeatable).]:file:'
+        '--max-concurrency[Most requests run together\: the server'\''s --parallel or --max-num-seqs (measured at 1, 2, 4, … and this).]:max-concurrency:'
+        '--prompt-tokens[LLM\: prompt lengths of the prefill measurements, in words (about a token each).]:n:'
+        '--decode-tokens[LLM\: tokens each decode measurement produces.]:n:'
+        '--repeats[Measurements per point (the median is kept).]:repeats:'
+        '--input[KServe v2\: the inference request'\''s body (JSON with its inputs); - reads standard input.]:file:'
+        '--timeout[Longest wait for one answer.]:duration:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

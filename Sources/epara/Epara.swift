@@ -58,7 +58,7 @@ struct Epara: AsyncParsableCommand {
         version: EparaBuild.version,
         subcommands: [
             Classify.self, PlanCommand.self, ServeCommand.self, ReportCommand.self, CapacityCommand.self, ManifestsCommand.self,
-            CatalogCommand.self,
+            CatalogCommand.self, ProfileCommand.self,
         ]
     )
 }

@@ -1,3 +1,4 @@
+import EparaCore
 import Foundation
 
 /// One series of an instant vector: its labels and its value.
@@ -14,23 +15,7 @@ public struct PrometheusSample: Hashable, Sendable {
 /// Why a Prometheus server could not say what `plan --prometheus` asked: it could not be
 /// reached (exit 74, I/O), or it answered something else than an instant vector (exit 65: an
 /// error of its own, a page that is not its API's JSON, or no epara series at all).
-public struct PrometheusError: Error, Hashable, Sendable, CustomStringConvertible {
-    public enum Kind: Hashable, Sendable {
-        case unreachable
-        case badAnswer
-    }
-
-    public var kind: Kind
-    public var message: String
-
-    public init(_ kind: Kind, _ message: String) {
-        self.kind = kind
-        self.message = message
-    }
-
-    public var exitCode: Int32 { kind == .unreachable ? 74 : 65 }
-    public var description: String { message }
-}
+public typealias PrometheusError = RemoteError
 
 /// The JSON of `GET /api/v1/query` (https://prometheus.io/docs/prometheus/latest/querying/api/),
 /// read into samples.
