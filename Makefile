@@ -5,7 +5,7 @@ EXAMPLE = examples/edge-lab/cluster.yaml examples/edge-lab/services.yaml example
 
 PREFIX ?= /usr/local
 
-.PHONY: demo build install test goldens docs alpaserve-example bench bench-serve bench-gateway bench-fidelity live-backends replay compare eval eval-large eval-quick clean
+.PHONY: demo build install test goldens docs alpaserve-example bench bench-serve bench-gateway bench-llm-gateway bench-fidelity live-backends replay compare eval eval-large eval-quick clean
 CONV = examples/traces/AzureLLMInferenceTrace_conv.csv
 
 build:
@@ -76,6 +76,16 @@ bench-serve:
 # the same backend, on loopback (needs Debian's wrk and nginx).
 bench-gateway:
 	bench/gateway/run.sh 10
+
+# The gateway in front of LLM servers that batch by themselves, with the official openai client:
+# a perfectly batching stand-in at 4 and 32 clients, and llama.cpp's llama-server (built by
+# scripts/live-backends) at 1, 4, 8 and 16; through the gateway against direct (docs/live-bench.md).
+bench-llm-gateway:
+	$(SWIFT) build -c release --product epara
+	scripts/live-backends
+	EPARA=$$($(SWIFT) build -c release --show-bin-path)/epara \
+	  LLAMA_SERVER_CMD='.build/live/llama-server -m .build/live/gemma-3-270m-q4_k_m.gguf --host 127.0.0.1 --port $$PORT --parallel 4 -c 4096 -t 1 --alias llama' \
+	  bench/llm-gateway/run.sh 12
 
 # The live engine held to the simulator: the example's plan and 60 s of arrivals through both,
 # the live one over HTTP on the emulated backend.

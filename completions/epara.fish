@@ -150,7 +150,7 @@ complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "e
 complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "epara serve" cv' -l 'cv' -d 'Coefficient of variation of gamma inter-arrival gaps.' -rfka ''
 complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "epara serve" diurnal-period' -l 'diurnal-period' -d 'Period of the diurnal rate curve.' -rfka ''
 complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "epara serve" diurnal-amplitude' -l 'diurnal-amplitude' -d 'Swing of the diurnal rate curve, a fraction of the mean rate.' -rfka ''
-complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "epara serve" duration' -l 'duration' -d 'Length of the run (default: the traces\' span, else 60s).' -rfka ''
+complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "epara serve" duration' -l 'duration' -d 'Length of the run (default: the traces\' span, at least 1s; else 60s).' -rfka ''
 complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "epara serve" rate-scale' -l 'rate-scale' -d 'Multiply every rate (generated, ServeGen) and compress trace time by this factor.' -rfka ''
 complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "epara serve" seed' -l 'seed' -d 'Seed of every random choice of the run.' -rfka ''
 complete -c 'epara' -n '__epara_should_offer_completions_for_flags_or_options "epara serve" sync-interval' -l 'sync-interval' -d 'Period of information sync between nodes (0: none; dispatch follows the plan\'s routing).' -rfka ''

@@ -152,7 +152,7 @@ _epara_serve() {
         '--cv[Coefficient of variation of gamma inter-arrival gaps.]:cv:'
         '--diurnal-period[Period of the diurnal rate curve.]:duration:'
         '--diurnal-amplitude[Swing of the diurnal rate curve, a fraction of the mean rate.]:diurnal-amplitude:'
-        '--duration[Length of the run (default\: the traces'\'' span, else 60s).]:duration:'
+        '--duration[Length of the run (default\: the traces'\'' span, at least 1s; else 60s).]:duration:'
         '--rate-scale[Multiply every rate (generated, ServeGen) and compress trace time by this factor.]:rate-scale:'
         '--seed[Seed of every random choice of the run.]:seed:'
         '--sync-interval[Period of information sync between nodes (0\: none; dispatch follows the plan'\''s routing).]:duration:'

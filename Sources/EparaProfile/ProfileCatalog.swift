@@ -16,6 +16,7 @@ public enum ProfileCatalog {
         lines += ["apiVersion: epara/v1", "kind: Catalog", "profiles:", "  - model: \(quoted(p.model))", "    device: \(quoted(p.device))"]
         lines.append("    latency: {" + p.points.map { "\($0.batch): \(number($0.latencyMs))ms" }.joined(separator: ", ") + "}")
         if let perToken = p.prefillMsPerToken { lines.append("    prefill_per_token: \(number(perToken))ms") }
+        if let sequences = p.maxSequences { lines.append("    max_sequences: \(sequences)") }
         lines.append("    source: \(quoted(p.source))")
         return lines.joined(separator: "\n") + "\n"
     }

@@ -67,11 +67,10 @@ public enum Profiler {
         _ probe: ServerProbe, server: String, command: String, date: String, progress: @escaping @Sendable (String) -> Void
     ) async throws(ProfileError) -> MeasuredProfile {
         let options = probe.options
-        // A distinct start to every prompt: no server answers from its prefix cache.
-        var nonce = 0
+        // A random start to every prompt: no server answers from its prefix cache, not even one
+        // that kept the prompts of an earlier profile.
         func prompt(words: Int) -> String {
-            nonce += 1
-            return "Request \(nonce) of \(date):" + String(repeating: " the", count: max(words, 1))
+            "Request \(UInt64.random(in: 0...UInt64.max)):" + String(repeating: " the", count: max(words, 1))
         }
         progress("warming up")
         _ = try await probe.completion(prompt: prompt(words: 8), maxTokens: 4)
@@ -110,7 +109,7 @@ public enum Profiler {
         let perToken = throughOrigin(prefill.map { (Double($0.promptTokens), $0.firstTokenMs) })
         let profile = Profile(
             model: options.model, device: options.device, points: steps.map { Profile.Point(batch: $0.concurrency, latencyMs: rounded($0.ms)) },
-            prefillMsPerToken: rounded(perToken, places: 5),
+            prefillMsPerToken: rounded(perToken, places: 5), maxSequences: options.concurrency.max(),
             source: source(options, server: server, command: command, date: date))
         return MeasuredProfile(profile: profile, prefill: prefill, steps: steps, server: server)
     }

@@ -56,6 +56,9 @@ struct ServerProbe: Sendable {
         var request = HTTPClientRequest(url: options.url + "/v1/completions")
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/json")
+        // A connection per measurement: llama.cpp's server closes one after a stream without
+        // saying so, and a pooled connection the server closed fails the next request.
+        request.headers.add(name: "connection", value: "close")
         request.body = .bytes(ByteBuffer(bytes: (try? JSONSerialization.data(withJSONObject: body)) ?? Data()))
         let clock = ContinuousClock()
         let sent = clock.now

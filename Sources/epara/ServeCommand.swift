@@ -130,7 +130,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Swing of the diurnal rate curve, a fraction of the mean rate.")
     var diurnalAmplitude: Double = 0.5
 
-    @Option(help: ArgumentHelp("Length of the run (default: the traces' span, else 60s).", valueName: "duration"))
+    @Option(help: ArgumentHelp("Length of the run (default: the traces' span, at least 1s; else 60s).", valueName: "duration"))
     var duration: String?
 
     @Option(help: "Multiply every rate (generated, ServeGen) and compress trace time by this factor.")

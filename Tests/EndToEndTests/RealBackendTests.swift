@@ -5,8 +5,8 @@ import XCTest
 import FoundationNetworking
 #endif
 
-/// The live gateways in front of real model servers on loopback: llama.cpp's OpenAI-compatible
-/// server with Gemma 3 270M, and MLServer (KServe v2) with a Python model. `.ci/run` installs
+/// The live gateways in front of real model servers on loopback: llama.cpp's own server
+/// (`llama-server`) with Gemma 3 270M, and MLServer (KServe v2) with a Python model. `.ci/run` installs
 /// both with scripts/live-backends; elsewhere these tests are skipped unless
 /// EPARA_REQUIRE_REAL_BACKENDS=1 says they must run.
 final class RealBackendTests: XCTestCase {
@@ -24,20 +24,23 @@ final class RealBackendTests: XCTestCase {
     }
 
     /// Chat requests arrive at the Raspberry Pi's gateway, which forwards them to the GPU
-    /// server's, which calls llama.cpp: real completions come back, streamed too.
-    func testLlamaCppThroughTwoGatewaysOneForwarding() async throws {
-        let python = try Self.locate("EPARA_LLAMA_PYTHON", default: Self.live.appendingPathComponent("llama/bin/python"))
+    /// server's, which calls llama.cpp's own server (four slots): real completions come back,
+    /// streamed too, and put back together for a client that asked for no stream.
+    func testLlamaServerThroughTwoGatewaysOneForwarding() async throws {
+        let server = try Self.locate("EPARA_LLAMA_SERVER", default: Self.live.appendingPathComponent("llama-server"))
         let model = try Self.locate("EPARA_GGUF_MODEL", default: Self.live.appendingPathComponent("gemma-3-270m-q4_k_m.gguf"))
         let directory = try scratchDirectory("epara-llama")
         defer { try? FileManager.default.removeItem(at: directory) }
         let llamaPort = HTTP.freePort(), edgePort = HTTP.freePort(), gpuPort = HTTP.freePort()
+        // The GGUF is the pretrained model, without a chat template: Gemma's turns are asked for
+        // by name (the Jinja engine would take the name for a template).
         let llama = try Background(
-            python,
+            server,
             [
-                "-m", "llama_cpp.server", "--model", model.path, "--host", "127.0.0.1", "--port", "\(llamaPort)",
-                "--n_ctx", "2048", "--chat_format", "gemma",
+                "-m", model.path, "--host", "127.0.0.1", "--port", "\(llamaPort)", "--parallel", "4", "-c", "4096", "-t", "1",
+                "--no-jinja", "--chat-template", "gemma",
             ], name: "llama", in: directory)
-        let llamaUp = await HTTP.waitUntilUp("http://127.0.0.1:\(llamaPort)/v1/models", seconds: 120)
+        let llamaUp = await HTTP.waitUntilUp("http://127.0.0.1:\(llamaPort)/health", seconds: 120)
         XCTAssertTrue(llamaUp, llama.stderr)
         let plan = try livePlan("llm", into: directory)
         let backends = try backends(

@@ -134,7 +134,7 @@ enum CatalogReader {
     }
 
     static func readProfile(_ value: YAMLValue, state: inout ReadState) -> Profile? {
-        guard let m = value.mapping(keys: ["model", "device", "latency", "prefill_per_token", "source"]) else { return nil }
+        guard let m = value.mapping(keys: ["model", "device", "latency", "prefill_per_token", "max_sequences", "source"]) else { return nil }
         let modelValue = m.required("model", "a model name")
         let deviceValue = m.required("device", "a device type name")
         let model = modelValue?.name()
@@ -157,9 +157,13 @@ enum CatalogReader {
             if entries.isEmpty { latency.error("expected at least one batch size, found an empty mapping") }
         }
         let prefill = m.optional("prefill_per_token").map { $0.quantity(.duration, above: 0) }
+        let maxSequencesValue = m.optional("max_sequences")
+        let maxSequences = maxSequencesValue?.integer(minimum: 1, maximum: 1 << 20)
         let source = m.optional("source")?.string() ?? "user catalog"
         if prefill == .some(nil) { return nil }
+        if maxSequencesValue != nil, maxSequences == nil { return nil }
         guard let model, let device, let points else { return nil }
-        return Profile(model: model, device: device, points: points, prefillMsPerToken: prefill ?? nil, source: source)
+        return Profile(
+            model: model, device: device, points: points, prefillMsPerToken: prefill ?? nil, maxSequences: maxSequences, source: source)
     }
 }

@@ -140,13 +140,19 @@ public struct Profile: Codable, Hashable, Sendable {
     public var points: [Point]
     /// LLM only: prefill time per prompt token, when measured.
     public var prefillMsPerToken: Double?
+    /// LLM only: the most sequences the measured server runs at once (llama.cpp's `--parallel`,
+    /// vLLM's `--max-num-seqs`): the planner gives an instance on this device no larger batch.
+    public var maxSequences: Int?
     public var source: String
 
-    public init(model: String, device: String, points: [Point], prefillMsPerToken: Double? = nil, source: String) {
+    public init(
+        model: String, device: String, points: [Point], prefillMsPerToken: Double? = nil, maxSequences: Int? = nil, source: String
+    ) {
         self.model = model
         self.device = device
         self.points = points.sorted { $0.batch < $1.batch }
         self.prefillMsPerToken = prefillMsPerToken
+        self.maxSequences = maxSequences
         self.source = source
     }
 }

@@ -95,7 +95,12 @@ extension LatencyModel {
             let input = service.demand?.inputTokens ?? 0, output = service.demand?.outputTokens ?? 0
             let prefill = prefillMs(model, on: device, inputTokens: input) / share
             guard prefill <= deadline / 2 else { return [] }
-            for b in Self.batchSizes(upTo: max(maxBatch, 128)) {
+            // As many sequences as the server measured on this device runs, when its profile says.
+            let sequences = catalog.profile(model: model.name, device: device.name)?.maxSequences ?? .max
+            let limit = min(max(maxBatch, 128), sequences)
+            var sizes = Self.batchSizes(upTo: limit)
+            if sequences == limit, sizes.last != limit { sizes.append(limit) }
+            for b in sizes {
                 let memory = memoryGib(model, on: device, batch: b, context: input + output)
                 guard memory <= memoryLimit else { break }
                 let step = decodeStepMs(model, on: device, batch: b, context: input + output / 2) / share

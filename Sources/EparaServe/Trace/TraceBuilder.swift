@@ -72,8 +72,9 @@ public enum TraceBuilder {
             pending.append((file, format, targets))
         }
         // The span is the last row's time; readers keep rows before the end, so the default end
-        // lies just past it: every row of a trace becomes an arrival, the last ones too.
-        let durationS = options.durationS ?? (options.files.isEmpty ? 60 : spanS.nextUp)
+        // lies just past it: every row of a trace becomes an arrival, the last ones too. A trace
+        // whose rows all come at once (a burst at 0) is measured over a second, not over nothing.
+        let durationS = options.durationS ?? (options.files.isEmpty ? 60 : max(spanS.nextUp, 1))
         hasher.update(data: Data("duration=\(durationS);".utf8))
         var sources: [any ArrivalSource] = []
         for (k, (file, format, targets)) in pending.enumerated() {
