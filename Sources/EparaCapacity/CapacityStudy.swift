@@ -69,6 +69,8 @@ public enum CapacityStudy {
         public var planOptions: PlanOptions
         /// Multiples of the best baseline's capacity at which every policy's goodput is measured.
         public var overloadFactors: [Double]
+        /// How the simulated LLM instances schedule their iterations.
+        public var llmScheduler: LLMScheduler = .chunked
         /// Arrivals built by the caller instead of `traces` (see `LoadEvaluation.traffic`).
         public var traffic: (@Sendable (_ plan: Plan, _ scale: Double, _ seed: UInt64) throws -> TraceSet)?
 
@@ -102,6 +104,7 @@ public enum CapacityStudy {
                 durationS: options.durationS, warmupS: options.warmupS, seeds: options.seeds,
                 replanEveryS: options.replanEveryS)
             evaluation.traffic = options.traffic
+            evaluation.llmScheduler = options.llmScheduler
             var search = CapacitySearch(options: options.search)
             let capacities = try search.run { scale in
                 let point = try evaluation.measure(scale: scale)

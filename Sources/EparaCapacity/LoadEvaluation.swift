@@ -19,6 +19,9 @@ public struct LoadEvaluation: Sendable {
     public var replanEveryS: Double
     /// The request handler's settings (nil: serve's defaults, with the policy's own dispatch).
     public var core: CoreConfig?
+    /// How LLM instances schedule their iterations when `core` is nil (chunked prefill, the
+    /// default; prefill-first for the evaluation's comparison).
+    public var llmScheduler: LLMScheduler = .chunked
     /// Faults injected into every run (none by default).
     public var faults: FaultPlan = .none
     /// The arrivals of a run, when the caller builds them (the evaluation's phased replays)
@@ -83,7 +86,12 @@ public struct LoadEvaluation: Sendable {
             trace = try TraceBuilder.build(traceOptions, deployment: Deployment(plan: plan))
         }
         var options = SimOptions(replanEveryS: replanEveryS, windowS: windowS, faults: faults, seed: seed)
-        if let core { options.core = core } else { options.core.dispatch = DispatchMode.default(forPolicy: plan.policy) }
+        if let core {
+            options.core = core
+        } else {
+            options.core.dispatch = DispatchMode.default(forPolicy: plan.policy)
+            options.core.llmScheduler = llmScheduler
+        }
         let run = try SimEngine(plan: plan, trace: trace, options: options).run()
         return Self.trimmed(run, warmupS: warmupS, durationS: durationS)
     }

@@ -96,6 +96,7 @@ struct Job: Sendable {
     var policies: [Policy]
     var without: Set<Ablation>
     var overloads: Bool
+    var scheduler: LLMScheduler = .chunked
 }
 
 final class Results: @unchecked Sendable {
@@ -111,13 +112,19 @@ final class Results: @unchecked Sendable {
     func fault(_ key: String) -> LoadPoint? { lock.lock(); defer { lock.unlock() }; return faults[key] }
 }
 
-let ablations: [(label: String, without: Ablation)] = [
-    ("without categories", .categories), ("without model parallelism", .modelParallel),
-    ("without burst replicas", .burstReplicas),
+/// EPARA without one of its parts, or with its LLMs simulated prefill-first (vLLM V0) instead of
+/// with chunked prefill: what each is worth in capacity.
+let ablations: [(label: String, without: Set<Ablation>, scheduler: LLMScheduler)] = [
+    ("without categories", [.categories], .chunked), ("without model parallelism", [.modelParallel], .chunked),
+    ("without burst replicas", [.burstReplicas], .chunked), ("LLMs prefill-first", [], .prefillFirst),
 ]
 let jobs: [Job] = studies.indices.flatMap { i in
     [Job(study: i, label: "policies", policies: policies, without: [], overloads: true)]
-        + (quick ? [] : ablations.map { Job(study: i, label: $0.label, policies: [.epara], without: [$0.without], overloads: false) })
+        + (quick
+            ? []
+            : ablations.map {
+                Job(study: i, label: $0.label, policies: [.epara], without: $0.without, overloads: false, scheduler: $0.scheduler)
+            })
 }
 let results = Results()
 let clock = ContinuousClock()
@@ -143,6 +150,7 @@ DispatchQueue.concurrentPerform(iterations: order.count) { k in
         traces: study.traces, durationS: study.durationS, warmupS: study.warmupS, seeds: seeds,
         planOptions: planOptions, overloadFactors: job.overloads ? [1.5, 2] : [])
     options.traffic = study.traffic
+    options.llmScheduler = job.scheduler
     let start = clock.now
     do {
         let report = try CapacityStudy.run(study.workload, options: options) { policy, point in
@@ -354,7 +362,10 @@ if !quick {
 
         Without categories: no frame packing, single devices and model-parallel groups considered
         for every service alike, one greedy stage. Without model parallelism: every instance on
-        one device. Without burst replicas: no burst phase (docs/plan.md §2).
+        one device. Without burst replicas: no burst phase (docs/plan.md §2). LLMs prefill-first:
+        every policy's LLM instances are simulated with chunked prefill (vLLM V1, SGLang,
+        llama.cpp's server; docs/serve.md §1); this column simulates EPARA's plans with waiting
+        prompts prefilled alone ahead of the decodes, as vLLM V0 ran them.
 
         ## Faults at 1× (EPARA)
 
