@@ -72,7 +72,8 @@ public final class GatewayMetrics: Sendable {
     }
     let gauges = NIOLockedValueBox<[String: Gauge]>([:])
     let counters = NIOLockedValueBox<[String: Counter]>([:])
-    let histograms = NIOLockedValueBox<[String: ValueHistogram]>([:])
+    /// By metric name, then service (no key is built per request).
+    let histograms = NIOLockedValueBox<[String: [String: ValueHistogram]]>([:])
     /// Per service: the gap counters and the sums they last showed (the engine keeps the sums;
     /// a scrape adds what is new, so the request path does nothing for them).
     let gaps = NIOLockedValueBox<[String: (counters: GapCounters, exported: ArrivalGaps)]>([:])
@@ -113,21 +114,15 @@ public final class GatewayMetrics: Sendable {
         }
     }
 
-    func histogram(service: String) -> ValueHistogram {
-        histograms.withLockedValue { cache in
-            if let histogram = cache[service] { return histogram }
-            let histogram = registry.makeValueHistogram(descriptor: Self.latency, labels: [("service", service)], buckets: Self.buckets)
-            cache[service] = histogram
-            return histogram
-        }
-    }
+    /// The end-to-end latency histogram of a service.
+    func histogram(service: String) -> ValueHistogram { histogram(Self.latency, service: service, buckets: Self.buckets) }
 
+    /// A histogram of one service, made once and kept.
     func histogram(_ descriptor: MetricNameDescriptor, service: String, buckets: [Double]) -> ValueHistogram {
-        let key = descriptor.metricName + "\u{0}" + service
-        return histograms.withLockedValue { cache in
-            if let histogram = cache[key] { return histogram }
+        histograms.withLockedValue { cache in
+            if let histogram = cache[descriptor.metricName]?[service] { return histogram }
             let histogram = registry.makeValueHistogram(descriptor: descriptor, labels: [("service", service)], buckets: buckets)
-            cache[key] = histogram
+            cache[descriptor.metricName, default: [:]][service] = histogram
             return histogram
         }
     }

@@ -45,9 +45,7 @@ extension LiveEngine {
             if s.fromPeers.remove(request.id) == nil {
                 s.recorder.finish(request, outcome, reason, at: at)
                 if let observe = options.llmObserver, !request.firstToken.isNaN, outcome == .completedInSlo || outcome == .completedLate {
-                    let ttft = request.firstToken + request.returnS - request.arrival
-                    let tpot = request.outputTokens > 1 ? (at - request.returnS - request.firstToken) / Double(request.outputTokens - 1) : nil
-                    observe(s.deployment.services[request.service.offset].name, ttft, tpot)
+                    observe(s.deployment.services[request.service.offset].name, request.timeToFirstTokenS, request.timePerOutputTokenS(endingAt: at))
                 }
             }
             // A streaming client has had its answer since the first token.
@@ -153,35 +151,17 @@ extension LiveEngine {
             return
         case let .success(value): reply = value
         }
-        guard let rest = reply.rest else {
-            // A whole answer (a KServe v2 server's, an error, a stream that was over at once).
-            enter { s in
-                s.core.serverFirstAnswer(w)
-                if streamed, reply.status < 300, reply.contentType.contains("event-stream") {
-                    var stream = CompletionStream(api: payload.api, clientWantsUsage: CompletionStream.wantsUsage(payload.body))
-                    let events = stream.take(reply.first)
-                    s.replies[id] =
-                        payload.stream
-                        ? Reply(status: reply.status, contentType: reply.contentType, first: events)
-                        : Reply(
-                            status: 200, contentType: "application/json",
-                            first: stream.assembled(promptTokens: s.core.work(w).requests.first?.inputTokens ?? 0))
-                    s.core.serverCallEnded(w, outputTokens: stream.outputTokens, failed: false)
-                } else {
-                    s.replies[id] = reply
-                    s.core.serverCallEnded(w, outputTokens: nil, failed: false)
-                }
-            }
-            return
-        }
         enter { s in
             s.core.serverFirstAnswer(w)
-            guard streamed else {
-                // A stream the client asked of a server that is not an LLM's: passed on as it comes.
+            // An LLM's stream is read to its end (one the server had already ended is read as
+            // such); anything else — a KServe v2 answer, an error, a stream a client asked of a
+            // server that is not an LLM's — goes back as it came.
+            guard streamed, reply.status < 300, reply.contentType.contains("event-stream") else {
                 s.replies[id] = reply
                 s.core.serverCallEnded(w, outputTokens: nil, failed: false)
                 return
             }
+            let rest = reply.rest ?? AsyncThrowingStream { $0.finish() }
             let first = reply.first
             let promptTokens = s.core.work(w).requests.first?.inputTokens ?? 0
             let wantsUsage = CompletionStream.wantsUsage(payload.body)

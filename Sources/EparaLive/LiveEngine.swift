@@ -144,8 +144,7 @@ public final class LiveEngine: Sendable {
     }
 
     var elapsed: Double {
-        let d = clock.now - started
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        (clock.now - started).seconds
     }
 
     /// The plan in force.

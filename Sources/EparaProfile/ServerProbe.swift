@@ -62,10 +62,7 @@ struct ServerProbe: Sendable {
         request.body = .bytes(ByteBuffer(bytes: (try? JSONSerialization.data(withJSONObject: body)) ?? Data()))
         let clock = ContinuousClock()
         let sent = clock.now
-        func since() -> Double {
-            let d = clock.now - sent
-            return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-        }
+        func since() -> Double { (clock.now - sent).seconds }
         let response: HTTPClientResponse
         do {
             response = try await client.execute(request, timeout: timeout)
@@ -128,7 +125,7 @@ struct ServerProbe: Sendable {
         } catch {
             throw unreachable(error)
         }
-        let d = clock.now - sent
+        let took = (clock.now - sent).seconds
         guard status == 200 else {
             throw ProfileError(
                 .badAnswer, "\(options.url)/v2/models/\(options.serverModel)/infer answered \(status): \(String(buffer: body).prefix(300))")
@@ -136,7 +133,7 @@ struct ServerProbe: Sendable {
         guard (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any])?["outputs"] != nil else {
             throw ProfileError(.badAnswer, "\(options.url)/v2/models/\(options.serverModel)/infer answered without outputs: not a KServe v2 answer")
         }
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        return took
     }
 
     func unreachable(_ error: any Error) -> ProfileError {

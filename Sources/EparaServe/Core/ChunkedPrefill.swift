@@ -28,30 +28,26 @@ extension RequestCore {
         // Preempted sequences first, then new prompts earliest deadline first, while there is
         // budget, a free sequence and room in the cache for their first chunk (none when this
         // step had to preempt, as in vLLM).
-        while !preempting, left > 0, instances[i].running.count + instances[i].prefilling.count < hot[i].batch,
-            var prompt = instances[i].preempted.first
-        {
+        while !preempting, left > 0, instances[i].running.count + instances[i].prefilling.count < hot[i].batch {
+            var prompt: PromptInProgress
+            if let preempted = instances[i].preempted.first {
+                prompt = preempted
+            } else if let head = instances[i].edf.min?.request {
+                prompt = PromptInProgress(request: head, tokens: Int(max(head.inputTokens, 1)))
+            } else {
+                break
+            }
             let take = min(prompt.tokensLeft, left)
             guard held + Double(take) <= llm.cacheTokens || (decodes == 0 && instances[i].prefilling.isEmpty) else { break }
-            instances[i].preempted.removeFirst()
-            prompt.scheduled = take
-            instances[i].prefilling.append(prompt)
-            left -= take
-            promptTokens += take
-            held += Double(take)
-        }
-        while !preempting, instances[i].preempted.isEmpty, left > 0,
-            instances[i].running.count + instances[i].prefilling.count < hot[i].batch,
-            let head = instances[i].edf.min?.request
-        {
-            let take = min(Int(max(head.inputTokens, 1)), left)
-            guard held + Double(take) <= llm.cacheTokens || (decodes == 0 && instances[i].prefilling.isEmpty) else { break }
-            instances[i].edf.removeMin()
-            if cannotMakeIt(head, processingS: llm.stepS(promptTokens: Int(max(head.inputTokens, 1)), decodes: decodes, context: 0), now: now) {
-                drop(head, .deadlineUnreachable)
-                continue
+            if instances[i].preempted.isEmpty {
+                instances[i].edf.removeMin()
+                if cannotMakeIt(prompt.request, processingS: llm.stepS(promptTokens: prompt.tokens, decodes: decodes, context: 0), now: now) {
+                    drop(prompt.request, .deadlineUnreachable)
+                    continue
+                }
+            } else {
+                instances[i].preempted.removeFirst()
             }
-            var prompt = PromptInProgress(request: head, tokens: Int(max(head.inputTokens, 1)))
             prompt.scheduled = take
             instances[i].prefilling.append(prompt)
             left -= take
@@ -81,7 +77,7 @@ extension RequestCore {
             let prompt = instances[i].prefilling.remove(at: k)
             var r = prompt.request
             if r.firstToken.isNaN { r.firstToken = now }
-            let remaining = prompt.recomputing ? prompt.outputLeft : Int(r.outputTokens) - 1
+            let remaining = prompt.outputLeft
             if remaining <= 0 {
                 complete(r, at: now)
             } else {
@@ -109,8 +105,10 @@ extension RequestCore {
         }
         while held() > cache, instances[i].running.count + instances[i].prefilling.count > 1 {
             preempted = true
-            if let last = instances[i].prefilling.popLast() {
-                requeue(last.request, tokens: last.tokens, outputLeft: last.outputLeft, recomputing: last.recomputing, on: i)
+            if var last = instances[i].prefilling.popLast() {
+                last.done = 0
+                last.scheduled = 0
+                requeue(last, on: i)
                 continue
             }
             var sequences = Array(instances[i].running.unordered)
@@ -120,16 +118,15 @@ extension RequestCore {
             let made = Int(sequence.request.outputTokens) - 1 - (sequence.finishStep - instances[i].step)
             let tokens = Int(sequence.request.inputTokens) + 1 + max(made, 0)
             instances[i].contextSum -= Double(tokens)
-            requeue(sequence.request, tokens: tokens, outputLeft: sequence.finishStep - instances[i].step, recomputing: true, on: i)
+            var prompt = PromptInProgress(request: sequence.request, tokens: tokens)
+            prompt.outputLeft = sequence.finishStep - instances[i].step
+            requeue(prompt, on: i)
         }
         return preempted
     }
 
     /// A preempted sequence, first in line to be admitted again.
-    private func requeue(_ r: Request, tokens: Int, outputLeft: Int, recomputing: Bool, on i: InstanceIndex) {
-        var prompt = PromptInProgress(request: r, tokens: tokens)
-        prompt.outputLeft = outputLeft
-        prompt.recomputing = recomputing
+    private func requeue(_ prompt: PromptInProgress, on i: InstanceIndex) {
         // The one admitted last goes back first: it is first in line again.
         instances[i].preempted.prepend(prompt)
         preemptions += 1
@@ -145,8 +142,8 @@ struct PromptInProgress {
     var done = 0
     /// Tokens in the step now running.
     var scheduled = 0
-    /// A preempted sequence: its first token is out, and it has `outputLeft` more to make.
-    var recomputing = false
+    /// Tokens it makes after the one its last chunk samples: a new prompt's answer less its first
+    /// token; a preempted sequence's tokens still to make (its first token is out).
     var outputLeft = 0
 
     init(request: Request, tokens: Int) {

@@ -43,4 +43,13 @@ public struct Request: Sendable {
 
     /// The instance a dispatched request is at (only called where one was chosen).
     @inline(__always) var at: InstanceIndex { instance.unsafelyUnwrapped }
+
+    /// LLM: arrival to its first token back at the origin, seconds (NaN before the first token).
+    public var timeToFirstTokenS: Double { firstToken + returnS - arrival }
+
+    /// LLM: mean time per output token after the first, for an answer back at the origin at
+    /// `end`; nil for an answer of one token.
+    public func timePerOutputTokenS(endingAt end: Double) -> Double? {
+        outputTokens > 1 ? (end - returnS - firstToken) / Double(outputTokens - 1) : nil
+    }
 }

@@ -105,9 +105,8 @@ public final class Recorder {
         if outcome == .completedInSlo || outcome == .completedLate {
             _ = latency[s].record(UInt64(max(1, ((time - r.arrival) * 1e6).rounded())))
             if services[s].isLLM, !r.firstToken.isNaN {
-                _ = ttft[s].record(UInt64(max(1, ((r.firstToken + r.returnS - r.arrival) * 1e6).rounded())))
-                if r.outputTokens > 1 {
-                    let perToken = (time - r.returnS - r.firstToken) / Double(r.outputTokens - 1)
+                _ = ttft[s].record(UInt64(max(1, (r.timeToFirstTokenS * 1e6).rounded())))
+                if let perToken = r.timePerOutputTokenS(endingAt: time) {
                     _ = tpot[s].record(UInt64(max(1, (perToken * 1e6).rounded())))
                 }
             }
@@ -271,7 +270,7 @@ public final class RequestLog {
         line += ",\"hops\":\(r.hops)"
         line += ",\"arrival_s\":\(r.arrival.rounded(places: 6)),\"end_s\":\(end.rounded(places: 6))"
         line += ",\"latency_ms\":\(((end - r.arrival) * 1000).rounded(places: 3))"
-        if !r.firstToken.isNaN { line += ",\"ttft_ms\":\(((r.firstToken + r.returnS - r.arrival) * 1000).rounded(places: 3))" }
+        if !r.firstToken.isNaN { line += ",\"ttft_ms\":\((r.timeToFirstTokenS * 1000).rounded(places: 3))" }
         if r.inputTokens > 0 { line += ",\"input_tokens\":\(r.inputTokens),\"output_tokens\":\(r.outputTokens)" }
         line += ",\"outcome\":\"\(outcome.name)\""
         if reason != .none { line += ",\"reason\":\"\(reason.name)\"" }
