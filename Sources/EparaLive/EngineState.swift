@@ -13,6 +13,7 @@ final class Outbox: ServeExecutor {
         case handOff(work: WorkIndex, delayS: Double)
         case wake(instance: InstanceIndex, at: Double)
         case finish(Request, Outcome, EndReason, at: Double)
+        case firstToken(Request, paceS: Double)
     }
 
     var now = 0.0
@@ -39,6 +40,7 @@ final class Outbox: ServeExecutor {
     func finish(_ request: Request, _ outcome: Outcome, _ reason: EndReason, at time: Double) {
         effects.append(.finish(request, outcome, reason, at: time))
     }
+    func firstToken(_ request: Request, paceS: @autoclosure () -> Double) { effects.append(.firstToken(request, paceS: paceS())) }
 }
 
 /// Everything in the live engine that changes: the core and its outbox, the requests waiting
@@ -85,6 +87,8 @@ final class EngineState {
     /// Requests whose client already has its answer streaming (from the server's first token):
     /// their end is recorded, not answered again.
     var answeredEarly: Set<Int> = []
+    /// Streaming answers the emulated backend is writing, told here when their request ends.
+    var emulatedStreams: [Int: EmulatedStreamEnd] = [:]
     var stopped = false
 
     init(plan: Plan, config: CoreConfig, windowS: Double, backends: BackendTable) {

@@ -212,30 +212,14 @@ public enum Gateway {
             headers[.contentType] = reply.contentType
             return Response(status: HTTPResponse.Status(code: reply.status), headers: headers, body: body(reply))
         }
-        // The emulated backend: an answer of the right shape with no text.
-        let id = "epara-\(result.id)", created = Int(Date().timeIntervalSince1970)
-        let usage: [String: Any] = ["prompt_tokens": parsed.inputTokens, "completion_tokens": 0, "total_tokens": parsed.inputTokens]
+        // The emulated backend: the answer a model server would give, all at once (a streaming
+        // client's answer started at its first token: `LiveEngine.emulatedFirstToken`).
+        let completion = EmulatedCompletion(parsed, api: api, id: result.id)
         if parsed.stream {
             headers[.contentType] = "text/event-stream"
-            let delta: [String: Any] = api == .chat ? ["delta": ["role": "assistant", "content": ""]] : ["text": ""]
-            let chunk: [String: Any] = [
-                "id": id, "object": api == .chat ? "chat.completion.chunk" : "text_completion", "created": created,
-                "model": parsed.model, "choices": [delta.merging(["index": 0, "finish_reason": "stop"]) { $1 }],
-            ]
-            let data = (try? JSONSerialization.data(withJSONObject: chunk, options: [.sortedKeys])) ?? Data()
-            return Response(
-                status: .ok, headers: headers,
-                body: ResponseBody(byteBuffer: ByteBuffer(string: "data: \(String(decoding: data, as: UTF8.self))\n\ndata: [DONE]\n\n")))
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: completion.allEvents()))
         }
-        let choice: [String: Any] =
-            api == .chat
-            ? ["index": 0, "message": ["role": "assistant", "content": ""], "finish_reason": "stop"]
-            : ["index": 0, "text": "", "finish_reason": "stop"]
-        let object: [String: Any] = [
-            "id": id, "object": api == .chat ? "chat.completion" : "text_completion", "created": created,
-            "model": parsed.model, "choices": [choice], "usage": usage,
-        ]
-        return json(.ok, object, headers: headers)
+        return json(.ok, completion.body(), headers: headers)
     }
 
     static func openAIError(_ status: HTTPResponse.Status, _ message: String, type: String, headers: HTTPFields = [:]) -> Response {

@@ -39,7 +39,10 @@ extension LiveEngine {
             spawn(s, after: real ? 0 : delayS) { $0.core.handedOff(work) }
         case let .wake(instance, at):
             spawn(s, after: at - elapsed) { $0.core.wake(instance: instance) }
+        case let .firstToken(request, paceS):
+            emulatedFirstToken(s, request, paceS: paceS)
         case let .finish(request, outcome, reason, at):
+            s.emulatedStreams.removeValue(forKey: request.id)?.end()
             let reply = s.replies.removeValue(forKey: request.id)
             s.payloads.removeValue(forKey: request.id)
             if s.fromPeers.remove(request.id) == nil {
@@ -208,6 +211,10 @@ extension LiveEngine {
     /// last token, judged against the TPOT bound) is recorded when the stream ends.
     func answerEarly(_ s: EngineState, _ w: WorkIndex, _ reply: Reply) {
         guard let r = s.core.work(w).requests.first else { return }
+        answerEarly(s, r, reply)
+    }
+
+    func answerEarly(_ s: EngineState, _ r: Request, _ reply: Reply) {
         let id = r.id
         s.answeredEarly.insert(id)
         // Judged so far on its first token; the Run and the state store get the final verdict.

@@ -42,7 +42,10 @@ final class BurstEstimator {
 
     private var arrivals: [Workload: (times: [Double], work: [Double])] = [:]
     private var cache: [Workload: [[BurstReplica]: Double]] = [:]
-    private(set) var simulations = 0
+    private var poolSimulations = 0
+    /// LLM pools: stepped as their servers schedule them, on this estimator's arrivals.
+    let llm = LLMBurstEstimator()
+    var simulations: Int { poolSimulations + llm.simulations }
 
     /// Arrival times (seconds) of the service's sample, and each request's processing time as a
     /// multiple of the mean.
@@ -69,7 +72,7 @@ final class BurstEstimator {
         let key = pool.map { BurstReplica(latencyS: ($0.latencyS * 1e6).rounded() / 1e6, periodS: ($0.periodS * 1e6).rounded() / 1e6) }
             .sorted()
         if let known = cache[w]?[key] { return known }
-        simulations += 1
+        poolSimulations += 1
         let (times, work) = sample(w)
         var nextStart = [Double](repeating: 0, count: key.count)
         var good = 0

@@ -168,7 +168,14 @@ struct BurstReplication {
             }
         }
         func attainment(_ p: Pool, _ u: (total: [Double], byMarket: [Int: [Int: Double]]), plus extra: Candidate? = nil) -> Double {
-            estimator.attainment(p.workload, pool: pool(p, plus: extra, u))
+            guard p.context.model.kind == .llm else { return estimator.attainment(p.workload, pool: pool(p, plus: extra, u)) }
+            let own = u.byMarket[p.market] ?? [:]
+            var members = p.members.map { at($0) }
+            if let extra { members.append(extra) }
+            let replicas = members.map { c in
+                llmReplica(c, ctx: p.context, othersUtilization: c.slots.map { u.total[$0] - (own[$0] ?? 0) }.max() ?? 0)
+            }
+            return estimator.llm.attainment(llmWorkload(p.context, p.workload), pool: replicas, arrivals: estimator)
         }
         // One replica of a service per device: two on one device would wait for each other,
         // which the estimator (other services' load only) would not see.

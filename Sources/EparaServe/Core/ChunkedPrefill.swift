@@ -76,7 +76,11 @@ extension RequestCore {
             }
             let prompt = instances[i].prefilling.remove(at: k)
             var r = prompt.request
-            if r.firstToken.isNaN { r.firstToken = now }
+            if r.firstToken.isNaN {
+                r.firstToken = now
+                executor.firstToken(
+                    r, paceS: llms[i].unsafelyUnwrapped.decodeS(batch: instances[i].running.count + 1, context: Double(prompt.tokens)))
+            }
             let remaining = prompt.outputLeft
             if remaining <= 0 {
                 complete(r, at: now)
@@ -119,7 +123,8 @@ extension RequestCore {
             let tokens = Int(sequence.request.inputTokens) + 1 + max(made, 0)
             instances[i].contextSum -= Double(tokens)
             var prompt = PromptInProgress(request: sequence.request, tokens: tokens)
-            prompt.outputLeft = sequence.finishStep - instances[i].step
+            // Its recompute samples the next token, as a prompt's last chunk does.
+            prompt.outputLeft = sequence.finishStep - instances[i].step - 1
             requeue(prompt, on: i)
         }
         return preempted
@@ -143,7 +148,7 @@ struct PromptInProgress {
     /// Tokens in the step now running.
     var scheduled = 0
     /// Tokens it makes after the one its last chunk samples: a new prompt's answer less its first
-    /// token; a preempted sequence's tokens still to make (its first token is out).
+    /// token; a preempted sequence's tokens still to make less the one its recompute samples.
     var outputLeft = 0
 
     init(request: Request, tokens: Int) {

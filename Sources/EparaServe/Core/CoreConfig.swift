@@ -1,3 +1,5 @@
+import EparaCore
+
 public enum DispatchMode: String, Sendable, CaseIterable {
     /// EPARA: the instance with the best estimated completion from the last synced state.
     case bestCompletion = "best-completion"
@@ -20,17 +22,6 @@ public enum DispatchMode: String, Sendable, CaseIterable {
     }
 }
 
-/// How an LLM instance's server schedules its iterations (Vidur's replica scheduler).
-public enum LLMScheduler: String, Sendable, CaseIterable {
-    /// Chunked prefill (vLLM V1, llama.cpp's server, Sarathi-Serve; SGLang with mixed chunks):
-    /// every step carries one token for each running sequence and spends what is left of the
-    /// token budget on prompt chunks, first come first served, at most the instance's batch of
-    /// sequences admitted.
-    case chunked
-    /// Prefill first (vLLM V0): waiting prompts run alone, ahead of the decode steps.
-    case prefillFirst = "prefill-first"
-}
-
 /// How the request-handling core behaves, besides the plan it serves.
 public struct CoreConfig: Sendable {
     public var dispatch: DispatchMode
@@ -46,12 +37,10 @@ public struct CoreConfig: Sendable {
     public var llmScheduler: LLMScheduler = .chunked
     /// Largest number of tokens one LLM iteration takes (vLLM's max_num_batched_tokens,
     /// llama.cpp's --batch-size): prompts of a prefill-first iteration, decode tokens and prompt
-    /// chunks of a chunked step. nil: 2048 for chunked prefill (vLLM's OpenAI server on GPUs
-    /// under 70 GB, llama.cpp's default batch, SGLang's chunk on small GPUs), 8192 for
-    /// prefill-first (vLLM V0's).
+    /// chunks of a chunked step. nil: the scheduler's default (`LLMScheduler.defaultTokenBudget`).
     public var prefillTokenBudget: Int?
     /// The token budget in force.
-    public var tokenBudget: Int { prefillTokenBudget ?? (llmScheduler == .chunked ? 2048 : 8192) }
+    public var tokenBudget: Int { prefillTokenBudget ?? llmScheduler.defaultTokenBudget }
     /// Variability of execution times around the latency model's (coefficient of variation of a
     /// Gamma factor with mean 1; 0: every batch takes exactly the modelled time).
     public var serviceTimeCV: Double

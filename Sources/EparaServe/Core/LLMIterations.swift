@@ -43,6 +43,7 @@ extension RequestCore {
     @inline(__always) func prefillFinished(_ w: WorkIndex, on i: InstanceIndex, at now: Double) {
         for var r in works[w].requests {
             r.firstToken = now
+            executor.firstToken(r, paceS: llms[i].unsafelyUnwrapped.decodeS(batch: instances[i].running.count + 1, context: Double(r.inputTokens)))
             if r.outputTokens <= 1 {
                 complete(r, at: now)
             } else {

@@ -23,6 +23,10 @@ public protocol ServeExecutor: AnyObject {
     func handOff(work: WorkIndex, delayS: Double)
     /// Call `RequestCore.wake` at `time` (a frame pack's wait ends).
     func wake(instance: InstanceIndex, at time: Double)
+    /// An LLM request the core schedules has its first token; the rest follow about every
+    /// `paceS` (the decode step at the instance's current batch). The live engine starts a
+    /// streaming client's answer here; the simulator has nothing to do.
+    func firstToken(_ request: Request, paceS: @autoclosure () -> Double)
     /// A request ended; `time` is when the answer reached its origin (or when it was given up).
     func finish(_ request: Request, _ outcome: Outcome, _ reason: EndReason, at time: Double)
     /// How many requests at once the instance's model server runs when it batches by itself
@@ -33,4 +37,5 @@ public protocol ServeExecutor: AnyObject {
 
 extension ServeExecutor {
     public func serverConcurrency(service: String, node: String, instance: String) -> Int? { nil }
+    public func firstToken(_ request: Request, paceS: @autoclosure () -> Double) {}
 }
