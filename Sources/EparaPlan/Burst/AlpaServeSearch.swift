@@ -134,15 +134,11 @@ struct AlpaServeSearch {
             for (slot, b) in own[p] { total[slot] += b }
         }
         func attainment(_ p: Int) -> Double {
-            func others(_ c: Candidate) -> Double { c.slots.map { total[$0] - (own[p][$0] ?? 0) }.max() ?? 0 }
-            // LLM replicas stepped as their servers run them, as EPARA's burst phase prices them.
-            if pools[p].context.model.kind == .llm {
-                return estimator.llm.attainment(
-                    burst.llmWorkload(pools[p].context, pools[p].workload),
-                    pool: pools[p].members.map { burst.llmReplica($0, ctx: pools[p].context, othersUtilization: others($0)) },
-                    arrivals: estimator)
-            }
-            return estimator.attainment(pools[p].workload, pool: pools[p].members.map { burst.replica($0).sharing(utilization: others($0)) })
+            estimator.attainment(
+                pools[p].workload,
+                pool: pools[p].members.map { c in
+                    burst.replica(c).sharing(utilization: c.slots.map { total[$0] - (own[p][$0] ?? 0) }.max() ?? 0)
+                })
         }
         // Requests each group is sent: its replicas' shares of their services' demand.
         var poolsOn: [[Int]] = Array(repeating: [], count: groupList.count)
