@@ -22,6 +22,7 @@
 #                           LLAMA_CONCURRENCY (default 4) its --parallel: the gateway's max_concurrency,
 #                           LLAMA_WAIT (default 600) the seconds to wait for its /health
 #   LOAD_ARGS='--fast-sse'  more options for every load.py run (--api chat, --fast-sse, ...)
+#   PERFECT_CLIENTS='4 32'  client counts for part 1 (empty: skip it); LLAMA_CLIENTS='1 4 8 16' for part 2
 #   TOKEN_MS=20             the perfect server's time per token
 #   OUT=dir                 keep the raw results (results.jsonl, logs) there
 # The Python venv (.build/bench-venv, with openai) is made on first use. Runtime: about
@@ -55,6 +56,7 @@ if awk -v l="$load" -v n="$(nproc)" 'BEGIN { exit !(l > n) }'; then
 fi
 
 work=$(mktemp -d)
+: > "$work/results.jsonl"
 server_pid='' gateway_pid='' llama_pid='' load_pid=''
 stop() {  # pid [group]: SIGTERM, up to 5 s to exit, then SIGKILL
   local pid=$1 target=$1
@@ -179,7 +181,7 @@ PY
 
 echo "perfect server on 127.0.0.1:$perfect_port (${TOKEN_MS:-20} ms per token); ${seconds} s per run" >&2
 if [[ -n $epara ]]; then start_gateway "http://127.0.0.1:$perfect_port" perfect 64 $here/bench.yaml; fi
-for clients in 4 32; do
+for clients in ${PERFECT_CLIENTS-4 32}; do
   for mode in non-stream stream; do
     measure perfect direct "http://127.0.0.1:$perfect_port/v1" perfect $clients $mode
     if [[ -n $epara ]]; then measure perfect gateway "http://127.0.0.1:$gateway_port/v1" chat $clients $mode; fi
@@ -206,7 +208,7 @@ if [[ -n ${LLAMA_SERVER_CMD:-} ]]; then
   if [[ -n $epara ]]; then
     start_gateway "http://127.0.0.1:$PORT" "$model" "${LLAMA_CONCURRENCY:-4}" $here/llama.yaml examples/llama-server/catalog.yaml
   fi
-  for clients in 1 4 8 16; do
+  for clients in ${LLAMA_CLIENTS-1 4 8 16}; do
     for mode in non-stream stream; do
       measure llama direct "http://127.0.0.1:$PORT/v1" "$model" $clients $mode --ignore-eos --min-tokens 16 --max-tokens 64
       if [[ -n $epara ]]; then
