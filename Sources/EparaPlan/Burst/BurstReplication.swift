@@ -156,26 +156,24 @@ struct BurstReplication {
             }
             return (total, byMarket)
         }
-        /// The pool as bursts meet it: each replica slowed by what the other services on its
-        /// devices keep busy.
-        func pool(_ p: Pool, plus extra: Candidate?, _ u: (total: [Double], byMarket: [Int: [Int: Double]])) -> [BurstReplica] {
+        /// The pool's replicas (and `extra`), each with the share of its devices' time the other
+        /// services take.
+        func members(_ p: Pool, plus extra: Candidate?, _ u: (total: [Double], byMarket: [Int: [Int: Double]])) -> [(Candidate, Double)] {
             let own = u.byMarket[p.market] ?? [:]
             var members = p.members.map { at($0) }
             if let extra { members.append(extra) }
-            return members.map { c in
-                let others = c.slots.map { u.total[$0] - (own[$0] ?? 0) }.max() ?? 0
-                return replica(c).sharing(utilization: others)
-            }
+            return members.map { c in (c, c.slots.map { u.total[$0] - (own[$0] ?? 0) }.max() ?? 0) }
         }
+        /// The pool as bursts meet it: each replica slowed by what the other services on its
+        /// devices keep busy; an LLM pool stepped as chunked prefill runs it.
         func attainment(_ p: Pool, _ u: (total: [Double], byMarket: [Int: [Int: Double]]), plus extra: Candidate? = nil) -> Double {
-            guard p.context.model.kind == .llm else { return estimator.attainment(p.workload, pool: pool(p, plus: extra, u)) }
-            let own = u.byMarket[p.market] ?? [:]
-            var members = p.members.map { at($0) }
-            if let extra { members.append(extra) }
-            let replicas = members.map { c in
-                llmReplica(c, ctx: p.context, othersUtilization: c.slots.map { u.total[$0] - (own[$0] ?? 0) }.max() ?? 0)
+            let pool = members(p, plus: extra, u)
+            guard p.context.model.kind == .llm else {
+                return estimator.attainment(p.workload, pool: pool.map { replica($0).sharing(utilization: $1) })
             }
-            return estimator.llm.attainment(llmWorkload(p.context, p.workload), pool: replicas, arrivals: estimator)
+            return estimator.llm.attainment(
+                llmWorkload(p.context, p.workload), pool: pool.map { llmReplica($0, ctx: p.context, othersUtilization: $1) },
+                arrivals: estimator)
         }
         // One replica of a service per device: two on one device would wait for each other,
         // which the estimator (other services' load only) would not see.
