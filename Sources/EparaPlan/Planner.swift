@@ -143,103 +143,26 @@ struct Problem {
         var slot: Int?
     }
 
-    func solve() -> Plan {
-        let (candidates, markets) = buildCandidates()
-        let placement = Placement(
-            candidates: candidates, markets: markets, slotMemory: slots.map(\.usableMemoryGib),
-            slotOverhead: slots.map(\.runtimeOverheadGib))
-        if rules.search == .alpaServe {
-            // AlpaServe's own search: group configurations, greedy selective replication by simulation.
-            let estimator = BurstEstimator()
-            let search = AlpaServeSearch(
-                problem: self, estimator: estimator, placement: placement,
-                burst: BurstReplication(problem: self, estimator: estimator, placement: placement))
-            let outcome = search.run(candidates: candidates)
-            let objective = outcome.score
-            return assemble(
-                candidates: candidates, extra: outcome.extra, placement: placement, chosen: outcome.chosen, objective: objective,
-                evaluations: estimator.simulations,
-                stageStats: [
-                    .init(
-                        name: "alpaserve group search and greedy replication", placed: outcome.added,
-                        objective: objective.rounded(places: 6))
-                ],
-                burstAttainment: outcome.attainment)
+    /// The searches a policy's planning runs, each from what the one before found.
+    var searches: [any PlacementSearch] {
+        let first: any PlacementSearch
+        switch rules.search {
+        case .alpaServe: return [AlpaServeSearch.Step()]
+        case .roundRobin: first = RoundRobinSearch()
+        case .greedy: first = SubmodularGreedy()
         }
-        var chosen: [Int]
-        var evaluations = 0
-        var stageStats: [SolverStats.StageStats] = []
-        var objective: Double
-        if rules.search == .roundRobin {
-            chosen = roundRobinPlacement(placement)
-            objective = placement.objective(of: chosen) ?? 0
-            stageStats = [.init(name: "round robin", placed: chosen.count, objective: objective.rounded(places: 6))]
-        } else {
-            // CELF: the better of unit-cost and cost-benefit greedy over EPARA's stages. When both
-            // leave demand unserved, an unlucky stage order may be the cause: try both once more
-            // over all candidates at once.
-            let staged = stages
-            var runs: [(String, Placement.Result)] = [
-                ("staged unit-cost", placement.run(stages: staged, lazy: options.lazy)),
-                ("staged cost-benefit", placement.run(stages: staged, lazy: options.lazy, costBenefit: true)),
-            ]
-            if staged.count > 1 && runs.allSatisfy({ $0.1.leavesDemandUnserved }) {
-                let flat = [PlacementStage(name: "all instances", admits: { _ in true }, acceptsTies: false)]
-                runs.append(("unstaged unit-cost", placement.run(stages: flat, lazy: options.lazy)))
-                runs.append(("unstaged cost-benefit", placement.run(stages: flat, lazy: options.lazy, costBenefit: true)))
-            }
-            let (variant, result) = runs.reduce(runs[0]) { best, next in next.1.objective > best.1.objective + 1e-9 ? next : best }
-            chosen = result.chosen
-            evaluations = runs.reduce(0) { $0 + $1.1.evaluations }
-            objective = result.objective
-            stageStats = result.stageCounts.map {
-                .init(name: "\($0.name) (\(variant))", placed: $0.placed, objective: $0.objective.rounded(places: 6))
-            }
-        }
-        // Hysteresis: keep the previous placement unless the new one is clearly better — by the
-        // objective as a whole, or by serving a market (a service at its origins) at least 1% of
-        // its demand more: a small service's shortfall must not hide in a large total.
-        if let previous = options.previous {
-            var byKey: [String: [Int]] = [:]
-            let previousServices = Set(previous.instances.map(\.service))
-            candidates.forEachConcrete { c in
-                guard previousServices.contains(workload.services[c.service].name) else { return }
-                byKey[Self.configurationKey(base: instanceID(c), share: c.share, batch: c.batch, framesPacked: c.framesPacked), default: []].append(
-                    c.index)
-            }
-            var old: [Int] = []
-            for instance in previous.instances {
-                let base = String(instance.id.split(separator: "~").first ?? "")
-                let key = Self.configurationKey(base: base, share: instance.share, batch: instance.batch, framesPacked: instance.framesPacked)
-                if let match = byKey[key]?.first(where: { !old.contains($0) }) { old.append(match) }
-            }
-            if old.count == previous.instances.count, let oldObjective = placement.objective(of: old),
-                objective <= oldObjective + options.hysteresis * abs(oldObjective),
-                let oldServed = placement.servedPerMarket(of: old), let newServed = placement.servedPerMarket(of: chosen),
-                !zip(zip(oldServed, newServed), placement.markets).contains(where: { pair, market in
-                    pair.1 - pair.0 > 0.01 * market.demand + 1e-9
-                })
-            {
-                chosen = old
-                objective = oldObjective
-            }
-        }
-        // Second phase: spare memory becomes attainment under bursts.
-        var extra: [Candidate] = []
-        var burstAttainment: [Int: Double] = [:]
-        if rules.burstReplicas {
-            let outcome = BurstReplication(problem: self, estimator: BurstEstimator(), placement: placement).run(
-                candidates: candidates, chosen: chosen)
-            extra = outcome.extra
-            chosen = outcome.chosen
-            burstAttainment = outcome.attainment
-            if outcome.added > 0 {
-                stageStats.append(.init(name: "burst replicas", placed: outcome.added, objective: objective.rounded(places: 6)))
-            }
-        }
-        return assemble(
-            candidates: candidates, extra: extra, placement: placement, chosen: chosen, objective: objective,
-            evaluations: evaluations, stageStats: stageStats, burstAttainment: burstAttainment)
+        return [first, Hysteresis()] + (rules.burstReplicas ? [BurstPhase()] : [])
     }
 
+    /// What the policy's searches choose.
+    func search(in space: SearchSpace) -> SearchOutcome {
+        var outcome: SearchOutcome? = nil
+        for step in searches { outcome = step.search(in: space, from: outcome) }
+        return outcome!
+    }
+
+    func solve() -> Plan {
+        let space = SearchSpace(problem: self)
+        return assemble(in: space, search(in: space))
+    }
 }

@@ -21,19 +21,13 @@ extension Problem {
         return ids
     }
 
-    /// What identifies an instance across plans: where it runs and how.
-    static func configurationKey(base: String, share: Double, batch: Int, framesPacked: Int) -> String {
-        "\(base)|\(share)|\(batch)|\(framesPacked)"
-    }
-
-    /// `burstAttainment`: what the burst estimator expects of each market it planned, which
-    /// bounds the prediction (a fluid prediction alone says 1.0 for a burst that queues).
-    /// `extra`: instances the burst phase added, numbered on from the candidates.
-    func assemble(
-        candidates: CandidateTable, extra: [Candidate], placement: Placement, chosen: [Int], objective: Double, evaluations: Int,
-        stageStats: [SolverStats.StageStats], burstAttainment: [Int: Double] = [:]
-    ) -> Plan {
-        let picked = chosen.map { $0 < candidates.count ? candidates[$0] : extra[$0 - candidates.count] }
+    /// `outcome.burstAttainment`: what the burst estimator expects of each market it planned,
+    /// which bounds the fluid prediction (a fluid prediction alone says 1.0 for a burst that
+    /// queues).
+    func assemble(in space: SearchSpace, _ outcome: SearchOutcome) -> Plan {
+        let candidates = space.candidates, placement = space.placement, extra = outcome.extra
+        let burstAttainment = outcome.burstAttainment
+        let picked = outcome.picked(in: space)
         let ids = instanceIDs(picked)
         // Offers stand for their whole class here: the facts read are per service and type.
         let everyOffer = [candidates.offers, extra].joined()
@@ -140,8 +134,8 @@ extension Problem {
                 upperBoundGoodputPerS: bound.rounded(places: 4),
                 fractionOfUpperBound: bound > 0 ? (totalGoodput / bound).rounded(places: 4) : 1),
             solver: SolverStats(
-                policy: options.policy.rawValue, candidates: candidates.count + extra.count, objectiveEvaluations: evaluations,
-                lazy: options.lazy, objective: objective.rounded(places: 6), stages: stageStats,
+                policy: options.policy.rawValue, candidates: candidates.count + extra.count, objectiveEvaluations: outcome.evaluations,
+                lazy: options.lazy, objective: outcome.objective.rounded(places: 6), stages: outcome.stages,
                 without: options.without.isEmpty ? nil : options.without.sorted().map(\.rawValue)),
             shortfalls: shortfalls, moves: moves,
             state: observed.map {

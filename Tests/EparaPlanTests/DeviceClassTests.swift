@@ -85,7 +85,7 @@ final class DeviceClassTests: XCTestCase {
                     progress = true
                 }
             }
-            XCTAssertEqual(problem.roundRobinPlacement(placement), state.chosen, "seed \(seed)")
+            XCTAssertEqual(RoundRobinSearch.placement(problem, placement), state.chosen, "seed \(seed)")
         }
     }
 

@@ -17,6 +17,22 @@ import EparaCore
 /// would miss its deadline is dropped, as AlpaServe's simulator does. The simulation is the
 /// planner's burst estimator, per service, with the other services on a device as its load.
 struct AlpaServeSearch {
+    /// AlpaServe's search as one of the planner's searches (it starts from an empty cluster).
+    struct Step: PlacementSearch {
+        func search(in space: SearchSpace, from start: SearchOutcome?) -> SearchOutcome {
+            let estimator = BurstEstimator()
+            let search = AlpaServeSearch(
+                problem: space.problem, estimator: estimator, placement: space.placement,
+                burst: BurstReplication(problem: space.problem, estimator: estimator, placement: space.placement))
+            let outcome = search.run(candidates: space.candidates)
+            return SearchOutcome(
+                chosen: outcome.chosen, extra: outcome.extra, objective: outcome.score, evaluations: estimator.simulations,
+                stages: [
+                    .init(name: "alpaserve group search and greedy replication", placed: outcome.added, objective: outcome.score.rounded(places: 6))
+                ], burstAttainment: outcome.attainment)
+        }
+    }
+
     let problem: Problem
     let estimator: BurstEstimator
     let placement: Placement
@@ -75,13 +91,9 @@ struct AlpaServeSearch {
         }
         var pools: [Pool] = markets.sorted().compactMap { market in
             guard let first = byMarket[market]?.first, let ctx = contexts[candidates[first].service] else { return nil }
-            let demand = placement.markets[market].demand / max(placement.markets[market].provision, 1)
-            guard demand > 0 else { return nil }
-            return Pool(
-                market: market, context: ctx,
-                workload: BurstEstimator.Workload(
-                    ratePerS: demand, cv: burst.cv(ctx), deadlineS: ctx.deadlineMs / 1000,
-                    seed: BurstReplication.seed(ctx.service.name, market)))
+            let workload = burst.arrivals(market: market, ctx: ctx)
+            guard workload.ratePerS > 0 else { return nil }
+            return Pool(market: market, context: ctx, workload: workload)
         }
         // What each market would place on each group: a single device's best candidate, or a
         // pipeline over the group's devices.

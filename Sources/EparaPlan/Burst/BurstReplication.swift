@@ -63,6 +63,15 @@ struct BurstReplication {
         problem.options.observed?.cvByService[ctx.service.name] ?? ctx.service.demand?.cv ?? 1
     }
 
+    /// The requests a market's pool meets: its demand (without the provision's headroom), the
+    /// service's burstiness and deadline, LLM answers of exponential length. The burst phase and
+    /// AlpaServe's search both replay this.
+    func arrivals(market: Int, ctx: ServiceContext) -> BurstEstimator.Workload {
+        BurstEstimator.Workload(
+            ratePerS: placement.markets[market].demand / max(placement.markets[market].provision, 1), cv: cv(ctx),
+            deadlineS: ctx.deadlineMs / 1000, seed: Self.seed(ctx.service.name, market), serviceCv: ctx.model.kind == .llm ? 1 : 0)
+    }
+
     /// Full-speed timing of a chosen or candidate instance, network included.
     func replica(_ c: Candidate) -> BurstReplica {
         if c.isModelParallel || c.share == 0 {
@@ -121,11 +130,7 @@ struct BurstReplication {
         var pools: [Pool] = []
         for market in taking.sorted() {
             guard let first = byMarket[market]?.first, let ctx = contextOf[candidates.offers[first].service] else { continue }
-            let demand = placement.markets[market].demand / max(placement.markets[market].provision, 1)
-            let workload = BurstEstimator.Workload(
-                ratePerS: demand, cv: cv(ctx), deadlineS: ctx.deadlineMs / 1000,
-                seed: Self.seed(ctx.service.name, market),
-                serviceCv: ctx.model.kind == .llm ? 1 : 0)
+            let workload = arrivals(market: market, ctx: ctx)
             let members = chosen.filter { at($0).market == market }
             pools.append(
                 Pool(

@@ -1,33 +1,28 @@
-import EparaClassify
 import EparaCore
 
-// The greedy's stages and the round-robin baseline's placement.
-extension Problem {
-    var stages: [PlacementStage] {
-        let priorityServices = Set(contexts.filter { $0.service.priority > 1 }.map(\.index))
-        guard rules.stagedByCategory else {
-            return [PlacementStage(name: "all instances", admits: { _ in true }, acceptsTies: false)]
-        }
-        return [
-            PlacementStage(name: "priority services", admits: { priorityServices.contains($0.service) }, acceptsTies: true),
-            PlacementStage(name: "single-device instances", admits: { !$0.isModelParallel }, acceptsTies: false),
-            PlacementStage(name: "model-parallel groups", admits: { $0.isModelParallel }, acceptsTies: false),
-        ]
+/// The round-robin baseline: one full-device instance per service per round, on the next
+/// device in turn where it fits, until each service's capacity covers its demand.
+struct RoundRobinSearch: PlacementSearch {
+    func search(in space: SearchSpace, from start: SearchOutcome?) -> SearchOutcome {
+        let chosen = Self.placement(space.problem, space.placement)
+        let objective = space.placement.objective(of: chosen) ?? 0
+        return SearchOutcome(
+            chosen: chosen, objective: objective, evaluations: 0,
+            stages: [.init(name: "round robin", placed: chosen.count, objective: objective.rounded(places: 6))])
     }
 
-    /// Round-robin placement: one full-device instance per service per round, on the next
-    /// device in turn where it fits, until each service's capacity covers its demand.
-    func roundRobinPlacement(_ placement: Placement) -> [Int] {
+    /// The chosen candidates, in the order they were placed.
+    static func placement(_ problem: Problem, _ placement: Placement) -> [Int] {
         var state = placement.initialState()
         let table = placement.candidates
         let byService = Dictionary(grouping: table.offers.indices.filter { table.offers[$0].share == 1 }) { table.offers[$0].service }
         var supply: [Int: Double] = [:]
         var pointer = 0
         var progress = true
-        let count = max(slots.count, 1)
+        let count = max(problem.slots.count, 1)
         while progress {
             progress = false
-            for ctx in contexts where supply[ctx.index, default: 0] < ctx.demandPerS {
+            for ctx in problem.contexts where supply[ctx.index, default: 0] < ctx.demandPerS {
                 guard let options = byService[ctx.index] else { continue }
                 // The next fitting candidate whose first device comes at or after the pointer.
                 var pick: (distance: Int, candidate: Candidate)? = nil
