@@ -37,6 +37,12 @@ public struct LoadEvaluation: Sendable {
         var options = planOptions ?? PlanOptions(policy: policy)
         options.policy = policy
         options.allowPartial = true
+        // Each load's EPARA plan is checked in the simulator too, on its own seeds (not the
+        // measurement's) and with a smaller budget than `plan`'s, so a study stays about as fast.
+        if options.simulator == nil {
+            options.simulator = Self.simulation
+            options.searchBudget = Self.searchBudget
+        }
         self.planOptions = options
         self.traces = traces
         self.durationS = durationS
@@ -44,6 +50,11 @@ public struct LoadEvaluation: Sendable {
         self.seeds = seeds
         self.replanEveryS = replanEveryS
     }
+
+    /// The simulation refinement's budget for each load's plan.
+    public static let searchBudget = SearchBudget(evaluations: 12)
+    /// The simulation each load's plan is checked in: generated arrivals, two seeds of their own.
+    public static let simulation = PlanSimulation(requestsPerSeed: 30_000)
 
     /// Window length: the warm-up is a whole number of windows.
     var windowS: Double {

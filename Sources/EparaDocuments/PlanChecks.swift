@@ -116,12 +116,33 @@ extension Plan: CheckedDocument {
             list.number(value, "predicted.\(key)")
         }
         list.number(predicted.attainment, "predicted.attainment", maximum: 1)
+        if let simulated = predicted.simulated {
+            list.number(simulated.horizonS, "predicted.simulated.horizon_s", above: 0)
+            if simulated.seeds.isEmpty { list.add("predicted.simulated.seeds", "expected at least one seed") }
+            for (name, values) in [("attainment_by_seed", simulated.attainmentBySeed), ("goodput_per_s_by_seed", simulated.goodputPerSBySeed)] {
+                if values.count != simulated.seeds.count {
+                    list.add("predicted.simulated.\(name)", "expected one value per seed (\(simulated.seeds.count)), found \(values.count)")
+                }
+                for (i, value) in values.enumerated() {
+                    list.number(value, "predicted.simulated.\(name)[\(i)]", maximum: name == "attainment_by_seed" ? 1 : nil)
+                }
+            }
+        }
+        if let search = solver.search {
+            list.integer(search.evaluations, "solver.search.evaluations", minimum: 0)
+            list.integer(search.budgetEvaluations, "solver.search.budget_evaluations", minimum: 0)
+            if let budgetS = search.budgetS { list.number(budgetS, "solver.search.budget_s", above: 0) }
+            list.number(search.startGoodputPerS, "solver.search.start_goodput_per_s")
+            list.number(search.goodputPerS, "solver.search.goodput_per_s")
+            for (i, entry) in search.portfolio.enumerated() { list.number(entry.goodputPerS, "solver.search.portfolio[\(i)].goodput_per_s") }
+        }
         if let settings {
             list.number(settings.memoryHeadroom, "settings.memory_headroom", above: 0, maximum: 1)
             list.integer(settings.maxBatch, "settings.max_batch", minimum: 1)
             list.number(settings.windowS, "settings.window_s", above: 0)
             list.number(settings.hysteresis, "settings.hysteresis")
             list.number(settings.provision, "settings.provision", above: 0)
+            if let budget = settings.searchBudget { list.integer(budget, "settings.search_budget", minimum: 0) }
         }
         for (i, name) in (solver.without ?? []).enumerated() where Ablation(rawValue: name) == nil {
             list.add("solver.without[\(i)]", "unknown part '\(name)' (expected one of \(Ablation.allCases.map(\.rawValue).joined(separator: ", ")))")

@@ -140,13 +140,40 @@ public struct Prediction: Codable, Hashable, Sendable {
     public var attainment: Double
     public var upperBoundGoodputPerS: Double
     public var fractionOfUpperBound: Double
+    /// What serving the plan in the simulator measured, when the planner simulated it (the
+    /// search in the loop); goodput and attainment above are then its means over the seeds.
+    public var simulated: SimulatedPrediction?
 
-    public init(goodputPerS: Double, demandPerS: Double, attainment: Double, upperBoundGoodputPerS: Double, fractionOfUpperBound: Double) {
+    public init(
+        goodputPerS: Double, demandPerS: Double, attainment: Double, upperBoundGoodputPerS: Double, fractionOfUpperBound: Double,
+        simulated: SimulatedPrediction? = nil
+    ) {
         self.goodputPerS = goodputPerS
         self.demandPerS = demandPerS
         self.attainment = attainment
         self.upperBoundGoodputPerS = upperBoundGoodputPerS
         self.fractionOfUpperBound = fractionOfUpperBound
+        self.simulated = simulated
+    }
+}
+
+/// The plan served in the embedded simulator on the demand it was made for, once per seed.
+public struct SimulatedPrediction: Codable, Hashable, Sendable {
+    /// Simulated seconds per seed.
+    public var horizonS: Double
+    public var seeds: [UInt64]
+    /// Requests within their SLO over requests arrived, per seed.
+    public var attainmentBySeed: [Double]
+    public var goodputPerSBySeed: [Double]
+    /// `generated` (each service's rate and CV) or the trace files' names.
+    public var arrivals: String
+
+    public init(horizonS: Double, seeds: [UInt64], attainmentBySeed: [Double], goodputPerSBySeed: [Double], arrivals: String) {
+        self.horizonS = horizonS
+        self.seeds = seeds
+        self.attainmentBySeed = attainmentBySeed
+        self.goodputPerSBySeed = goodputPerSBySeed
+        self.arrivals = arrivals
     }
 }
 
@@ -161,6 +188,8 @@ public struct SolverStats: Codable, Hashable, Sendable {
     public var timeMs: Double?
     /// Parts of EPARA turned off (ablations), when any.
     public var without: [String]?
+    /// What the simulation-in-the-loop search did, when it ran.
+    public var search: SearchSummary?
 
     public struct StageStats: Codable, Hashable, Sendable {
         public var name: String
@@ -176,8 +205,9 @@ public struct SolverStats: Codable, Hashable, Sendable {
 
     public init(
         policy: String, candidates: Int, objectiveEvaluations: Int, lazy: Bool, objective: Double, stages: [StageStats],
-        timeMs: Double? = nil, without: [String]? = nil
+        timeMs: Double? = nil, without: [String]? = nil, search: SearchSummary? = nil
     ) {
+        self.search = search
         self.policy = policy
         self.candidates = candidates
         self.objectiveEvaluations = objectiveEvaluations
@@ -186,6 +216,48 @@ public struct SolverStats: Codable, Hashable, Sendable {
         self.stages = stages
         self.timeMs = timeMs
         self.without = without
+    }
+}
+
+/// The local search that serves candidate plans in the simulator and keeps what serves more.
+public struct SearchSummary: Codable, Hashable, Sendable {
+    /// Plans simulated, the portfolio's included.
+    public var evaluations: Int
+    /// The most it was allowed (`--search-budget`), and the wall-time limit when one was given.
+    public var budgetEvaluations: Int
+    public var budgetS: Double?
+    /// Where the search started: the best of the portfolio on the simulation.
+    public var start: String
+    /// Each plan of the portfolio with its simulated goodput within SLO (requests a second).
+    public var portfolio: [PortfolioEntry]
+    /// Moves kept, in order (`add chat@n1/gpu0`, `batch 8 chat@n1/gpu0`, …).
+    public var kept: [String]
+    /// Simulated goodput within SLO of the start and of the result, requests a second.
+    public var startGoodputPerS: Double
+    public var goodputPerS: Double
+
+    public struct PortfolioEntry: Codable, Hashable, Sendable {
+        public var name: String
+        public var goodputPerS: Double
+
+        public init(name: String, goodputPerS: Double) {
+            self.name = name
+            self.goodputPerS = goodputPerS
+        }
+    }
+
+    public init(
+        evaluations: Int, budgetEvaluations: Int, budgetS: Double?, start: String, portfolio: [PortfolioEntry], kept: [String],
+        startGoodputPerS: Double, goodputPerS: Double
+    ) {
+        self.evaluations = evaluations
+        self.budgetEvaluations = budgetEvaluations
+        self.budgetS = budgetS
+        self.start = start
+        self.portfolio = portfolio
+        self.kept = kept
+        self.startGoodputPerS = startGoodputPerS
+        self.goodputPerS = goodputPerS
     }
 }
 
@@ -248,8 +320,15 @@ public struct PlanSettings: Codable, Hashable, Sendable {
     public var windowS: Double
     public var hysteresis: Double
     public var provision: Double
+    /// Plans the simulation-in-the-loop search may simulate (0: none); replanning searches
+    /// within it too.
+    public var searchBudget: Int?
 
-    public init(memoryHeadroom: Double, maxBatch: Int, allowPartial: Bool, windowS: Double, hysteresis: Double, provision: Double) {
+    public init(
+        memoryHeadroom: Double, maxBatch: Int, allowPartial: Bool, windowS: Double, hysteresis: Double, provision: Double,
+        searchBudget: Int? = nil
+    ) {
+        self.searchBudget = searchBudget
         self.memoryHeadroom = memoryHeadroom
         self.maxBatch = maxBatch
         self.allowPartial = allowPartial

@@ -4,7 +4,8 @@ extension PlanSettings {
     public init(_ options: PlanOptions) {
         self.init(
             memoryHeadroom: options.memoryHeadroom, maxBatch: options.maxBatch, allowPartial: options.allowPartial,
-            windowS: options.windowS, hysteresis: options.hysteresis, provision: options.provision)
+            windowS: options.windowS, hysteresis: options.hysteresis, provision: options.provision,
+            searchBudget: options.simulator == nil || options.searchBudget.evaluations == Int.max ? nil : options.searchBudget.evaluations)
     }
 
     /// Options for planning again as this plan was planned (policy and ablations from the plan).
@@ -13,6 +14,7 @@ extension PlanSettings {
             policy: policy, allowPartial: allowPartial, memoryHeadroom: memoryHeadroom, maxBatch: maxBatch,
             windowS: windowS, hysteresis: hysteresis)
         options.provision = provision
+        options.searchBudget = SearchBudget(evaluations: searchBudget ?? 0)
         options.without = without
         return options
     }

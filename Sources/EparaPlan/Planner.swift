@@ -20,6 +20,12 @@ public struct PlanOptions: Sendable {
     /// and a device planned to 100% busy misses deadlines whenever a burst comes. Shortfalls and
     /// predictions are still judged against the demand itself.
     public var provision: Double = 1.25
+    /// The judge of the simulation refinement (nil: plans are not simulated).
+    public var simulator: (any PlanSimulator)?
+    /// How much the refinement may simulate.
+    public var searchBudget: SearchBudget = .none
+    /// Drawn as the refinement simulates (a terminal's progress bar; nil: nothing shown).
+    public var progress: ProgressBar?
 
     public init(
         policy: Policy = .epara, observed: ObservedDemand? = nil, previous: Plan? = nil, allowPartial: Bool = false,
@@ -151,7 +157,13 @@ struct Problem {
         case .roundRobin: first = RoundRobinSearch()
         case .greedy: first = SubmodularGreedy()
         }
-        return [first, Hysteresis()] + (rules.burstReplicas ? [BurstPhase()] : [])
+        var steps: [any PlacementSearch] = [first, Hysteresis()]
+        if rules.burstReplicas { steps.append(BurstPhase()) }
+        // The refinement is EPARA's: the baselines plan as what they model does.
+        if options.policy == .epara, let simulator = options.simulator, options.searchBudget.evaluations > 0 {
+            steps.append(SimulationRefinement(simulator: simulator, budget: options.searchBudget))
+        }
+        return steps
     }
 
     /// What the policy's searches choose.

@@ -24,9 +24,11 @@ extension Problem {
     /// `outcome.burstAttainment`: what the burst estimator expects of each market it planned,
     /// which bounds the fluid prediction (a fluid prediction alone says 1.0 for a burst that
     /// queues).
-    func assemble(in space: SearchSpace, _ outcome: SearchOutcome) -> Plan {
+    /// `outcome.measured`, what simulating the plan measured, replaces both where it is known.
+    /// `bounded` false skips the fluid bound (the refinement's trial plans, never shown).
+    func assemble(in space: SearchSpace, _ outcome: SearchOutcome, bounded: Bool = true) -> Plan {
         let candidates = space.candidates, placement = space.placement, extra = outcome.extra
-        let burstAttainment = outcome.burstAttainment
+        let burstAttainment = outcome.burstAttainment, measured = outcome.measured
         let picked = outcome.picked(in: space)
         let ids = instanceIDs(picked)
         // Offers stand for their whole class here: the facts read are per service and type.
@@ -64,6 +66,9 @@ extension Problem {
                     sum + placement.markets[m].demand / max(placement.markets[m].provision, 1) * burstAttainment[m]!
                 }
                 goodput = min(goodput, expected)
+            }
+            if let attainment = measured?.attainment(of: ctx.service.name) {
+                goodput = ctx.demandPerS * attainment
             }
             totalGoodput += goodput
             totalDemand += ctx.demandPerS
@@ -110,7 +115,7 @@ extension Problem {
                     memoryUsedGib: memoryUsed[i].rounded(places: 4), shareUsed: shareUsed[i].rounded(places: 4),
                     instances: onSlot[i].sorted()))
         }
-        let bound = upperBound(candidates: everyOffer, singleCapacity: packedCapacity)
+        let bound = bounded ? upperBound(candidates: everyOffer, singleCapacity: packedCapacity) : 0
         let observed = options.observed
         let digestInput = DigestInput(
             workload: workload.inputDigest, policy: options.policy.rawValue, headroom: options.memoryHeadroom,
@@ -132,11 +137,12 @@ extension Problem {
                 goodputPerS: totalGoodput.rounded(places: 4), demandPerS: totalDemand.rounded(places: 4),
                 attainment: totalDemand > 0 ? (totalGoodput / totalDemand).rounded(places: 4) : 1,
                 upperBoundGoodputPerS: bound.rounded(places: 4),
-                fractionOfUpperBound: bound > 0 ? (totalGoodput / bound).rounded(places: 4) : 1),
+                fractionOfUpperBound: bound > 0 ? (totalGoodput / bound).rounded(places: 4) : 1,
+                simulated: measured?.prediction),
             solver: SolverStats(
                 policy: options.policy.rawValue, candidates: candidates.count + extra.count, objectiveEvaluations: outcome.evaluations,
                 lazy: options.lazy, objective: outcome.objective.rounded(places: 6), stages: outcome.stages,
-                without: options.without.isEmpty ? nil : options.without.sorted().map(\.rawValue)),
+                without: options.without.isEmpty ? nil : options.without.sorted().map(\.rawValue), search: outcome.search),
             shortfalls: shortfalls, moves: moves,
             state: observed.map {
                 StateSummary(

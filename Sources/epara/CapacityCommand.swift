@@ -73,6 +73,12 @@ struct CapacityCommand: ParsableCommand {
     @Option(help: ArgumentHelp("In-run replanning period (0: each load's plan holds the whole run).", valueName: "duration"))
     var replanEvery: String = "0"
 
+    @Option(
+        help: ArgumentHelp(
+            "How much each load's EPARA plan is checked in the simulator and improved (as `plan --search-budget`; default: $EPARA_SEARCH_BUDGET, else 12).",
+            valueName: "budget"))
+    var searchBudget: String?
+
     @Option(help: "Fraction of each device's memory instances may use.")
     var memoryHeadroom: Double = 0.9
 
@@ -100,6 +106,8 @@ struct CapacityCommand: ParsableCommand {
             let input = try StageDocument<ClassifiedWorkload>.read(source, kind: "ClassifiedWorkload", producedBy: "epara classify")
             var planOptions = PlanOptions()
             planOptions.memoryHeadroom = memoryHeadroom
+            planOptions.simulator = LoadEvaluation.simulation
+            planOptions.searchBudget = try PlanCommand.searchBudget(searchBudget) ?? LoadEvaluation.searchBudget
             let options = CapacityStudy.Options(
                 policies: policy.isEmpty ? Policy.allCases : policy,
                 search: CapacitySearchOptions(targets: target.isEmpty ? [0.99, 0.9] : target, tolerance: tolerance, maxScale: maxScale),

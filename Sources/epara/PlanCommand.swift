@@ -110,6 +110,12 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(help: "Number of most recent windows of --state to average demand over.")
     var stateWindows: Int = 5
 
+    @Option(
+        help: ArgumentHelp(
+            "How much the plan is checked in the simulator and improved: plans simulated (default: $EPARA_SEARCH_BUDGET, else the --previous plan's, else 24; 0: none), a wall-time limit (30s, 2m), or both (24,30s).",
+            valueName: "budget"))
+    var searchBudget: String?
+
     @Flag(help: "Evaluate every candidate at every step instead of lazily (same plan, slower; for comparison).")
     var plainGreedy = false
 
@@ -123,6 +129,7 @@ struct PlanCommand: AsyncParsableCommand {
         if let memoryHeadroom, !(memoryHeadroom > 0 && memoryHeadroom <= 1) { throw ValidationError("--memory-headroom must be in (0, 1]") }
         if let maxBatch, !(1...4096).contains(maxBatch) { throw ValidationError("--max-batch must be from 1 to 4096") }
         guard stateWindows >= 1 else { throw ValidationError("--state-windows must be at least 1") }
+        _ = try Self.searchBudget(searchBudget)
         if let prometheus, !PrometheusReader.isHTTPURL(prometheus) {
             throw ValidationError("--prometheus expects the server's http:// or https:// URL, such as http://prometheus:9090, found '\(prometheus)'")
         }
@@ -133,6 +140,18 @@ struct PlanCommand: AsyncParsableCommand {
                 "--without turns off parts of EPARA; with --policy \(policy.rawValue) it does not apply (alpaserve takes --without model-parallel: single-device groups only, AlpaServe's sr-greedy)"
             )
         }
+    }
+
+    /// --search-budget, else $EPARA_SEARCH_BUDGET (a Makefile's or a crontab's default), else nil.
+    static func searchBudget(_ option: String?) throws -> SearchBudget? {
+        let (text, source) =
+            option.map { ($0, "--search-budget") }
+            ?? ProcessInfo.processInfo.environment["EPARA_SEARCH_BUDGET"].map { ($0, "EPARA_SEARCH_BUDGET") } ?? (nil, "")
+        guard let text else { return nil }
+        guard let budget = SearchBudget(argument: text) else {
+            throw ValidationError("\(source) expects a number of plans (24), a time (30s, 2m) or both (24,30s), found '\(text)'")
+        }
+        return budget
     }
 
     /// --prometheus-window in milliseconds (5m unless given).
@@ -182,6 +201,12 @@ struct PlanCommand: AsyncParsableCommand {
             if !traces.isEmpty {
                 workload = try Self.withTraceBurstiness(workload, traces: traces)
             }
+            // The plan is served in the simulator on the traces given, else on generated arrivals.
+            options.simulator = PlanSimulation(traces: traces.map(TraceFile.init(argument:)))
+            options.searchBudget =
+                try Self.searchBudget(searchBudget)
+                ?? previousPlan?.settings?.searchBudget.map { SearchBudget(evaluations: $0) } ?? .standard
+            options.progress = ProgressBar(label: "plan: simulating")
             let clock = ContinuousClock()
             let start = clock.now
             var plan: Plan

@@ -25,6 +25,10 @@ enum Epara {
 
     final class Marker {}
 
+    /// Plans are not simulated unless a test asks (`plan`'s simulation refinement takes tens of
+    /// seconds in a debug build; `PlanSearchCLITests` runs it).
+    static let quiet = ["EPARA_SEARCH_BUDGET": "0"]
+
     static func fixture(_ path: String) -> URL {
         Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent(path)
     }
@@ -37,7 +41,7 @@ enum Epara {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
-        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        process.environment = ProcessInfo.processInfo.environment.merging(quiet.merging(environment ?? [:]) { $1 }) { $1 }
         process.currentDirectoryURL = directory ?? packageRoot
         // Files rather than pipes: a large output cannot fill a pipe and block the child.
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("epara-run-\(UUID().uuidString)")

@@ -145,6 +145,9 @@ DispatchQueue.concurrentPerform(iterations: order.count) { k in
     let study = studies[job.study]
     var planOptions = study.planOptions
     planOptions.without = job.without
+    // Each load's EPARA plan is checked in the simulator and improved (the smoke test: briefly).
+    planOptions.simulator = LoadEvaluation.simulation
+    planOptions.searchBudget = quick ? SearchBudget(evaluations: 3) : LoadEvaluation.searchBudget
     var options = CapacityStudy.Options(
         policies: job.policies, search: CapacitySearchOptions(targets: targets, tolerance: tolerance, maxScale: maxScale),
         traces: study.traces, durationS: study.durationS, warmupS: study.warmupS, seeds: seeds,

@@ -4,8 +4,9 @@ import Foundation
 import Glibc
 #endif
 
-/// A one-line progress bar on standard error, drawn only when it is a terminal.
-public final class ProgressBar {
+/// A one-line progress bar on standard error, drawn only when it is a terminal. Sendable so a
+/// planning run can carry one; it is drawn from one thread at a time.
+public final class ProgressBar: @unchecked Sendable {
     public let label: String
     public let enabled = isatty(STDERR_FILENO) == 1
     var lastDraw = ContinuousClock.now

@@ -16,6 +16,31 @@ struct SearchSpace {
             slotOverhead: problem.slots.map(\.runtimeOverheadGib))
     }
 
+    /// A service's best full-device configuration (by capacity) on each device that has one.
+    func singles(of service: Int) -> [Candidate] {
+        var bySlot: [Int: Candidate] = [:]
+        for (o, offer) in candidates.offers.enumerated() where offer.service == service && !offer.isModelParallel && offer.share == 1 {
+            for slot in candidates.members(ofOffer: o) where (bySlot[slot]?.capacityPerS ?? -1) < offer.capacityPerS {
+                bySlot[slot] = candidates.candidate(ofOffer: o, on: slot)
+            }
+        }
+        return bySlot.sorted { $0.key < $1.key }.map(\.value)
+    }
+
+    /// A service's model-parallel groups.
+    func groups(of service: Int) -> [Candidate] {
+        candidates.offers.filter { $0.service == service && $0.isModelParallel }
+    }
+
+    /// Every single-device configuration of a service on one device.
+    func configurations(of service: Int, on slot: Int) -> [Candidate] {
+        candidates.offers.indices.compactMap { o in
+            let offer = candidates.offers[o]
+            guard offer.service == service, !offer.isModelParallel, candidates.members(ofOffer: o).contains(slot) else { return nil }
+            return candidates.candidate(ofOffer: o, on: slot)
+        }
+    }
+
     /// The chosen candidate of index `i`: a concrete candidate, or one of `extra`.
     func candidate(_ i: Int, extra: [Candidate]) -> Candidate {
         i < candidates.count ? candidates[i] : extra[i - candidates.count]
@@ -34,6 +59,11 @@ struct SearchOutcome {
     var stages: [SolverStats.StageStats]
     /// What the burst estimator expects of each market it planned (bounds the fluid prediction).
     var burstAttainment: [Int: Double] = [:]
+
+    /// What serving the plan in the simulator measured, when a search simulated it.
+    var measured: PlanMeasurement?
+    /// What the simulation refinement did.
+    var search: SearchSummary?
 
     /// The chosen instances themselves.
     func picked(in space: SearchSpace) -> [Candidate] { chosen.map { space.candidate($0, extra: extra) } }

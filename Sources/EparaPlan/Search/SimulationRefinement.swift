@@ -1,0 +1,292 @@
+import EparaCore
+
+/// The last search: serve candidate plans in the simulator on the demand planned for, and keep
+/// what serves more.
+///
+/// 1. A portfolio: EPARA's plan (the greedy and the burst phase) and the baselines' plans
+///    (AlpaServe's search, round robin, local), each made an EPARA plan (EPARA's dispatch and
+///    routing) and simulated; the best is where the search starts, EPARA's own on a tie. So the
+///    plan is never worse on the planning simulation than a baseline's.
+/// 2. Local search from there, guided by what the simulation lost: for the services that lose
+///    the most requests within SLO (by priority), a replica added where memory is left (a whole
+///    device where its time is free, else beside what runs there), a larger or smaller batch,
+///    or a replica of a service that lost nothing replaced by one of the service that lost. A
+///    move is kept only when simulated goodput within SLO (by priority) rises; the first that
+///    does is taken, and the search looks again from there until nothing helps or the budget
+///    is spent. Deterministic for the simulator's seeds and an evaluation budget.
+///
+/// What remains of the greedy's guarantee: the search starts from its placement and only keeps
+/// what the simulation says serves more, so the plan's simulated goodput is at least the
+/// greedy's (and every baseline's) on the planning simulation.
+struct SimulationRefinement: PlacementSearch {
+    let simulator: any PlanSimulator
+    let budget: SearchBudget
+    /// Baselines whose plans join the portfolio.
+    var portfolio: [Policy] = [.alpaserve, .roundRobin, .local]
+    /// Services looked at per round, worst first, and moves tried for each.
+    static let servicesPerRound = 3
+
+    func search(in space: SearchSpace, from start: SearchOutcome?) -> SearchOutcome {
+        guard let start else { preconditionFailure("the simulation refinement follows a search") }
+        var judge = Judge(space: space, simulator: simulator, budget: budget)
+        // The portfolio, EPARA's own first (it wins ties).
+        var entries: [(name: String, design: [Candidate])] = [(space.problem.options.policy.rawValue, start.picked(in: space))]
+        for policy in portfolio where policy != space.problem.options.policy {
+            entries.append((policy.rawValue, baselineDesign(policy, in: space)))
+        }
+        var scored: [(name: String, design: [Candidate], trial: Judge.Trial)] = []
+        for entry in entries {
+            guard judge.fits(entry.design), let trial = judge.evaluate(entry.design) else { continue }
+            scored.append((entry.name, entry.design, trial))
+        }
+        guard var best = scored.first else { return start }
+        for entry in scored.dropFirst() where entry.trial.score > best.trial.score * (1 + 1e-6) + 1e-9 { best = entry }
+        let startGoodput = best.trial.measurement.goodputPerS
+        var current = (design: best.design, trial: best.trial)
+        var kept: [String] = []
+        improving: while judge.hasBudget {
+            for move in moves(current.design, current.trial, in: space) {
+                guard judge.hasBudget else { break improving }
+                guard judge.fits(move.design), let trial = judge.evaluate(move.design) else { continue }
+                if trial.score > current.trial.score * (1 + 1e-4) + 1e-9 {
+                    current = (move.design, trial)
+                    kept.append(move.name)
+                    continue improving
+                }
+            }
+            break
+        }
+        space.problem.options.progress?.finish()
+        var outcome = judge.outcome(current.design)
+        outcome.evaluations = start.evaluations
+        outcome.objective = start.objective
+        outcome.stages = start.stages
+        if best.name != entries[0].name {
+            outcome.stages.append(.init(name: "started from \(best.name)'s plan", placed: best.design.count, objective: start.objective))
+        }
+        if !kept.isEmpty {
+            outcome.stages.append(.init(name: "simulation refinement", placed: kept.count, objective: start.objective))
+        }
+        outcome.measured = current.trial.measurement
+        outcome.search = SearchSummary(
+            evaluations: judge.evaluations, budgetEvaluations: budget.evaluations == Int.max ? 0 : budget.evaluations,
+            budgetS: budget.seconds, start: best.name,
+            portfolio: scored.map { .init(name: $0.name, goodputPerS: $0.trial.measurement.goodputPerS.rounded(places: 4)) },
+            kept: kept, startGoodputPerS: startGoodput.rounded(places: 4),
+            goodputPerS: current.trial.measurement.goodputPerS.rounded(places: 4))
+        return outcome
+    }
+
+    /// A baseline's plan, as candidates of this problem's devices.
+    func baselineDesign(_ policy: Policy, in space: SearchSpace) -> [Candidate] {
+        var options = space.problem.options
+        options.policy = policy
+        options.simulator = nil
+        options.without = []
+        let problem = Problem(workload: space.problem.workload, options: options)
+        let baseline = SearchSpace(problem: problem)
+        return problem.search(in: baseline).picked(in: baseline).map { c in
+            var c = c
+            // Its market belongs to the other problem; here it only marks the service's.
+            c.market = -1
+            return c
+        }
+    }
+
+    struct Move {
+        var name: String
+        var design: [Candidate]
+    }
+
+    /// Moves worth a simulation, most promising first: for the services that lost the most.
+    func moves(_ design: [Candidate], _ trial: Judge.Trial, in space: SearchSpace) -> [Move] {
+        let problem = space.problem
+        let measurement = trial.measurement
+        let contexts = problem.contexts
+        let losing = contexts.map { ctx in (ctx, Double(measurement.lost(by: ctx.service.name)) * ctx.service.priority) }
+            .filter { $0.1 > 0 }.sorted { ($0.1, -$0.0.index) > ($1.1, -$1.0.index) }.prefix(Self.servicesPerRound)
+        var state = space.placement.initialState()
+        for c in design { space.placement.apply(c, to: &state) }
+        var result: [Move] = []
+        for (ctx, _) in losing {
+            let own = design.indices.filter { design[$0].service == ctx.index }
+            // A replica where memory is left.
+            if let add = replica(of: ctx, beside: design, state: state, in: space) {
+                result.append(Move(name: "add \(describe(add, in: space))", design: design + [add]))
+            }
+            // A larger or smaller batch on an instance it has.
+            for i in own.prefix(2) {
+                for c in rebatched(design[i], in: space) {
+                    var next = design
+                    next[i] = c
+                    result.append(Move(name: "batch \(c.batch) \(describe(c, in: space))", design: next))
+                }
+            }
+            // A replica of a service that lost nothing makes room for one of this service.
+            if let swap = swap(for: ctx, in: design, measurement: measurement, space: space) {
+                result.append(swap)
+            }
+        }
+        return result
+    }
+
+    /// The service's best single-device configuration (by capacity) on the device with the most
+    /// room that holds no replica of it: a whole device where its time is free, else sharing
+    /// the device's time (share 0: the time the others leave). Model-parallel services: their
+    /// best group that fits.
+    func replica(of ctx: ServiceContext, beside design: [Candidate], state: Placement.State, in space: SearchSpace) -> Candidate? {
+        let taken = Set(design.filter { $0.service == ctx.index }.flatMap(\.slots))
+        var best: (key: (Double, Double, Int), candidate: Candidate)? = nil
+        for option in space.singles(of: ctx.index) where !taken.contains(option.slots[0]) {
+            let slot = option.slots[0]
+            var c = option
+            if !space.placement.fits(c, state) {
+                c.share = 0
+                c.modes.insert(.gpuSharing)
+                guard space.placement.fits(c, state) else { continue }
+            }
+            // Whole devices first, then the least busy, then the fastest.
+            let key = (c.share, -state.shareUsed[slot] - Double(state.residents[slot]), -slot)
+            if best.map({ key > $0.key || (key == $0.key && c.capacityPerS > $0.candidate.capacityPerS) }) ?? true {
+                best = (key, c)
+            }
+        }
+        if let best { return best.candidate }
+        return space.groups(of: ctx.index).first { c in
+            Set(c.slots).isDisjoint(with: taken) && space.placement.fits(c, state)
+        }
+    }
+
+    /// The same instance with the next larger and the next smaller batch its device offers.
+    func rebatched(_ c: Candidate, in space: SearchSpace) -> [Candidate] {
+        guard !c.isModelParallel else { return [] }
+        let options = space.configurations(of: c.service, on: c.slots[0]).filter { $0.framesPacked == c.framesPacked && $0.batch != c.batch }
+        let larger = options.filter { $0.batch > c.batch }.min { $0.batch < $1.batch }
+        let smaller = options.filter { $0.batch < c.batch }.max { $0.batch < $1.batch }
+        return [larger, smaller].compactMap { option in
+            guard var next = option else { return nil }
+            next.share = c.share
+            next.modes = c.share == 0 ? next.modes.union(.gpuSharing) : next.modes
+            return next
+        }
+    }
+
+    /// Replace a single-device instance of a service that lost nothing (and has another) by one
+    /// of `ctx` on that device.
+    func swap(for ctx: ServiceContext, in design: [Candidate], measurement: PlanMeasurement, space: SearchSpace) -> Move? {
+        let problem = space.problem
+        let counts = Dictionary(grouping: design.indices, by: { design[$0].service })
+        let taken = Set(design.filter { $0.service == ctx.index }.flatMap(\.slots))
+        let singles = Dictionary(space.singles(of: ctx.index).map { ($0.slots[0], $0) }, uniquingKeysWith: { a, _ in a })
+        for (i, victim) in design.enumerated() where victim.service != ctx.index && !victim.isModelParallel {
+            let name = problem.workload.services[victim.service].name
+            guard (counts[victim.service]?.count ?? 0) > 1, measurement.lost(by: name) == 0,
+                let slot = victim.slots.first, !taken.contains(slot), var c = singles[slot]
+            else { continue }
+            var next = design
+            next.remove(at: i)
+            var state = space.placement.initialState()
+            for other in next { space.placement.apply(other, to: &state) }
+            if !space.placement.fits(c, state) {
+                c.share = 0
+                c.modes.insert(.gpuSharing)
+                guard space.placement.fits(c, state) else { continue }
+            }
+            return Move(name: "swap \(problem.instanceID(victim)) for \(describe(c, in: space))", design: next + [c])
+        }
+        return nil
+    }
+
+    func describe(_ c: Candidate, in space: SearchSpace) -> String { space.problem.instanceID(c) }
+}
+
+extension SimulationRefinement {
+    /// Simulates designs and keeps count against the budget.
+    struct Judge {
+        let space: SearchSpace
+        let simulator: any PlanSimulator
+        let budget: SearchBudget
+        let started = ContinuousClock.now
+        private(set) var evaluations = 0
+        private var seen: [[Int]: Trial?] = [:]
+
+        init(space: SearchSpace, simulator: any PlanSimulator, budget: SearchBudget) {
+            self.space = space
+            self.simulator = simulator
+            self.budget = budget
+        }
+
+        struct Trial {
+            var measurement: PlanMeasurement
+            /// Requests within SLO over the seeds, each weighted by its service's priority.
+            var score: Double
+        }
+
+        var elapsedS: Double {
+            let elapsed = ContinuousClock.now - started
+            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        }
+
+        var hasBudget: Bool {
+            guard evaluations < budget.evaluations else { return false }
+            guard let seconds = budget.seconds else { return true }
+            return elapsedS < seconds
+        }
+
+        func fits(_ design: [Candidate]) -> Bool {
+            var state = space.placement.initialState()
+            for c in design {
+                guard space.placement.fits(c, state) else { return false }
+                space.placement.apply(c, to: &state)
+            }
+            return true
+        }
+
+        /// The design as a search outcome: every instance numbered on from the candidates.
+        func outcome(_ design: [Candidate]) -> SearchOutcome {
+            let base = space.candidates.count
+            let extra = design.enumerated().map { k, c in
+                var c = c
+                c.index = base + k
+                return c
+            }
+            return SearchOutcome(chosen: extra.map(\.index), extra: extra, objective: 0, evaluations: 0, stages: [])
+        }
+
+        /// Simulates a design (once: a design met again is not simulated again).
+        mutating func evaluate(_ design: [Candidate]) -> Trial? {
+            let key = signature(design)
+            if let known = seen[key] { return known }
+            evaluations += 1
+            if let progress = space.problem.options.progress {
+                progress.update(fraction: budget.evaluations == Int.max ? elapsedS / (budget.seconds ?? 1) : Double(evaluations) / Double(budget.evaluations))
+            }
+            let plan = space.problem.assemble(in: space, outcome(design), bounded: false)
+            var trial: Trial? = nil
+            if let measurement = try? simulator.measure(plan) {
+                var score = 0.0
+                for ctx in space.problem.contexts {
+                    let inSLO = measurement.bySeed.reduce(0) { $0 + ($1.inSLO[ctx.service.name] ?? 0) }
+                    score += Double(inSLO) * ctx.service.priority
+                }
+                trial = Trial(measurement: measurement, score: score)
+            }
+            seen[key] = trial
+            return trial
+        }
+
+        /// What tells two designs apart, whatever the order of their instances.
+        func signature(_ design: [Candidate]) -> [Int] {
+            design.map { c in
+                var h = Hasher()
+                h.combine(c.service)
+                h.combine(c.slots)
+                h.combine(c.share)
+                h.combine(c.batch)
+                h.combine(c.framesPacked)
+                h.combine(c.stages.count)
+                return h.finalize()
+            }.sorted()
+        }
+    }
+}
