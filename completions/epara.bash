@@ -212,7 +212,7 @@ _epara_plan() {
     repeating_flags=()
     non_repeating_flags=(--detailed-exitcode --allow-partial --plain-greedy --timing --version -h --help)
     repeating_options=(--state --trace --without)
-    non_repeating_options=(--policy --prometheus --prometheus-window --previous --memory-headroom --max-batch --state-windows --format)
+    non_repeating_options=(--policy --prometheus --prometheus-window --previous --memory-headroom --max-batch --state-windows --search-budget --format)
     __epara_offer_flags_options 1
 
     # Offer option value completions
@@ -247,6 +247,9 @@ _epara_plan() {
         return
         ;;
     '--state-windows')
+        return
+        ;;
+    '--search-budget')
         return
         ;;
     '--format')
@@ -419,7 +422,7 @@ _epara_capacity() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--policy --target --trace)
-    non_repeating_options=(--duration --warmup --seeds --tolerance --max-scale --replan-every --memory-headroom --html --format)
+    non_repeating_options=(--duration --warmup --seeds --tolerance --max-scale --replan-every --search-budget --memory-headroom --html --format)
     __epara_offer_flags_options 1
 
     # Offer option value completions
@@ -450,6 +453,9 @@ _epara_capacity() {
         return
         ;;
     '--replan-every')
+        return
+        ;;
+    '--search-budget')
         return
         ;;
     '--memory-headroom')

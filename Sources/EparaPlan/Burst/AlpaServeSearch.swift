@@ -91,7 +91,7 @@ struct AlpaServeSearch {
         }
         var pools: [Pool] = markets.sorted().compactMap { market in
             guard let first = byMarket[market]?.first, let ctx = contexts[candidates[first].service] else { return nil }
-            let workload = burst.arrivals(market: market, ctx: ctx)
+            let workload = burst.arrivals(market: market, ctx: ctx, answersVary: false)
             guard workload.ratePerS > 0 else { return nil }
             return Pool(market: market, context: ctx, workload: workload)
         }

@@ -64,12 +64,14 @@ struct BurstReplication {
     }
 
     /// The requests a market's pool meets: its demand (without the provision's headroom), the
-    /// service's burstiness and deadline, LLM answers of exponential length. The burst phase and
-    /// AlpaServe's search both replay this.
-    func arrivals(market: Int, ctx: ServiceContext) -> BurstEstimator.Workload {
+    /// service's burstiness and deadline, and (`answersVary`) LLM answers of exponential length.
+    /// The burst phase and AlpaServe's search both replay this; AlpaServe's simulator times
+    /// every request of a model alike (its profiled latency), so its search asks for no variation.
+    func arrivals(market: Int, ctx: ServiceContext, answersVary: Bool = true) -> BurstEstimator.Workload {
         BurstEstimator.Workload(
             ratePerS: placement.markets[market].demand / max(placement.markets[market].provision, 1), cv: cv(ctx),
-            deadlineS: ctx.deadlineMs / 1000, seed: Self.seed(ctx.service.name, market), serviceCv: ctx.model.kind == .llm ? 1 : 0)
+            deadlineS: ctx.deadlineMs / 1000, seed: Self.seed(ctx.service.name, market),
+            serviceCv: answersVary && ctx.model.kind == .llm ? 1 : 0)
     }
 
     /// Full-speed timing of a chosen or candidate instance, network included.

@@ -7,13 +7,15 @@ import EparaCore
 ///    (AlpaServe's search, round robin, local), each made an EPARA plan (EPARA's dispatch and
 ///    routing) and simulated; the best is where the search starts, EPARA's own on a tie. So the
 ///    plan is never worse on the planning simulation than a baseline's.
-/// 2. Local search from there, guided by what the simulation lost: for the services that lose
-///    the most requests within SLO (by priority), a replica added where memory is left (a whole
-///    device where its time is free, else beside what runs there), a larger or smaller batch,
-///    or a replica of a service that lost nothing replaced by one of the service that lost. A
-///    move is kept only when simulated goodput within SLO (by priority) rises; the first that
-///    does is taken, and the search looks again from there until nothing helps or the budget
-///    is spent. Deterministic for the simulator's seeds and an evaluation budget.
+/// 2. Local search from there, guided by what the simulation lost: service by service, those
+///    that lost the most requests within SLO (weighted by priority) first — a replica added
+///    where memory is left (a whole device where its time is free, else beside what runs
+///    there), an instance of it in another configuration (batch, frames packed, share, another
+///    model-parallel group) or on another device, or a replica of a service that lost nothing
+///    replaced by one of it. A move is kept only when simulated goodput within SLO (requests,
+///    what capacity measures) rises; the first that does is taken, and the search looks again
+///    from there until nothing helps or the budget is spent. Deterministic for the simulator's
+///    seeds and a budget of plans.
 ///
 /// What remains of the greedy's guarantee: the search starts from its placement and only keeps
 /// what the simulation says serves more, so the plan's simulated goodput is at least the
@@ -23,16 +25,24 @@ struct SimulationRefinement: PlacementSearch {
     let budget: SearchBudget
     /// Baselines whose plans join the portfolio.
     var portfolio: [Policy] = [.alpaserve, .roundRobin, .local]
-    /// Services looked at per round, worst first, and moves tried for each.
-    static let servicesPerRound = 3
 
     func search(in space: SearchSpace, from start: SearchOutcome?) -> SearchOutcome {
         guard let start else { preconditionFailure("the simulation refinement follows a search") }
         var judge = Judge(space: space, simulator: simulator, budget: budget)
         // The portfolio, EPARA's own first (it wins ties).
         var entries: [(name: String, design: [Candidate])] = [(space.problem.options.policy.rawValue, start.picked(in: space))]
+        // Planned for the demand alone: the headroom of `provision` can cost a small cluster
+        // demand it could serve (`Planner.plan` falls back the same way without a simulation).
+        if space.problem.options.provision > 1 {
+            var exact = space.problem.options
+            exact.provision = 1
+            entries.append(("\(space.problem.options.policy.rawValue) for the demand alone", design(planning: exact, in: space)))
+        }
         for policy in portfolio where policy != space.problem.options.policy {
-            entries.append((policy.rawValue, baselineDesign(policy, in: space)))
+            var options = space.problem.options
+            options.policy = policy
+            options.without = []
+            entries.append((policy.rawValue, design(planning: options, in: space)))
         }
         var scored: [(name: String, design: [Candidate], trial: Judge.Trial)] = []
         for entry in entries {
@@ -77,15 +87,14 @@ struct SimulationRefinement: PlacementSearch {
         return outcome
     }
 
-    /// A baseline's plan, as candidates of this problem's devices.
-    func baselineDesign(_ policy: Policy, in space: SearchSpace) -> [Candidate] {
-        var options = space.problem.options
-        options.policy = policy
+    /// Another problem's plan (a baseline's, or EPARA's with other options), as candidates of
+    /// this problem's devices.
+    func design(planning options: PlanOptions, in space: SearchSpace) -> [Candidate] {
+        var options = options
         options.simulator = nil
-        options.without = []
         let problem = Problem(workload: space.problem.workload, options: options)
-        let baseline = SearchSpace(problem: problem)
-        return problem.search(in: baseline).picked(in: baseline).map { c in
+        let other = SearchSpace(problem: problem)
+        return problem.search(in: other).picked(in: other).map { c in
             var c = c
             // Its market belongs to the other problem; here it only marks the service's.
             c.market = -1
@@ -104,7 +113,7 @@ struct SimulationRefinement: PlacementSearch {
         let measurement = trial.measurement
         let contexts = problem.contexts
         let losing = contexts.map { ctx in (ctx, Double(measurement.lost(by: ctx.service.name)) * ctx.service.priority) }
-            .filter { $0.1 > 0 }.sorted { ($0.1, -$0.0.index) > ($1.1, -$1.0.index) }.prefix(Self.servicesPerRound)
+            .filter { $0.1 > 0 }.sorted { ($0.1, -$0.0.index) > ($1.1, -$1.0.index) }
         var state = space.placement.initialState()
         for c in design { space.placement.apply(c, to: &state) }
         var result: [Move] = []
@@ -114,12 +123,24 @@ struct SimulationRefinement: PlacementSearch {
             if let add = replica(of: ctx, beside: design, state: state, in: space) {
                 result.append(Move(name: "add \(describe(add, in: space))", design: design + [add]))
             }
-            // A larger or smaller batch on an instance it has.
             for i in own.prefix(2) {
-                for c in rebatched(design[i], in: space) {
-                    var next = design
-                    next[i] = c
-                    result.append(Move(name: "batch \(c.batch) \(describe(c, in: space))", design: next))
+                let c = design[i]
+                // Another configuration where it runs: batch, frames packed, share; another
+                // model-parallel group.
+                for next in c.isModelParallel ? regrouped(c, in: space) : reconfigured(c, in: space) {
+                    var changed = design
+                    changed[i] = next
+                    result.append(Move(name: "reconfigure \(describe(next, in: space)) \(summary(next))", design: changed))
+                }
+                // The same instance on another device.
+                if !c.isModelParallel {
+                    var without = design
+                    without.remove(at: i)
+                    var rest = space.placement.initialState()
+                    for other in without { space.placement.apply(other, to: &rest) }
+                    if let moved = replica(of: ctx, beside: without, state: rest, in: space, avoiding: Set(c.slots)) {
+                        result.append(Move(name: "move \(describe(c, in: space)) to \(describe(moved, in: space))", design: without + [moved]))
+                    }
                 }
             }
             // A replica of a service that lost nothing makes room for one of this service.
@@ -134,8 +155,10 @@ struct SimulationRefinement: PlacementSearch {
     /// room that holds no replica of it: a whole device where its time is free, else sharing
     /// the device's time (share 0: the time the others leave). Model-parallel services: their
     /// best group that fits.
-    func replica(of ctx: ServiceContext, beside design: [Candidate], state: Placement.State, in space: SearchSpace) -> Candidate? {
-        let taken = Set(design.filter { $0.service == ctx.index }.flatMap(\.slots))
+    func replica(
+        of ctx: ServiceContext, beside design: [Candidate], state: Placement.State, in space: SearchSpace, avoiding: Set<Int> = []
+    ) -> Candidate? {
+        let taken = Set(design.filter { $0.service == ctx.index }.flatMap(\.slots)).union(avoiding)
         var best: (key: (Double, Double, Int), candidate: Candidate)? = nil
         for option in space.singles(of: ctx.index) where !taken.contains(option.slots[0]) {
             let slot = option.slots[0]
@@ -157,18 +180,50 @@ struct SimulationRefinement: PlacementSearch {
         }
     }
 
-    /// The same instance with the next larger and the next smaller batch its device offers.
-    func rebatched(_ c: Candidate, in space: SearchSpace) -> [Candidate] {
-        guard !c.isModelParallel else { return [] }
-        let options = space.configurations(of: c.service, on: c.slots[0]).filter { $0.framesPacked == c.framesPacked && $0.batch != c.batch }
-        let larger = options.filter { $0.batch > c.batch }.min { $0.batch < $1.batch }
-        let smaller = options.filter { $0.batch < c.batch }.max { $0.batch < $1.batch }
-        return [larger, smaller].compactMap { option in
+    /// The same instance in other configurations its device offers: the next larger and the
+    /// next smaller batch, the best with other frames packed, the next larger share of the
+    /// device's time (a multiplexed instance, `share` 0, keeps running in the time left).
+    func reconfigured(_ c: Candidate, in space: SearchSpace) -> [Candidate] {
+        let all = space.configurations(of: c.service, on: c.slots[0])
+        let timed = all.filter { $0.share == (c.share == 0 ? 1 : c.share) && ($0.batch, $0.framesPacked) != (c.batch, c.framesPacked) }
+        let sameFrames = timed.filter { $0.framesPacked == c.framesPacked }
+        var options: [Candidate?] = [
+            sameFrames.filter { $0.batch > c.batch }.min { $0.batch < $1.batch },
+            sameFrames.filter { $0.batch < c.batch }.max { $0.batch < $1.batch },
+            timed.filter { $0.framesPacked != c.framesPacked }.max { ($0.capacityPerS, -$0.index) < ($1.capacityPerS, -$1.index) },
+        ]
+        if c.share > 0 {
+            options.append(
+                all.filter { $0.share > c.share && $0.batch == c.batch && $0.framesPacked == c.framesPacked }.min { $0.share < $1.share })
+        }
+        return options.compactMap { option in
             guard var next = option else { return nil }
-            next.share = c.share
-            next.modes = c.share == 0 ? next.modes.union(.gpuSharing) : next.modes
+            if c.share == 0 {
+                next.share = 0
+                next.modes.insert(.gpuSharing)
+            }
             return next
         }
+    }
+
+    /// Another model-parallel group of the service: on the same devices the next larger and
+    /// smaller batch, elsewhere the fastest group and the quickest to answer.
+    func regrouped(_ c: Candidate, in space: SearchSpace) -> [Candidate] {
+        let groups = space.groups(of: c.service)
+        let same = groups.filter { $0.slots == c.slots && $0.stages == c.stages && $0.batch != c.batch }
+        let others = groups.filter { $0.slots != c.slots || $0.stages != c.stages }
+        let options: [Candidate?] = [
+            same.filter { $0.batch > c.batch }.min { $0.batch < $1.batch },
+            same.filter { $0.batch < c.batch }.max { $0.batch < $1.batch },
+            others.max { ($0.capacityPerS, -$0.index) < ($1.capacityPerS, -$1.index) },
+            others.min { ($0.latencyMs, $0.index) < ($1.latencyMs, $1.index) },
+        ]
+        var seen = Set<Int>()
+        return options.compactMap { $0 }.filter { seen.insert($0.index).inserted }
+    }
+
+    func summary(_ c: Candidate) -> String {
+        "(batch \(c.batch), frames \(c.framesPacked), share \(c.share)\(c.isModelParallel ? ", \(c.slots.count) devices" : ""))"
     }
 
     /// Replace a single-device instance of a service that lost nothing (and has another) by one
@@ -218,7 +273,8 @@ extension SimulationRefinement {
 
         struct Trial {
             var measurement: PlanMeasurement
-            /// Requests within SLO over the seeds, each weighted by its service's priority.
+            /// Requests within SLO over the seeds: goodput, what capacity at an attainment target
+            /// measures (priorities decide which service's losses are looked at first).
             var score: Double
         }
 
@@ -259,17 +315,14 @@ extension SimulationRefinement {
             if let known = seen[key] { return known }
             evaluations += 1
             if let progress = space.problem.options.progress {
-                progress.update(fraction: budget.evaluations == Int.max ? elapsedS / (budget.seconds ?? 1) : Double(evaluations) / Double(budget.evaluations))
+                progress.update(
+                    fraction: budget.evaluations == Int.max ? elapsedS / (budget.seconds ?? 1) : Double(evaluations) / Double(budget.evaluations))
             }
             let plan = space.problem.assemble(in: space, outcome(design), bounded: false)
             var trial: Trial? = nil
             if let measurement = try? simulator.measure(plan) {
-                var score = 0.0
-                for ctx in space.problem.contexts {
-                    let inSLO = measurement.bySeed.reduce(0) { $0 + ($1.inSLO[ctx.service.name] ?? 0) }
-                    score += Double(inSLO) * ctx.service.priority
-                }
-                trial = Trial(measurement: measurement, score: score)
+                let inSLO = measurement.bySeed.reduce(0) { $0 + $1.inSLO.values.reduce(0, +) }
+                trial = Trial(measurement: measurement, score: Double(inSLO))
             }
             seen[key] = trial
             return trial

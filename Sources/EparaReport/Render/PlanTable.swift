@@ -32,6 +32,11 @@ public enum PlanTable {
         let p = plan.predicted
         out += "\npredicted goodput \(fmt(p.goodputPerS))/s of \(fmt(p.demandPerS))/s demand (attainment \(fmt(p.attainment))); "
         out += "fluid upper bound \(fmt(p.upperBoundGoodputPerS))/s (\(fmt(p.fractionOfUpperBound * 100))%)\n"
+        if let simulated = p.simulated, let search = plan.solver.search {
+            let spread = simulated.attainmentBySeed.map(fmt).joined(separator: ", ")
+            out += "simulated: attainment by seed \(spread) over \(fmt(simulated.horizonS)) s of \(simulated.arrivals) arrivals; "
+            out += "search: \(search.evaluations) plans simulated, started from \(search.start)'s, \(search.kept.count) moves kept\n"
+        }
         if !plan.moves.isEmpty {
             out += "moves: " + plan.moves.map { "\($0.kind.rawValue) \($0.instance)" }.joined(separator: ", ") + "\n"
         }
