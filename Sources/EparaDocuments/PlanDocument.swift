@@ -221,9 +221,11 @@ public struct SolverStats: Codable, Hashable, Sendable {
 
 /// The local search that serves candidate plans in the simulator and keeps what serves more.
 public struct SearchSummary: Codable, Hashable, Sendable {
-    /// Plans simulated, the portfolio's included.
+    /// Plans simulated, the portfolio's included (the portfolio is always simulated, whatever
+    /// the budget: at most five plans).
     public var evaluations: Int
-    /// The most it was allowed (`--search-budget`), and the wall-time limit when one was given.
+    /// The most it was allowed (`--search-budget`; 0: no limit on plans, only on time), and the
+    /// wall-time limit when one was given.
     public var budgetEvaluations: Int
     public var budgetS: Double?
     /// Where the search started: the best of the portfolio on the simulation.

@@ -44,6 +44,11 @@ struct SimulationRefinement: PlacementSearch {
             options.without = []
             entries.append((policy.rawValue, design(planning: options, in: space)))
         }
+        if !space.problem.options.allowPartial {
+            let demand = Dictionary(uniqueKeysWithValues: space.problem.contexts.map { ($0.index, $0.demandPerS) })
+            judge.floor = Judge.supply(of: entries[0].design, in: space)
+            for (service, supply) in judge.floor { judge.floor[service] = min(supply, demand[service] ?? 0) }
+        }
         var scored: [(name: String, design: [Candidate], trial: Judge.Trial)] = []
         for entry in entries {
             guard judge.fits(entry.design), let trial = judge.evaluate(entry.design) else { continue }
@@ -289,7 +294,23 @@ extension SimulationRefinement {
             return elapsedS < seconds
         }
 
+        /// Capacity each service must keep (by workload index): what EPARA's own plan gives it,
+        /// up to its demand. Without `--allow-partial`, a plan the simulation prefers may not
+        /// leave a service short that was not (`plan` would then refuse it as too small a
+        /// cluster); with it, shortfalls are listed and the simulation decides.
+        var floor: [Int: Double] = [:]
+
+        static func supply(of design: [Candidate], in space: SearchSpace) -> [Int: Double] {
+            var supply: [Int: Double] = [:]
+            for ctx in space.problem.contexts { supply[ctx.index] = 0 }
+            for c in design { supply[c.service, default: 0] += c.capacityPerS }
+            return supply
+        }
+
+        /// Fits every device's memory and time, and keeps every service's `floor`.
         func fits(_ design: [Candidate]) -> Bool {
+            let supply = Self.supply(of: design, in: space)
+            for (service, needed) in floor where (supply[service] ?? 0) < needed * (1 - 1e-9) { return false }
             var state = space.placement.initialState()
             for c in design {
                 guard space.placement.fits(c, state) else { return false }

@@ -11,7 +11,7 @@ public struct PlanSimulation: PlanSimulator {
     public var traces: [TraceFile]
     public var seeds: [UInt64]
     /// Simulated seconds per seed; nil: as long as fits `requestsPerSeed` at the plan's demand,
-    /// between `minimumHorizonS` and `maximumHorizonS` (a large fleet is simulated for less time).
+    /// between `minimumHorizonS` and `maximumHorizonS` (a large fleet is simulated for less time, a light bursty workload for longer: its bursts are rare).
     public var horizonS: Double?
     public var requestsPerSeed: Double
     public var minimumHorizonS: Double
@@ -21,7 +21,7 @@ public struct PlanSimulation: PlanSimulator {
 
     public init(
         traces: [TraceFile] = [], seeds: [UInt64] = [1001, 1002], horizonS: Double? = nil, requestsPerSeed: Double = 60_000,
-        minimumHorizonS: Double = 15, maximumHorizonS: Double = 60, core: CoreConfig? = nil
+        minimumHorizonS: Double = 15, maximumHorizonS: Double = 600, core: CoreConfig? = nil
     ) {
         self.traces = traces
         self.seeds = seeds

@@ -115,7 +115,6 @@ public final class SimEngine {
         observed = Array(repeating: 0, count: deployment.services.count * deployment.nodes.count)
         downSince = Array(repeating: nil, count: deployment.nodes.count)
         downTotal = Array(repeating: 0, count: deployment.nodes.count)
-        let seed = options.seed, coreConfig = options.core
         replanner = { current, demand in
             let workload = ClassifiedWorkload(
                 inputDigest: current.workloadDigest, thresholds: Thresholds(), cluster: current.cluster,
@@ -126,11 +125,9 @@ public final class SimEngine {
             options.observed = demand
             options.previous = current
             options.allowPartial = true
-            // In-run replanning checks its plan in the simulator too, briefly (one seed, a short
-            // horizon, a few plans), so that a run with replanning stays about as fast.
-            options.simulator = PlanSimulation(
-                seeds: [seed &+ 0x5EA2C4], requestsPerSeed: 10_000, minimumHorizonS: 5, maximumHorizonS: 20, core: coreConfig)
-            options.searchBudget = SearchBudget(evaluations: min(options.searchBudget.evaluations, Self.replanSearchBudget))
+            // In-run replanning does not simulate its plans: a short simulation inside a run,
+            // on the rates just observed, served the example's run worse, and slower (docs/plan.md §2).
+            options.searchBudget = .none
             return try? Planner.plan(workload, options: options)
         }
         let core = RequestCore(deployment: deployment, config: config, executor: world)
@@ -273,9 +270,6 @@ public final class SimEngine {
     /// origin is the larger of the last period's rate and the rate over the last five periods:
     /// it follows a rise at once and a fall within a few minutes, and a service at 0.2/s does not
     /// lose its instance because a minute went by without a request.
-    /// Plans an in-run replan may simulate.
-    static let replanSearchBudget = 6
-
     func replan() {
         guard let replanner else { return }
         let deployment = core.deployment
