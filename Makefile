@@ -107,7 +107,7 @@ eval:
 	$(SWIFT) build -c release --product goodput-eval
 	$$($(SWIFT) build -c release --show-bin-path)/goodput-eval
 
-# The same with the 400-node cluster as well (about 45 minutes on two cores: AlpaServe's search
+# The same with the 400-node cluster as well (about an hour on two cores: AlpaServe's search
 # plans 400 nodes in minutes per load).
 eval-large:
 	$(SWIFT) build -c release --product goodput-eval

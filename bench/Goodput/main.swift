@@ -425,7 +425,7 @@ md += """
 
     ```sh
     make eval          # release build; writes docs/results.md and docs/results/*.svg (not the large cluster)
-    make eval-large    # the same with the 400-node cluster (about 45 minutes on two cores)
+    make eval-large    # the same with the 400-node cluster (about an hour on two cores)
     make eval-quick    # the smoke test CI runs: small and the AlpaServe setting, 60 s, one seed
     epara classify examples/edge-lab/*.yaml | epara capacity - \\
       --trace chat=examples/traces/AzureLLMInferenceTrace_conv.csv --format table   # one scenario, by hand
