@@ -66,11 +66,7 @@ public struct LoadEvaluation: Sendable {
     /// Plans the workload at `scale` × its demand and measures it with every seed (two at a time).
     public func measure(scale: Double) throws -> LoadPoint {
         let plan = try Planner.plan(LoadScale.scaled(workload, by: scale), options: planOptions)
-        let runs = Runs(count: seeds.count)
-        DispatchQueue.concurrentPerform(iterations: seeds.count) { k in
-            runs.set(k, Result { try simulate(plan, scale: scale, seed: seeds[k]) })
-        }
-        let measured = try runs.values()
+        let measured = try sideBySide(seeds.count) { k in try simulate(plan, scale: scale, seed: seeds[k]) }
         var services: [String: Double] = [:]
         for name in plan.services.map(\.name) {
             let values = measured.compactMap { $0.services[name] }
@@ -123,25 +119,5 @@ public struct LoadEvaluation: Sendable {
         return Measured(
             attainment: arrivals > 0 ? Double(inSLO) / Double(arrivals) : 1, goodputPerS: Double(inSLO) / measuredS,
             services: perService.filter { $0.value.arrivals > 0 }.mapValues { Double($0.inSLO) / Double($0.arrivals) })
-    }
-}
-
-/// Results of runs done in parallel, collected by index.
-final class Runs: @unchecked Sendable {
-    private let lock = NSLock()
-    private var results: [Result<LoadEvaluation.Measured, any Error>?]
-
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-
-    func set(_ k: Int, _ result: Result<LoadEvaluation.Measured, any Error>) {
-        lock.lock()
-        results[k] = result
-        lock.unlock()
-    }
-
-    func values() throws -> [LoadEvaluation.Measured] {
-        lock.lock()
-        defer { lock.unlock() }
-        return try results.map { try $0!.get() }
     }
 }

@@ -106,8 +106,11 @@ struct CapacityCommand: ParsableCommand {
             let input = try StageDocument<ClassifiedWorkload>.read(source, kind: "ClassifiedWorkload", producedBy: "epara classify")
             var planOptions = PlanOptions()
             planOptions.memoryHeadroom = memoryHeadroom
-            planOptions.simulator = LoadEvaluation.simulation
-            planOptions.searchBudget = try PlanCommand.searchBudget(searchBudget) ?? LoadEvaluation.searchBudget
+            // Without a budget, each load's plan is searched with LoadEvaluation's own.
+            if let budget = try PlanCommand.searchBudget(searchBudget) {
+                planOptions.simulator = LoadEvaluation.simulation
+                planOptions.searchBudget = budget
+            }
             let options = CapacityStudy.Options(
                 policies: policy.isEmpty ? Policy.allCases : policy,
                 search: CapacitySearchOptions(targets: target.isEmpty ? [0.99, 0.9] : target, tolerance: tolerance, maxScale: maxScale),

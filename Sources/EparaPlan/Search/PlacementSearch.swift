@@ -41,6 +41,21 @@ struct SearchSpace {
         }
     }
 
+    /// The memory and device time a set of instances takes.
+    func occupancy(of design: [Candidate]) -> Placement.State {
+        occupancy(of: design, fitting: false)!
+    }
+
+    /// The same, or nil when `fitting` and an instance does not fit beside those before it.
+    func occupancy(of design: [Candidate], fitting: Bool) -> Placement.State? {
+        var state = placement.initialState()
+        for c in design {
+            if fitting && !placement.fits(c, state) { return nil }
+            placement.apply(c, to: &state)
+        }
+        return state
+    }
+
     /// The chosen candidate of index `i`: a concrete candidate, or one of `extra`.
     func candidate(_ i: Int, extra: [Candidate]) -> Candidate {
         i < candidates.count ? candidates[i] : extra[i - candidates.count]

@@ -20,9 +20,12 @@ public struct PlanMeasurement: Sendable, Hashable {
             self.inSLO = inSLO
         }
 
+        /// Requests within their SLO, every service's.
+        public var served: Int { inSLO.values.reduce(0, +) }
+
         public var attainment: Double {
             let arrived = arrivals.values.reduce(0, +)
-            return arrived > 0 ? Double(inSLO.values.reduce(0, +)) / Double(arrived) : 1
+            return arrived > 0 ? Double(served) / Double(arrived) : 1
         }
     }
 
@@ -41,8 +44,7 @@ public struct PlanMeasurement: Sendable, Hashable {
 
     /// Requests within SLO a second, over the seeds.
     public var goodputPerS: Double {
-        let inSLO = bySeed.reduce(0) { $0 + $1.inSLO.values.reduce(0, +) }
-        return Double(inSLO) / max(horizonS * Double(max(bySeed.count, 1)), 1e-9)
+        Double(bySeed.reduce(0) { $0 + $1.served }) / max(horizonS * Double(max(bySeed.count, 1)), 1e-9)
     }
 
     /// One service's requests within SLO over those arrived, over the seeds (nil: none arrived).
@@ -60,7 +62,7 @@ public struct PlanMeasurement: Sendable, Hashable {
     public var prediction: SimulatedPrediction {
         SimulatedPrediction(
             horizonS: horizonS.rounded(places: 4), seeds: seeds, attainmentBySeed: bySeed.map { $0.attainment.rounded(places: 4) },
-            goodputPerSBySeed: bySeed.map { (Double($0.inSLO.values.reduce(0, +)) / max(horizonS, 1e-9)).rounded(places: 4) },
+            goodputPerSBySeed: bySeed.map { (Double($0.served) / max(horizonS, 1e-9)).rounded(places: 4) },
             arrivals: arrivals)
     }
 }

@@ -49,22 +49,26 @@ struct SimulationRefinement: PlacementSearch {
             judge.floor = Judge.supply(of: entries[0].design, in: space)
             for (service, supply) in judge.floor { judge.floor[service] = min(supply, demand[service] ?? 0) }
         }
-        var scored: [(name: String, design: [Candidate], trial: Judge.Trial)] = []
+        // Goodput within SLO decides: what capacity at an attainment target measures
+        // (priorities only decide whose losses are looked at first).
+        func serves(_ a: PlanMeasurement, moreThan b: PlanMeasurement, by margin: Double) -> Bool {
+            a.goodputPerS > b.goodputPerS * (1 + margin) + 1e-12
+        }
+        var scored: [(name: String, design: [Candidate], measured: PlanMeasurement)] = []
         for entry in entries {
-            guard judge.fits(entry.design), let trial = judge.evaluate(entry.design) else { continue }
-            scored.append((entry.name, entry.design, trial))
+            guard judge.fits(entry.design), let measured = judge.evaluate(entry.design) else { continue }
+            scored.append((entry.name, entry.design, measured))
         }
         guard var best = scored.first else { return start }
-        for entry in scored.dropFirst() where entry.trial.score > best.trial.score * (1 + 1e-6) + 1e-9 { best = entry }
-        let startGoodput = best.trial.measurement.goodputPerS
-        var current = (design: best.design, trial: best.trial)
+        for entry in scored.dropFirst() where serves(entry.measured, moreThan: best.measured, by: 1e-6) { best = entry }
+        var current = (design: best.design, measured: best.measured)
         var kept: [String] = []
         improving: while judge.hasBudget {
-            for move in moves(current.design, current.trial, in: space) {
+            for move in moves(current.design, current.measured, in: space) {
                 guard judge.hasBudget else { break improving }
-                guard judge.fits(move.design), let trial = judge.evaluate(move.design) else { continue }
-                if trial.score > current.trial.score * (1 + 1e-4) + 1e-9 {
-                    current = (move.design, trial)
+                guard judge.fits(move.design), let measured = judge.evaluate(move.design) else { continue }
+                if serves(measured, moreThan: current.measured, by: 1e-4) {
+                    current = (move.design, measured)
                     kept.append(move.name)
                     continue improving
                 }
@@ -82,13 +86,13 @@ struct SimulationRefinement: PlacementSearch {
         if !kept.isEmpty {
             outcome.stages.append(.init(name: "simulation refinement", placed: kept.count, objective: start.objective))
         }
-        outcome.measured = current.trial.measurement
+        outcome.measured = current.measured
         outcome.search = SearchSummary(
             evaluations: judge.evaluations, budgetEvaluations: budget.evaluations == Int.max ? 0 : budget.evaluations,
             budgetS: budget.seconds, start: best.name,
-            portfolio: scored.map { .init(name: $0.name, goodputPerS: $0.trial.measurement.goodputPerS.rounded(places: 4)) },
-            kept: kept, startGoodputPerS: startGoodput.rounded(places: 4),
-            goodputPerS: current.trial.measurement.goodputPerS.rounded(places: 4))
+            portfolio: scored.map { .init(name: $0.name, goodputPerS: $0.measured.goodputPerS.rounded(places: 4)) },
+            kept: kept, startGoodputPerS: best.measured.goodputPerS.rounded(places: 4),
+            goodputPerS: current.measured.goodputPerS.rounded(places: 4))
         return outcome
     }
 
@@ -113,14 +117,12 @@ struct SimulationRefinement: PlacementSearch {
     }
 
     /// Moves worth a simulation, most promising first: for the services that lost the most.
-    func moves(_ design: [Candidate], _ trial: Judge.Trial, in space: SearchSpace) -> [Move] {
+    func moves(_ design: [Candidate], _ measurement: PlanMeasurement, in space: SearchSpace) -> [Move] {
         let problem = space.problem
-        let measurement = trial.measurement
         let contexts = problem.contexts
         let losing = contexts.map { ctx in (ctx, Double(measurement.lost(by: ctx.service.name)) * ctx.service.priority) }
             .filter { $0.1 > 0 }.sorted { ($0.1, -$0.0.index) > ($1.1, -$1.0.index) }
-        var state = space.placement.initialState()
-        for c in design { space.placement.apply(c, to: &state) }
+        let state = space.occupancy(of: design)
         var result: [Move] = []
         for (ctx, _) in losing {
             let own = design.indices.filter { design[$0].service == ctx.index }
@@ -141,8 +143,7 @@ struct SimulationRefinement: PlacementSearch {
                 if !c.isModelParallel {
                     var without = design
                     without.remove(at: i)
-                    var rest = space.placement.initialState()
-                    for other in without { space.placement.apply(other, to: &rest) }
+                    let rest = space.occupancy(of: without)
                     if let moved = replica(of: ctx, beside: without, state: rest, in: space, avoiding: Set(c.slots)) {
                         result.append(Move(name: "move \(describe(c, in: space)) to \(describe(moved, in: space))", design: without + [moved]))
                     }
@@ -167,12 +168,7 @@ struct SimulationRefinement: PlacementSearch {
         var best: (key: (Double, Double, Int), candidate: Candidate)? = nil
         for option in space.singles(of: ctx.index) where !taken.contains(option.slots[0]) {
             let slot = option.slots[0]
-            var c = option
-            if !space.placement.fits(c, state) {
-                c.share = 0
-                c.modes.insert(.gpuSharing)
-                guard space.placement.fits(c, state) else { continue }
-            }
+            guard let c = fitted(option, state, in: space) else { continue }
             // Whole devices first, then the least busy, then the fastest.
             let key = (c.share, -state.shareUsed[slot] - Double(state.residents[slot]), -slot)
             if best.map({ key > $0.key || (key == $0.key && c.capacityPerS > $0.candidate.capacityPerS) }) ?? true {
@@ -241,20 +237,24 @@ struct SimulationRefinement: PlacementSearch {
         for (i, victim) in design.enumerated() where victim.service != ctx.index && !victim.isModelParallel {
             let name = problem.workload.services[victim.service].name
             guard (counts[victim.service]?.count ?? 0) > 1, measurement.lost(by: name) == 0,
-                let slot = victim.slots.first, !taken.contains(slot), var c = singles[slot]
+                let slot = victim.slots.first, !taken.contains(slot), let option = singles[slot]
             else { continue }
             var next = design
             next.remove(at: i)
-            var state = space.placement.initialState()
-            for other in next { space.placement.apply(other, to: &state) }
-            if !space.placement.fits(c, state) {
-                c.share = 0
-                c.modes.insert(.gpuSharing)
-                guard space.placement.fits(c, state) else { continue }
-            }
+            guard let c = fitted(option, space.occupancy(of: next), in: space) else { continue }
             return Move(name: "swap \(problem.instanceID(victim)) for \(describe(c, in: space))", design: next + [c])
         }
         return nil
+    }
+
+    /// `c` on its devices where their time and memory are free, else multiplexed there
+    /// (share 0: the time the others leave) where memory is; nil where neither fits.
+    func fitted(_ c: Candidate, _ state: Placement.State, in space: SearchSpace) -> Candidate? {
+        if space.placement.fits(c, state) { return c }
+        var shared = c
+        shared.share = 0
+        shared.modes.insert(.gpuSharing)
+        return space.placement.fits(shared, state) ? shared : nil
     }
 
     func describe(_ c: Candidate, in space: SearchSpace) -> String { space.problem.instanceID(c) }
@@ -268,19 +268,12 @@ extension SimulationRefinement {
         let budget: SearchBudget
         let started = ContinuousClock.now
         private(set) var evaluations = 0
-        private var seen: [[Int]: Trial?] = [:]
+        private var seen: [[Int]: PlanMeasurement?] = [:]
 
         init(space: SearchSpace, simulator: any PlanSimulator, budget: SearchBudget) {
             self.space = space
             self.simulator = simulator
             self.budget = budget
-        }
-
-        struct Trial {
-            var measurement: PlanMeasurement
-            /// Requests within SLO over the seeds: goodput, what capacity at an attainment target
-            /// measures (priorities decide which service's losses are looked at first).
-            var score: Double
         }
 
         var elapsedS: Double {
@@ -311,12 +304,7 @@ extension SimulationRefinement {
         func fits(_ design: [Candidate]) -> Bool {
             let supply = Self.supply(of: design, in: space)
             for (service, needed) in floor where (supply[service] ?? 0) < needed * (1 - 1e-9) { return false }
-            var state = space.placement.initialState()
-            for c in design {
-                guard space.placement.fits(c, state) else { return false }
-                space.placement.apply(c, to: &state)
-            }
-            return true
+            return space.occupancy(of: design, fitting: true) != nil
         }
 
         /// The design as a search outcome: every instance numbered on from the candidates.
@@ -331,7 +319,7 @@ extension SimulationRefinement {
         }
 
         /// Simulates a design (once: a design met again is not simulated again).
-        mutating func evaluate(_ design: [Candidate]) -> Trial? {
+        mutating func evaluate(_ design: [Candidate]) -> PlanMeasurement? {
             let key = signature(design)
             if let known = seen[key] { return known }
             evaluations += 1
@@ -340,13 +328,9 @@ extension SimulationRefinement {
                     fraction: budget.evaluations == Int.max ? elapsedS / (budget.seconds ?? 1) : Double(evaluations) / Double(budget.evaluations))
             }
             let plan = space.problem.assemble(in: space, outcome(design), bounded: false)
-            var trial: Trial? = nil
-            if let measurement = try? simulator.measure(plan) {
-                let inSLO = measurement.bySeed.reduce(0) { $0 + $1.inSLO.values.reduce(0, +) }
-                trial = Trial(measurement: measurement, score: Double(inSLO))
-            }
-            seen[key] = trial
-            return trial
+            let measured = try? simulator.measure(plan)
+            seen[key] = measured
+            return measured
         }
 
         /// What tells two designs apart, whatever the order of their instances.

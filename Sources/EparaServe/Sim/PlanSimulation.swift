@@ -10,53 +10,40 @@ import Foundation
 public struct PlanSimulation: PlanSimulator {
     public var traces: [TraceFile]
     public var seeds: [UInt64]
-    /// Simulated seconds per seed; nil: as long as fits `requestsPerSeed` at the plan's demand,
-    /// between `minimumHorizonS` and `maximumHorizonS` (a large fleet is simulated for less time, a light bursty workload for longer: its bursts are rare).
-    public var horizonS: Double?
+    /// Simulated seconds per seed: as long as fits `requestsPerSeed` at the plan's demand,
+    /// between `minimumHorizonS` and `maximumHorizonS` (a large fleet is simulated for less
+    /// time, a light bursty workload for longer: its bursts are rare).
     public var requestsPerSeed: Double
     public var minimumHorizonS: Double
     public var maximumHorizonS: Double
-    /// The request handler's settings (nil: serve's defaults, with the plan's policy's dispatch).
-    public var core: CoreConfig?
 
     public init(
-        traces: [TraceFile] = [], seeds: [UInt64] = [1001, 1002], horizonS: Double? = nil, requestsPerSeed: Double = 60_000,
-        minimumHorizonS: Double = 15, maximumHorizonS: Double = 600, core: CoreConfig? = nil
+        traces: [TraceFile] = [], seeds: [UInt64] = [1001, 1002], requestsPerSeed: Double = 60_000, minimumHorizonS: Double = 15,
+        maximumHorizonS: Double = 600
     ) {
         self.traces = traces
         self.seeds = seeds
-        self.horizonS = horizonS
         self.requestsPerSeed = requestsPerSeed
         self.minimumHorizonS = minimumHorizonS
         self.maximumHorizonS = maximumHorizonS
-        self.core = core
     }
 
     /// Seconds simulated for a plan of this demand (requests a second).
     public func horizon(demandPerS: Double) -> Double {
-        if let horizonS { return horizonS }
-        return min(maximumHorizonS, max(minimumHorizonS, requestsPerSeed / max(demandPerS, 1e-9)))
+        min(maximumHorizonS, max(minimumHorizonS, requestsPerSeed / max(demandPerS, 1e-9)))
     }
 
     public func measure(_ plan: Plan) throws -> PlanMeasurement {
         let horizonS = horizon(demandPerS: plan.predicted.demandPerS)
-        let runs = SeedRuns(count: seeds.count)
-        DispatchQueue.concurrentPerform(iterations: seeds.count) { k in
-            runs.set(k, Result { try run(plan, seed: seeds[k], horizonS: horizonS) })
-        }
         return PlanMeasurement(
-            horizonS: horizonS, seeds: seeds, bySeed: try runs.values(),
+            horizonS: horizonS, seeds: seeds, bySeed: try sideBySide(seeds.count) { k in try run(plan, seed: seeds[k], horizonS: horizonS) },
             arrivals: traces.isEmpty ? "generated" : traces.map { ($0.service.map { "\($0)=" } ?? "") + $0.path }.joined(separator: ", "))
     }
 
     func run(_ plan: Plan, seed: UInt64, horizonS: Double) throws -> PlanMeasurement.Seed {
         let trace = try TraceBuilder.build(TraceOptions(files: traces, durationS: horizonS, seed: seed), deployment: Deployment(plan: plan))
         var options = SimOptions(replanEveryS: 0, windowS: horizonS, seed: seed)
-        if let core {
-            options.core = core
-        } else {
-            options.core.dispatch = DispatchMode.default(forPolicy: plan.policy)
-        }
+        options.core.dispatch = DispatchMode.default(forPolicy: plan.policy)
         let run = try SimEngine(plan: plan, trace: trace, options: options).run()
         var arrivals: [String: Int] = [:], inSLO: [String: Int] = [:]
         for service in run.services {
@@ -64,25 +51,5 @@ public struct PlanSimulation: PlanSimulator {
             inSLO[service.name] = service.counts.completedInSlo
         }
         return PlanMeasurement.Seed(arrivals: arrivals, inSLO: inSLO)
-    }
-}
-
-/// Results of seeds run side by side, collected by index.
-final class SeedRuns: @unchecked Sendable {
-    private let lock = NSLock()
-    private var results: [Result<PlanMeasurement.Seed, any Error>?]
-
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-
-    func set(_ k: Int, _ result: Result<PlanMeasurement.Seed, any Error>) {
-        lock.lock()
-        results[k] = result
-        lock.unlock()
-    }
-
-    func values() throws -> [PlanMeasurement.Seed] {
-        lock.lock()
-        defer { lock.unlock() }
-        return try results.map { try $0!.get() }
     }
 }

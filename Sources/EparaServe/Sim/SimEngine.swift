@@ -125,9 +125,9 @@ public final class SimEngine {
             options.observed = demand
             options.previous = current
             options.allowPartial = true
-            // In-run replanning does not simulate its plans: a short simulation inside a run,
-            // on the rates just observed, served the example's run worse, and slower (docs/plan.md §2).
-            options.searchBudget = .none
+            // No simulator: in-run replanning does not simulate its plans (a short simulation
+            // inside a run, on the rates just observed, served the example's run worse, and
+            // slower: docs/plan.md §2).
             return try? Planner.plan(workload, options: options)
         }
         let core = RequestCore(deployment: deployment, config: config, executor: world)
