@@ -14,6 +14,9 @@ public enum ClientAPI: String, Sendable {
     case chat
     /// `POST /v1/completions`
     case completion
+    /// `POST /v2/models/{service}/infer` (the Open Inference Protocol): the body, JSON tensors
+    /// only, goes to a KServe v2 server as it came.
+    case openInference = "v2"
 }
 
 /// What the client sent, carried with its request to whichever instance serves it.
@@ -345,8 +348,14 @@ public final class HTTPBackends: Sendable {
             return ("/v1/completions", ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object)))
         case (.kserveV2, .native):
             return ("/v2/models/\(target.model)/infer", payload.body.readableBytes > 0 ? payload.body : ByteBuffer(string: "{\"inputs\": []}"))
+        case (.kserveV2, .openInference):
+            return ("/v2/models/\(target.model)/infer", payload.body)
         case (.kserveV2, _):
-            throw BackendFailure.badInput("this service is served by a KServe v2 server: use POST /v1/services/{name}/infer")
+            throw BackendFailure.badInput(
+                "this service is served by a KServe v2 server: use POST /v2/models/{service}/infer or /v1/services/{service}/infer")
+        case (.openai, .openInference):
+            throw BackendFailure.badInput(
+                "this service is served by an OpenAI-compatible server: use POST /v1/chat/completions or /v1/completions")
         case (.emulated, _):
             throw BackendFailure.badInput("the emulated backend makes no calls")
         }

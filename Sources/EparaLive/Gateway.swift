@@ -60,26 +60,8 @@ public enum Gateway {
             metrics.record(node: node, service: name, answer.result)
             return nativeResponse(answer, service: name)
         }
-        for (path, api) in [("v1/chat/completions", ClientAPI.chat), ("v1/completions", ClientAPI.completion)] {
-            router.post(RouterPath(path)) { request, _ -> Response in
-                let parsed: OpenAIRequest
-                switch await OpenAIRequest.parse(request, api: api) {
-                case let .success(value): parsed = value
-                case let .failure(error): return error.response
-                }
-                let answer: LiveAnswer
-                do {
-                    answer = try await engine.submit(
-                        service: parsed.model, origin: node, inputTokens: parsed.inputTokens,
-                        outputTokens: parsed.outputTokens,
-                        payload: Payload(api: api, body: parsed.body, stream: parsed.stream))
-                } catch {
-                    return openAIError(.notFound, "no service named '\(parsed.model)' (the model field names the service)", type: "model_not_found")
-                }
-                metrics.record(node: node, service: parsed.model, answer.result)
-                return openAIResponse(answer, parsed: parsed, api: api)
-            }
-        }
+        addOpenAIRoutes(to: router, engine: engine, node: node, metrics: metrics)
+        addOpenInferenceRoutes(to: router, engine: engine, node: node, metrics: metrics)
         router.post("v1/peer/requests") { request, _ -> Response in
             guard let header = request.headers[HTTPField.Name(PeerWire.forwardHeader)!],
                 let forwarded = PeerWire.decode(ForwardedRequest.self, header)
@@ -165,6 +147,28 @@ public enum Gateway {
         return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: buffer))
     }
 
+    /// A client API's answer (OpenAI's, the Open Inference Protocol's): the model server's own,
+    /// passed on with any status it gave; else the API's error for a shed request (429) or one no
+    /// instance could serve (503), or the emulated backend's answer. `epara-outcome` and
+    /// `epara-latency-ms` say how it went, either way.
+    static func clientAnswer(
+        _ answer: LiveAnswer, shed: (HTTPFields) -> Response, failed: (HTTPFields) -> Response, emulated: (HTTPFields) -> Response
+    ) -> Response {
+        let result = answer.result
+        var headers: HTTPFields = [
+            HTTPField.Name(PeerWire.outcomeHeader)!: result.outcome.name,
+            HTTPField.Name("epara-latency-ms")!: String((result.latencyS * 1e6).rounded() / 1000),
+        ]
+        switch result.outcome {
+        case .dropped: return shed(headers)
+        case .failed: return failed(headers)
+        case .completedInSlo, .completedLate: break
+        }
+        guard let reply = answer.reply else { return emulated(headers) }
+        headers[.contentType] = reply.contentType
+        return Response(status: HTTPResponse.Status(code: reply.status), headers: headers, body: body(reply))
+    }
+
     static func notFound(_ error: any Error) -> Response {
         switch error as? LiveError {
         case let .unknownService(service): json(.notFound, ["error": "unknown service '\(service)'"])
@@ -185,45 +189,6 @@ public enum Gateway {
             for try await chunk in rest { try await writer.write(chunk) }
             try await writer.finish(nil)
         }
-    }
-
-    /// An OpenAI-compatible answer: the model server's own (any status it gave), a synthesized
-    /// one from the emulated backend, or an OpenAI-style error when the request was shed (429)
-    /// or no instance could serve it (503). The outcome is in `epara-outcome` either way.
-    static func openAIResponse(_ answer: LiveAnswer, parsed: OpenAIRequest, api: ClientAPI) -> Response {
-        let result = answer.result
-        var headers: HTTPFields = [
-            HTTPField.Name(PeerWire.outcomeHeader)!: result.outcome.name,
-            HTTPField.Name("epara-latency-ms")!: String((result.latencyS * 1e6).rounded() / 1000),
-        ]
-        switch result.outcome {
-        case .dropped:
-            return openAIError(
-                .tooManyRequests, "shed to keep the service's SLO (\(result.reason.name)); retry later", type: "rate_limit_exceeded",
-                headers: headers)
-        case .failed:
-            return openAIError(
-                .serviceUnavailable, "no healthy instance could serve the request (\(result.reason.name))", type: "server_error",
-                headers: headers)
-        case .completedInSlo, .completedLate:
-            break
-        }
-        if let reply = answer.reply {
-            headers[.contentType] = reply.contentType
-            return Response(status: HTTPResponse.Status(code: reply.status), headers: headers, body: body(reply))
-        }
-        // The emulated backend: the answer a model server would give, all at once (a streaming
-        // client's answer started at its first token: `LiveEngine.emulatedFirstToken`).
-        let completion = EmulatedCompletion(parsed, api: api, id: result.id)
-        if parsed.stream {
-            headers[.contentType] = "text/event-stream"
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: completion.allEvents()))
-        }
-        return json(.ok, completion.body(), headers: headers)
-    }
-
-    static func openAIError(_ status: HTTPResponse.Status, _ message: String, type: String, headers: HTTPFields = [:]) -> Response {
-        json(status, ["error": ["message": message, "type": type, "code": status.code]], headers: headers)
     }
 
     static func json(_ status: HTTPResponse.Status, _ fields: [String: Any], headers: HTTPFields = [:]) -> Response {
@@ -280,58 +245,6 @@ struct NativeRequest {
             }
         }
         return .success(parsed)
-    }
-}
-
-/// An OpenAI-compatible request: the service is its `model`; tokens are estimated from the text
-/// (four characters a token) for scheduling, `max_tokens` bounds the answer.
-struct OpenAIRequest {
-    var model: String
-    var stream: Bool
-    var inputTokens: Int32
-    var outputTokens: Int32
-    var body: ByteBuffer
-
-    static func parse(_ request: Request, api: ClientAPI) async -> Result<OpenAIRequest, ResponseError> {
-        func bad(_ message: String) -> Result<OpenAIRequest, ResponseError> {
-            .failure(ResponseError(Gateway.openAIError(.badRequest, message, type: "invalid_request_error")))
-        }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: Gateway.bodyLimit)
-        } catch {
-            return .failure(
-                ResponseError(
-                    Gateway.openAIError(
-                        .contentTooLarge, "request body over \(Gateway.bodyLimit) bytes",
-                        type: "invalid_request_error")))
-        }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
-            return bad("the body must be a JSON object with at least a model field")
-        }
-        guard let model = object["model"] as? String, !model.isEmpty else { return bad("model is required: it names the epara service") }
-        var text = 0
-        if api == .chat {
-            guard let messages = object["messages"] as? [[String: Any]], !messages.isEmpty else {
-                return bad("messages must be a non-empty list of {role, content}")
-            }
-            for message in messages {
-                if let content = message["content"] as? String {
-                    text += content.count
-                } else if let parts = message["content"] as? [[String: Any]] {
-                    text += parts.compactMap { $0["text"] as? String }.reduce(0) { $0 + $1.count }
-                }
-            }
-        } else {
-            guard let prompt = object["prompt"] else { return bad("prompt is required") }
-            text = (prompt as? String)?.count ?? (prompt as? [String])?.reduce(0) { $0 + $1.count } ?? 0
-        }
-        let maxTokens = (object["max_tokens"] ?? object["max_completion_tokens"]) as? NSNumber
-        if let maxTokens, maxTokens.doubleValue < 1 { return bad("max_tokens must be at least 1") }
-        return .success(
-            OpenAIRequest(
-                model: model, stream: (object["stream"] as? Bool) ?? false, inputTokens: Int32(max(1, text / 4)),
-                outputTokens: Int32(min(maxTokens?.doubleValue ?? 256, 1e6)), body: body))
     }
 }
 

@@ -150,6 +150,19 @@ public final class LiveEngine: Sendable {
     /// The plan in force.
     public var plan: Plan { enter { $0.plan } }
 
+    /// One service of the plan in force, as the client-facing routes describe it: whether it is
+    /// a language model and how many instances serve it; nil when the plan has no such service.
+    public func serviceSummary(_ name: String) -> ServiceSummary? {
+        enter { s in
+            s.deployment.serviceIndex[name].map { ServiceSummary(s.deployment, index: $0) }
+        }
+    }
+
+    /// Every service of the plan in force, in the plan's order.
+    public var serviceSummaries: [ServiceSummary] {
+        enter { s in s.deployment.services.indices.map { ServiceSummary(s.deployment, index: $0) } }
+    }
+
     /// (time, node, up) as this process's handlers saw them: every node at the start, then
     /// each change of what they believe about a peer.
     public var health: [(timeS: Double, node: Int, up: Bool)] { enter { s in s.health.map { ($0.timeS, $0.node.offset, $0.up) } } }

@@ -36,10 +36,10 @@ enum Epara {
     @discardableResult
     static func run(
         _ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil, timeout: TimeInterval = 30,
-        in directory: URL? = nil
+        in directory: URL? = nil, executable: URL? = nil
     ) throws -> EparaResult {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable ?? binary
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(quiet.merging(environment ?? [:]) { $1 }) { $1 }
         process.currentDirectoryURL = directory ?? packageRoot
@@ -64,7 +64,7 @@ enum Epara {
         while process.isRunning && Date() < deadline { usleep(2000) }
         if process.isRunning {
             process.terminate()
-            XCTFail("epara \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
+            XCTFail("\(process.executableURL?.lastPathComponent ?? "") \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
         }
         process.waitUntilExit()
         let seconds = Date().timeIntervalSince(start)

@@ -105,33 +105,9 @@ final class RealBackendTests: XCTestCase {
     /// A KServe v2 server (MLServer) with a Python model that doubles its input, through a
     /// gateway; a request the server fails on is answered 503 with the reason.
     func testMLServerKServeV2ThroughAGateway() async throws {
-        let mlserver = try Self.locate("EPARA_MLSERVER", default: Self.live.appendingPathComponent("mlserver/bin/mlserver"))
         let directory = try scratchDirectory("epara-mlserver")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let models = directory.appendingPathComponent("models")
-        try FileManager.default.createDirectory(at: models.appendingPathComponent("doubler"), withIntermediateDirectories: true)
-        try """
-        from mlserver import MLModel
-        from mlserver.codecs import NumpyCodec
-        from mlserver.types import InferenceRequest, InferenceResponse
-
-
-        class Doubler(MLModel):
-            async def load(self) -> bool:
-                return True
-
-            async def predict(self, payload: InferenceRequest) -> InferenceResponse:
-                x = NumpyCodec.decode_input(payload.inputs[0])
-                return InferenceResponse(model_name=self.name, outputs=[NumpyCodec.encode_output("doubled", x * 2)])
-        """.write(to: models.appendingPathComponent("doubler/model.py"), atomically: true, encoding: .utf8)
-        try #"{"name": "doubler", "implementation": "model.Doubler"}"#
-            .write(to: models.appendingPathComponent("doubler/model-settings.json"), atomically: true, encoding: .utf8)
-        let port = HTTP.freePort()
-        try #"{"host": "127.0.0.1", "http_port": \#(port), "grpc_port": \#(port + 1), "metrics_port": \#(port + 2), "parallel_workers": 0}"#
-            .write(to: models.appendingPathComponent("settings.json"), atomically: true, encoding: .utf8)
-        let server = try Background(mlserver, ["start", models.path], name: "mlserver", in: directory)
-        let ready = await HTTP.waitUntilUp("http://127.0.0.1:\(port)/v2/health/ready", seconds: 120)
-        XCTAssertTrue(ready, server.stderr)
+        let (server, port) = try await Self.startDoubler(in: directory)
 
         let plan = try livePlan("llm", into: directory)
         let backends = try backends(
@@ -160,13 +136,45 @@ final class RealBackendTests: XCTestCase {
         XCTAssertTrue([400, 422, 503].contains(broken.status), "\(broken.status) \(broken.text)")
         if broken.status == 503 { XCTAssertEqual(broken.json["reason"] as? String, "backend_error", broken.text) }
 
-        // The OpenAI endpoint cannot reach a KServe model: a clear 400.
+        // The OpenAI endpoint does not serve a vision model: a clear 400.
         let wrongAPI = try await HTTP.call(
             "http://127.0.0.1:\(gatewayPort)/v1/chat/completions", method: "POST",
             body: #"{"model": "double", "messages": [{"role": "user", "content": "x"}]}"#)
         XCTAssertEqual(wrongAPI.status, 400, wrongAPI.text)
-        XCTAssertTrue(wrongAPI.text.contains("KServe v2"), wrongAPI.text)
+        XCTAssertTrue(wrongAPI.text.contains("not a language model"), wrongAPI.text)
         XCTAssertEqual(gateways.stop(), 0, gateways.stderr)
         _ = server.stop()
+    }
+
+    /// MLServer (KServe v2) serving `doubler`, a Python model that doubles its input `x` into
+    /// `doubled`, on a free port; up and ready when this returns.
+    static func startDoubler(in directory: URL) async throws -> (Background, Int) {
+        let mlserver = try locate("EPARA_MLSERVER", default: Self.live.appendingPathComponent("mlserver/bin/mlserver"))
+        let models = directory.appendingPathComponent("models")
+        try FileManager.default.createDirectory(at: models.appendingPathComponent("doubler"), withIntermediateDirectories: true)
+        try """
+        from mlserver import MLModel
+        from mlserver.codecs import NumpyCodec
+        from mlserver.types import InferenceRequest, InferenceResponse
+
+
+        class Doubler(MLModel):
+            async def load(self) -> bool:
+                return True
+
+            async def predict(self, payload: InferenceRequest) -> InferenceResponse:
+                x = NumpyCodec.decode_input(payload.inputs[0])
+                return InferenceResponse(model_name=self.name, outputs=[NumpyCodec.encode_output("doubled", x * 2)])
+        """.write(to: models.appendingPathComponent("doubler/model.py"), atomically: true, encoding: .utf8)
+        try #"{"name": "doubler", "implementation": "model.Doubler"}"#
+            .write(to: models.appendingPathComponent("doubler/model-settings.json"), atomically: true, encoding: .utf8)
+        let port = HTTP.freePort()
+        try #"{"host": "127.0.0.1", "http_port": \#(port), "grpc_port": \#(port + 1), "metrics_port": \#(port + 2), "parallel_workers": 0}"#
+            .write(to: models.appendingPathComponent("settings.json"), atomically: true, encoding: .utf8)
+        let server = try Background(mlserver, ["start", models.path], name: "mlserver", in: directory)
+        let ready = await HTTP.waitUntilUp("http://127.0.0.1:\(port)/v2/health/ready", seconds: 120)
+        XCTAssertTrue(ready, server.stderr)
+
+        return (server, port)
     }
 }
