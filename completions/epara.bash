@@ -188,11 +188,14 @@ _epara_classify() {
     repeating_flags=()
     non_repeating_flags=(--allow-unservable --version -h --help)
     repeating_options=()
-    non_repeating_options=(--min-slack --memory-headroom --min-stream-fps --max-batch)
+    non_repeating_options=(-o --output --min-slack --memory-headroom --min-stream-fps --max-batch)
     __epara_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
+    '-o'|'--output')
+        return
+        ;;
     '--min-slack')
         return
         ;;
@@ -212,11 +215,14 @@ _epara_plan() {
     repeating_flags=()
     non_repeating_flags=(--detailed-exitcode --allow-partial --plain-greedy --timing --version -h --help)
     repeating_options=(--state --trace --without)
-    non_repeating_options=(--policy --prometheus --prometheus-window --previous --memory-headroom --max-batch --state-windows --search-budget --format)
+    non_repeating_options=(-o --output --policy --prometheus --prometheus-window --previous --memory-headroom --max-batch --state-windows --search-budget --format)
     __epara_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '-o'|'--output')
+        return
+        ;;
     '--policy')
         __epara_add_completions -W 'epara'$'\n''local'$'\n''round-robin'$'\n''alpaserve'
         return
@@ -263,11 +269,14 @@ _epara_serve() {
     repeating_flags=()
     non_repeating_flags=(--all-nodes --insecure --early-drop --no-early-drop --version -h --help)
     repeating_options=(--trace)
-    non_repeating_options=(--engine --node --listen --peers --backends --client-token-file --peer-token-file --tls-cert --tls-key --tls-client-ca --tls-peer-ca --max-header-size --read-timeout --idle-timeout --max-connections-per-client --arrivals --cv --diurnal-period --diurnal-amplitude --duration --rate-scale --seed --sync-interval --replan-every --max-offload --service-time-cv --llm-scheduler --token-budget --dispatch --faults --requests --state --window --format)
+    non_repeating_options=(-o --output --engine --node --listen --peers --backends --client-token-file --peer-token-file --tls-cert --tls-key --tls-client-ca --tls-peer-ca --max-header-size --read-timeout --idle-timeout --max-connections-per-client --arrivals --cv --diurnal-period --diurnal-amplitude --duration --rate-scale --seed --sync-interval --replan-every --max-offload --service-time-cv --llm-scheduler --token-budget --dispatch --faults --requests --state --window --format)
     __epara_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '-o'|'--output')
+        return
+        ;;
     '--engine')
         __epara_add_completions -W 'sim'$'\n''live'
         return
@@ -385,11 +394,14 @@ _epara_report() {
     repeating_flags=()
     non_repeating_flags=(--force --sweep --version -h --help)
     repeating_options=()
-    non_repeating_options=(--baseline --target-attainment --state --run --from --to --html --format)
+    non_repeating_options=(-o --output --baseline --target-attainment --state --run --from --to --html --format)
     __epara_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
+    '-o'|'--output')
+        return
+        ;;
     '--baseline')
         return
         ;;
@@ -422,11 +434,14 @@ _epara_capacity() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--policy --target --trace)
-    non_repeating_options=(--duration --warmup --seeds --tolerance --max-scale --replan-every --search-budget --memory-headroom --html --format)
+    non_repeating_options=(-o --output --duration --warmup --seeds --tolerance --max-scale --replan-every --search-budget --memory-headroom --html --format)
     __epara_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '-o'|'--output')
+        return
+        ;;
     '--policy')
         __epara_add_completions -W 'epara'$'\n''local'$'\n''round-robin'$'\n''alpaserve'
         return
@@ -475,11 +490,14 @@ _epara_manifests() {
     repeating_flags=()
     non_repeating_flags=(--inline-tokens --version -h --help)
     repeating_options=()
-    non_repeating_options=(--backends --workload --name --namespace --image --port --host-port --token-secret --client-token-file --peer-token-file --node-label --prometheus --prometheus-window --schedule --kubectl-image --only)
+    non_repeating_options=(-o --output --backends --workload --name --namespace --image --port --host-port --token-secret --client-token-file --peer-token-file --node-label --prometheus --prometheus-window --schedule --kubectl-image --only)
     __epara_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '-o'|'--output')
+        return
+        ;;
     '--backends')
         return
         ;;
@@ -536,11 +554,14 @@ _epara_catalog() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--format)
+    non_repeating_options=(-o --output --format)
     __epara_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
+    '-o'|'--output')
+        return
+        ;;
     '--format')
         __epara_add_completions -W 'json'$'\n''table'
         return
@@ -552,12 +573,15 @@ _epara_profile() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--catalog --prompt-tokens)
-    non_repeating_options=(--url --api --server-model --model --device --max-concurrency --decode-tokens --repeats --input --timeout)
+    non_repeating_options=(--url -o --output --api --server-model --model --device --max-concurrency --decode-tokens --repeats --input --timeout)
     __epara_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--url')
+        return
+        ;;
+    '-o'|'--output')
         return
         ;;
     '--api')

@@ -78,6 +78,7 @@ _epara_classify() {
     local -i ret=1
     local -ar arg_specs=(
         '*:file:'
+        '(-o --output)'{-o,--output}'[Write the result to this file, replaced only when the stage succeeds (default\: standard output; - is standard output).]:file:'
         '--min-slack[Slack (SLO ÷ latency) one device must reach to count as meeting the SLO.]:min-slack:'
         '--memory-headroom[Fraction of a device'\''s memory a model may use.]:memory-headroom:'
         '--min-stream-fps[Streams below this frame rate are treated request by request.]:min-stream-fps:'
@@ -98,6 +99,7 @@ _epara_plan() {
     local -ar ___format=('json' 'table')
     local -ar arg_specs=(
         ':file:'
+        '(-o --output)'{-o,--output}'[Write the result to this file, replaced only when the stage succeeds (default\: standard output; - is standard output).]:file:'
         '--policy[Placement policy\: epara, local, round-robin, alpaserve.]:policy:{__epara_complete "${___policy[@]}"}'
         '*--state[SQLite state store written by `epara serve`\: observed demand and node health (repeatable\: the stores of gateways on separate machines add up).]:db:'
         '--prometheus[Prometheus server scraping the gateways (base URL, e.g. http\://prometheus\:9090)\: observed demand, burstiness and node health from their metrics.]:url:'
@@ -131,6 +133,7 @@ _epara_serve() {
     local -ar ___format=('json' 'table')
     local -ar arg_specs=(
         ':plan:'
+        '(-o --output)'{-o,--output}'[Write the result to this file, replaced only when the stage succeeds (default\: standard output; - is standard output).]:file:'
         '--engine[Engine\: sim (deterministic discrete-event simulation) or live (HTTP gateways; with --all-nodes).]:engine:{__epara_complete "${___engine[@]}"}'
         '--all-nodes[Live\: run every node'\''s gateway in this process, on consecutive ports from --listen'\''s.]'
         '--node[Live\: run this node'\''s gateway only (the others run elsewhere; see --peers).]:name:'
@@ -183,6 +186,7 @@ _epara_report() {
     local -ar ___format=('json' 'table' 'markdown')
     local -ar arg_specs=(
         '*:run:'
+        '(-o --output)'{-o,--output}'[Write the result to this file, replaced only when the stage succeeds (default\: standard output; - is standard output).]:file:'
         '--baseline[The run the others are compared with\: its file name (without .json) or its policy.]:name:'
         '--force[Compare runs even when they replayed different workloads.]'
         '--sweep[Treat the runs as one policy at increasing load and find the highest rate sustained at the target.]'
@@ -207,6 +211,7 @@ _epara_capacity() {
     local -ar ___format=('json' 'table')
     local -ar arg_specs=(
         ':file:'
+        '(-o --output)'{-o,--output}'[Write the result to this file, replaced only when the stage succeeds (default\: standard output; - is standard output).]:file:'
         '*--policy[A policy to measure (repeatable; default\: all of epara, local, round-robin, alpaserve).]:policy:{__epara_complete "${___policy[@]}"}'
         '*--target[An SLO-attainment target (repeatable; default 0.99 and 0.9).]:fraction:'
         '*--trace[A trace to replay (\[SERVICE=\]FILE; repeatable), sped up with the load.]:trace:'
@@ -233,6 +238,7 @@ _epara_manifests() {
     local -ar ___only=('all' 'plan' 'servers' 'names')
     local -ar arg_specs=(
         ':file:'
+        '(-o --output)'{-o,--output}'[Write the result to this file, replaced only when the stage succeeds (default\: standard output; - is standard output).]:file:'
         '--backends[A Backends document\: each real backend'\''s server, with its image.]:file:'
         '--workload[The ClassifiedWorkload the plan was made from (the replanning CronJob plans from it).]:file:'
         '--name[Prefix of every object'\''s name (the app.kubernetes.io/instance label).]:name:'
@@ -263,6 +269,7 @@ _epara_catalog() {
     local -ar ___format=('json' 'table')
     local -ar arg_specs=(
         '*:file:'
+        '(-o --output)'{-o,--output}'[Write the result to this file, replaced only when the stage succeeds (default\: standard output; - is standard output).]:file:'
         '--format[Output format (default\: table on a terminal, json otherwise).]:format:{__epara_complete "${___format[@]}"}'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -277,6 +284,7 @@ _epara_profile() {
     local -ar ___api=('openai' 'kserve-v2')
     local -ar arg_specs=(
         '--url[The model server'\''s base URL.]:url:'
+        '(-o --output)'{-o,--output}'[Write the result to this file, replaced only when the stage succeeds (default\: standard output; - is standard output).]:file:'
         '--api[The server'\''s API\: openai (LLM servers) or kserve-v2 (Triton, MLServer).]:api:{__epara_complete "${___api[@]}"}'
         '--server-model[The model'\''s name at the server (default\: --model).]:name:'
         '--model[The catalog'\''s model the profile is for.]:name:'

@@ -43,6 +43,9 @@ struct CapacityCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("A ClassifiedWorkload (JSON); - or nothing reads standard input.", valueName: "file"))
     var file: String?
 
+    @OptionGroup
+    var destination: OutputOptions
+
     @Option(
         help: ArgumentHelp(
             "A policy to measure (repeatable; default: all of \(Policy.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "policy"))
@@ -136,9 +139,9 @@ struct CapacityCommand: ParsableCommand {
                     throw InputError(.io, at: SourceLocation(file: html, line: 1, column: 1), "cannot write the page: \(error.localizedDescription)")
                 }
             }
-            switch format ?? (StageIO.stdoutIsTerminal ? .table : .json) {
-            case .json: try StageIO.writeStdout(try JSONOutput.document(report))
-            case .table: try StageIO.writeStdout(CapacityRender.text(report))
+            switch format ?? (destination.isTerminal ? .table : .json) {
+            case .json: try destination.write(try JSONOutput.document(report))
+            case .table: try destination.write(CapacityRender.text(report))
             }
         }
     }

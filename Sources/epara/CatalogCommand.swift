@@ -26,6 +26,9 @@ struct CatalogCommand: ParsableCommand {
             valueName: "file"))
     var files: [String] = []
 
+    @OptionGroup
+    var destination: OutputOptions
+
     @Option(help: "Output format (default: table on a terminal, json otherwise).")
     var format: Format?
 
@@ -33,11 +36,11 @@ struct CatalogCommand: ParsableCommand {
         try StageIO.run {
             let sources = files.isEmpty ? [] : try StageIO.load(files)
             let catalog = try DocumentReader.catalog(sources, builtin: BuiltinCatalog.load())
-            switch format ?? (StageIO.stdoutIsTerminal ? .table : .json) {
+            switch format ?? (destination.isTerminal ? .table : .json) {
             case .json:
-                try StageIO.writeStdout(try JSONOutput.document(CatalogDocument(catalog: catalog)))
+                try destination.write(try JSONOutput.document(CatalogDocument(catalog: catalog)))
             case .table:
-                try StageIO.writeStdout(CatalogTable.render(catalog))
+                try destination.write(CatalogTable.render(catalog))
             }
         }
     }

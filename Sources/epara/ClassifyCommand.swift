@@ -32,6 +32,9 @@ struct Classify: ParsableCommand {
             valueName: "file"))
     var files: [String] = []
 
+    @OptionGroup
+    var destination: OutputOptions
+
     @Option(help: "Slack (SLO ÷ latency) one device must reach to count as meeting the SLO.")
     var minSlack: Double = Thresholds().minSlack
 
@@ -76,7 +79,7 @@ struct Classify: ParsableCommand {
                         )
                     })
             }
-            try StageIO.writeStdout(try JSONOutput.document(classified))
+            try destination.write(try JSONOutput.document(classified))
         }
     }
 }

@@ -38,6 +38,9 @@ struct ManifestsCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("A Plan (JSON); - or nothing reads standard input.", valueName: "file"))
     var file: String?
 
+    @OptionGroup
+    var destination: OutputOptions
+
     @Option(help: ArgumentHelp("A Backends document: each real backend's server, with its image.", valueName: "file"))
     var backends: String?
 
@@ -146,7 +149,7 @@ struct ManifestsCommand: ParsableCommand {
                 workloadJSON: workloadJSON)
             let set = try Manifests.render(input, options: options)
             for note in set.notes { StageIO.printError("epara manifests: note: \(note)") }
-            try StageIO.writeStdout(only == .names ? set.kubectlNames() : try set.yaml())
+            try destination.write(only == .names ? set.kubectlNames() : try set.yaml())
         }
     }
 

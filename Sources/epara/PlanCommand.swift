@@ -56,6 +56,9 @@ struct PlanCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("A ClassifiedWorkload (JSON); - or nothing reads standard input.", valueName: "file"))
     var file: String?
 
+    @OptionGroup
+    var destination: OutputOptions
+
     @Option(help: "Placement policy: \(Policy.allCases.map(\.rawValue).joined(separator: ", ")).")
     var policy: Policy = .epara
 
@@ -229,9 +232,9 @@ struct PlanCommand: AsyncParsableCommand {
             for shortfall in plan.shortfalls {
                 StageIO.printError("epara plan: warning: \(shortfall.service): \(shortfall.reason)")
             }
-            switch format ?? (StageIO.stdoutIsTerminal ? .table : .json) {
-            case .json: try StageIO.writeStdout(try JSONOutput.document(plan))
-            case .table: try StageIO.writeStdout(PlanTable.render(plan))
+            switch format ?? (destination.isTerminal ? .table : .json) {
+            case .json: try destination.write(try JSONOutput.document(plan))
+            case .table: try destination.write(PlanTable.render(plan))
             }
             if detailedExitcode {
                 exitCode = previousPlan.map { $0.deployment == plan.deployment ? 0 : 2 } ?? 2

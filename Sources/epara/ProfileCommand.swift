@@ -33,6 +33,9 @@ struct ProfileCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The model server's base URL.", valueName: "url"))
     var url: String
 
+    @OptionGroup
+    var destination: OutputOptions
+
     @Option(help: "The server's API: openai (LLM servers) or kserve-v2 (Triton, MLServer).")
     var api: ProfileOptions.API = .openai
 
@@ -107,7 +110,7 @@ struct ProfileCommand: AsyncParsableCommand {
                 StageIO.printError("epara: \(error)")
                 throw ExitCode(error.exitCode)
             }
-            try StageIO.writeStdout(ProfileCatalog.yaml(measured))
+            try destination.write(ProfileCatalog.yaml(measured))
         }
     }
 }

@@ -42,6 +42,9 @@ struct ReportCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Run documents; - or nothing reads standard input.", valueName: "run"))
     var files: [String] = []
 
+    @OptionGroup
+    var destination: OutputOptions
+
     @Option(help: ArgumentHelp("The run the others are compared with: its file name (without .json) or its policy.", valueName: "name"))
     var baseline: String?
 
@@ -136,10 +139,10 @@ struct ReportCommand: ParsableCommand {
                     throw InputError(.io, at: SourceLocation(file: html, line: 1, column: 1), "cannot write the HTML report: \(error)")
                 }
             }
-            switch format ?? (StageIO.stdoutIsTerminal ? .table : .json) {
-            case .json: try StageIO.writeStdout(try JSONOutput.document(report))
-            case .table: try StageIO.writeStdout(TextReport.render(report, style: .text))
-            case .markdown: try StageIO.writeStdout(TextReport.render(report, style: .markdown))
+            switch format ?? (destination.isTerminal ? .table : .json) {
+            case .json: try destination.write(try JSONOutput.document(report))
+            case .table: try destination.write(TextReport.render(report, style: .text))
+            case .markdown: try destination.write(TextReport.render(report, style: .markdown))
             }
         }
     }

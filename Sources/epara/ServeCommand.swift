@@ -69,6 +69,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("A Plan (JSON); - or nothing reads standard input.", valueName: "plan"))
     var file: String?
 
+    @OptionGroup
+    var destination: OutputOptions
+
     @Option(help: "Engine: sim (deterministic discrete-event simulation) or live (HTTP gateways; with --all-nodes).")
     var engine: Engine = .sim
 
@@ -307,9 +310,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// The Run on standard output: a table on a terminal, its JSON document otherwise.
     func write(_ run: Run, document: Data) throws {
-        switch format ?? (StageIO.stdoutIsTerminal ? .table : .json) {
-        case .json: try StageIO.writeStdout(document)
-        case .table: try StageIO.writeStdout(RunTable.render(run))
+        switch format ?? (destination.isTerminal ? .table : .json) {
+        case .json: try destination.write(document)
+        case .table: try destination.write(RunTable.render(run))
         }
     }
 
