@@ -267,14 +267,46 @@ _epara_plan() {
 
 _epara_serve() {
     repeating_flags=()
-    non_repeating_flags=(--all-nodes --insecure --early-drop --no-early-drop --version -h --help)
+    non_repeating_flags=(--all-nodes --early-drop --no-early-drop --insecure --version -h --help)
     repeating_options=(--trace)
-    non_repeating_options=(-o --output --engine --node --listen --peers --backends --client-token-file --peer-token-file --tls-cert --tls-key --tls-client-ca --tls-peer-ca --max-header-size --read-timeout --idle-timeout --max-connections-per-client --arrivals --cv --diurnal-period --diurnal-amplitude --duration --rate-scale --seed --sync-interval --replan-every --max-offload --service-time-cv --llm-scheduler --token-budget --dispatch --faults --requests --state --window --format)
+    non_repeating_options=(--duration --arrivals --cv --rate-scale --seed --format -o --output --state --requests --faults --engine --node --listen --peers --backends --client-token-file --peer-token-file --diurnal-period --diurnal-amplitude --sync-interval --replan-every --max-offload --service-time-cv --llm-scheduler --token-budget --dispatch --window --tls-cert --tls-key --tls-client-ca --tls-peer-ca --max-header-size --read-timeout --idle-timeout --max-connections-per-client)
     __epara_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--trace')
+        return
+        ;;
+    '--duration')
+        return
+        ;;
+    '--arrivals')
+        __epara_add_completions -W 'poisson'$'\n''gamma'$'\n''diurnal'
+        return
+        ;;
+    '--cv')
+        return
+        ;;
+    '--rate-scale')
+        return
+        ;;
+    '--seed')
+        return
+        ;;
+    '--format')
+        __epara_add_completions -W 'json'$'\n''table'
+        return
+        ;;
     '-o'|'--output')
+        return
+        ;;
+    '--state')
+        return
+        ;;
+    '--requests')
+        return
+        ;;
+    '--faults')
         return
         ;;
     '--engine')
@@ -299,53 +331,10 @@ _epara_serve() {
     '--peer-token-file')
         return
         ;;
-    '--tls-cert')
-        return
-        ;;
-    '--tls-key')
-        return
-        ;;
-    '--tls-client-ca')
-        return
-        ;;
-    '--tls-peer-ca')
-        return
-        ;;
-    '--max-header-size')
-        return
-        ;;
-    '--read-timeout')
-        return
-        ;;
-    '--idle-timeout')
-        return
-        ;;
-    '--max-connections-per-client')
-        return
-        ;;
-    '--trace')
-        return
-        ;;
-    '--arrivals')
-        __epara_add_completions -W 'poisson'$'\n''gamma'$'\n''diurnal'
-        return
-        ;;
-    '--cv')
-        return
-        ;;
     '--diurnal-period')
         return
         ;;
     '--diurnal-amplitude')
-        return
-        ;;
-    '--duration')
-        return
-        ;;
-    '--rate-scale')
-        return
-        ;;
-    '--seed')
         return
         ;;
     '--sync-interval')
@@ -371,20 +360,31 @@ _epara_serve() {
         __epara_add_completions -W 'best-completion'$'\n''plan-weights'$'\n''local'
         return
         ;;
-    '--faults')
-        return
-        ;;
-    '--requests')
-        return
-        ;;
-    '--state')
-        return
-        ;;
     '--window')
         return
         ;;
-    '--format')
-        __epara_add_completions -W 'json'$'\n''table'
+    '--tls-cert')
+        return
+        ;;
+    '--tls-key')
+        return
+        ;;
+    '--tls-client-ca')
+        return
+        ;;
+    '--tls-peer-ca')
+        return
+        ;;
+    '--max-header-size')
+        return
+        ;;
+    '--read-timeout')
+        return
+        ;;
+    '--idle-timeout')
+        return
+        ;;
+    '--max-connections-per-client')
         return
         ;;
     esac

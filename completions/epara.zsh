@@ -126,14 +126,24 @@ _epara_plan() {
 
 _epara_serve() {
     local -i ret=1
-    local -ar ___engine=('sim' 'live')
     local -ar ___arrivals=('poisson' 'gamma' 'diurnal')
+    local -ar ___format=('json' 'table')
+    local -ar ___engine=('sim' 'live')
     local -ar ___llm_scheduler=('chunked' 'prefill-first')
     local -ar ___dispatch=('best-completion' 'plan-weights' 'local')
-    local -ar ___format=('json' 'table')
     local -ar arg_specs=(
         ':plan:'
+        '*--trace[A trace file, or SERVICE=FILE to bind an Azure LLM or ServeGen trace to a service (repeatable).]:\[service=\]file:'
+        '--duration[Length of the run (default\: the traces'\'' span, at least 1s; else 60s).]:duration:'
+        '--arrivals[Arrival process of generated requests\: poisson, gamma (with --cv), diurnal. Default\: each service'\''s own (Gamma with its demand.cv where the Services give one, else Poisson).]:arrivals:{__epara_complete "${___arrivals[@]}"}'
+        '--cv[Coefficient of variation of gamma inter-arrival gaps.]:cv:'
+        '--rate-scale[Multiply every rate (generated, ServeGen) and compress trace time by this factor.]:rate-scale:'
+        '--seed[Seed of every random choice of the run.]:seed:'
+        '--format[Output format (default\: table on a terminal, json otherwise).]:format:{__epara_complete "${___format[@]}"}'
         '(-o --output)'{-o,--output}'[Write the result to this file, replaced only when the stage succeeds (default\: standard output; - is standard output).]:file:'
+        '--state[Record windows, node health and plans in this SQLite state store (for `plan --state`).]:db:'
+        '--requests[Write one JSON line per request to this file.]:file:'
+        '--faults[A Faults document\: nodes down and up, link degradation, lost sync messages.]:file:'
         '--engine[Engine\: sim (deterministic discrete-event simulation) or live (HTTP gateways; with --all-nodes).]:engine:{__epara_complete "${___engine[@]}"}'
         '--all-nodes[Live\: run every node'\''s gateway in this process, on consecutive ports from --listen'\''s.]'
         '--node[Live\: run this node'\''s gateway only (the others run elsewhere; see --peers).]:name:'
@@ -142,6 +152,18 @@ _epara_serve() {
         '--backends[Live\: a Backends document\: the model server of each service (else the Services'\'' backend; else emulated).]:file:'
         '--client-token-file[Live\: a file holding the bearer token clients must present (or set EPARA_CLIENT_TOKEN).]:file:'
         '--peer-token-file[Live\: a file holding the bearer token gateways present to each other (or set EPARA_PEER_TOKEN).]:file:'
+        '--diurnal-period[Period of the diurnal rate curve.]:duration:'
+        '--diurnal-amplitude[Swing of the diurnal rate curve, a fraction of the mean rate.]:diurnal-amplitude:'
+        '--sync-interval[Period of information sync between nodes (0\: none; dispatch follows the plan'\''s routing).]:duration:'
+        '--replan-every[Period of in-run replanning from the observed demand (0\: never).]:duration:'
+        '--max-offload[Times a request may be forwarded between nodes.]:max-offload:'
+        '--early-drop[Drop a request as soon as it can no longer meet its deadline (the default); --no-early-drop serves it, late, instead.]'
+        '--no-early-drop[Drop a request as soon as it can no longer meet its deadline (the default); --no-early-drop serves it, late, instead.]'
+        '--service-time-cv[Variability of execution times\: coefficient of variation around the latency model (0\: exact).]:service-time-cv:'
+        '--llm-scheduler[Sim\: how LLM instances schedule their iterations\: chunked (chunked prefill, as vLLM V1, SGLang and llama.cpp'\''s server run\: decode tokens first, prompt chunks with the rest of the token budget) or prefill-first (vLLM V0\: waiting prompts run alone, ahead of the decodes).]:llm-scheduler:{__epara_complete "${___llm_scheduler[@]}"}'
+        '--token-budget[Sim\: tokens one LLM iteration takes at most (vLLM --max-num-batched-tokens, llama.cpp --batch-size; default 2048 chunked, 8192 prefill-first).]:tokens:'
+        '--dispatch[Dispatch\: best-completion (the default of epara and alpaserve), local (the best completion among the instances of the node where a request arrives; the default of local) or plan-weights (the plan'\''s routing; the default of round-robin).]:dispatch:{__epara_complete "${___dispatch[@]}"}'
+        '--window[Length of the Run'\''s time windows.]:duration:'
         '--insecure[Live\: listen off loopback without a client token and a peer token\: anyone who reaches the port can send work, also as a peer (logged as a warning at every start).]'
         '--tls-cert[Live\: serve HTTPS with this certificate (PEM, the chain); needs --tls-key.]:file:'
         '--tls-key[Live\: the certificate'\''s private key (PEM).]:file:'
@@ -151,28 +173,6 @@ _epara_serve() {
         '--read-timeout[Live\: a request'\''s head must arrive within this of its first byte, and its body within this of its head; else the connection closes.]:duration:'
         '--idle-timeout[Live\: close a connection with no request in progress after this long.]:duration:'
         '--max-connections-per-client[Live\: connections one client address may hold open; more are closed as they arrive.]:n:'
-        '*--trace[A trace file, or SERVICE=FILE to bind an Azure LLM or ServeGen trace to a service (repeatable).]:\[service=\]file:'
-        '--arrivals[Arrival process of generated requests\: poisson, gamma (with --cv), diurnal. Default\: each service'\''s own (Gamma with its demand.cv where the Services give one, else Poisson).]:arrivals:{__epara_complete "${___arrivals[@]}"}'
-        '--cv[Coefficient of variation of gamma inter-arrival gaps.]:cv:'
-        '--diurnal-period[Period of the diurnal rate curve.]:duration:'
-        '--diurnal-amplitude[Swing of the diurnal rate curve, a fraction of the mean rate.]:diurnal-amplitude:'
-        '--duration[Length of the run (default\: the traces'\'' span, at least 1s; else 60s).]:duration:'
-        '--rate-scale[Multiply every rate (generated, ServeGen) and compress trace time by this factor.]:rate-scale:'
-        '--seed[Seed of every random choice of the run.]:seed:'
-        '--sync-interval[Period of information sync between nodes (0\: none; dispatch follows the plan'\''s routing).]:duration:'
-        '--replan-every[Period of in-run replanning from the observed demand (0\: never).]:duration:'
-        '--max-offload[Times a request may be forwarded between nodes.]:max-offload:'
-        '--early-drop[Drop requests as soon as they can no longer meet their deadline.]'
-        '--no-early-drop[Drop requests as soon as they can no longer meet their deadline.]'
-        '--service-time-cv[Variability of execution times\: coefficient of variation around the latency model (0\: exact).]:service-time-cv:'
-        '--llm-scheduler[Sim\: how LLM instances schedule their iterations\: chunked (chunked prefill, as vLLM V1, SGLang and llama.cpp'\''s server run\: decode tokens first, prompt chunks with the rest of the token budget) or prefill-first (vLLM V0\: waiting prompts run alone, ahead of the decodes).]:llm-scheduler:{__epara_complete "${___llm_scheduler[@]}"}'
-        '--token-budget[Sim\: tokens one LLM iteration takes at most (vLLM --max-num-batched-tokens, llama.cpp --batch-size; default 2048 chunked, 8192 prefill-first).]:tokens:'
-        '--dispatch[Dispatch\: best-completion (the default of epara and alpaserve), local (the best completion among the instances of the node where a request arrives; the default of local) or plan-weights (the plan'\''s routing; the default of round-robin).]:dispatch:{__epara_complete "${___dispatch[@]}"}'
-        '--faults[A Faults document\: nodes down and up, link degradation, lost sync messages.]:file:'
-        '--requests[Write one JSON line per request to this file.]:file:'
-        '--state[Record windows, node health and plans in this SQLite state store (for `plan --state`).]:db:'
-        '--window[Length of the Run'\''s time windows.]:duration:'
-        '--format[Output format (default\: table on a terminal, json otherwise).]:format:{__epara_complete "${___format[@]}"}'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

@@ -35,7 +35,9 @@ struct ServeCommand: AsyncParsableCommand {
             node's (--node NAME; the other gateways' URLs from --peers or the cluster's address \
             fields). Clients call POST /v1/services/NAME/infer or the OpenAI-compatible \
             /v1/chat/completions and /v1/completions (model names the service; streaming \
-            passes through); /healthz, /v1/state and /metrics (Prometheus) report. Work goes \
+            passes through; GET /v1/models lists them), or the Open Inference Protocol's \
+            POST /v2/models/NAME/infer (tritonclient, KServe's client); /healthz, /v1/state and \
+            /metrics (Prometheus) report. Work goes \
             to each service's model server (--backends, or the Services' backend: openai for \
             vLLM, llama.cpp or Ollama; kserve-v2 for Triton or MLServer) or to the emulated \
             backend. SIGHUP or a change of the plan file puts a new plan in force without \
@@ -69,8 +71,48 @@ struct ServeCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("A Plan (JSON); - or nothing reads standard input.", valueName: "plan"))
     var file: String?
 
+    @Option(
+        name: .customLong("trace"),
+        help: ArgumentHelp(
+            "A trace file, or SERVICE=FILE to bind an Azure LLM or ServeGen trace to a service (repeatable).",
+            valueName: "[service=]file"))
+    var traces: [String] = []
+
+    @Option(help: ArgumentHelp("Length of the run (default: the traces' span, at least 1s; else 60s).", valueName: "duration"))
+    var duration: String?
+
+    @Option(
+        help:
+            "Arrival process of generated requests: poisson, gamma (with --cv), diurnal. Default: each service's own (Gamma with its demand.cv where the Services give one, else Poisson)."
+    )
+    var arrivals: Process?
+
+    @Option(help: "Coefficient of variation of gamma inter-arrival gaps.")
+    var cv: Double = 2
+
+    @Option(help: "Multiply every rate (generated, ServeGen) and compress trace time by this factor.")
+    var rateScale: Double = 1
+
+    @Option(help: "Seed of every random choice of the run.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Output format (default: table on a terminal, json otherwise).")
+    var format: Format?
+
     @OptionGroup
     var destination: OutputOptions
+
+    @Option(
+        help: ArgumentHelp(
+            "Record windows, node health and plans in this SQLite state store (for `plan --state`).",
+            valueName: "db"))
+    var state: String?
+
+    @Option(help: ArgumentHelp("Write one JSON line per request to this file.", valueName: "file"))
+    var requests: String?
+
+    @Option(help: ArgumentHelp("A Faults document: nodes down and up, link degradation, lost sync messages.", valueName: "file"))
+    var faults: String?
 
     @Option(help: "Engine: sim (deterministic discrete-event simulation) or live (HTTP gateways; with --all-nodes).")
     var engine: Engine = .sim
@@ -108,39 +150,11 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "file"))
     var peerTokenFile: String?
 
-    @OptionGroup(title: "Live: on a network")
-    var security: GatewaySecurityOptions
-
-    @Option(
-        name: .customLong("trace"),
-        help: ArgumentHelp(
-            "A trace file, or SERVICE=FILE to bind an Azure LLM or ServeGen trace to a service (repeatable).",
-            valueName: "[service=]file"))
-    var traces: [String] = []
-
-    @Option(
-        help:
-            "Arrival process of generated requests: poisson, gamma (with --cv), diurnal. Default: each service's own (Gamma with its demand.cv where the Services give one, else Poisson)."
-    )
-    var arrivals: Process?
-
-    @Option(help: "Coefficient of variation of gamma inter-arrival gaps.")
-    var cv: Double = 2
-
     @Option(help: ArgumentHelp("Period of the diurnal rate curve.", valueName: "duration"))
     var diurnalPeriod: String = "24h"
 
     @Option(help: "Swing of the diurnal rate curve, a fraction of the mean rate.")
     var diurnalAmplitude: Double = 0.5
-
-    @Option(help: ArgumentHelp("Length of the run (default: the traces' span, at least 1s; else 60s).", valueName: "duration"))
-    var duration: String?
-
-    @Option(help: "Multiply every rate (generated, ServeGen) and compress trace time by this factor.")
-    var rateScale: Double = 1
-
-    @Option(help: "Seed of every random choice of the run.")
-    var seed: UInt64 = 1
 
     @Option(
         help: ArgumentHelp(
@@ -154,7 +168,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Times a request may be forwarded between nodes.")
     var maxOffload: Int = 3
 
-    @Flag(inversion: .prefixedNo, help: "Drop requests as soon as they can no longer meet their deadline.")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Drop a request as soon as it can no longer meet its deadline (the default); --no-early-drop serves it, late, instead.")
     var earlyDrop = true
 
     @Option(help: "Variability of execution times: coefficient of variation around the latency model (0: exact).")
@@ -178,23 +194,11 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var dispatch: DispatchMode?
 
-    @Option(help: ArgumentHelp("A Faults document: nodes down and up, link degradation, lost sync messages.", valueName: "file"))
-    var faults: String?
-
-    @Option(help: ArgumentHelp("Write one JSON line per request to this file.", valueName: "file"))
-    var requests: String?
-
-    @Option(
-        help: ArgumentHelp(
-            "Record windows, node health and plans in this SQLite state store (for `plan --state`).",
-            valueName: "db"))
-    var state: String?
-
     @Option(help: ArgumentHelp("Length of the Run's time windows.", valueName: "duration"))
     var window: String = "10s"
 
-    @Option(help: "Output format (default: table on a terminal, json otherwise).")
-    var format: Format?
+    @OptionGroup
+    var security: GatewaySecurityOptions
 
     static func seconds(_ text: String, option: String, allowZero: Bool = true) throws -> Double {
         if allowZero, text == "0" { return 0 }

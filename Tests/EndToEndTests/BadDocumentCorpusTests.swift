@@ -12,6 +12,25 @@ final class BadDocumentCorpusTests: XCTestCase {
         "run": ("golden/edge-lab.run.json", { ["report", $0, "--format", "json"] }),
     ]
 
+    /// The commonest slip: inputs fed to a later stage. The error names what it found and the
+    /// stage to run first.
+    func testInputsGivenToALaterStageSayWhichStageToRunFirst() throws {
+        let inputs = try ["cluster", "services", "catalog"].map {
+            try Data(contentsOf: Epara.packageRoot.appendingPathComponent("examples/edge-lab/\($0).yaml"))
+        }
+        let all = try Epara.run(["plan"], stdin: inputs.reduce(Data(), +))
+        XCTAssertEqual(all.status, 65)
+        XCTAssertTrue(
+            all.stderr.contains(
+                "expected one ClassifiedWorkload document, found 3: Cluster, Services, Catalog; a ClassifiedWorkload is what `epara classify` writes: run it on them first"
+            ), all.stderr)
+        let one = try Epara.run(["plan"], stdin: inputs[0])
+        XCTAssertTrue(one.stderr.contains("found 'Cluster': a Cluster document is an input of `epara classify`, run it first"), one.stderr)
+        let classified = try Data(contentsOf: Epara.fixture("golden/edge-lab.classified.json"))
+        let served = try Epara.run(["serve"], stdin: classified)
+        XCTAssertTrue(served.stderr.contains("a ClassifiedWorkload document is an input of `epara plan`, run it first"), served.stderr)
+    }
+
     func testEveryBadDocumentIsRefusedWithALocatedError() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("epara-bad-documents-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -14,11 +14,13 @@ public struct StageDocument<T: Decodable> {
         let parsed = try YAMLSource.parse(source)
         let start = SourceLocation(file: source.name, line: 1, column: 1)
         guard parsed.documents.count == 1, let root = parsed.documents.first else {
+            let kinds = parsed.documents.map { $0["kind"]?.string ?? "no kind" }
             throw InputError(
                 .badData, at: start,
                 parsed.documents.isEmpty
                     ? "empty input: expected a \(kind) document (the output of \(producer))"
-                    : "expected one \(kind) document, found \(parsed.documents.count)")
+                    : "expected one \(kind) document, found \(kinds.count): \(kinds.joined(separator: ", ")); a \(kind) is what `\(producer)` writes: run it on them first"
+            )
         }
         let sink = DiagnosticSink()
         let reader = NodeReader(file: source.name, sink: sink)
@@ -27,8 +29,9 @@ public struct StageDocument<T: Decodable> {
         }
         if let kindNode = root["kind"] {
             if kindNode.string != kind {
-                sink.error(
-                    reader.location(of: kindNode), "kind", "expected kind \(kind) (the output of \(producer)), found '\(kindNode.string ?? "?")'")
+                let found = kindNode.string ?? "?"
+                let hint = Self.madeFrom[kind, default: []].contains(found) ? ": a \(found) document is an input of `\(producer)`, run it first" : ""
+                sink.error(reader.location(of: kindNode), "kind", "expected kind \(kind) (the output of \(producer)), found '\(found)'\(hint)")
             }
         } else {
             header.error("missing key 'kind': expected a \(kind) document (the output of \(producer))")
@@ -44,6 +47,13 @@ public struct StageDocument<T: Decodable> {
         do {
             let decoded = try JSONOutput.decoder().decode(T.self, from: Data(source.text.utf8))
             let document = StageDocument(value: decoded, source: source, root: root)
+            // A key the type does not know is a slip, not something to drop without a word.
+            if let encodable = decoded as? any Encodable,
+                let encoded = try? JSONSerialization.jsonObject(with: JSONOutput.encoder(pretty: false).encode(encodable))
+            {
+                let unknown = UnknownKeys.find(root, in: encoded, path: "", reader: reader)
+                if !unknown.isEmpty { throw InputError(.badData, unknown) }
+            }
             // Decoding checks shapes; the document checks what refers to what, and ranges.
             if let checked = decoded as? any CheckedDocument {
                 let problems = checked.problems()
@@ -62,6 +72,13 @@ public struct StageDocument<T: Decodable> {
         } catch {
             throw InputError(.badData, at: start, "expected JSON (the output of \(producer)): \(error)")
         }
+    }
+
+    /// What each stage document is made from (by the stage that writes it).
+    static var madeFrom: [String: Set<String>] {
+        [
+            "ClassifiedWorkload": ["Cluster", "Services", "Catalog"], "Plan": ["ClassifiedWorkload"], "Run": ["Plan"],
+        ]
     }
 
     static func diagnostic(_ error: DecodingError, root: Node, reader: NodeReader, kind: String) -> Diagnostic {
