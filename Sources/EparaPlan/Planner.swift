@@ -57,7 +57,10 @@ public enum Planner {
             var exact = options
             exact.provision = 1
             let tight = Problem(workload: workload, options: exact).solve()
-            if tight.predicted.goodputPerS > solved.predicted.goodputPerS + 1e-9 { solved = tight }
+            // Without --allow-partial a plan with shortfalls is refused, however much it serves
+            // (a simulated prediction can favour it: the services it starves are small).
+            let covers = !options.allowPartial && tight.shortfalls.isEmpty
+            if covers || tight.predicted.goodputPerS > solved.predicted.goodputPerS + 1e-9 { solved = tight }
         }
         // The settings asked for (replanning asks again, the fallback included), not the fallback's.
         solved.settings = PlanSettings(options)
