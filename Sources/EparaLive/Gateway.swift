@@ -12,10 +12,11 @@ public enum Gateway {
 
     public static func router(
         engine: LiveEngine, node: String, metrics: GatewayMetrics = GatewayMetrics(),
-        clientToken: String? = nil, peerToken: String? = nil
+        clientToken: String? = nil, peerToken: String? = nil, tokens: GatewayTokens? = nil
     ) -> Router<BasicRequestContext> {
         let router = Router()
-        if clientToken != nil || peerToken != nil { router.add(middleware: BearerAuth(clientToken: clientToken, peerToken: peerToken)) }
+        let tokens = tokens ?? GatewayTokens(client: clientToken, peer: peerToken)
+        if tokens.guards { router.add(middleware: BearerAuth(tokens: tokens)) }
         router.get("metrics") { _, _ -> Response in
             if let state = try? engine.state(node: node) { metrics.observe(state) }
             metrics.observe(gaps: engine.arrivalGaps)

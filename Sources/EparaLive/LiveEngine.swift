@@ -298,6 +298,9 @@ public final class LiveEngine: Sendable {
     /// TLS for later calls to peers (the certificates were read again).
     public func replacePeerTLS(_ tls: TLSConfiguration?) { peers?.replaceTLS(tls) }
 
+    /// A rotated peer token (SIGHUP): later calls to peers present it.
+    public func replacePeerToken(_ token: String?) { peers?.replaceToken(token) }
+
     /// Where each instance's requests go, as of now.
     public var backends: BackendTable { enter { s in s.backends } }
 

@@ -33,12 +33,16 @@ public struct LiveServerOptions: Sendable {
     public var limits: GatewayLimits
     /// TLS for the listeners and for calls to peers; plain HTTP when nil.
     public var tls: GatewayTLSFiles?
+    /// The files `clientToken` and `peerToken` were read from, read again on SIGHUP.
+    public var tokenFiles: TokenFiles
 
     public init(
         host: String = "127.0.0.1", basePort: Int = 8080, engine: LiveOptions = LiveOptions(), clientToken: String? = nil,
         peerToken: String? = nil, syncIntervalS: Double = 2, statePath: String? = nil, planPath: String? = nil,
-        watchIntervalS: Double = 1, limits: GatewayLimits = GatewayLimits(), tls: GatewayTLSFiles? = nil
+        watchIntervalS: Double = 1, limits: GatewayLimits = GatewayLimits(), tls: GatewayTLSFiles? = nil,
+        tokenFiles: TokenFiles = TokenFiles()
     ) {
+        self.tokenFiles = tokenFiles
         self.limits = limits
         self.tls = tls
         self.host = host
@@ -135,12 +139,14 @@ public enum LiveServer {
         let reloader = options.planPath.flatMap { path in
             readPlan.map { PlanReloader(path: path, engine: engine, recording: recording, logger: logger, read: $0) }
         }
-        if reloader != nil || tls != nil {
-            // SIGHUP re-reads the plan and the certificates.
+        let tokens = GatewayTokens(client: options.clientToken, peer: options.peerToken)
+        if reloader != nil || tls != nil || !options.tokenFiles.isEmpty {
+            // SIGHUP re-reads the plan, the certificates and the token files.
             services.append(
                 SignalService(signal: .sighup) {
                     await reloader?.reload(because: "SIGHUP")
                     if let tls { Self.reloadTLS(tls, engine: engine, peersFromFiles: options.engine.peerTLS == nil, logger: logger) }
+                    if !options.tokenFiles.isEmpty { Self.reloadTokens(tokens, options: options, engine: engine, logger: logger) }
                 })
         }
         if let reloader {
@@ -156,7 +162,7 @@ public enum LiveServer {
                 Application(
                     router: Gateway.router(
                         engine: engine, node: gateway.node, metrics: metrics,
-                        clientToken: options.clientToken, peerToken: options.peerToken),
+                        tokens: tokens),
                     server: HTTPServerBuilder { responder in GatewayChannel(responder: responder, limits: limits, tls: tls) },
                     configuration: ApplicationConfiguration(
                         address: .hostname(options.host, port: gateway.port),
@@ -183,6 +189,23 @@ public enum LiveServer {
             logger.info("certificates reloaded", metadata: ["certificate": "\(tls.files.certificate)"])
         } catch {
             logger.error("certificates not reloaded; the ones in use stay", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Reads the token files again: the next request is checked against the new tokens and the
+    /// next call to a peer presents the new peer token. A token set from the environment stays;
+    /// if a file cannot be read or is empty, every token in use stays and the reason is logged.
+    static func reloadTokens(_ tokens: GatewayTokens, options: LiveServerOptions, engine: LiveEngine, logger: Logger) {
+        do {
+            let client = try options.tokenFiles.client.map(TokenFiles.read) ?? options.clientToken
+            let peer = try options.tokenFiles.peer.map(TokenFiles.read) ?? options.peerToken
+            tokens.replace(client: client, peer: peer)
+            engine.replacePeerToken(peer)
+            logger.info(
+                "tokens reloaded",
+                metadata: ["files": "\([options.tokenFiles.client, options.tokenFiles.peer].compactMap { $0 }.joined(separator: ","))"])
+        } catch {
+            logger.error("tokens not reloaded; the ones in use stay", metadata: ["error": "\(error)"])
         }
     }
 

@@ -100,14 +100,19 @@ enum PeerFailure: Error, CustomStringConvertible {
 final class PeerClient: Sendable {
     /// The client in use, and those it replaced (closed at shutdown: calls may still run on them).
     private let clients: NIOLockedValueBox<(current: HTTPClient, replaced: [HTTPClient])>
-    let token: String?
+    /// The peer token presented on every call; SIGHUP may replace it (`replaceToken`).
+    private let currentToken: NIOLockedValueBox<String?>
 
     var client: HTTPClient { clients.withLockedValue { $0.current } }
+    var token: String? { currentToken.withLockedValue { $0 } }
 
     init(token: String?, tls: TLSConfiguration?) {
         clients = NIOLockedValueBox((Self.makeClient(tls: tls), []))
-        self.token = token
+        currentToken = NIOLockedValueBox(token)
     }
+
+    /// A rotated peer token: the next call presents it.
+    func replaceToken(_ token: String?) { currentToken.withLockedValue { $0 = token } }
 
     static func makeClient(tls: TLSConfiguration?) -> HTTPClient {
         var configuration = HTTPClient.Configuration()

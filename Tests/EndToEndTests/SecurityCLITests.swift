@@ -161,6 +161,65 @@ final class SecurityCLITests: XCTestCase {
         XCTAssertEqual(gateway.stop(), 0)
     }
 
+    /// SIGHUP re-reads the token files: a rotated client token is the only one accepted from the
+    /// next request on, and a rotated peer token is what the gateways present to each other (each
+    /// keeps counting the other up); an empty token file is logged and the tokens in use stay.
+    func testTokensRotateOnSIGHUPWithoutARestart() async throws {
+        let directory = try scratchDirectory("epara-security-tokens")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let plan = try livePlan("pair", into: directory)
+        let edgePort = HTTP.freePort(), peerPort = HTTP.freePort()
+        let peers = try pairPeers(edgePort: edgePort, peerPort: peerPort, scheme: "http", in: directory)
+        let clientFile = directory.appendingPathComponent("client.token"), peerFile = directory.appendingPathComponent("peer.token")
+        try "client-one\n".write(to: clientFile, atomically: true, encoding: .utf8)
+        try "peer-one\n".write(to: peerFile, atomically: true, encoding: .utf8)
+        let common = [
+            "--engine", "live", "--peers", peers.path, "--sync-interval", "200ms", "--client-token-file", clientFile.path,
+            "--peer-token-file", peerFile.path,
+        ]
+        let edge = try Background.gateway([plan.path, "--node", "edge", "--listen", "127.0.0.1:\(edgePort)"] + common, name: "edge", in: directory)
+        let peer = try Background.gateway([plan.path, "--node", "peer", "--listen", "127.0.0.1:\(peerPort)"] + common, name: "peer", in: directory)
+        let edgeUp = await HTTP.waitUntilUp("http://127.0.0.1:\(edgePort)/healthz")
+        let peerUp = await HTTP.waitUntilUp("http://127.0.0.1:\(peerPort)/healthz")
+        XCTAssertTrue(edgeUp && peerUp)
+        func status(_ token: String, port: Int, path: String = "/v1/state") async throws -> Int {
+            try await HTTP.call("http://127.0.0.1:\(port)\(path)", headers: ["Authorization": "Bearer \(token)"]).status
+        }
+        func sees(_ port: Int, up node: String) async throws -> Bool {
+            let state = try await HTTP.call("http://127.0.0.1:\(port)/v1/state", headers: ["Authorization": "Bearer client-two"])
+            return (state.json["peers"] as? [[String: Any]])?.first { $0["node"] as? String == node }?["up"] as? Bool ?? false
+        }
+        let before = try await status("client-one", port: edgePort)
+        XCTAssertEqual(before, 200)
+
+        try "client-two\n".write(to: clientFile, atomically: true, encoding: .utf8)
+        try "peer-two\n".write(to: peerFile, atomically: true, encoding: .utf8)
+        kill(edge.process.processIdentifier, SIGHUP)
+        kill(peer.process.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .milliseconds(500))
+        let old = try await status("client-one", port: edgePort), new = try await status("client-two", port: edgePort)
+        XCTAssertEqual(old, 401, "the old client token is refused")
+        XCTAssertEqual(new, 200, "the new one is accepted: \(edge.stderr)")
+        let oldPeer = try await HTTP.call(
+            "http://127.0.0.1:\(peerPort)/v1/peer/sync", method: "POST", body: #"{"node": "edge", "instances": []}"#,
+            headers: ["Authorization": "Bearer peer-one"])
+        XCTAssertEqual(oldPeer.status, 401, "the old peer token is refused")
+        // Several sync periods under the new peer token: each still counts the other up.
+        try await Task.sleep(for: .milliseconds(1200))
+        let edgeSeesPeer = try await sees(edgePort, up: "peer"), peerSeesEdge = try await sees(peerPort, up: "edge")
+        XCTAssertTrue(edgeSeesPeer && peerSeesEdge, "the gateways present the rotated peer token: \(edge.stderr)\n\(peer.stderr)")
+        XCTAssertTrue(edge.stderr.contains("tokens reloaded"), edge.stderr)
+
+        try "".write(to: clientFile, atomically: true, encoding: .utf8)
+        kill(edge.process.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .milliseconds(500))
+        XCTAssertTrue(edge.stderr.contains("tokens not reloaded; the ones in use stay"), edge.stderr)
+        let kept = try await status("client-two", port: edgePort)
+        XCTAssertEqual(kept, 200)
+        XCTAssertEqual(edge.stop(), 0)
+        XCTAssertEqual(peer.stop(), 0)
+    }
+
     func testUnusableTLSFilesAreRefused() throws {
         let directory = try scratchDirectory("epara-security-files")
         defer { try? FileManager.default.removeItem(at: directory) }
