@@ -56,13 +56,16 @@ public struct NodeMetrics: Codable, Hashable, Sendable {
     public var site: String
     /// Of the requests that arrived at this node.
     public var metrics: Metrics
-    public var served: Int
-    public var forwarded: Int
+    /// Requests its instances served; nil when the source does not say (a state store keeps
+    /// counts by origin only).
+    public var served: Int?
+    /// Requests its handler sent to another node's instance; nil when the source does not say.
+    public var forwarded: Int?
     public var upFraction: Double
     public var deviceUtilization: [String: Double]
 
     public init(
-        name: String, site: String, metrics: Metrics, served: Int, forwarded: Int, upFraction: Double,
+        name: String, site: String, metrics: Metrics, served: Int?, forwarded: Int?, upFraction: Double,
         deviceUtilization: [String: Double]
     ) {
         self.name = name

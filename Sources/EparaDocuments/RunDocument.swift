@@ -126,7 +126,8 @@ public struct NodeRun: Codable, Hashable, Sendable {
     public var counts: Counts
     /// Requests completed by instances on this node.
     public var served: Int
-    /// Requests this node's handler forwarded to another node.
+    /// Requests this node's handler sent to an instance on another node: on arrival (the
+    /// instance it chose is elsewhere) or on a later hop (forwarded again).
     public var forwarded: Int
     public var upFraction: Double
     public var devices: [DeviceRun]

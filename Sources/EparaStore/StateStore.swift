@@ -298,12 +298,14 @@ public final class StateStore: Sendable {
         public var engine: String
         public var planDigest: String
         public var traceDigest: String
+        /// The run's totals so far (a `ServiceTotals` document).
+        public var summary: String
     }
 
     public func runs() throws -> [RunRow] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, engine, planDigest, traceDigest FROM run ORDER BY rowid").map {
-                RunRow(id: $0["id"], engine: $0["engine"], planDigest: $0["planDigest"], traceDigest: $0["traceDigest"])
+            try Row.fetchAll(db, sql: "SELECT id, engine, planDigest, traceDigest, summary FROM run ORDER BY rowid").map {
+                RunRow(id: $0["id"], engine: $0["engine"], planDigest: $0["planDigest"], traceDigest: $0["traceDigest"], summary: $0["summary"])
             }
         }
     }

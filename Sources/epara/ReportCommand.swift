@@ -170,9 +170,13 @@ struct ReportCommand: ParsableCommand {
                 c.failed = w.failed
                 return WindowCounts(startS: w.windowStartS, lengthS: w.windowLengthS, service: w.service, node: w.node, counts: c)
             }
+            let health = try store.health(runId: row.id).map { (timeS: $0.timeS, node: $0.node, up: $0.up) }
+            // The run's totals (latency percentiles, drop reasons) hold for the whole run only.
+            let totals =
+                from == nil && to == nil ? try? JSONOutput.decoder().decode(ServiceTotals.self, from: Data(row.summary.utf8)) : nil
             return Analysis.analyse(
                 windows: windows, plan: plan, label: row.id, source: path, engine: row.engine,
-                planDigest: row.planDigest, traceDigest: row.traceDigest)
+                planDigest: row.planDigest, traceDigest: row.traceDigest, health: health, totals: totals)
         } catch let error as InputError {
             throw error
         } catch {

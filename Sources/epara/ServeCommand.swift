@@ -41,7 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
             to each service's model server (--backends, or the Services' backend: openai for \
             vLLM, llama.cpp or Ollama; kserve-v2 for Triton or MLServer) or to the emulated \
             backend. SIGHUP or a change of the plan file puts a new plan in force without \
-            dropping requests; SIGTERM drains and prints the Run of what was served; --state \
+            dropping requests (SIGHUP also re-reads the certificates and token files); SIGTERM drains and prints the Run of what was served; --state \
             records windows and node health for `plan --state`. Off loopback a gateway needs a \
             client token and a peer token (or --insecure); --tls-cert and --tls-key make it \
             HTTPS, --tls-client-ca mutual TLS (docs/security.md).
@@ -275,7 +275,8 @@ struct ServeCommand: AsyncParsableCommand {
             host: ListenAddress.unbracketed(address.host), basePort: address.port, engine: engineOptions,
             clientToken: try token(file: clientTokenFile, environment: "EPARA_CLIENT_TOKEN"),
             peerToken: engineOptions.peerToken, syncIntervalS: syncS, statePath: state,
-            planPath: file.flatMap { $0 == "-" ? nil : $0 }, limits: security.limits, tls: security.tlsFiles)
+            planPath: file.flatMap { $0 == "-" ? nil : $0 }, limits: security.limits, tls: security.tlsFiles,
+            tokenFiles: TokenFiles(client: clientTokenFile, peer: peerTokenFile))
         if !ListenAddress.isLoopback(address.host), options.clientToken == nil || options.peerToken == nil {
             LiveServer.standardErrorLogger().warning(
                 "--insecure: listening off loopback without a client token and a peer token; anyone who reaches the port can send work, also as a peer",

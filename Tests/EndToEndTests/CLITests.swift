@@ -137,6 +137,25 @@ final class CLITests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: Epara.packageRoot.appendingPathComponent("man/\(page)").path), page)
         }
     }
+
+    /// `man` renders every page without a warning (groff's mdoc checks, as man-db runs them),
+    /// and the pages show the defaults `--help` shows.
+    func testManPagesRenderWithoutWarningsAndShowDefaults() throws {
+        let groff = try realServer("EPARA_GROFF", default: URL(fileURLWithPath: "/usr/bin/groff"), install: "apt-get install groff-base")
+        let pages = try FileManager.default.contentsOfDirectory(atPath: Epara.packageRoot.appendingPathComponent("man").path)
+            .filter { $0.hasSuffix(".1") }.sorted()
+        XCTAssertGreaterThan(pages.count, 8)
+        for page in pages {
+            let rendered = try Epara.run(
+                ["-mdoc", "-ww", "-z", Epara.packageRoot.appendingPathComponent("man/\(page)").path], executable: groff)
+            XCTAssertEqual(rendered.status, 0, page)
+            XCTAssertEqual(rendered.stderr, "", "\(page) warns")
+        }
+        let serve = try String(contentsOf: Epara.packageRoot.appendingPathComponent("man/epara.serve.1"), encoding: .utf8)
+        for line in ["Seed of every random choice of the run. (default: 1)", "Length of the Run's time windows. (default: 10s)"] {
+            XCTAssertTrue(serve.contains(line), line)
+        }
+    }
 }
 
 final class CatalogGoldenTests: XCTestCase {

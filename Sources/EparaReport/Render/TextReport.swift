@@ -119,12 +119,12 @@ public enum TextReport {
             })
         out += heading("Nodes")
         out += table(
-            ["node", "site", "arrivals", "goodput/s", "served", "forwarded", "up", "busiest device"],
+            ["node", "site", "arrived", "goodput/s", "served here", "sent elsewhere", "up", "busiest device"],
             run.nodes.map { node in
                 let busiest = node.deviceUtilization.max { ($0.value, $1.key) < ($1.value, $0.key) }
                 return [
-                    node.name, node.site, String(node.metrics.counts.arrivals), n(node.metrics.goodputPerS), String(node.served),
-                    String(node.forwarded), n(node.upFraction), busiest.map { "\(n($0.value)) \($0.key)" } ?? "-",
+                    node.name, node.site, String(node.metrics.counts.arrivals), n(node.metrics.goodputPerS), node.served.map(String.init) ?? "-",
+                    node.forwarded.map(String.init) ?? "-", n(node.upFraction), busiest.map { "\(n($0.value)) \($0.key)" } ?? "-",
                 ]
             })
         return out

@@ -167,6 +167,7 @@ extension RequestCore {
             enqueue(r)
         } else {
             views[n].sent[i] += 1
+            forwardedBy[n] += 1
             executor.transfer(r, to: node, delayS: transferS(bytes: requestBytes(service, r.inputTokens), from: n, to: node))
         }
     }
@@ -194,7 +195,6 @@ extension RequestCore {
             let alternative = betterElsewhere(r, than: i, at: node)
         {
             r.hops += 1
-            forwardedBy[node] += 1
             send(r, to: alternative, from: node)
             return
         }

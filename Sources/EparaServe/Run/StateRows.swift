@@ -42,14 +42,14 @@ extension StateStore {
         try record(planDigest: JSONOutput.digest(plan), policy: plan.policy, document: String(decoding: try JSONOutput.document(plan), as: UTF8.self))
     }
 
-    /// A finished simulation: its rows under a run id from the Run's digest, and every plan
-    /// in-run replanning put in force.
+    /// A finished simulation: its rows under a run id from the Run's digest, the plan it started
+    /// from and every plan in-run replanning put in force.
     public func record(_ run: Run, of engine: SimEngine) throws {
         let runId = "run-" + JSONOutput.digest(run).dropFirst("sha256:".count).prefix(16)
         let rows = engine.recorder.stateRows(runId: runId, deployment: engine.core.deployment, health: engine.health, durationS: run.durationS)
         try record(
             runId: runId, engine: run.engine, planDigest: run.planDigest, traceDigest: run.traceDigest,
             summaryJSON: rows.summaryJSON, windows: rows.windows, health: rows.health, gaps: rows.gaps)
-        for plan in engine.replannedPlans { try record(plan) }
+        for plan in [engine.startingPlan] + engine.replannedPlans { try record(plan) }
     }
 }

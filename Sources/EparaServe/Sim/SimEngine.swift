@@ -60,6 +60,8 @@ public final class SimEngine {
     let world: SimWorld
     public let recorder: Recorder
     public private(set) var plan: Plan
+    /// The plan the run started from (`plan` is the one in force).
+    public let startingPlan: Plan
     let options: SimOptions
     let trace: TraceSet
     // Written on every arrival: exclusivity checks off here (docs/serve.md §5).
@@ -95,6 +97,7 @@ public final class SimEngine {
 
     public init(plan: Plan, trace: TraceSet, options: SimOptions, requestLog: RequestLog? = nil) {
         self.plan = plan
+        startingPlan = plan
         planDigest = JSONOutput.digest(plan)
         initialPrediction = plan.predicted
         self.options = options
