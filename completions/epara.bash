@@ -488,9 +488,9 @@ _epara_capacity() {
 
 _epara_manifests() {
     repeating_flags=()
-    non_repeating_flags=(--inline-tokens --version -h --help)
+    non_repeating_flags=(--inline-tokens --tls-mutual --version -h --help)
     repeating_options=()
-    non_repeating_options=(-o --output --backends --workload --name --namespace --image --port --host-port --token-secret --client-token-file --peer-token-file --node-label --prometheus --prometheus-window --schedule --kubectl-image --only)
+    non_repeating_options=(-o --output --backends --workload --name --namespace --image --port --host-port --token-secret --client-token-file --peer-token-file --tls-secret --node-label --prometheus --prometheus-window --schedule --kubectl-image --only)
     __epara_offer_flags_options 1
 
     # Offer option value completions
@@ -526,6 +526,9 @@ _epara_manifests() {
         return
         ;;
     '--peer-token-file')
+        return
+        ;;
+    '--tls-secret')
         return
         ;;
     '--node-label')

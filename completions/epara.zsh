@@ -250,6 +250,8 @@ _epara_manifests() {
         '--inline-tokens[Write the tokens'\'' Secret from --client-token-file and --peer-token-file (it then holds them, base64, on stdout).]'
         '--client-token-file[With --inline-tokens\: the file holding the client token.]:file:'
         '--peer-token-file[With --inline-tokens\: the file holding the peer token.]:file:'
+        '--tls-secret[A kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt)\: the gateways serve HTTPS and call their peers by https.]:name:'
+        '--tls-mutual[With --tls-secret\: mutual TLS, every connection presents a certificate ca.crt signed (kubelet'\''s probes then only connect).]'
         '--node-label[The node label pods are pinned by; its value is the plan'\''s node name.]:key:'
         '--prometheus[Prometheus server the replanning CronJob reads demand from (no CronJob without it).]:url:'
         '--prometheus-window[Window of observed demand the CronJob plans for.]:duration:'

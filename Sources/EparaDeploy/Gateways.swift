@@ -17,7 +17,30 @@ enum Gateways {
 
     /// The gateway's URL inside the cluster, as the Peers document gives it.
     static func url(_ node: String, _ options: ManifestOptions) -> String {
-        "http://\(name(node, options)).\(options.namespace).svc:\(options.port)"
+        "\(options.tlsSecret == nil ? "http" : "https")://\(name(node, options)).\(options.namespace).svc:\(options.port)"
+    }
+
+    /// Where a gateway pod finds its certificate Secret.
+    static let tlsDirectory = "/var/run/secrets/epara-tls"
+
+    /// The TLS options of `epara serve` for the certificate Secret's files.
+    static func tlsArguments(_ options: ManifestOptions) -> [String] {
+        guard options.tlsSecret != nil else { return [] }
+        let files = tlsDirectory
+        var arguments = ["--tls-cert", "\(files)/tls.crt", "--tls-key", "\(files)/tls.key", "--tls-peer-ca", "\(files)/ca.crt"]
+        if options.mutualTLS { arguments += ["--tls-client-ca", "\(files)/ca.crt"] }
+        return arguments
+    }
+
+    /// kubelet's probes: HTTP(S) GETs of the health routes; under mutual TLS kubelet has no client
+    /// certificate to present, so the probes only open a TCP connection.
+    static func probe(_ path: String, periodSeconds: Int, failureThreshold: Int, _ options: ManifestOptions) -> Probe {
+        if options.tlsSecret != nil && options.mutualTLS {
+            return Probe(tcpSocket: .init(port: "http"), periodSeconds: periodSeconds, timeoutSeconds: 2, failureThreshold: failureThreshold)
+        }
+        return Probe(
+            httpGet: .init(path: path, port: "http", scheme: options.tlsSecret == nil ? nil : "HTTPS"), periodSeconds: periodSeconds,
+            timeoutSeconds: 2, failureThreshold: failureThreshold)
     }
 
     /// Every node's gateway by its Service (a gateway skips its own entry); with a host port, a
@@ -45,16 +68,16 @@ enum Gateways {
                 "--peers", "\(Manifests.configDirectory)/peers.yaml",
                 "--backends", "\(Manifests.planDirectory)/backends.yaml",
                 "--client-token-file", "\(tokens)/client-token", "--peer-token-file", "\(tokens)/peer-token",
-            ],
+            ] + tlsArguments(options),
             ports: [ContainerPort(name: "http", containerPort: options.port, hostPort: options.hostPort)],
             resources: ResourceRequirements(requests: ["cpu": "100m", "memory": "64Mi"], limits: ["memory": "512Mi"]),
             volumeMounts: [
                 VolumeMount(name: "plan", mountPath: Manifests.planDirectory, readOnly: true),
                 VolumeMount(name: "config", mountPath: Manifests.configDirectory, readOnly: true),
                 VolumeMount(name: "tokens", mountPath: tokens, readOnly: true),
-            ],
-            livenessProbe: Probe(httpGet: .init(path: "/healthz", port: "http"), periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3),
-            readinessProbe: Probe(httpGet: .init(path: "/readyz", port: "http"), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2),
+            ] + (options.tlsSecret == nil ? [] : [VolumeMount(name: "tls", mountPath: tlsDirectory, readOnly: true)]),
+            livenessProbe: probe("/healthz", periodSeconds: 10, failureThreshold: 3, options),
+            readinessProbe: probe("/readyz", periodSeconds: 5, failureThreshold: 2, options),
             securityContext: .locked)
         let pod = PodSpec(
             nodeSelector: [options.nodeLabel: node],
@@ -69,13 +92,14 @@ enum Gateways {
                 Volume(name: "plan", configMap: .init(name: "\(options.name)-plan")),
                 Volume(name: "config", configMap: .init(name: "\(options.name)-config")),
                 Volume(name: "tokens", secret: .init(secretName: options.tokenSecret, defaultMode: 0o440)),
-            ])
-        let annotations = [
+            ] + (options.tlsSecret.map { [Volume(name: "tls", secret: .init(secretName: $0, defaultMode: 0o440))] } ?? []))
+        var annotations = [
             "prometheus.io/scrape": "true",
             "prometheus.io/port": String(options.port),
             "prometheus.io/path": "/metrics",
             "epara.io/config-digest": configDigest,
         ]
+        if options.tlsSecret != nil { annotations["prometheus.io/scheme"] = "https" }
         let deployment = KubeObject(
             apiVersion: "apps/v1", kind: "Deployment", metadata: Manifests.meta(name, options, labels: labels),
             spec: .deployment(

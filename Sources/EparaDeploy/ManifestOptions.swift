@@ -17,6 +17,12 @@ public struct ManifestOptions: Sendable, Equatable {
     public var tokenSecret: String
     /// The tokens themselves, when the operator asked for the Secret to be written out.
     public var inlineTokens: Tokens?
+    /// A `kubernetes.io/tls` Secret (`tls.crt`, `tls.key`, and `ca.crt` as cert-manager writes
+    /// it): the gateways serve HTTPS with it and call their peers by https, trusting `ca.crt`;
+    /// nil: plain HTTP inside the cluster.
+    public var tlsSecret: String?
+    /// With `tlsSecret`: every connection must present a certificate `ca.crt` signed (mutual TLS).
+    public var mutualTLS: Bool
     /// The node label each node's pods are pinned by (its value: the plan's node name).
     public var nodeLabel: String
     /// Replanning: the Prometheus server the CronJob reads demand from; nil writes no CronJob.
@@ -52,7 +58,8 @@ public struct ManifestOptions: Sendable, Equatable {
     public init(
         name: String = "epara", namespace: String = "epara", image: String = "epara:\(EparaBuild.version)",
         port: Int = 8080, hostPort: Int? = nil, tokenSecret: String? = nil, inlineTokens: Tokens? = nil,
-        nodeLabel: String = "kubernetes.io/hostname", prometheusURL: String? = nil, prometheusWindow: String = "5m",
+        tlsSecret: String? = nil, mutualTLS: Bool = false, nodeLabel: String = "kubernetes.io/hostname", prometheusURL: String? = nil,
+        prometheusWindow: String = "5m",
         schedule: String = "*/10 * * * *", kubectlImage: String = "docker.io/alpine/k8s:1.31.0", only: ObjectSet = .all
     ) {
         self.name = name
@@ -62,6 +69,8 @@ public struct ManifestOptions: Sendable, Equatable {
         self.hostPort = hostPort
         self.tokenSecret = tokenSecret ?? "\(name)-tokens"
         self.inlineTokens = inlineTokens
+        self.tlsSecret = tlsSecret
+        self.mutualTLS = mutualTLS
         self.nodeLabel = nodeLabel
         self.prometheusURL = prometheusURL
         self.prometheusWindow = prometheusWindow

@@ -82,6 +82,12 @@ public enum Manifests {
                     + "kubectl -n \(options.namespace) create secret generic \(options.tokenSecret) "
                     + "--from-file=client-token=CLIENT_TOKEN_FILE --from-file=peer-token=PEER_TOKEN_FILE")
         }
+        if let tlsSecret = options.tlsSecret {
+            notes.append(
+                "the gateways read their certificate from the Secret '\(tlsSecret)' (tls.crt, tls.key and ca.crt, as cert-manager writes them), "
+                    + "which these manifests do not hold: its certificate must name every gateway's Service, *.\(options.namespace).svc "
+                    + "(docs/deploy.md has a cert-manager Certificate)")
+        }
         objects.append(planMap.plan)
         objects += serverObjects
         for node in input.plan.cluster.nodes {

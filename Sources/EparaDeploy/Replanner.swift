@@ -40,6 +40,7 @@ enum Replanner {
         var arguments = ["--name", options.name, "--namespace", options.namespace, "--image", options.image, "--port", String(options.port)]
         if let hostPort = options.hostPort { arguments += ["--host-port", String(hostPort)] }
         arguments += ["--token-secret", options.tokenSecret, "--node-label", options.nodeLabel]
+        if let tlsSecret = options.tlsSecret { arguments += ["--tls-secret", tlsSecret] + (options.mutualTLS ? ["--tls-mutual"] : []) }
         return arguments
     }
 

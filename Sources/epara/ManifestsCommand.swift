@@ -74,6 +74,15 @@ struct ManifestsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --inline-tokens: the file holding the peer token.", valueName: "file"))
     var peerTokenFile: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt): the gateways serve HTTPS and call their peers by https.",
+            valueName: "name"))
+    var tlsSecret: String?
+
+    @Flag(help: "With --tls-secret: mutual TLS, every connection presents a certificate ca.crt signed (kubelet's probes then only connect).")
+    var tlsMutual = false
+
     @Option(help: ArgumentHelp("The node label pods are pinned by; its value is the plan's node name.", valueName: "key"))
     var nodeLabel: String = "kubernetes.io/hostname"
 
@@ -96,7 +105,9 @@ struct ManifestsCommand: ParsableCommand {
     var only: ManifestOptions.ObjectSet = .all
 
     func validate() throws {
-        for (option, value) in [("--name", name), ("--namespace", namespace), ("--token-secret", tokenSecret ?? name)] {
+        for (option, value) in [
+            ("--name", name), ("--namespace", namespace), ("--token-secret", tokenSecret ?? name), ("--tls-secret", tlsSecret ?? name),
+        ] {
             guard KubeNames.object(value) == value, value.count <= 40 else {
                 throw ValidationError(
                     "\(option) must be a DNS label of at most 40 lowercase letters, digits and '-', starting with a letter, found '\(value)'")
@@ -105,6 +116,7 @@ struct ManifestsCommand: ParsableCommand {
         for (option, value) in [("--port", port), ("--host-port", hostPort ?? port)] where !(1...65535).contains(value) {
             throw ValidationError("\(option) must be from 1 to 65535, found \(value)")
         }
+        if tlsMutual && tlsSecret == nil { throw ValidationError("--tls-mutual goes with --tls-secret") }
         if inlineTokens != (clientTokenFile != nil && peerTokenFile != nil) || (!inlineTokens && (clientTokenFile != nil || peerTokenFile != nil)) {
             throw ValidationError("--inline-tokens goes with both --client-token-file and --peer-token-file")
         }
@@ -142,7 +154,8 @@ struct ManifestsCommand: ParsableCommand {
             }
             let options = ManifestOptions(
                 name: name, namespace: namespace, image: image, port: port, hostPort: hostPort, tokenSecret: tokenSecret,
-                inlineTokens: tokens, nodeLabel: nodeLabel, prometheusURL: prometheus, prometheusWindow: prometheusWindow,
+                inlineTokens: tokens, tlsSecret: tlsSecret, mutualTLS: tlsMutual, nodeLabel: nodeLabel, prometheusURL: prometheus,
+                prometheusWindow: prometheusWindow,
                 schedule: schedule, kubectlImage: kubectlImage, only: only)
             let input = ManifestInput(
                 plan: plan, planLocation: { document.location(of: $0) }, backends: backendsDocument, backendsText: backendsSource?.text,

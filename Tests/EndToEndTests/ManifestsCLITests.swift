@@ -112,6 +112,15 @@ final class ManifestsCLITests: XCTestCase {
         XCTAssertEqual(example.status, 0, example.stderr)
         files.append(directory.appendingPathComponent("edge-lab.yaml"))
         try example.stdout.write(to: files[0])
+        // With a certificate Secret: HTTPS gateways and probes, and with mutual TLS, TCP probes.
+        for (name, tls) in [("tls", ["--tls-secret", "lab-tls"]), ("mutual-tls", ["--tls-secret", "lab-tls", "--tls-mutual"])] {
+            let secured = try Epara.run(Self.exampleArguments + tls)
+            XCTAssertEqual(secured.status, 0, secured.stderr)
+            XCTAssertTrue(secured.stderr.contains("from the Secret 'lab-tls'"), secured.stderr)
+            let file = directory.appendingPathComponent("edge-lab-\(name).yaml")
+            try secured.stdout.write(to: file)
+            files.append(file)
+        }
         for scenario in ["small", "medium", "large"] {
             let root = Epara.packageRoot.appendingPathComponent("bench/scenarios/\(scenario)")
             let classified = try Epara.run([

@@ -82,6 +82,37 @@ final class ManifestsTests: XCTestCase {
         XCTAssertFalse(set.objects.contains { $0.kind == "CronJob" }, "no Prometheus, no replanning job")
     }
 
+    /// `--tls-secret`: every gateway mounts the certificate Secret, serves HTTPS with it, trusts its
+    /// CA for peers it calls by https, and kubelet probes over HTTPS; with mutual TLS the gateways
+    /// also ask every client for a certificate, and the probes only connect.
+    func testACertificateSecretMakesEveryGatewayHTTPS() throws {
+        let plan = try Self.examplePlan()
+        for mutual in [false, true] {
+            let set = try Self.render(
+                plan, backends: nil, options: ManifestOptions(name: "lab", namespace: "edge", tlsSecret: "lab-tls", mutualTLS: mutual))
+            let config = try XCTUnwrap(set.objects.first { $0.metadata.name == "lab-config" })
+            let peers = try PeersDocument.read(SourceText(name: "peers.yaml", text: try XCTUnwrap(config.data?["peers.yaml"])), plan: plan)
+            XCTAssertEqual(peers["gpu-server-a"], "https://lab-gateway-gpu-server-a.edge.svc:8080")
+            let gateways = set.objects.filter { $0.kind == "Deployment" && $0.metadata.name.hasPrefix("lab-gateway-") }
+            XCTAssertEqual(gateways.count, plan.cluster.nodes.count)
+            for gateway in gateways {
+                guard case let .deployment(spec) = gateway.spec else { return XCTFail("not a Deployment") }
+                let pod = spec.template.spec
+                let container = try XCTUnwrap(pod.containers.first)
+                let args = container.args ?? []
+                for (option, file) in [("--tls-cert", "tls.crt"), ("--tls-key", "tls.key"), ("--tls-peer-ca", "ca.crt")] {
+                    XCTAssertEqual(args.firstIndex(of: option).map { args[$0 + 1] }, "/var/run/secrets/epara-tls/\(file)", option)
+                }
+                XCTAssertEqual(args.contains("--tls-client-ca"), mutual)
+                XCTAssertTrue((pod.volumes ?? []).contains { $0.name == "tls" && $0.secret?.secretName == "lab-tls" })
+                XCTAssertTrue((container.volumeMounts ?? []).contains { $0.name == "tls" && $0.mountPath == "/var/run/secrets/epara-tls" })
+                XCTAssertEqual(container.readinessProbe?.httpGet?.scheme, mutual ? nil : "HTTPS")
+                XCTAssertEqual(container.readinessProbe?.tcpSocket != nil, mutual)
+                XCTAssertEqual(spec.template.metadata.annotations?["prometheus.io/scheme"], "https")
+            }
+        }
+    }
+
     func testTheReplanningJobPlansFromPrometheusAndAppliesInOrder() throws {
         let plan = try Self.examplePlan()
         let set = try Self.render(plan, backends: nil, options: ManifestOptions(prometheusURL: "http://prom:9090", prometheusWindow: "10m"))

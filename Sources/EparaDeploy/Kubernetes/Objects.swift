@@ -58,6 +58,8 @@ public struct Probe: Codable, Hashable, Sendable {
     public struct HTTPGet: Codable, Hashable, Sendable {
         public var path: String
         public var port: String
+        /// `HTTPS` for a listener that speaks only TLS (kubelet then skips verifying it); nil: HTTP.
+        public var scheme: String? = nil
     }
     public struct TCPSocket: Codable, Hashable, Sendable {
         public var port: String
