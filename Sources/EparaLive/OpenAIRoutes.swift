@@ -37,8 +37,9 @@ extension Gateway {
         }
         router.get("v1/models/:model") { _, context -> Response in
             let name = context.parameters.get("model") ?? ""
-            if let refusal = notALanguageModel(engine.serviceSummary(name), named: name) { return refusal }
-            return json(.ok, modelObject(engine.serviceSummary(name)!, created: created))
+            let summary = engine.serviceSummary(name)
+            if let refusal = notALanguageModel(summary, named: name) { return refusal }
+            return json(.ok, modelObject(summary!, created: created))
         }
     }
 

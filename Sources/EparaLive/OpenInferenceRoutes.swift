@@ -26,8 +26,9 @@ extension Gateway {
             }
             router.get(RouterPath(prefix + "/ready")) { _, context -> Response in
                 let name = context.parameters.get("service") ?? ""
-                if let refusal = notAnInferenceModel(engine.serviceSummary(name), named: name) { return refusal }
-                guard let summary = engine.serviceSummary(name), summary.instances > 0 else {
+                let summary = engine.serviceSummary(name)
+                if let refusal = notAnInferenceModel(summary, named: name) { return refusal }
+                guard let summary, summary.instances > 0 else {
                     return json(.badRequest, ["error": "service '\(name)' has no instance in the plan in force"])
                 }
                 return json(.ok, ["name": name, "ready": true])
