@@ -20,7 +20,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -36,10 +35,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
+        // The system libyaml (pkg-config yaml-0.1; Debian's libyaml-dev): the YAML reader composes
+        // its nodes from libyaml's parser events, the manifests go out through its emitter.
+        .systemLibrary(
+            name: "LibYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
+        ),
         .target(
             name: "EparaCore",
             dependencies: [
-                .product(name: "Yams", package: "Yams"),
+                "LibYAML",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -113,8 +119,7 @@ let package = Package(
         .target(
             name: "EparaDeploy",
             dependencies: [
-                "EparaCore", "EparaDocuments", "EparaLive",
-                .product(name: "Yams", package: "Yams"),
+                "EparaCore", "EparaDocuments", "EparaLive", "LibYAML",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(

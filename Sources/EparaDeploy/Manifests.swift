@@ -2,7 +2,6 @@ import EparaCore
 import EparaDocuments
 import EparaLive
 import Foundation
-import Yams
 
 /// What `epara manifests` reads: the plan (with where its fields are, for errors), the Backends
 /// document as the operator wrote it (with images), and the ClassifiedWorkload the replanning
@@ -45,11 +44,7 @@ public struct ManifestSet: Sendable {
 
     /// Multi-document YAML, each object after `---`, keys sorted as kubectl writes them.
     public func yaml() throws -> String {
-        let encoder = YAMLEncoder()
-        encoder.options.sortKeys = true
-        encoder.options.newLineScalarStyle = .literal
-        encoder.options.width = -1
-        return try objects.map { "---\n" + (try encoder.encode($0)) }.joined()
+        try objects.map { "---\n" + (try ManifestYAML.document($0)) }.joined()
     }
 }
 

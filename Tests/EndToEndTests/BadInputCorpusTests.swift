@@ -70,6 +70,11 @@ final class BadInputCorpusTests: XCTestCase {
 
         let latin1 = Data([0x6E, 0x61, 0x6D, 0x65, 0x3A, 0x20, 0xE9, 0x0A])
         try check(write("latin1.yaml", latin1), expecting: "not UTF-8")
+
+        try check(write("control-character.yaml", Data("apiVersion: epara/v1\nkind: Cluster\nnodes: \u{07}\n".utf8)), expecting: "control characters")
+
+        let huge = Data(repeating: UInt8(ascii: " "), count: (64 << 20) + 1)
+        try check(write("over-64-mib.yaml", huge), expecting: "the limit is")
     }
 
     func testMissingFileExits66() throws {

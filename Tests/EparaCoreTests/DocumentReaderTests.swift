@@ -106,14 +106,21 @@ final class DocumentReaderTests: XCTestCase {
         XCTAssertEqual(back, builtin.device("l4")!)
     }
 
-    /// The alias guard bounds what aliases add, not a document's own size: a large plain
-    /// document (a big cluster's Run) reads back; a small one that aliases explode is refused.
-    func testAliasGuardCountsExpansionNotSize() {
+    /// The composer bounds what aliases add, not a document's own size: a large plain document
+    /// (a big cluster's Run) reads back; a small one that aliases explode is refused.
+    func testAliasLimitCountsExpansionNotSize() throws {
+        func compose(_ text: String) throws(InputError) -> [YAMLNode] {
+            try YAMLComposer.compose(text, file: "t.yaml", maximumAliasNodes: 1000)
+        }
         let plain = "[" + (0..<5000).map(String.init).joined(separator: ", ") + "]"
-        XCTAssertNil(AliasGuard.check(plain, maximumNodes: 1000))
+        XCTAssertNoThrow(try compose(plain))
         var bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
         for level in 1...4 { bomb += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n" }
-        XCTAssertEqual(AliasGuard.check(bomb, maximumNodes: 1000)?.message, "aliases expand the document by more than 1000 nodes (an alias bomb?)")
-        XCTAssertNil(AliasGuard.check("a: &a [1, 2]\nb: *a\n", maximumNodes: 1000), "ordinary reuse stays usable")
+        XCTAssertThrowsError(try compose(bomb)) { error in
+            XCTAssertEqual(
+                (error as? InputError)?.diagnostics.map(\.description),
+                ["t.yaml:3:50: error: aliases expand the document by more than 1000 nodes (an alias bomb?)"])
+        }
+        XCTAssertNoThrow(try compose("a: &a [1, 2]\nb: *a\n"), "ordinary reuse stays usable")
     }
 }

@@ -77,7 +77,7 @@ enum ScenarioReader {
         var scenario = ScenarioFile(
             name: directory.lastPathComponent, title: directory.lastPathComponent, note: "", files: [],
             durationS: 240, warmupS: 30)
-        guard let root = parsed.documents.first.flatMap({ reader.value($0, path: "") }),
+        guard let root = parsed.documents.first.map({ reader.value($0, path: "") }),
             let m = root.mapping(keys: [
                 "title", "note", "files", "duration_s", "warmup_s", "memory_headroom", "large", "traces",
                 "replays", "clients",

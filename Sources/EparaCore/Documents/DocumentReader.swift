@@ -70,7 +70,7 @@ public enum DocumentReader {
                 "empty input: expected a document with apiVersion: \(apiVersion) and a kind (\(allowed.joined(separator: ", ")))")
         }
         for (index, root) in parsed.documents.enumerated() {
-            guard let value = reader.value(root, path: "") else { continue }
+            let value = reader.value(root, path: "")
             // An empty document (two --- in a row, as files that each begin with --- give when
             // concatenated) holds nothing; kubectl skips them too.
             if value.isNull, parsed.documents.count > 1 { continue }
@@ -79,7 +79,7 @@ public enum DocumentReader {
     }
 
     static func readDocument(_ root: YAMLValue, index: Int, into state: inout ReadState, allowed: [String]) {
-        guard case .mapping = root.node else {
+        guard case .mapping = root.node.content else {
             root.error("expected a document (a mapping with apiVersion and kind), found \(root.found)")
             return
         }
@@ -255,7 +255,7 @@ extension DocumentReader {
         let parsed = try YAMLSource.parse(source)
         let sink = DiagnosticSink()
         let reader = NodeReader(file: source.name, sink: sink)
-        guard parsed.documents.count == 1, let root = reader.value(parsed.documents[0], path: "") else {
+        guard parsed.documents.count == 1, let root = parsed.documents.first.map({ reader.value($0, path: "") }) else {
             throw InputError(
                 .badData, at: SourceLocation(file: source.name, line: 1, column: 1),
                 "expected one document with apiVersion: \(apiVersion) and kind: \(kind)")

@@ -84,15 +84,20 @@ public struct SourceText: Sendable {
         return offset
     }
 
-    /// Line and column (in bytes, from 1) of a byte offset.
-    static func location(ofByte offset: Int, in data: Data, file: String) -> SourceLocation {
+    /// Line and column (from 1; columns count characters, as libyaml's marks do) of a byte
+    /// offset in UTF-8 text.
+    static func location(ofByte offset: Int, in bytes: some Collection<UInt8>, file: String) -> SourceLocation {
         var line = 1
-        var lineStart = 0
-        for (i, byte) in data.prefix(offset).enumerated() where byte == 0x0A {
-            line += 1
-            lineStart = i + 1
+        var column = 1
+        for byte in bytes.prefix(offset) {
+            if byte == 0x0A {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
         }
-        return SourceLocation(file: file, line: line, column: offset - lineStart + 1)
+        return SourceLocation(file: file, line: line, column: column)
     }
 }
 

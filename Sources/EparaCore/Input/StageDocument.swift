@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// Reads documents that epara stages write (ClassifiedWorkload, Plan, Run): JSON checked for
 /// `apiVersion` and `kind` first, then decoded; a decoding failure is reported at the line and
@@ -8,7 +7,7 @@ import Yams
 public struct StageDocument<T: Decodable> {
     public var value: T
     public var source: SourceText
-    let root: Node
+    let root: YAMLNode
 
     public static func read(_ source: SourceText, kind: String, producedBy producer: String) throws(InputError) -> StageDocument<T> {
         let parsed = try YAMLSource.parse(source)
@@ -24,7 +23,8 @@ public struct StageDocument<T: Decodable> {
         }
         let sink = DiagnosticSink()
         let reader = NodeReader(file: source.name, sink: sink)
-        guard case .mapping = root, let header = reader.value(root, path: "") else {
+        let header = reader.value(root, path: "")
+        guard case .mapping = root.content else {
             throw InputError(.badData, at: start, "expected a \(kind) document (the output of \(producer))")
         }
         if let kindNode = root["kind"] {
@@ -81,7 +81,7 @@ public struct StageDocument<T: Decodable> {
         ]
     }
 
-    static func diagnostic(_ error: DecodingError, root: Node, reader: NodeReader, kind: String) -> Diagnostic {
+    static func diagnostic(_ error: DecodingError, root: YAMLNode, reader: NodeReader, kind: String) -> Diagnostic {
         let (path, message): ([CodingKey], String)
         switch error {
         case let .keyNotFound(key, context): (path, message) = (context.codingPath, "missing key '\(JSONOutput.snakeCase(key.stringValue))'")
@@ -94,21 +94,20 @@ public struct StageDocument<T: Decodable> {
         return Diagnostic(at: reader.location(of: node), path: text, "not a valid \(kind): \(message)")
     }
 
-    static func nonFiniteNumbers(_ node: Node, path: String, reader: NodeReader) -> [Diagnostic] {
-        switch node {
+    static func nonFiniteNumbers(_ node: YAMLNode, path: String, reader: NodeReader) -> [Diagnostic] {
+        switch node.content {
         case let .scalar(scalar):
-            guard scalar.style == .plain, let first = scalar.string.first, first.isNumber || first == "-" || first == "+",
-                let value = Double(scalar.string), !value.isFinite
+            guard scalar.style == .plain, let first = scalar.text.first, first.isNumber || first == "-" || first == "+",
+                let value = Double(scalar.text), !value.isFinite
             else { return [] }
-            return [Diagnostic(at: reader.location(of: node), path: path, "expected a finite number, found \(scalar.string)")]
+            return [Diagnostic(at: reader.location(of: node), path: path, "expected a finite number, found \(scalar.text)")]
         case let .mapping(mapping):
-            return mapping.flatMap { key, value in
-                nonFiniteNumbers(value, path: path.isEmpty ? (key.string ?? "?") : "\(path).\(key.string ?? "?")", reader: reader)
+            return mapping.flatMap { pair in
+                let key = pair.key.string ?? "?"
+                return nonFiniteNumbers(pair.value, path: path.isEmpty ? key : "\(path).\(key)", reader: reader)
             }
         case let .sequence(sequence):
             return sequence.enumerated().flatMap { index, value in nonFiniteNumbers(value, path: "\(path)[\(index)]", reader: reader) }
-        default:
-            return []
         }
     }
 
@@ -122,12 +121,12 @@ public struct StageDocument<T: Decodable> {
     }
 
     /// The deepest node along `path` and the path in document spelling (`services[2].spec.name`).
-    static func locate(_ path: [CodingKey], in root: Node) -> (Node, String) {
+    static func locate(_ path: [CodingKey], in root: YAMLNode) -> (YAMLNode, String) {
         var node = root
         var text = ""
         for key in path {
             if let index = key.intValue {
-                guard case let .sequence(sequence) = node, index < sequence.count else { break }
+                guard case let .sequence(sequence) = node.content, index < sequence.count else { break }
                 node = sequence[index]
                 text += "[\(index)]"
             } else {
@@ -152,10 +151,9 @@ public struct StageDocument<T: Decodable> {
             }
             if let child = node[String(name)] { node = child }
             for index in indices {
-                if case let .sequence(sequence) = node, index < sequence.count { node = sequence[index] }
+                if case let .sequence(sequence) = node.content, index < sequence.count { node = sequence[index] }
             }
         }
-        let mark = node.mark
-        return SourceLocation(file: source.name, line: mark?.line ?? 1, column: mark?.column ?? 1)
+        return SourceLocation(file: source.name, line: node.line, column: node.column)
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// Keys a stage document has that its type does not: a misspelt `"batchh": 4` on a plan's
 /// instance would otherwise be dropped by the decoder and the plan served as if it were not
@@ -8,16 +7,17 @@ import Yams
 /// key. A key whose value is null is let through (an optional field left empty is encoded as
 /// absent).
 enum UnknownKeys {
-    static func find(_ node: Node, in encoded: Any, path: String, reader: NodeReader) -> [Diagnostic] {
-        switch node {
+    static func find(_ node: YAMLNode, in encoded: Any, path: String, reader: NodeReader) -> [Diagnostic] {
+        switch node.content {
         case let .mapping(mapping):
             guard let known = encoded as? [String: Any] else { return [] }
             var found: [Diagnostic] = []
-            for (key, value) in mapping {
+            for pair in mapping {
+                let key = pair.key, value = pair.value
                 guard let name = key.string else { continue }
                 let child = path.isEmpty ? name : "\(path).\(name)"
                 guard let counterpart = known[name] ?? known[JSONOutput.snakeCase(JSONOutput.camelCase(name))] else {
-                    if value.null == nil {
+                    if !value.isNull {
                         let names = known.keys.sorted()
                         let hint = Suggestion.closest(to: name, in: names).map { "; did you mean '\($0)'?" } ?? ""
                         found.append(
@@ -35,7 +35,7 @@ enum UnknownKeys {
             return zip(sequence, known).enumerated().flatMap { index, pair in
                 find(pair.0, in: pair.1, path: "\(path)[\(index)]", reader: reader)
             }
-        default:
+        case .scalar:
             return []
         }
     }

@@ -1,59 +1,16 @@
 import Foundation
-import Yams
 
 /// A parsed YAML or JSON stream: one root node per `---` document.
 public struct ParsedSource {
     public var source: SourceText
-    public var documents: [Node]
+    public var documents: [YAMLNode]
 }
 
-/// Parses text with libyaml (through Yams) into nodes that keep their line and column.
+/// Parses text with the system libyaml into nodes that keep their line and column.
 public enum YAMLSource {
     public static func parse(_ source: SourceText) throws(InputError) -> ParsedSource {
-        var documents: [Node] = []
-        if let problem = AliasGuard.check(source.text, maximumNodes: NodeReader.maximumNodes) {
-            throw InputError(
-                .badData, at: SourceLocation(file: source.name, line: problem.line, column: problem.column),
-                problem.message)
-        }
-        do {
-            let parser = try Parser(yaml: source.text)
-            while let root = try parser.nextRoot() {
-                documents.append(root)
-            }
-        } catch let error as YamlError {
-            throw InputError(.badData, [diagnostic(for: error, file: source.name, text: source.text)])
-        } catch {
-            throw InputError(
-                .badData, at: SourceLocation(file: source.name, line: 1, column: 1),
-                "cannot parse: \(error)")
-        }
+        let documents = try YAMLComposer.compose(source.text, file: source.name, maximumAliasNodes: NodeReader.maximumAliasNodes)
         return ParsedSource(source: source, documents: documents)
-    }
-
-    static func diagnostic(for error: YamlError, file: String, text: String) -> Diagnostic {
-        func at(_ mark: Mark) -> SourceLocation {
-            SourceLocation(file: file, line: max(mark.line, 1), column: max(mark.column, 1))
-        }
-        switch error {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
-            let .composer(context, problem, mark, _):
-            let while_ = context.map { " \($0.text)" } ?? ""
-            return Diagnostic(at: at(mark), path: "", "malformed YAML: \(problem)\(while_)")
-        case let .reader(problem, offset, _, _):
-            let location = SourceText.location(ofByte: offset ?? 0, in: Data(text.utf8), file: file)
-            return Diagnostic(at: location, path: "", "unreadable input: \(problem)")
-        case let .duplicatedKeysInMapping(duplicates, context):
-            // Files concatenated without a document separator repeat apiVersion and kind.
-            let hint =
-                duplicates.contains("kind") || duplicates.contains("apiVersion")
-                ? " (two documents in one stream? put a line --- between them)" : ""
-            return Diagnostic(
-                at: at(context.mark), path: "",
-                "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in a mapping\(hint)")
-        default:
-            return Diagnostic(at: SourceLocation(file: file, line: 1, column: 1), path: "", "cannot parse: \(error)")
-        }
     }
 }
 
@@ -62,51 +19,38 @@ public enum YAMLSource {
 public final class NodeReader {
     public let file: String
     public let sink: DiagnosticSink
-    /// Nodes left to visit. Aliases let a small text expand to billions of nodes ("billion
-    /// laughs"); no epara document comes near this many, so reading stops with an error.
-    private var budget: Int
-    private var exhausted = false
-    public static let maximumNodes = 200_000
+    /// What aliases may add to a document: no epara document comes near it, and it keeps a
+    /// "billion laughs" text from expanding to billions of nodes (the composer refuses it).
+    public static let maximumAliasNodes = 200_000
 
-    public init(file: String, sink: DiagnosticSink, maximumNodes: Int = NodeReader.maximumNodes) {
+    public init(file: String, sink: DiagnosticSink) {
         self.file = file
         self.sink = sink
-        self.budget = maximumNodes
     }
 
-    public func location(of node: Node) -> SourceLocation {
-        let mark = node.mark
-        return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+    public func location(of node: YAMLNode) -> SourceLocation {
+        SourceLocation(file: file, line: node.line, column: node.column)
     }
 
-    public func value(_ node: Node, path: String) -> YAMLValue? {
-        guard !exhausted else { return nil }
-        budget -= 1
-        if budget < 0 {
-            exhausted = true
-            sink.error(
-                location(of: node), path,
-                "document expands to more than \(NodeReader.maximumNodes) nodes (aliases nested too deep?)")
-            return nil
-        }
-        return YAMLValue(node: node, path: path, reader: self)
+    public func value(_ node: YAMLNode, path: String) -> YAMLValue {
+        YAMLValue(node: node, path: path, reader: self)
     }
 
-    func error(_ node: Node, _ path: String, _ message: String) {
+    func error(_ node: YAMLNode, _ path: String, _ message: String) {
         sink.error(location(of: node), path, message)
     }
 }
 
 /// One node at a field path, with typed accessors that report mismatches.
 public struct YAMLValue {
-    public let node: Node
+    public let node: YAMLNode
     public let path: String
     public let reader: NodeReader
 
     public var location: SourceLocation { reader.location(of: node) }
 
-    /// The resolved YAML tag (`!!int`, `!!str`, ...) of a scalar.
-    var tagName: Tag.Name { Tag.Name(rawValue: node.tag.rawValue) }
+    /// The resolved YAML tag (`!!int`, `!!str`, ...) of a scalar, nil for a collection.
+    var tagName: YAMLScalar.Tag? { node.scalar?.tag }
 
     public func error(_ message: String) {
         reader.error(node, path, message)
@@ -114,13 +58,12 @@ public struct YAMLValue {
 
     /// A short description of what the node is, for "expected X, found Y" messages.
     public var found: String {
-        switch node {
+        switch node.content {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
-        case .alias: return "an alias"
         case let .scalar(scalar):
             if isNull { return "nothing (null)" }
-            let text = scalar.string.count > 40 ? String(scalar.string.prefix(37)) + "..." : scalar.string
+            let text = scalar.text.count > 40 ? String(scalar.text.prefix(37)) + "..." : scalar.text
             switch tagName {
             case .bool: return "the boolean \(text)"
             case .int: return "the integer \(text)"
@@ -131,31 +74,32 @@ public struct YAMLValue {
     }
 
     var isNull: Bool {
-        if case let .scalar(scalar) = node {
-            return tagName == .null || (scalar.style == .plain && scalar.string.isEmpty)
+        if let scalar = node.scalar {
+            return scalar.tag == .null || (scalar.style == .plain && scalar.text.isEmpty)
         }
         return false
     }
 
     public func mapping(keys: [String]) -> YAMLMapping? {
-        guard case let .mapping(mapping) = node else {
+        guard case let .mapping(mapping) = node.content else {
             error("expected a mapping with keys \(keys.joined(separator: ", ")), found \(found)")
             return nil
         }
-        var entries: [String: (key: Node, value: Node)] = [:]
+        var entries: [String: (key: YAMLNode, value: YAMLNode)] = [:]
         var order: [String] = []
-        for (key, value) in mapping {
-            guard case let .scalar(scalar) = key else {
+        for pair in mapping {
+            let key = pair.key
+            guard let scalar = key.scalar else {
                 reader.error(key, path, "expected a plain key, found \(YAMLValue(node: key, path: path, reader: reader).found)")
                 continue
             }
-            let name = scalar.string
+            let name = scalar.text
             guard keys.contains(name) else {
                 let hint = Suggestion.closest(to: name, in: keys).map { "; did you mean '\($0)'?" } ?? ""
                 reader.error(key, join(name), "unknown key '\(name)'\(hint) (known keys: \(keys.joined(separator: ", ")))")
                 continue
             }
-            entries[name] = (key, value)
+            entries[name] = (key, pair.value)
             order.append(name)
         }
         return YAMLMapping(owner: self, entries: entries, order: order)
@@ -164,40 +108,31 @@ public struct YAMLValue {
     /// The value of `key` in a mapping, read without checking the other keys (nil when this
     /// is no mapping or has no such key): for a key that decides how the rest is read.
     public func peek(_ key: String) -> YAMLValue? {
-        guard case let .mapping(mapping) = node else { return nil }
-        for (k, v) in mapping {
-            if case let .scalar(scalar) = k, scalar.string == key { return YAMLValue(node: v, path: join(key), reader: reader) }
-        }
-        return nil
+        node[key].map { YAMLValue(node: $0, path: join(key), reader: reader) }
     }
 
     /// True for a mapping with no entries at all (not one whose keys were all unknown).
     public var isEmptyMapping: Bool {
-        if case let .mapping(mapping) = node { return mapping.count == 0 }
+        if case let .mapping(mapping) = node.content { return mapping.isEmpty }
         return false
     }
 
     public func list() -> [YAMLValue]? {
-        guard case let .sequence(sequence) = node else {
+        guard case let .sequence(sequence) = node.content else {
             error("expected a list, found \(found)")
             return nil
         }
-        var items: [YAMLValue] = []
-        for (index, item) in sequence.enumerated() {
-            guard let value = reader.value(item, path: "\(path)[\(index)]") else { return nil }
-            items.append(value)
-        }
-        return items
+        return sequence.enumerated().map { index, item in reader.value(item, path: "\(path)[\(index)]") }
     }
 
     func join(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     public func string() -> String? {
-        guard case let .scalar(scalar) = node, !isNull else {
+        guard let scalar = node.scalar, !isNull else {
             error("expected a string, found \(found)")
             return nil
         }
-        return scalar.string
+        return scalar.text
     }
 
     /// A non-empty name made of letters, digits and `-_.:/`: it appears in routes, metric labels and file names.
@@ -212,7 +147,7 @@ public struct YAMLValue {
     }
 
     public func bool() -> Bool? {
-        guard tagName == .bool, let value = node.bool else {
+        guard tagName == .bool, let value = node.scalar?.bool else {
             error("expected true or false, found \(found)")
             return nil
         }
@@ -224,13 +159,13 @@ public struct YAMLValue {
         let value: Double
         switch tagName {
         case .int:
-            guard let parsed = Double(node.string ?? "") ?? node.int.map(Double.init) else {
+            guard let parsed = Double(node.string ?? "") ?? node.scalar?.int.map(Double.init) else {
                 error("expected a number, found \(found)")
                 return nil
             }
             value = parsed
         case .float:
-            guard let parsed = node.float else {
+            guard let parsed = node.scalar?.float else {
                 error("expected a number, found \(found)")
                 return nil
             }
@@ -247,7 +182,7 @@ public struct YAMLValue {
             error("expected a whole number, found \(found)")
             return nil
         }
-        guard let value = node.int, value >= minimum, value <= maximum else {
+        guard let value = node.scalar?.int, value >= minimum, value <= maximum else {
             error("expected a whole number from \(minimum) to \(maximum), found \(found)")
             return nil
         }
@@ -260,7 +195,7 @@ public struct YAMLValue {
         if kind == .count, tagName == .int || tagName == .float {
             return number(minimum: 0, above: above)
         }
-        guard case let .scalar(scalar) = node, !isNull, tagName == .str else {
+        guard let scalar = node.scalar, !isNull, tagName == .str else {
             if tagName == .int || tagName == .float {
                 error("expected \(kind.expectation), found \(found) without a unit")
             } else {
@@ -268,7 +203,7 @@ public struct YAMLValue {
             }
             return nil
         }
-        guard let value = kind.parse(scalar.string) else {
+        guard let value = kind.parse(scalar.text) else {
             error("expected \(kind.expectation), found \(found)")
             return nil
         }
@@ -310,7 +245,7 @@ public struct YAMLValue {
 /// A mapping whose keys were checked against the known ones.
 public struct YAMLMapping {
     let owner: YAMLValue
-    let entries: [String: (key: Node, value: Node)]
+    let entries: [String: (key: YAMLNode, value: YAMLNode)]
     /// Keys in document order.
     public let order: [String]
 
@@ -320,9 +255,8 @@ public struct YAMLMapping {
     public func contains(_ key: String) -> Bool { entries[key] != nil }
 
     public func optional(_ key: String) -> YAMLValue? {
-        guard let entry = entries[key], let value = owner.reader.value(entry.value, path: owner.join(key)) else {
-            return nil
-        }
+        guard let entry = entries[key] else { return nil }
+        let value = owner.reader.value(entry.value, path: owner.join(key))
         return value.isNull ? nil : value
     }
 
@@ -372,25 +306,24 @@ public enum Suggestion {
 extension YAMLValue {
     /// A mapping whose keys are data (batch sizes, names) rather than a fixed schema.
     public func entries() -> [(key: String, keyLocation: SourceLocation, value: YAMLValue)]? {
-        guard case let .mapping(mapping) = node else {
+        guard case let .mapping(mapping) = node.content else {
             error("expected a mapping, found \(found)")
             return nil
         }
         var result: [(String, SourceLocation, YAMLValue)] = []
-        for (key, value) in mapping {
-            guard case let .scalar(scalar) = key else {
-                reader.error(key, path, "expected a plain key, found a collection")
+        for pair in mapping {
+            guard let key = pair.key.scalar else {
+                reader.error(pair.key, path, "expected a plain key, found a collection")
                 continue
             }
-            guard let item = reader.value(value, path: join(scalar.string)) else { return nil }
-            result.append((scalar.string, reader.location(of: key), item))
+            result.append((key.text, reader.location(of: pair.key), reader.value(pair.value, path: join(key.text))))
         }
         return result
     }
 
     /// A string or a list of strings, as `origin: campus` or `origin: [campus, lab]`.
     public func names() -> [String]? {
-        if case .sequence = node {
+        if case .sequence = node.content {
             guard let items = list() else { return nil }
             let names = items.compactMap { $0.name() }
             return names.count == items.count ? names : nil
