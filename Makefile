@@ -50,7 +50,7 @@ alpaserve-example: build
 	$(EPARA) report $(ALPA_POLICIES:%=.build/alpaserve-example/%.json) --baseline alpaserve --format table
 
 # The whole Azure conversation trace (58 min, 19,366 requests) plus every camera stream of the
-# example, about 2.5 million requests, in the release build.
+# example, over two million requests, in the release build.
 replay:
 	$(SWIFT) build -c release --product epara
 	$$($(SWIFT) build -c release --show-bin-path)/epara classify $(EXAMPLE) | $$($(SWIFT) build -c release --show-bin-path)/epara plan \

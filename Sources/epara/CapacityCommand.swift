@@ -78,7 +78,7 @@ struct CapacityCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "How much each load's EPARA plan is checked in the simulator and improved (as `plan --search-budget`; default: $EPARA_SEARCH_BUDGET, else 12).",
+            "How much each load's EPARA plan is checked in the simulator and improved (as `plan --search-budget`; default: $EPARA_SEARCH_BUDGET, else \(LoadEvaluation.searchBudget.evaluations)).",
             valueName: "budget"))
     var searchBudget: String?
 

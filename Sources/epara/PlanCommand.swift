@@ -115,7 +115,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "How much the plan is checked in the simulator and improved: plans simulated (default: $EPARA_SEARCH_BUDGET, else the --previous plan's, else 24; 0: none), a wall-time limit (30s, 2m), or both (24,30s).",
+            "How much the plan is checked in the simulator and improved: plans simulated (default: $EPARA_SEARCH_BUDGET, else the --previous plan's, else \(SearchBudget.standard.evaluations); 0: none), a wall-time limit (30s, 2m), or both (\(SearchBudget.standard.evaluations),30s).",
             valueName: "budget"))
     var searchBudget: String?
 

@@ -184,7 +184,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Sim: tokens one LLM iteration takes at most (vLLM --max-num-batched-tokens, llama.cpp --batch-size; default 2048 chunked, 8192 prefill-first).",
+            "Sim: tokens one LLM iteration takes at most (vLLM --max-num-batched-tokens, llama.cpp --batch-size; default \(LLMScheduler.chunked.defaultTokenBudget) chunked, \(LLMScheduler.prefillFirst.defaultTokenBudget) prefill-first).",
             valueName: "tokens"))
     var tokenBudget: Int?
 

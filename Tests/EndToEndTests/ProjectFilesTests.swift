@@ -22,7 +22,41 @@ final class ProjectFilesTests: XCTestCase {
         XCTAssertTrue(try text("man/epara.1").contains("\n.Os epara \(version)\n"), "man/epara.1: run scripts/generate-docs")
     }
 
-    /// Every repository path an example in `--help` names exists (globs match a file).
+    /// The defaults the README and docs quote are the ones `--help` prints, which reads them
+    /// from the code (SearchBudget.standard, LoadEvaluation.searchBudget, the schedulers'
+    /// token budgets): a changed default fails here until the pages follow.
+    func testDefaultsTheDocsQuoteAreTheOnesHelpPrints() throws {
+        func flat(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        func help(_ command: String) throws -> String { flat(try Epara.run([command, "--help"]).stdoutText) }
+        func page(_ path: String) throws -> String {
+            flat(try String(contentsOf: Epara.packageRoot.appendingPathComponent(path), encoding: .utf8))
+        }
+        func number(in text: String, after prefix: String) -> String {
+            guard let range = text.range(of: prefix) else { return "(not in --help: \(prefix))" }
+            return String(text[range.upperBound...].prefix { $0.isNumber })
+        }
+        let plans = number(in: try help("plan"), after: "else the --previous plan's, else ")
+        let capacityPlans = number(in: try help("capacity"), after: "$EPARA_SEARCH_BUDGET, else ")
+        let serveHelp = try help("serve")
+        let chunked = number(in: serveHelp, after: "llama.cpp --batch-size; default ")
+        let prefillFirst = number(in: serveHelp, after: "default \(chunked) chunked, ")
+        let grouped: (String) -> String = { digits in
+            Int(digits).map { $0 >= 1000 ? "\($0 / 1000),\(String(format: "%03d", $0 % 1000))" : "\($0)" } ?? digits
+        }
+        let quoted: [(String, String)] = [
+            ("README.md", "where `plan` alone simulates \(plans))"),
+            ("docs/plan.md", "takes plans (`\(plans)`, the default)"),
+            ("docs/plan.md", "plans every load with \(capacityPlans) plans on"),
+            ("docs/plan.md", "gives each load \(capacityPlans) plans on"),
+            ("docs/capacity.md", "plans (default \(capacityPlans), `$EPARA_SEARCH_BUDGET` when set)"),
+            ("docs/serve.md", "(`--token-budget`, default \(grouped(chunked)) —"),
+            ("docs/serve.md", "up to \(grouped(prefillFirst)) tokens"),
+        ]
+        for (path, phrase) in quoted {
+            XCTAssertTrue(try page(path).contains(phrase), "\(path) should say: \(phrase)")
+        }
+    }
+
     /// The README says what `make test` installs: every Debian package scripts/test adds and every
     /// PyPI package scripts/live-backends installs is named there.
     func testTheReadmeNamesWhatMakeTestInstalls() throws {
@@ -42,6 +76,7 @@ final class ProjectFilesTests: XCTestCase {
         }
     }
 
+    /// Every repository path an example in `--help` names exists (globs match a file).
     func testPathsInHelpExist() throws {
         let dump = try Epara.run(["--experimental-dump-help"])
         let tree = try JSONSerialization.jsonObject(with: dump.stdout) as? [String: Any]

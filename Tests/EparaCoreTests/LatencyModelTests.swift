@@ -74,6 +74,30 @@ final class LatencyModelTests: XCTestCase {
         XCTAssertGreaterThan(long, short + 7)
         XCTAssertLessThan(model.memoryGib(llm, on: gpu, batch: 1, context: 100, tensorParallel: 2), short * 0.6)
     }
+
+    /// AlpaServe's BERT-1.3B pipelines on V100s (examples/alpaserve-equal-models): the slowest
+    /// stage at 1, 2, 4 and 8 stages, as docs/latency-model.md's table quotes them.
+    func testAlpaServesPipelineStagesAreThoseTheDocsQuote() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let sources = try ["cluster", "services", "catalog"].map {
+            try SourceText.load(root.appendingPathComponent("examples/alpaserve-equal-models/\($0).yaml").path)
+        }
+        let workload = try DocumentReader.workload(sources, builtin: catalog)
+        let model = LatencyModel(catalog: workload.catalog)
+        let bert = try XCTUnwrap(workload.catalog.model("bert-1.3b")), v100 = try XCTUnwrap(workload.catalog.device("v100-16gb"))
+        let page = try String(contentsOf: root.appendingPathComponent("docs/latency-model.md"), encoding: .utf8)
+        for stages in [1, 2, 4, 8] {
+            let fractions = model.balancedFractions(bert, stages: Array(repeating: (v100, 1), count: stages))
+            let group = ParallelGroup(
+                stages: fractions.map { ParallelGroup.Stage(node: "p3-16xlarge", device: "v100-16gb", tensorParallel: 1, layerFraction: $0) })
+            let timing = try XCTUnwrap(model.timing(bert, on: group, in: workload.cluster, batch: 1))
+            let quoted = "| \(stages) |"
+            let row = page.split(separator: "\n").first { $0.hasPrefix(quoted) && $0.contains(" s | ") }
+            XCTAssertTrue(
+                row?.contains("| \(String(format: "%.3g", timing.bottleneckMs / 1000)) s |") == true,
+                "docs/latency-model.md, \(stages) stages: \(timing.bottleneckMs / 1000) s, the page says \(row ?? "nothing")")
+        }
+    }
 }
 
 final class DeviceSharingTests: XCTestCase {

@@ -59,6 +59,18 @@ final class LatencyModelValidationTests: XCTestCase {
         let within = comparisons.filter { abs($0.error) <= Self.tolerance }.count
         report += "\(within) of \(comparisons.count) within ±30%\n"
         print(report)
+        // docs/latency-model.md quotes this report whole: a change to the model or the catalog
+        // that moves a prediction fails here until the page shows the new figures.
+        let page = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/latency-model.md"),
+            encoding: .utf8)
+        let quoted = page.components(separatedBy: "### Every comparison\n\n```\n").dropFirst().first?.components(separatedBy: "```").first ?? ""
+        let printed = report.split(separator: "\n").dropFirst()
+        for (line, (page, now)) in zip(quoted.split(separator: "\n"), printed).enumerated() where page != now {
+            XCTFail("docs/latency-model.md's comparison block, row \(line + 1): says \(page), the test prints \(now): paste the printed report")
+        }
+        XCTAssertEqual(quoted.split(separator: "\n").count, printed.count, "docs/latency-model.md's comparison block: paste the printed report")
+        XCTAssertTrue(page.contains("**\(within) of \(comparisons.count) within ±30%.**"), "docs/latency-model.md's result line")
         for id in Self.knownDeviations.keys {
             XCTAssertTrue(comparisons.contains { $0.id == id }, "known deviation \(id) matches no measurement")
         }

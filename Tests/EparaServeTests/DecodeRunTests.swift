@@ -21,7 +21,10 @@ final class DecodeRunTests: XCTestCase {
         return (document, ended, engine.world.order)
     }
 
-    func assertSame(_ plan: Plan, _ trace: TraceSet, _ options: SimOptions, fewerEventsBy factor: Double, _ what: String) throws {
+    @discardableResult
+    func assertSame(
+        _ plan: Plan, _ trace: TraceSet, _ options: SimOptions, fewerEventsBy factor: Double, _ what: String
+    ) throws -> (events: UInt64, oneAStep: UInt64) {
         let single = try run(plan, trace, options, coalescing: false)
         let runs = try run(plan, trace, options, coalescing: true)
         XCTAssertEqual(runs.ended.count, single.ended.count, what)
@@ -31,6 +34,7 @@ final class DecodeRunTests: XCTestCase {
         XCTAssertTrue(runs.document == single.document, "\(what): the Run documents differ")
         XCTAssertLessThanOrEqual(Double(runs.events), Double(single.events) / factor, "\(what): \(runs.events) events vs \(single.events)")
         print("\(what): \(runs.events) events, \(single.events) one per step")
+        return (runs.events, single.events)
     }
 
     /// The example's LLM services alone (chat, code-assist, big-chat over two GPUs), at the
@@ -39,10 +43,19 @@ final class DecodeRunTests: XCTestCase {
         var workload = try ServeFixtures.exampleWorkload()
         workload.services = workload.services.filter { $0.modelKind == .llm }
         let plan = try Planner.plan(workload)
-        for scale in [1.0, 3.0] {
+        let counts = try [1.0, 3.0].map { scale in
             let trace = try ServeFixtures.generated(plan, durationS: 60, seed: 3, rateScale: scale)
-            try assertSame(plan, trace, SimOptions(replanEveryS: 0, seed: 3), fewerEventsBy: 4, "LLM services at \(scale)x")
+            return try assertSame(plan, trace, SimOptions(replanEveryS: 0, seed: 3), fewerEventsBy: 4, "LLM services at \(scale)x")
         }
+        // docs/serve.md quotes these counts.
+        func grouped(_ n: UInt64) -> String {
+            String(String(n).reversed().enumerated().flatMap { i, digit in i > 0 && i % 3 == 0 ? [",", digit] : [digit] }.reversed())
+        }
+        let quoted =
+            "\(grouped(counts[0].events)) events instead of \(grouped(counts[0].oneAStep)) at the planned load, "
+            + "\(grouped(counts[1].events)) instead of \(grouped(counts[1].oneAStep)) at three times it"
+        let page = try String(contentsOf: ServeFixtures.root.appendingPathComponent("docs/serve.md"), encoding: .utf8)
+        XCTAssertTrue(page.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains(quoted), "docs/serve.md should say: \(quoted)")
     }
 
     /// The whole example (LLMs sharing devices with vision services) with a node going down and
