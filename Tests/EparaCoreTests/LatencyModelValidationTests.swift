@@ -188,7 +188,8 @@ final class LatencyModelValidationTests: XCTestCase {
                 guard [1, 64, 512, 4096].contains(tokens), seen.insert("\(tokens)/\(tp)").inserted else { continue }
                 var perLayer = 0.0
                 var embedding = 0.0
-                for (key, value) in row where key.hasSuffix(".median") {
+                // In a fixed order: a sum in hash order differs in its last bits from run to run.
+                for (key, value) in row.sorted(by: { $0.key < $1.key }) where key.hasSuffix(".median") {
                     if key == "time_stats.emb.median" { embedding = Double(value)! } else { perLayer += Double(value)! }
                 }
                 let measured = 32 * perLayer + embedding
