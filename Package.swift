@@ -96,7 +96,7 @@ let package = Package(
         .target(
             name: "EparaLive",
             dependencies: [
-                "EparaCore", "EparaPlan", "EparaServe", "EparaStore",
+                "EparaCore", "EparaDocuments", "EparaPlan", "EparaServe", "EparaStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -119,7 +119,7 @@ let package = Package(
         .target(
             name: "EparaDeploy",
             dependencies: [
-                "EparaCore", "EparaDocuments", "EparaLive", "LibYAML",
+                "EparaCore", "EparaDocuments", "LibYAML",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(
@@ -193,7 +193,7 @@ let package = Package(
         .testTarget(
             name: "EparaLiveTests",
             dependencies: [
-                "EparaLive", "EparaServe", "EparaPlan", "EparaClassify", "EparaCore", "EparaProfile",
+                "EparaLive", "EparaDocuments", "EparaServe", "EparaPlan", "EparaClassify", "EparaCore", "EparaProfile",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -204,7 +204,7 @@ let package = Package(
             ]),
         .testTarget(name: "EparaStoreTests", dependencies: ["EparaStore", "EparaCore"]),
         .testTarget(
-            name: "EparaDeployTests", dependencies: ["EparaDeploy", "EparaLive", "EparaDocuments", "EparaCore", "EparaClassify", "EparaPlan"]),
+            name: "EparaDeployTests", dependencies: ["EparaDeploy", "EparaDocuments", "EparaCore", "EparaClassify", "EparaPlan"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

@@ -1,6 +1,5 @@
 import EparaCore
 import EparaDocuments
-import EparaLive
 import Foundation
 
 /// What `epara manifests` reads: the plan (with where its fields are, for errors), the Backends

@@ -1,6 +1,5 @@
 import EparaCore
 import EparaDocuments
-import EparaLive
 import Foundation
 
 /// One instance of a real backend, as Kubernetes runs it: a model-server Deployment per node the

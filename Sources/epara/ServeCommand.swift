@@ -1,5 +1,6 @@
 import ArgumentParser
 import EparaCore
+import EparaDocuments
 import EparaLive
 import EparaPlan
 import EparaReport

@@ -2,7 +2,6 @@ import EparaClassify
 import EparaCore
 import EparaDeploy
 import EparaDocuments
-import EparaLive
 import EparaPlan
 import Foundation
 import XCTest

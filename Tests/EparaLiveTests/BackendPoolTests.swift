@@ -1,4 +1,5 @@
 import EparaCore
+import EparaDocuments
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import EparaCore
+import EparaDocuments
 import EparaServe
 import Logging
 import NIOCore

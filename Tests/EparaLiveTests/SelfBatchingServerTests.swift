@@ -1,5 +1,6 @@
 import EparaClassify
 import EparaCore
+import EparaDocuments
 import EparaPlan
 import EparaServe
 import Foundation

@@ -10,6 +10,13 @@ public struct BackendURL: Hashable, Sendable {
 
     /// The URL's parts, or nil when it is not `http[s]://host[:port][/path]` (no credentials,
     /// query or fragment: a base URL names a server, not a request).
+    /// `text` without the slashes that end it (`http://h:8000/` names the same server).
+    public static func withoutTrailingSlashes(_ text: String) -> String {
+        var text = text
+        while text.hasSuffix("/") { text.removeLast() }
+        return text
+    }
+
     public init?(_ text: String) {
         let tls: Bool
         let rest: Substring

@@ -1,4 +1,5 @@
 import EparaCore
+import EparaDocuments
 import EparaPlan
 import EparaServe
 import NIOConcurrencyHelpers

@@ -1,4 +1,5 @@
 import EparaCore
+import EparaDocuments
 import EparaServe
 import Logging
 import NIOCore

@@ -1,4 +1,5 @@
 import EparaCore
+import EparaDocuments
 import EparaPlan
 import EparaServe
 import Logging
@@ -102,7 +103,7 @@ public final class LiveEngine: Sendable {
         hosted = plan.cluster.nodes.map { options.hosted?.contains($0.name) ?? true }
         var urls: [NodeIndex: String] = [:]
         for (n, node) in plan.cluster.nodes.enumerated() where !(options.hosted?.contains(node.name) ?? true) {
-            if let url = options.peers[node.name] ?? node.address { urls[NodeIndex(n)] = url.trimmingSuffix("/") }
+            if let url = options.peers[node.name] ?? node.address { urls[NodeIndex(n)] = BackendURL.withoutTrailingSlashes(url) }
         }
         peerURLs = urls
         // A Backends document may bring real model servers with a later plan (it is re-read with

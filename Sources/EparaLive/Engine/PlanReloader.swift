@@ -1,4 +1,5 @@
 import EparaCore
+import EparaDocuments
 import EparaPlan
 import Foundation
 import Logging
@@ -25,13 +26,13 @@ public struct PlanReload: Sendable {
 actor PlanReloader {
     let path: String
     let engine: LiveEngine
-    let recording: LiveRecording?
+    let recording: StateStoreWriter?
     let logger: Logger
     let read: @Sendable (String) throws -> PlanReload
     var seen: FileStamp?
 
     init(
-        path: String, engine: LiveEngine, recording: LiveRecording?, logger: Logger,
+        path: String, engine: LiveEngine, recording: StateStoreWriter?, logger: Logger,
         read: @escaping @Sendable (String) throws -> PlanReload
     ) {
         self.path = path

@@ -7,7 +7,7 @@ import Logging
 /// What the live gateways leave in the SQLite state store, as the simulator does: windows by
 /// service and origin node as each one completes, node health as it changes, and every plan put
 /// in force — so `plan --state` and `report --state` work on live data.
-actor LiveRecording {
+actor StateStoreWriter {
     let store: StateStore
     let engine: LiveEngine
     let runId: String

@@ -69,7 +69,7 @@ public struct LiveServices: Sendable {
     public let services: [any ServiceLifecycle.Service]
     /// The nodes served, with the port of each one's gateway.
     public let gateways: [(node: String, port: Int)]
-    let recording: LiveRecording?
+    let recording: StateStoreWriter?
     let logger: Logger
 
     /// After the group has run: the last windows to the state store, the engine's tasks
@@ -124,7 +124,7 @@ public enum LiveServer {
                 "no gateway address for some nodes: requests for their instances go elsewhere",
                 metadata: ["nodes": "\(missing.joined(separator: ","))"])
         }
-        let recording = try options.statePath.map { path in try LiveRecording(path: path, engine: engine, plan: plan) }
+        let recording = try options.statePath.map { path in try StateStoreWriter(path: path, engine: engine, plan: plan) }
         let hosted = plan.cluster.nodes.map(\.name).filter { options.engine.hosted?.contains($0) ?? true }
         let llms = Set(plan.services.filter { plan.catalog.model($0.spec.model)?.kind == .llm }.map(\.name))
         for node in hosted { metrics.prepare(node: node, services: plan.services.map(\.name), llmServices: llms) }
