@@ -59,10 +59,10 @@ struct CapacityCommand: ParsableCommand {
     var traces: [String] = []
 
     @Option(help: ArgumentHelp("Simulated time per load and seed.", valueName: "duration"))
-    var duration: String = "2m"
+    var duration = DurationArgument("2m")
 
     @Option(help: ArgumentHelp("Start of each run left out of the measurement.", valueName: "duration"))
-    var warmup: String = "20s"
+    var warmup = DurationArgument("20s")
 
     @Option(help: "Number of seeds per load (1, 2, …).")
     var seeds: Int = 3
@@ -74,7 +74,7 @@ struct CapacityCommand: ParsableCommand {
     var maxScale: Double = 64
 
     @Option(help: ArgumentHelp("In-run replanning period (0: each load's plan holds the whole run).", valueName: "duration"))
-    var replanEvery: String = "0"
+    var replanEvery = DurationArgument("0")
 
     @Option(
         help: ArgumentHelp(
@@ -97,10 +97,8 @@ struct CapacityCommand: ParsableCommand {
         guard tolerance > 0, tolerance < 1 else { throw ValidationError("--tolerance must be between 0 and 1") }
         guard maxScale >= 1, maxScale <= 4096 else { throw ValidationError("--max-scale must be from 1 to 4096") }
         guard memoryHeadroom > 0, memoryHeadroom <= 1 else { throw ValidationError("--memory-headroom must be in (0, 1]") }
-        let d = try ServeCommand.seconds(duration, option: "--duration", allowZero: false)
-        let w = try ServeCommand.seconds(warmup, option: "--warmup")
-        guard w < d else { throw ValidationError("--warmup (\(warmup)) must be shorter than --duration (\(duration))") }
-        _ = try ServeCommand.seconds(replanEvery, option: "--replan-every")
+        try duration.requirePositive("--duration")
+        guard warmup.seconds < duration.seconds else { throw ValidationError("--warmup (\(warmup)) must be shorter than --duration (\(duration))") }
     }
 
     func run() throws {
@@ -118,10 +116,10 @@ struct CapacityCommand: ParsableCommand {
                 policies: policy.isEmpty ? Policy.allCases : policy,
                 search: CapacitySearchOptions(targets: target.isEmpty ? [0.99, 0.9] : target, tolerance: tolerance, maxScale: maxScale),
                 traces: traces.map(TraceFile.init(argument:)),
-                durationS: try ServeCommand.seconds(duration, option: "--duration", allowZero: false),
-                warmupS: try ServeCommand.seconds(warmup, option: "--warmup"),
+                durationS: duration.seconds,
+                warmupS: warmup.seconds,
                 seeds: (1...seeds).map(UInt64.init),
-                replanEveryS: try ServeCommand.seconds(replanEvery, option: "--replan-every"),
+                replanEveryS: replanEvery.seconds,
                 planOptions: planOptions)
             let onTerminal = isatty(STDERR_FILENO) == 1
             let report = try CapacityStudy.run(input.value, options: options) { policy, point in

@@ -90,7 +90,7 @@ struct ManifestsCommand: ParsableCommand {
     var prometheus: String?
 
     @Option(help: ArgumentHelp("Window of observed demand the CronJob plans for.", valueName: "duration"))
-    var prometheusWindow: String = "5m"
+    var prometheusWindow = DurationArgument("5m")
 
     @Option(help: ArgumentHelp("When the CronJob replans (cron syntax).", valueName: "schedule"))
     var schedule: String = "*/10 * * * *"
@@ -126,7 +126,7 @@ struct ManifestsCommand: ParsableCommand {
         if let prometheus, !(prometheus.hasPrefix("http://") || prometheus.hasPrefix("https://")) {
             throw ValidationError("--prometheus expects the server's URL, such as http://prometheus.monitoring.svc:9090, found '\(prometheus)'")
         }
-        _ = try ServeCommand.seconds(prometheusWindow, option: "--prometheus-window", allowZero: false)
+        try prometheusWindow.requirePositive("--prometheus-window")
         guard schedule.split(separator: " ").count == 5 || schedule.hasPrefix("@") else {
             throw ValidationError("--schedule expects five cron fields, such as '*/10 * * * *', found '\(schedule)'")
         }
@@ -155,7 +155,7 @@ struct ManifestsCommand: ParsableCommand {
             let options = ManifestOptions(
                 name: name, namespace: namespace, image: image, port: port, hostPort: hostPort, tokenSecret: tokenSecret,
                 inlineTokens: tokens, tlsSecret: tlsSecret, mutualTLS: tlsMutual, nodeLabel: nodeLabel, prometheusURL: prometheus,
-                prometheusWindow: prometheusWindow,
+                prometheusWindow: prometheusWindow.description,
                 schedule: schedule, kubectlImage: kubectlImage, only: only)
             let input = ManifestInput(
                 plan: plan, planLocation: { document.location(of: $0) }, backends: backendsDocument, backendsText: backendsSource?.text,

@@ -77,7 +77,7 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(
         help: ArgumentHelp(
             "How far back from now --prometheus reads rates and gaps (e.g. 30s, 5m; default 5m).", valueName: "duration"))
-    var prometheusWindow: String?
+    var prometheusWindow: DurationArgument?
 
     @Option(
         name: .customLong("trace"),
@@ -137,7 +137,7 @@ struct PlanCommand: AsyncParsableCommand {
             throw ValidationError("--prometheus expects the server's http:// or https:// URL, such as http://prometheus:9090, found '\(prometheus)'")
         }
         if prometheusWindow != nil, prometheus == nil { throw ValidationError("--prometheus-window goes with --prometheus URL") }
-        _ = try prometheusWindowMs()
+        try prometheusWindow?.requirePositive("--prometheus-window")
         if !without.isEmpty, policy != .epara, !(policy == .alpaserve && without == [.modelParallel]) {
             throw ValidationError(
                 "--without turns off parts of EPARA; with --policy \(policy.rawValue) it does not apply (alpaserve takes --without model-parallel: single-device groups only, AlpaServe's sr-greedy)"
@@ -158,9 +158,7 @@ struct PlanCommand: AsyncParsableCommand {
     }
 
     /// --prometheus-window in milliseconds (5m unless given).
-    func prometheusWindowMs() throws -> Double {
-        try ServeCommand.seconds(prometheusWindow ?? "5m", option: "--prometheus-window", allowZero: false) * 1000
-    }
+    var prometheusWindowMs: Double { (prometheusWindow ?? DurationArgument("5m")).seconds * 1000 }
 
     func run() async throws {
         var exitCode: Int32 = 0
@@ -178,7 +176,7 @@ struct PlanCommand: AsyncParsableCommand {
                 }
             }
             if let prometheus {
-                let reader = PrometheusReader(url: prometheus, windowMs: try prometheusWindowMs())
+                let reader = PrometheusReader(url: prometheus, windowMs: prometheusWindowMs)
                 do throws(PrometheusError) {
                     parts.append(try await reader.observedDemand(nodes: workload.cluster.nodes.map(\.name)))
                 } catch {

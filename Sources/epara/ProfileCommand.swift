@@ -69,7 +69,7 @@ struct ProfileCommand: AsyncParsableCommand {
     var input: String?
 
     @Option(help: ArgumentHelp("Longest wait for one answer.", valueName: "duration"))
-    var timeout: String = "120s"
+    var timeout = DurationArgument("120s")
 
     func validate() throws {
         guard url.hasPrefix("http://") || url.hasPrefix("https://"), URL(string: url)?.host != nil else {
@@ -82,7 +82,7 @@ struct ProfileCommand: AsyncParsableCommand {
         guard (2...4096).contains(decodeTokens) else { throw ValidationError("--decode-tokens must be from 2 to 4096") }
         guard (1...100).contains(repeats) else { throw ValidationError("--repeats must be from 1 to 100") }
         if api == .kserveV2, input == nil { throw ValidationError("--api kserve-v2 needs --input: the inference request to send") }
-        _ = try ServeCommand.seconds(timeout, option: "--timeout", allowZero: false)
+        try timeout.requirePositive("--timeout")
     }
 
     func run() async throws {
@@ -100,7 +100,7 @@ struct ProfileCommand: AsyncParsableCommand {
                 url: url, api: api, serverModel: serverModel ?? model, model: model, device: device,
                 concurrency: ProfileOptions.concurrencyLevels(upTo: maxConcurrency), promptTokens: promptTokens,
                 decodeTokens: decodeTokens, repeats: repeats, kserveBody: body,
-                timeoutS: try ServeCommand.seconds(timeout, option: "--timeout", allowZero: false))
+                timeoutS: timeout.seconds)
             let date = ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withFullDate])
             let command = (["epara"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
             let measured: MeasuredProfile

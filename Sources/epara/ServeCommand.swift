@@ -80,7 +80,7 @@ struct ServeCommand: AsyncParsableCommand {
     var traces: [String] = []
 
     @Option(help: ArgumentHelp("Length of the run (default: the traces' span, at least 1s; else 60s).", valueName: "duration"))
-    var duration: String?
+    var duration: DurationArgument?
 
     @Option(
         help:
@@ -152,7 +152,7 @@ struct ServeCommand: AsyncParsableCommand {
     var peerTokenFile: String?
 
     @Option(help: ArgumentHelp("Period of the diurnal rate curve.", valueName: "duration"))
-    var diurnalPeriod: String = "24h"
+    var diurnalPeriod = DurationArgument("24h")
 
     @Option(help: "Swing of the diurnal rate curve, a fraction of the mean rate.")
     var diurnalAmplitude: Double = 0.5
@@ -161,10 +161,10 @@ struct ServeCommand: AsyncParsableCommand {
         help: ArgumentHelp(
             "Period of information sync between nodes (0: none; dispatch follows the plan's routing).",
             valueName: "duration"))
-    var syncInterval: String = "2s"
+    var syncInterval = DurationArgument("2s")
 
     @Option(help: ArgumentHelp("Period of in-run replanning from the observed demand (0: never).", valueName: "duration"))
-    var replanEvery: String = "60s"
+    var replanEvery = DurationArgument("60s")
 
     @Option(help: "Times a request may be forwarded between nodes.")
     var maxOffload: Int = 3
@@ -196,18 +196,10 @@ struct ServeCommand: AsyncParsableCommand {
     var dispatch: DispatchMode?
 
     @Option(help: ArgumentHelp("Length of the Run's time windows.", valueName: "duration"))
-    var window: String = "10s"
+    var window = DurationArgument("10s")
 
     @OptionGroup
     var security: GatewaySecurityOptions
-
-    static func seconds(_ text: String, option: String, allowZero: Bool = true) throws -> Double {
-        if allowZero, text == "0" { return 0 }
-        guard let ms = Quantity.duration.parse(text), ms >= 0, allowZero || ms > 0 else {
-            throw ValidationError("\(option) expects a duration such as 500ms, 2s or 10m, found '\(text)'")
-        }
-        return ms / 1000
-    }
 
     func validate() throws {
         if engine == .live {
@@ -224,11 +216,9 @@ struct ServeCommand: AsyncParsableCommand {
         } else if allNodes || node != nil || peers != nil || backends != nil {
             throw ValidationError("--all-nodes, --node, --peers and --backends are for --engine live")
         }
-        _ = try Self.seconds(diurnalPeriod, option: "--diurnal-period", allowZero: false)
-        if let duration { _ = try Self.seconds(duration, option: "--duration", allowZero: false) }
-        _ = try Self.seconds(syncInterval, option: "--sync-interval")
-        _ = try Self.seconds(replanEvery, option: "--replan-every")
-        _ = try Self.seconds(window, option: "--window", allowZero: false)
+        try diurnalPeriod.requirePositive("--diurnal-period")
+        try duration?.requirePositive("--duration")
+        try window.requirePositive("--window")
         guard rateScale > 0, rateScale.isFinite else { throw ValidationError("--rate-scale must be a positive number") }
         guard cv > 0 else { throw ValidationError("--cv must be positive") }
         guard (0...1).contains(diurnalAmplitude) else { throw ValidationError("--diurnal-amplitude must be from 0 to 1") }
@@ -270,7 +260,7 @@ struct ServeCommand: AsyncParsableCommand {
         let engineOptions = LiveOptions(
             core: core, hosted: node.map { [$0] }, peers: peerURLs, backends: table,
             peerToken: try token(file: peerTokenFile, environment: "EPARA_PEER_TOKEN"),
-            windowS: try Self.seconds(window, option: "--window"))
+            windowS: window.seconds)
         // SIGHUP or a change of the plan file re-reads it (a plan from standard input cannot be re-read).
         let options = LiveServerOptions(
             host: ListenAddress.unbracketed(address.host), basePort: address.port, engine: engineOptions,
@@ -310,7 +300,7 @@ struct ServeCommand: AsyncParsableCommand {
     func coreConfig(for plan: Plan) throws -> CoreConfig {
         CoreConfig(
             dispatch: dispatch ?? DispatchMode.default(forPolicy: plan.policy), maxOffload: maxOffload,
-            earlyDrop: earlyDrop, syncIntervalS: try Self.seconds(syncInterval, option: "--sync-interval"), llmScheduler: llmScheduler,
+            earlyDrop: earlyDrop, syncIntervalS: syncInterval.seconds, llmScheduler: llmScheduler,
             prefillTokenBudget: tokenBudget, serviceTimeCV: serviceTimeCv)
     }
 
@@ -353,17 +343,17 @@ struct ServeCommand: AsyncParsableCommand {
                 case nil: nil
                 case .poisson: .poisson
                 case .gamma: .gamma(cv: cv)
-                case .diurnal: .diurnal(periodS: try Self.seconds(diurnalPeriod, option: "--diurnal-period"), amplitude: diurnalAmplitude)
+                case .diurnal: .diurnal(periodS: diurnalPeriod.seconds, amplitude: diurnalAmplitude)
                 }
             let traceOptions = TraceOptions(
                 files: traces.map(TraceFile.init(argument:)), process: process,
-                durationS: try duration.map { try Self.seconds($0, option: "--duration") },
+                durationS: duration?.seconds,
                 rateScale: rateScale, seed: seed)
             let traceSet = try TraceBuilder.build(traceOptions, deployment: Deployment(plan: plan))
             let faultPlan = try faults.map { path in try FaultPlan.read(try SourceText.load(path), cluster: plan.cluster) } ?? .none
             let options = SimOptions(
-                core: try coreConfig(for: plan), replanEveryS: try Self.seconds(replanEvery, option: "--replan-every"),
-                windowS: try Self.seconds(window, option: "--window"), faults: faultPlan, seed: seed,
+                core: try coreConfig(for: plan), replanEveryS: replanEvery.seconds,
+                windowS: window.seconds, faults: faultPlan, seed: seed,
                 keepOriginWindows: state != nil)
             let log = try requests.map { path in try RequestLog(path: path) }
             let store = try state.map { path in

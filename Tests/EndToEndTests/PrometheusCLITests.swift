@@ -348,6 +348,6 @@ final class PrometheusCLITests: XCTestCase {
         XCTAssertTrue(usage.stderr.contains("--prometheus expects the server's http:// or https:// URL"), usage.stderr)
         let window = try Epara.run(["plan", "--prometheus", "http://127.0.0.1:\(port)", "--prometheus-window", "5 minutes"], stdin: classified)
         XCTAssertEqual(window.status, 64, window.stderr)
-        XCTAssertTrue(window.stderr.contains("--prometheus-window expects a duration"), window.stderr)
+        XCTAssertTrue(window.stderr.contains("The value '5 minutes' is invalid for '--prometheus-window <duration>'"), window.stderr)
     }
 }

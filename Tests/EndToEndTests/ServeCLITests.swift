@@ -135,8 +135,11 @@ final class ServeCLITests: XCTestCase {
 
         result = try Epara.run(["serve", plan, "--duration", "5"])
         XCTAssertEqual(result.status, 64)
-        XCTAssertTrue(result.stderr.contains("--duration expects a duration such as 500ms, 2s or 10m, found '5'"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("The value '5' is invalid for '--duration <duration>'"), result.stderr)
         XCTAssertFalse(result.stderr.contains("Fatal error"))
+        result = try Epara.run(["serve", plan, "--duration", "0"])
+        XCTAssertEqual(result.status, 64)
+        XCTAssertTrue(result.stderr.contains("--duration must be longer than 0, found '0'"), result.stderr)
     }
 }
 

@@ -36,10 +36,10 @@ struct GatewaySecurityOptions: ParsableArguments {
         help: ArgumentHelp(
             "Live: a request's head must arrive within this of its first byte, and its body within this of its head; else the connection closes.",
             valueName: "duration"))
-    var readTimeout = "10s"
+    var readTimeout = DurationArgument("10s")
 
     @Option(help: ArgumentHelp("Live: close a connection with no request in progress after this long.", valueName: "duration"))
-    var idleTimeout = "60s"
+    var idleTimeout = DurationArgument("60s")
 
     @Option(help: ArgumentHelp("Live: connections one client address may hold open; more are closed as they arrive.", valueName: "n"))
     var maxConnectionsPerClient: Int = GatewayLimits().maxConnectionsPerClient
@@ -51,14 +51,14 @@ struct GatewaySecurityOptions: ParsableArguments {
         }
         guard (1024...(1 << 20)).contains(maxHeaderSize) else { throw ValidationError("--max-header-size must be from 1024 to 1048576 bytes") }
         guard maxConnectionsPerClient >= 1 else { throw ValidationError("--max-connections-per-client must be at least 1") }
-        _ = try ServeCommand.seconds(readTimeout, option: "--read-timeout", allowZero: false)
-        _ = try ServeCommand.seconds(idleTimeout, option: "--idle-timeout", allowZero: false)
+        try readTimeout.requirePositive("--read-timeout")
+        try idleTimeout.requirePositive("--idle-timeout")
     }
 
     var limits: GatewayLimits {
         GatewayLimits(
-            maxHeaderBytes: maxHeaderSize, readTimeoutS: (try? ServeCommand.seconds(readTimeout, option: "--read-timeout")) ?? 10,
-            idleTimeoutS: (try? ServeCommand.seconds(idleTimeout, option: "--idle-timeout")) ?? 60,
+            maxHeaderBytes: maxHeaderSize, readTimeoutS: readTimeout.seconds,
+            idleTimeoutS: idleTimeout.seconds,
             maxConnectionsPerClient: maxConnectionsPerClient)
     }
 
