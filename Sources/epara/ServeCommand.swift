@@ -251,11 +251,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let core = try coreConfig(for: plan)
         let syncS = core.syncIntervalS
-        var peerURLs: [String: String] = [:]
-        var table: BackendTable? = nil
-        try StageIO.run {
-            if let peers { peerURLs = try PeersDocument.read(try SourceText.load(peers), plan: plan) }
-            if let backends { table = BackendTable(plan: plan, document: try BackendsDocument.read(try SourceText.load(backends), plan: plan)) }
+        let peerURLs = try StageIO.run { try peers.map { try PeersDocument.read(try SourceText.load($0), plan: plan) } ?? [:] }
+        let table = try StageIO.run {
+            try backends.map { BackendTable(plan: plan, document: try BackendsDocument.read(try SourceText.load($0), plan: plan)) }
         }
         let engineOptions = LiveOptions(
             core: core, hosted: node.map { [$0] }, peers: peerURLs, backends: table,
@@ -273,11 +271,10 @@ struct ServeCommand: AsyncParsableCommand {
                 "--insecure: listening off loopback without a client token and a peer token; anyone who reaches the port can send work, also as a peer",
                 metadata: ["listen": "\(listen)"])
         }
-        var run: Run? = nil
-        try await StageIO.runAsync {
+        let run = try await StageIO.runAsync {
             do {
                 // A plan file that cannot be read on reload is logged, located, and the current plan kept.
-                run = try await LiveServer.run(
+                return try await LiveServer.run(
                     plan: plan, options: options,
                     readPlan: { @Sendable [backends] path in
                         // The Backends document is read again with the plan: a Kubernetes
@@ -293,7 +290,7 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ExitCode(error.exitCode)
             }
         }
-        try StageIO.run { try write(run!, document: try JSONOutput.document(run!)) }
+        try StageIO.run { try write(run, document: try JSONOutput.document(run)) }
     }
 
     /// Core settings of either engine: each policy's own dispatch unless --dispatch says otherwise.
@@ -316,9 +313,7 @@ struct ServeCommand: AsyncParsableCommand {
     func token(file: String?, environment: String) throws -> String? {
         var token = ProcessInfo.processInfo.environment[environment]
         if let file {
-            var text = ""
-            try StageIO.run { text = try SourceText.load(file).text }
-            token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            token = try StageIO.run { try SourceText.load(file).text }.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         if let t = token, t.isEmpty { throw ValidationError("the token from \(file ?? environment) is empty") }
         return token
@@ -330,9 +325,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// The plan file (or standard input), refused with a located error and its exit code.
     static func readPlan(_ file: String?) throws -> Plan {
-        var plan: Plan? = nil
-        try StageIO.run { plan = try Self.plan(from: try StageIO.load(file.map { [$0] } ?? [])[0]) }
-        return plan!
+        try StageIO.run { try Self.plan(from: try StageIO.load(file.map { [$0] } ?? [])[0]) }
     }
 
     func runSimulation() throws {

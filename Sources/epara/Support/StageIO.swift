@@ -44,19 +44,22 @@ enum StageIO {
         FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
     }
 
-    /// Runs a stage body, reporting refusals on stderr with the exit code their kind calls for.
-    static func run(_ body: () throws -> Void) throws {
+    /// Runs a stage body and returns what it made, reporting refusals on stderr with the exit
+    /// code their kind calls for.
+    @discardableResult
+    static func run<T>(_ body: () throws -> T) throws -> T {
         do {
-            try body()
+            return try body()
         } catch let error as InputError {
             printError(error.description)
             throw ExitCode(error.exitCode)
         }
     }
 
-    static func runAsync(_ body: () async throws -> Void) async throws {
+    @discardableResult
+    static func runAsync<T>(_ body: () async throws -> T) async throws -> T {
         do {
-            try await body()
+            return try await body()
         } catch let error as InputError {
             printError(error.description)
             throw ExitCode(error.exitCode)
