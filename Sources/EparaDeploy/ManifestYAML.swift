@@ -25,14 +25,21 @@ enum ManifestYAML {
 
     /// libyaml's emitter with what it has written so far.
     private final class Writer {
-        let emitter = UnsafeMutablePointer<yaml_emitter_t>.allocate(capacity: 1)
+        let emitter: UnsafeMutablePointer<yaml_emitter_t>
         var bytes: [UInt8] = []
 
-        init() throws {
+        /// Only an emitter libyaml initialized makes a Writer (its deinit deletes it).
+        static func make() throws -> Writer {
+            let emitter = UnsafeMutablePointer<yaml_emitter_t>.allocate(capacity: 1)
             guard yaml_emitter_initialize(emitter) == 1 else {
                 emitter.deallocate()
                 throw EmitterError(description: "cannot start the YAML emitter")
             }
+            return Writer(emitter)
+        }
+
+        private init(_ emitter: UnsafeMutablePointer<yaml_emitter_t>) {
+            self.emitter = emitter
             yaml_emitter_set_output(
                 emitter,
                 { context, buffer, size in
@@ -66,10 +73,13 @@ enum ManifestYAML {
         func emit(_ node: YAMLNode) throws {
             switch node.content {
             case let .scalar(scalar):
-                var text = Array(scalar.text.utf8)
+                // NUL-terminated, so that even an empty string has an address (libyaml asserts one).
+                var text = scalar.text.utf8CString
                 let style = ManifestYAML.scalarStyle(scalar)
                 try text.withUnsafeMutableBufferPointer { bytes in
-                    try emit { yaml_scalar_event_initialize($0, nil, nil, bytes.baseAddress, Int32(bytes.count), 1, 1, style) }
+                    try bytes.withMemoryRebound(to: UInt8.self) { value in
+                        try emit { yaml_scalar_event_initialize($0, nil, nil, value.baseAddress, Int32(value.count - 1), 1, 1, style) }
+                    }
                 }
             case let .sequence(items):
                 try emit { yaml_sequence_start_event_initialize($0, nil, nil, 1, YAML_ANY_SEQUENCE_STYLE) }
@@ -88,7 +98,7 @@ enum ManifestYAML {
 
     /// One document, without `---`.
     static func emit(_ root: YAMLNode) throws -> String {
-        let writer = try Writer()
+        let writer = try Writer.make()
         try writer.emit { yaml_stream_start_event_initialize($0, YAML_UTF8_ENCODING) }
         try writer.emit { yaml_document_start_event_initialize($0, nil, nil, nil, 1) }
         try writer.emit(root)

@@ -10,18 +10,21 @@ enum YAMLComposer {
     static let maximumDepth = 1000
 
     static func compose(_ text: String, file: String, maximumAliasNodes: Int) throws(InputError) -> [YAMLNode] {
-        var parser = yaml_parser_t()
-        guard yaml_parser_initialize(&parser) == 1 else {
+        // On the heap: libyaml keeps a pointer to the parser inside it (its string reader's
+        // handler data), so the parser must not move while it reads.
+        let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
+        defer { parser.deallocate() }
+        guard yaml_parser_initialize(parser) == 1 else {
             throw InputError(.badData, at: SourceLocation(file: file, line: 1, column: 1), "out of memory starting the YAML parser")
         }
-        defer { yaml_parser_delete(&parser) }
+        defer { yaml_parser_delete(parser) }
         var text = text
         let result: Result<[YAMLNode], InputError> = text.withUTF8 { bytes in
-            yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
-            yaml_parser_set_input_string(&parser, bytes.baseAddress, bytes.count)
+            yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
+            yaml_parser_set_input_string(parser, bytes.baseAddress, bytes.count)
             var composer = Composer(file: file, maximumAliasNodes: maximumAliasNodes)
             do throws(InputError) {
-                return .success(try composer.run(&parser, bytes: bytes))
+                return .success(try composer.run(parser, bytes: bytes))
             } catch {
                 return .failure(error)
             }
@@ -60,10 +63,10 @@ enum YAMLComposer {
             self.maximumAliasNodes = maximumAliasNodes
         }
 
-        mutating func run(_ parser: inout yaml_parser_t, bytes: UnsafeBufferPointer<UInt8>) throws(InputError) -> [YAMLNode] {
+        mutating func run(_ parser: UnsafeMutablePointer<yaml_parser_t>, bytes: UnsafeBufferPointer<UInt8>) throws(InputError) -> [YAMLNode] {
             var event = yaml_event_t()
             while true {
-                guard yaml_parser_parse(&parser, &event) == 1 else { throw parseError(parser, bytes: bytes) }
+                guard yaml_parser_parse(parser, &event) == 1 else { throw parseError(parser.pointee, bytes: bytes) }
                 defer { yaml_event_delete(&event) }
                 let line = Int(event.start_mark.line) + 1, column = Int(event.start_mark.column) + 1
                 switch event.type {

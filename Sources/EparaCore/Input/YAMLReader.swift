@@ -8,8 +8,12 @@ public struct ParsedSource {
 
 /// Parses text with the system libyaml into nodes that keep their line and column.
 public enum YAMLSource {
+    /// What aliases may add to a document: no epara document comes near it, and it keeps a
+    /// "billion laughs" text from expanding to billions of nodes (the composer refuses it).
+    public static let maximumAliasNodes = 200_000
+
     public static func parse(_ source: SourceText) throws(InputError) -> ParsedSource {
-        let documents = try YAMLComposer.compose(source.text, file: source.name, maximumAliasNodes: NodeReader.maximumAliasNodes)
+        let documents = try YAMLComposer.compose(source.text, file: source.name, maximumAliasNodes: maximumAliasNodes)
         return ParsedSource(source: source, documents: documents)
     }
 }
@@ -19,10 +23,6 @@ public enum YAMLSource {
 public final class NodeReader {
     public let file: String
     public let sink: DiagnosticSink
-    /// What aliases may add to a document: no epara document comes near it, and it keeps a
-    /// "billion laughs" text from expanding to billions of nodes (the composer refuses it).
-    public static let maximumAliasNodes = 200_000
-
     public init(file: String, sink: DiagnosticSink) {
         self.file = file
         self.sink = sink
