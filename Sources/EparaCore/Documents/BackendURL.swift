@@ -30,8 +30,7 @@ public struct BackendURL: Hashable, Sendable {
         guard !rest.contains(where: { $0 == "?" || $0 == "#" || $0 == "@" || $0 == " " }) else { return nil }
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
         var authority = rest[..<slash]
-        var path = String(rest[slash...])
-        while path.hasSuffix("/") { path.removeLast() }
+        let path = Self.withoutTrailingSlashes(String(rest[slash...]))
         var host: Substring
         var portText: Substring?
         if authority.hasPrefix("[") {

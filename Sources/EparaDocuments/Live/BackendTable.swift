@@ -4,7 +4,7 @@ import EparaCore
 /// service's, else the Services document's `backend`, else the emulated one.
 public struct BackendTable: Sendable, Equatable {
     /// What one entry decides: where the work goes, and (for `epara manifests`) how its server runs.
-    public struct Choice: Sendable, Equatable {
+    struct Choice: Sendable, Equatable {
         var target: BackendTarget
         var server: ModelServerSpec?
     }
