@@ -267,27 +267,15 @@ _epara_plan() {
 
 _epara_serve() {
     repeating_flags=()
-    non_repeating_flags=(--all-nodes --early-drop --no-early-drop --insecure --version -h --help)
+    non_repeating_flags=(--early-drop --no-early-drop --all-nodes --insecure --version -h --help)
     repeating_options=(--trace)
-    non_repeating_options=(--duration --arrivals --cv --rate-scale --seed --format -o --output --state --requests --faults --engine --node --listen --peers --backends --client-token-file --peer-token-file --diurnal-period --diurnal-amplitude --sync-interval --replan-every --max-offload --service-time-cv --llm-scheduler --token-budget --dispatch --window --tls-cert --tls-key --tls-client-ca --tls-peer-ca --max-header-size --read-timeout --idle-timeout --max-connections-per-client)
+    non_repeating_options=(--engine --seed --format -o --output --state --requests --faults --duration --arrivals --cv --rate-scale --diurnal-period --diurnal-amplitude --sync-interval --replan-every --max-offload --service-time-cv --llm-scheduler --token-budget --dispatch --window --node --listen --peers --backends --client-token-file --peer-token-file --tls-cert --tls-key --tls-client-ca --tls-peer-ca --max-header-size --read-timeout --idle-timeout --max-connections-per-client)
     __epara_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
-    '--trace')
-        return
-        ;;
-    '--duration')
-        return
-        ;;
-    '--arrivals')
-        __epara_add_completions -W 'poisson'$'\n''gamma'$'\n''diurnal'
-        return
-        ;;
-    '--cv')
-        return
-        ;;
-    '--rate-scale')
+    '--engine')
+        __epara_add_completions -W 'sim'$'\n''live'
         return
         ;;
     '--seed')
@@ -309,26 +297,20 @@ _epara_serve() {
     '--faults')
         return
         ;;
-    '--engine')
-        __epara_add_completions -W 'sim'$'\n''live'
+    '--trace')
         return
         ;;
-    '--node')
+    '--duration')
         return
         ;;
-    '--listen')
+    '--arrivals')
+        __epara_add_completions -W 'poisson'$'\n''gamma'$'\n''diurnal'
         return
         ;;
-    '--peers')
+    '--cv')
         return
         ;;
-    '--backends')
-        return
-        ;;
-    '--client-token-file')
-        return
-        ;;
-    '--peer-token-file')
+    '--rate-scale')
         return
         ;;
     '--diurnal-period')
@@ -361,6 +343,24 @@ _epara_serve() {
         return
         ;;
     '--window')
+        return
+        ;;
+    '--node')
+        return
+        ;;
+    '--listen')
+        return
+        ;;
+    '--peers')
+        return
+        ;;
+    '--backends')
+        return
+        ;;
+    '--client-token-file')
+        return
+        ;;
+    '--peer-token-file')
         return
         ;;
     '--tls-cert')

@@ -186,7 +186,7 @@ struct PlanCommand: AsyncParsableCommand {
             }
             if !parts.isEmpty { observed = .combined(parts) }
             let previousPlan = try previous.map { path in
-                try StageDocument<Plan>.read(try SourceText.load(path), kind: "Plan", producedBy: "epara plan").value
+                try Plan.read(try SourceText.load(path))
             }
             // Replanning from a previous plan keeps the settings it was made with, unless told otherwise.
             var options =

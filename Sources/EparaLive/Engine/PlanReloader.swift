@@ -14,6 +14,18 @@ public struct PlanReload: Sendable {
         self.plan = plan
         self.backends = backends
     }
+
+    /// Reads a plan file again, and the Backends document with it: a Kubernetes ConfigMap
+    /// carries both, and a new plan's instances need their servers. Errors are located.
+    public static func reader(backendsPath: String?) -> @Sendable (String) throws -> PlanReload {
+        { path in
+            let plan = try Plan.read(try SourceText.load(path))
+            let table = try backendsPath.map { file in
+                BackendTable(plan: plan, document: try BackendsDocument.read(try SourceText.load(file), plan: plan))
+            }
+            return PlanReload(plan: plan, backends: table)
+        }
+    }
 }
 
 /// Puts a new plan file in force on SIGHUP or when the file changes; one it cannot read, or one

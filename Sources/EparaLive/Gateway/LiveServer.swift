@@ -118,6 +118,11 @@ public enum LiveServer {
         let metrics = GatewayMetrics()
         engineOptions.llmObserver = { service, ttft, tpot in metrics.recordLLM(service: service, ttftS: ttft, tpotS: tpot) }
         let engine = LiveEngine(plan: plan, options: engineOptions, logger: logger)
+        if !ListenAddress.isLoopback(options.host), options.clientToken == nil || options.peerToken == nil {
+            logger.warning(
+                "--insecure: listening off loopback without a client token and a peer token; anyone who reaches the port can send work, also as a peer",
+                metadata: ["listen": "\(options.host):\(options.basePort)"])
+        }
         let missing = engine.unreachableNodes
         if !missing.isEmpty {
             logger.warning(

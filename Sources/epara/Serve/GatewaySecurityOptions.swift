@@ -7,41 +7,41 @@ import Foundation
 struct GatewaySecurityOptions: ParsableArguments {
     @Flag(
         help: ArgumentHelp(
-            "Live: listen off loopback without a client token and a peer token: anyone who reaches the port can send work, also as a peer (logged as a warning at every start)."
+            "Listen off loopback without a client token and a peer token: anyone who reaches the port can send work, also as a peer (logged as a warning at every start)."
         ))
     var insecure = false
 
-    @Option(help: ArgumentHelp("Live: serve HTTPS with this certificate (PEM, the chain); needs --tls-key.", valueName: "file"))
+    @Option(help: ArgumentHelp("Serve HTTPS with this certificate (PEM, the chain); needs --tls-key.", valueName: "file"))
     var tlsCert: String?
 
-    @Option(help: ArgumentHelp("Live: the certificate's private key (PEM).", valueName: "file"))
+    @Option(help: ArgumentHelp("The certificate's private key (PEM).", valueName: "file"))
     var tlsKey: String?
 
     @Option(
         help: ArgumentHelp(
-            "Live: mutual TLS: every connection (peers and clients) must present a certificate this CA signed (PEM).",
+            "Mutual TLS: every connection (peers and clients) must present a certificate this CA signed (PEM).",
             valueName: "file"))
     var tlsClientCa: String?
 
     @Option(
         help: ArgumentHelp(
-            "Live: the CA that signed the peers' certificates, for calls to https:// peers (default: the system's roots); this gateway presents its own certificate to them.",
+            "The CA that signed the peers' certificates, for calls to https:// peers (default: the system's roots); this gateway presents its own certificate to them.",
             valueName: "file"))
     var tlsPeerCa: String?
 
-    @Option(help: ArgumentHelp("Live: largest request head (request line and headers) in bytes; over it, 431.", valueName: "bytes"))
+    @Option(help: ArgumentHelp("Largest request head (request line and headers) in bytes; over it, 431.", valueName: "bytes"))
     var maxHeaderSize: Int = GatewayLimits().maxHeaderBytes
 
     @Option(
         help: ArgumentHelp(
-            "Live: a request's head must arrive within this of its first byte, and its body within this of its head; else the connection closes.",
+            "A request's head must arrive within this of its first byte, and its body within this of its head; else the connection closes.",
             valueName: "duration"))
     var readTimeout = DurationArgument("10s")
 
-    @Option(help: ArgumentHelp("Live: close a connection with no request in progress after this long.", valueName: "duration"))
+    @Option(help: ArgumentHelp("Close a connection with no request in progress after this long.", valueName: "duration"))
     var idleTimeout = DurationArgument("60s")
 
-    @Option(help: ArgumentHelp("Live: connections one client address may hold open; more are closed as they arrive.", valueName: "n"))
+    @Option(help: ArgumentHelp("Connections one client address may hold open; more are closed as they arrive.", valueName: "n"))
     var maxConnectionsPerClient: Int = GatewayLimits().maxConnectionsPerClient
 
     func validate() throws {
