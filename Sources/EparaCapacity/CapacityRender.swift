@@ -20,13 +20,13 @@ public enum CapacityRender {
     }
 
     public static func capacityRows(_ r: CapacityReport) -> (header: [String], rows: [[String]]) {
-        let epara = r.policies.first { $0.policy == "epara" }
+        let epara = r.policies.first { $0.policy == .epara }
         var rows: [[String]] = []
         for p in r.policies {
             for c in p.capacities {
                 let spread = c.scaleBySeed.count > 1 ? "\(scale(c.scaleBySeed.min()!))–\(scale(c.scaleBySeed.max()!))" : "-"
                 let vsEpara: String
-                if p.policy != "epara", let e = epara?.capacities.first(where: { $0.target == c.target }), c.scale > 0 {
+                if p.policy != .epara, let e = epara?.capacities.first(where: { $0.target == c.target }), c.scale > 0 {
                     vsEpara = "×" + n(e.scale / c.scale)
                 } else {
                     vsEpara = "-"
@@ -35,7 +35,7 @@ public enum CapacityRender {
                     c.breaksFirst.map { "\($0) (\(n(c.breaksFirstAttainment ?? 0)) at \(scale(c.missedAt ?? 0)))" }
                     ?? (c.missedAt == nil ? "nothing up to \(scale(c.scale))" : "-")
                 rows.append([
-                    p.policy, percent(c.target),
+                    p.policy.rawValue, percent(c.target),
                     (c.scale > 0 ? scale(c.scale) : "< lowest tried") + (c.metAbove.map { " (met again at \(scale($0)))" } ?? ""), spread,
                     c.missedAt.map(scale) ?? "-", n(c.goodputPerS), vsEpara, breaks,
                 ])
@@ -47,11 +47,12 @@ public enum CapacityRender {
     public static func overloadRows(_ r: CapacityReport) -> (header: [String], rows: [[String]]) {
         var rows: [[String]] = []
         for o in r.overloads {
-            let e = o.outcomes.first { $0.policy == "epara" }
+            let e = o.outcomes.first { $0.policy == .epara }
             for x in o.outcomes {
                 rows.append([
-                    "\(n(o.factor))× best baseline at \(n(o.target * 100))% = \(scale(o.scale))", x.policy, n(x.goodputPerS), n(x.attainment),
-                    x.policy == "epara" || x.goodputPerS <= 0 ? "-" : "×" + n((e?.goodputPerS ?? 0) / x.goodputPerS),
+                    "\(n(o.factor))× best baseline at \(n(o.target * 100))% = \(scale(o.scale))", x.policy.rawValue, n(x.goodputPerS),
+                    n(x.attainment),
+                    x.policy == .epara || x.goodputPerS <= 0 ? "-" : "×" + n((e?.goodputPerS ?? 0) / x.goodputPerS),
                 ])
             }
         }
@@ -72,7 +73,7 @@ public enum CapacityRender {
     }
 
     public static func chart(_ r: CapacityReport) -> String {
-        let series = r.policies.map { p in SVGChart.Series(name: p.policy, points: p.points.map { (x: $0.scale, y: $0.attainment) }) }
+        let series = r.policies.map { p in SVGChart.Series(name: p.policy.rawValue, points: p.points.map { (x: $0.scale, y: $0.attainment) }) }
         let targets = r.settings.targets.map(percent).joined(separator: ", ")
         return SVGChart.lines(
             title: "SLO attainment against load (targets \(targets))", xLabel: "load (× demand)",

@@ -5,7 +5,7 @@ import EparaServe
 
 /// One policy's capacity search: every load it measured and the capacity at each target.
 public struct PolicyCapacity: Codable, Hashable, Sendable {
-    public var policy: String
+    public var policy: Policy
     public var capacities: [TargetCapacity]
     public var points: [LoadPoint]
 }
@@ -13,7 +13,7 @@ public struct PolicyCapacity: Codable, Hashable, Sendable {
 /// Every policy at one fixed overload: k× the best baseline's capacity at a target.
 public struct Overload: Codable, Hashable, Sendable {
     public struct Outcome: Codable, Hashable, Sendable {
-        public var policy: String
+        public var policy: Policy
         public var goodputPerS: Double
         public var attainment: Double
     }
@@ -113,13 +113,13 @@ public enum CapacityStudy {
             }
             evaluations[policy] = evaluation
             searches[policy] = search
-            results.append(PolicyCapacity(policy: policy.rawValue, capacities: capacities, points: search.measured))
+            results.append(PolicyCapacity(policy: policy, capacities: capacities, points: search.measured))
         }
         // Fixed overloads, against the best baseline at each target (strictest first): at 99% a
         // baseline's capacity can be far below what the cluster holds at 90%, where an overload
         // of the 99% capacity overloads nothing.
         var overloads: [Overload] = []
-        let baselines = results.filter { $0.policy != Policy.epara.rawValue }
+        let baselines = results.filter { $0.policy != .epara }
         for target in options.search.targets.sorted(by: >) {
             let capacities = baselines.compactMap { $0.capacities.first { $0.target == target } }
             let best = capacities.map(\.scale).max() ?? 0
@@ -134,7 +134,7 @@ public enum CapacityStudy {
                         progress(policy, p)
                         return p
                     }
-                    outcomes.append(Overload.Outcome(policy: policy.rawValue, goodputPerS: point.goodputPerS, attainment: point.attainment))
+                    outcomes.append(Overload.Outcome(policy: policy, goodputPerS: point.goodputPerS, attainment: point.attainment))
                 }
                 overloads.append(Overload(target: target, factor: factor, scale: (scale * 1e6).rounded() / 1e6, outcomes: outcomes))
             }

@@ -96,7 +96,7 @@ public struct LoadEvaluation: Sendable {
         if let core {
             options.core = core
         } else {
-            options.core.dispatch = DispatchMode.default(forPolicy: plan.policy)
+            options.core.dispatch = plan.servingDispatch
             options.core.llmScheduler = llmScheduler
         }
         let run = try SimEngine(plan: plan, trace: trace, options: options).run()

@@ -147,9 +147,7 @@ extension Plan: CheckedDocument {
         for (i, name) in (solver.without ?? []).enumerated() where Ablation(rawValue: name) == nil {
             list.add("solver.without[\(i)]", "unknown part '\(name)' (expected one of \(Ablation.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        if Policy(rawValue: policy) == nil && policy != "none" {
-            list.add("policy", "unknown policy '\(policy)' (expected one of \(Policy.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
+        if policy == nil { list.add("policy", "missing key 'policy' (expected one of \(Policy.allCases.map(\.rawValue).joined(separator: ", ")))") }
         return list.problems
     }
 }

@@ -168,7 +168,9 @@ public struct Plan: Codable, Hashable, Sendable {
     /// Digest of the ClassifiedWorkload it was made for: equal for every policy's plan of one
     /// workload, which is what `report` checks before comparing runs.
     public var workloadDigest: String
-    public var policy: String
+    /// The placement policy it was made with; nil only for `Plan.unplaced` (never written), and
+    /// required in a document read.
+    public var policy: Policy?
     public var cluster: Cluster
     public var catalog: Catalog
     public var services: [ClassifiedService]
@@ -184,6 +186,9 @@ public struct Plan: Codable, Hashable, Sendable {
     /// What it was planned with (absent in plans written before epara recorded it).
     public var settings: PlanSettings?
 
+    /// The policy's name, as runs, logs and tables show it ("none" when nothing is placed).
+    public var policyName: String { policy?.rawValue ?? "none" }
+
     /// What decides whether two plans differ for deployment: placement and routing.
     public var deployment: [String] {
         instances.map(\.id)
@@ -194,7 +199,7 @@ public struct Plan: Codable, Hashable, Sendable {
 
     public init(
         apiVersion: String = DocumentReader.apiVersion, kind: String = "Plan", inputDigest: String, workloadDigest: String,
-        policy: String, cluster: Cluster, catalog: Catalog, services: [ClassifiedService], allocations: [Allocation],
+        policy: Policy?, cluster: Cluster, catalog: Catalog, services: [ClassifiedService], allocations: [Allocation],
         instances: [Instance], routing: [Route], devices: [DeviceUse], predicted: Prediction, solver: SolverStats,
         shortfalls: [Shortfall], moves: [Move], state: StateSummary? = nil, settings: PlanSettings? = nil
     ) {
@@ -224,7 +229,7 @@ extension Plan {
     /// trace reader resolves against (`plan --trace` measures a trace before there is a plan).
     public static func unplaced(_ workload: ClassifiedWorkload) -> Plan {
         Plan(
-            inputDigest: workload.inputDigest, workloadDigest: workload.inputDigest, policy: "none", cluster: workload.cluster,
+            inputDigest: workload.inputDigest, workloadDigest: workload.inputDigest, policy: nil, cluster: workload.cluster,
             catalog: workload.catalog, services: workload.services, allocations: [], instances: [], routing: [], devices: [],
             predicted: Prediction(goodputPerS: 0, demandPerS: 0, attainment: 0, upperBoundGoodputPerS: 0, fractionOfUpperBound: 0),
             solver: SolverStats(policy: "none", candidates: 0, objectiveEvaluations: 0, lazy: false, objective: 0, stages: []),

@@ -4,6 +4,29 @@ public enum Policy: String, CaseIterable, Codable, Sendable {
     case local
     case roundRobin = "round-robin"
     case alpaserve
+
+    /// A name it does not know is an error that lists the ones it does (located by the reader).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let name = try container.decode(String.self)
+        guard let policy = Policy(rawValue: name) else {
+            throw DecodingError.dataCorruptedError(
+                in: container,
+                debugDescription: "unknown policy '\(name)' (expected one of \(Policy.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        self = policy
+    }
+}
+
+/// How the request handler picks an instance for a request, in either engine.
+public enum DispatchMode: String, Sendable, CaseIterable {
+    /// EPARA: the instance with the best estimated completion from the last synced state.
+    case bestCompletion = "best-completion"
+    /// Follow the plan's routing weights (the baselines, and EPARA without information sync).
+    case planWeights = "plan-weights"
+    /// EPARA's handler kept to the node where the request arrives: the instance there with the
+    /// best estimated completion (the `local` baseline), never forwarded.
+    case local
 }
 
 /// Parts of EPARA an ablation turns off, to measure what each is worth.

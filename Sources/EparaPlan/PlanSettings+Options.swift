@@ -23,7 +23,8 @@ extension PlanSettings {
 extension Plan {
     /// The options to plan again with: this plan's own, its policy and ablations.
     public var replanOptions: PlanOptions {
-        let policy = Policy(rawValue: self.policy) ?? .epara
+        // Every plan read has a policy; only `Plan.unplaced` has none, and it is never replanned.
+        let policy = self.policy ?? .epara
         let without = Set((solver.without ?? []).compactMap(Ablation.init(rawValue:)))
         var options = settings?.options(policy: policy, without: without) ?? PlanOptions(policy: policy, allowPartial: true)
         options.without = without

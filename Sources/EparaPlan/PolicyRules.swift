@@ -42,6 +42,10 @@ struct PolicyRules {
     var burstReplicas: Bool
     /// How routing shares a service's demand over its instances.
     var dispatch: Dispatch
+    /// How the request handler dispatches this policy's plans when `serve --dispatch` does not say.
+    var servingDispatch: DispatchMode
+    /// The parts `--without` may turn off with this policy.
+    var ablations: Set<Ablation>
 
     static func rules(for policy: Policy, without: Set<Ablation>) -> PolicyRules {
         let modelParallel = !without.contains(.modelParallel)
@@ -51,27 +55,29 @@ struct PolicyRules {
             return PolicyRules(
                 weighting: .priority, frameParallel: false, shares: true, categoryUnaware: true,
                 modelParallel: modelParallel, localMarkets: false, search: .greedy, stagedByCategory: false,
-                burstReplicas: burstReplicas, dispatch: .nearest)
+                burstReplicas: burstReplicas, dispatch: .nearest, servingDispatch: .bestCompletion, ablations: Set(Ablation.allCases))
         case .epara:
             return PolicyRules(
                 weighting: .priority, frameParallel: true, shares: true, categoryUnaware: false,
                 modelParallel: modelParallel, localMarkets: false, search: .greedy, stagedByCategory: true,
-                burstReplicas: burstReplicas, dispatch: .nearest)
+                burstReplicas: burstReplicas, dispatch: .nearest, servingDispatch: .bestCompletion, ablations: Set(Ablation.allCases))
         case .local:
             return PolicyRules(
                 weighting: .priority, frameParallel: true, shares: true, categoryUnaware: false,
                 modelParallel: modelParallel, localMarkets: true, search: .greedy, stagedByCategory: true,
-                burstReplicas: burstReplicas, dispatch: .local)
+                burstReplicas: burstReplicas, dispatch: .local, servingDispatch: .local, ablations: [])
         case .alpaserve:
             return PolicyRules(
                 weighting: .attainment, frameParallel: false, shares: true, categoryUnaware: true,
                 modelParallel: modelParallel, localMarkets: false, search: .alpaServe, stagedByCategory: false,
-                burstReplicas: false, dispatch: .capacityOnly)
+                burstReplicas: false, dispatch: .capacityOnly,
+                // AlpaServe's controller sends a request to the replica that would answer first, as its simulator does.
+                servingDispatch: .bestCompletion, ablations: [.modelParallel])
         case .roundRobin:
             return PolicyRules(
                 weighting: .priority, frameParallel: false, shares: false, categoryUnaware: true,
                 modelParallel: modelParallel, localMarkets: false, search: .roundRobin, stagedByCategory: false,
-                burstReplicas: false, dispatch: .roundRobin)
+                burstReplicas: false, dispatch: .roundRobin, servingDispatch: .planWeights, ablations: [])
         }
     }
 
@@ -88,4 +94,22 @@ struct PolicyRules {
 
     /// Model-parallel groups: for multi-GPU services, or every service where categories are ignored.
     func allowsGroups(_ ctx: ServiceContext) -> Bool { (categoryUnaware || ctx.isMultiGPU) && modelParallel }
+}
+
+extension Policy {
+    /// How the request handler dispatches this policy's plans unless told otherwise: EPARA's
+    /// handler and AlpaServe's controller by estimated completion, `local` the same among its
+    /// own node's instances, `round-robin` by its plan's routing (equal shares).
+    public var servingDispatch: DispatchMode { PolicyRules.rules(for: self, without: []).servingDispatch }
+
+    /// The parts of EPARA `--without` may turn off with this policy: every one with EPARA's,
+    /// model-parallel groups with AlpaServe's (single-device groups only, its sr-greedy), none
+    /// with the others.
+    public var ablations: Set<Ablation> { PolicyRules.rules(for: self, without: []).ablations }
+}
+
+extension Plan {
+    /// How this plan is dispatched unless told otherwise (by its routing when it has no policy:
+    /// nothing is placed).
+    public var servingDispatch: DispatchMode { policy?.servingDispatch ?? .planWeights }
 }

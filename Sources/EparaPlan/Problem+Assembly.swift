@@ -129,7 +129,7 @@ extension Problem {
             moves.sort { ($0.instance, $0.kind.rawValue) < ($1.instance, $1.kind.rawValue) }
         }
         return Plan(
-            inputDigest: JSONOutput.digest(digestInput), workloadDigest: workload.inputDigest, policy: options.policy.rawValue,
+            inputDigest: JSONOutput.digest(digestInput), workloadDigest: workload.inputDigest, policy: options.policy,
             cluster: workload.cluster,
             catalog: workload.catalog, services: workload.services, allocations: allocations, instances: instances,
             routing: routes.sorted { ($0.service, $0.origin) < ($1.service, $1.origin) }, devices: uses,

@@ -68,7 +68,7 @@ extension Analysis {
         var summary = metrics(total, seconds: seconds, drops: totals?.dropReasons ?? [:], failures: totals?.failReasons ?? [:], latency: nil)
         summary.latencyMs = totals?.latencyMs
         return RunReport(
-            label: label, source: source, policy: plan?.policy ?? "unknown", engine: engine, seed: nil, planDigest: planDigest,
+            label: label, source: source, policy: plan?.policyName ?? "unknown", engine: engine, seed: nil, planDigest: planDigest,
             workloadDigest: plan?.inputDigest ?? "", traceDigest: traceDigest, durationS: seconds,
             offeredPerS: rate(total.arrivals, seconds), predictedGoodputPerS: plan?.predicted.goodputPerS,
             summary: summary, categories: categories,

@@ -138,7 +138,7 @@ struct PlanCommand: AsyncParsableCommand {
         }
         if prometheusWindow != nil, prometheus == nil { throw ValidationError("--prometheus-window goes with --prometheus URL") }
         try prometheusWindow?.requirePositive("--prometheus-window")
-        if !without.isEmpty, policy != .epara, !(policy == .alpaserve && without == [.modelParallel]) {
+        if !Set(without).isSubset(of: policy.ablations) {
             throw ValidationError(
                 "--without turns off parts of EPARA; with --policy \(policy.rawValue) it does not apply (alpaserve takes --without model-parallel: single-device groups only, AlpaServe's sr-greedy)"
             )

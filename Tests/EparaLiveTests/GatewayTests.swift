@@ -121,7 +121,7 @@ final class GatewayTests: XCTestCase {
                 XCTAssertEqual(response.status, .ok, "the readiness probe needs none either")
                 let body = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any])
                 XCTAssertEqual(body["status"] as? String, "ready")
-                XCTAssertEqual(body["policy"] as? String, plan.policy)
+                XCTAssertEqual(body["policy"] as? String, plan.policy?.rawValue)
                 XCTAssertEqual(body["instances"] as? Int, plan.instances.count)
             }
             try await client.execute(uri: "/readyzz", method: .get) { XCTAssertEqual($0.status, .unauthorized, "only the exact path is open") }

@@ -25,7 +25,7 @@ final class AlpaServeSettingTests: XCTestCase {
         let plan = try Planner.plan(try workload(cv: cv), options: options)
         let trace = try TraceBuilder.build(TraceOptions(durationS: 300, seed: 1), deployment: Deployment(plan: plan))
         var sim = SimOptions(replanEveryS: 0, seed: 1)
-        sim.core.dispatch = DispatchMode.default(forPolicy: plan.policy)
+        sim.core.dispatch = plan.servingDispatch
         let (run, _) = try ServeFixtures.run(plan, trace: trace, options: sim)
         return (plan, run)
     }

@@ -161,9 +161,13 @@ final class MicroScenarioTests: XCTestCase {
         options.core.dispatch = .bestCompletion
         let (anywhere, _) = try ServeFixtures.run(plan, arrivals: burst, options: options)
         XCTAssertGreaterThan(anywhere.nodes.first { $0.name == "n2" }?.served ?? 0, 0, "the idle remote instance took some")
-        XCTAssertEqual(DispatchMode.default(forPolicy: "local"), .local)
-        XCTAssertEqual(DispatchMode.default(forPolicy: "alpaserve"), .bestCompletion)
-        XCTAssertEqual(DispatchMode.default(forPolicy: "round-robin"), .planWeights)
+        XCTAssertEqual(Policy.local.servingDispatch, .local)
+        XCTAssertEqual(Policy.epara.servingDispatch, .bestCompletion)
+        XCTAssertEqual(Policy.alpaserve.servingDispatch, .bestCompletion)
+        XCTAssertEqual(Policy.roundRobin.servingDispatch, .planWeights)
+        XCTAssertEqual(Policy.epara.ablations, Set(Ablation.allCases))
+        XCTAssertEqual(Policy.alpaserve.ablations, [.modelParallel])
+        XCTAssertEqual(Policy.local.ablations, [])
     }
 
     /// Cameras that tick together, on twelve nodes, served by four instances on four others:

@@ -219,7 +219,7 @@ let totalWall = seconds(clock.now - started)
 func n(_ x: Double) -> String { TextTable.number(x) }
 func x(_ scale: Double) -> String { scale > 0 ? n(scale) + "×" : "< 1/64×" }
 func capacity(_ r: CapacityReport?, _ policy: String, _ target: Double) -> TargetCapacity? {
-    r?.policies.first { $0.policy == policy }?.capacities.first { $0.target == target }
+    r?.policies.first { $0.policy.rawValue == policy }?.capacities.first { $0.target == target }
 }
 func spread(_ c: TargetCapacity) -> String {
     c.scaleBySeed.count > 1 ? "\(n(c.scaleBySeed.min()!))–\(n(c.scaleBySeed.max()!))" : "-"
@@ -326,13 +326,13 @@ var capacityRows: [[String]] = []
 for (i, s) in studies.enumerated() {
     guard let r = results.report(key(i, "policies")) else { continue }
     for p in r.policies {
-        var row = [s.name, p.policy]
+        var row = [s.name, p.policy.rawValue]
         for t in targets {
             guard let c = p.capacities.first(where: { $0.target == t }) else { row += ["-", "-", "-"]; continue }
             let e = capacity(r, "epara", t)
             row += [
                 x(c.scale) + (c.missedAt == nil ? " (none missed)" : "") + (c.metAbove.map { " (met again at \(x($0)))" } ?? ""),
-                spread(c), p.policy == "epara" ? "-" : ratio(e?.scale ?? 0, c.scale),
+                spread(c), p.policy == .epara ? "-" : ratio(e?.scale ?? 0, c.scale),
             ]
         }
         let c99 = p.capacities.first { $0.target == 0.99 }
@@ -362,11 +362,12 @@ var overloadRows: [[String]] = []
 for (i, s) in studies.enumerated() {
     guard let r = results.report(key(i, "policies")) else { continue }
     for o in r.overloads {
-        let e = o.outcomes.first { $0.policy == "epara" }
+        let e = o.outcomes.first { $0.policy == .epara }
         for out in o.outcomes {
             overloadRows.append([
-                s.name, "\(n(o.factor))× the \(n(o.target * 100))% capacity = \(x(o.scale))", out.policy, n(out.goodputPerS), n(out.attainment),
-                out.policy == "epara" ? "-" : ratio(e?.goodputPerS ?? 0, out.goodputPerS),
+                s.name, "\(n(o.factor))× the \(n(o.target * 100))% capacity = \(x(o.scale))", out.policy.rawValue, n(out.goodputPerS),
+                n(out.attainment),
+                out.policy == .epara ? "-" : ratio(e?.goodputPerS ?? 0, out.goodputPerS),
             ])
         }
     }
@@ -405,7 +406,7 @@ if !quick {
         """
     var faultRows: [[String]] = []
     for (i, s) in studies.enumerated() {
-        guard let e = results.report(key(i, "policies"))?.policies.first(where: { $0.policy == "epara" })?.points.first(where: { $0.scale == 1 })
+        guard let e = results.report(key(i, "policies"))?.policies.first(where: { $0.policy == .epara })?.points.first(where: { $0.scale == 1 })
         else { continue }
         faultRows.append([s.name, "none", n(e.goodputPerS), n(e.attainment)])
         for label in ["node down", "sync loss"] {

@@ -69,7 +69,7 @@ actor PlanReloader {
             await recording?.record(plan: next.plan, logger: logger)
             logger.info(
                 "reloaded the plan",
-                metadata: ["trigger": "\(trigger)", "policy": "\(next.plan.policy)", "instances": "\(next.plan.instances.count)"])
+                metadata: ["trigger": "\(trigger)", "policy": "\(next.plan.policyName)", "instances": "\(next.plan.instances.count)"])
         } catch {
             logger.error("kept the current plan: the new one is refused", metadata: ["trigger": "\(trigger)", "error": "\(error)"])
         }

@@ -32,7 +32,7 @@ public enum Gateway {
         // what it answers names the plan in force.
         router.get("readyz") { _, _ -> Response in
             let plan = engine.plan
-            return json(.ok, ["status": "ready", "node": node, "policy": plan.policy, "instances": plan.instances.count])
+            return json(.ok, ["status": "ready", "node": node, "policy": plan.policyName, "instances": plan.instances.count])
         }
         router.get("v1/state") { _, _ -> Response in
             guard let state = try? engine.state(node: node),

@@ -4,7 +4,7 @@ import EparaPlan
 /// A Plan as text tables: placement per device, allocation per service, the prediction.
 public enum PlanTable {
     public static func render(_ plan: Plan) -> String {
-        var out = "PLACEMENT (policy \(plan.policy))\n"
+        var out = "PLACEMENT (policy \(plan.policyName))\n"
         var rows: [[String]] = []
         for use in plan.devices {
             let instances =

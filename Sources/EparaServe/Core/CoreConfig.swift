@@ -1,26 +1,5 @@
 import EparaCore
-
-public enum DispatchMode: String, Sendable, CaseIterable {
-    /// EPARA: the instance with the best estimated completion from the last synced state.
-    case bestCompletion = "best-completion"
-    /// Follow the plan's routing weights (the baselines, and EPARA without information sync).
-    case planWeights = "plan-weights"
-    /// EPARA's handler kept to the node where the request arrives: the instance there with the
-    /// best estimated completion (the `local` baseline), never forwarded.
-    case local
-
-    /// How a policy's requests are dispatched when nothing says otherwise: EPARA's handler, and
-    /// AlpaServe's controller (the replica that would answer first, as its simulator does), by
-    /// estimated completion; `local` the same among its own node's instances; `round-robin` by
-    /// its plan's routing (equal shares).
-    public static func `default`(forPolicy policy: String) -> DispatchMode {
-        switch policy {
-        case "epara", "alpaserve": .bestCompletion
-        case "local": .local
-        default: .planWeights
-        }
-    }
-}
+import EparaDocuments
 
 /// How the request-handling core behaves, besides the plan it serves.
 public struct CoreConfig: Sendable {

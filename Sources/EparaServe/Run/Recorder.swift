@@ -219,7 +219,7 @@ public final class Recorder {
         horizon: Double, nodes: [NodeRun], replans: [ReplanRecord], faults: [FaultRecord], predicted: Prediction
     ) -> Run {
         Run(
-            engine: engine, policy: plan.policy, planDigest: planDigest, workloadDigest: plan.workloadDigest,
+            engine: engine, policy: plan.policyName, planDigest: planDigest, workloadDigest: plan.workloadDigest,
             traceDigest: traceDigest, trace: trace, settings: settings, durationS: horizon,
             endS: max(lastEnd, horizon).rounded(places: 6), summary: totals(durationS: horizon),
             services: serviceRuns(durationS: horizon), categories: categoryRuns(durationS: horizon),

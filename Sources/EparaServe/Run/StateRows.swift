@@ -39,7 +39,8 @@ extension Recorder {
 extension StateStore {
     /// Keeps a plan that was in force, under its digest (what `report --state` reads back).
     public func record(_ plan: Plan) throws {
-        try record(planDigest: JSONOutput.digest(plan), policy: plan.policy, document: String(decoding: try JSONOutput.document(plan), as: UTF8.self))
+        try record(
+            planDigest: JSONOutput.digest(plan), policy: plan.policyName, document: String(decoding: try JSONOutput.document(plan), as: UTF8.self))
     }
 
     /// A finished simulation: its rows under a run id from the Run's digest, the plan it started

@@ -43,7 +43,7 @@ public struct PlanSimulation: PlanSimulator {
     func run(_ plan: Plan, seed: UInt64, horizonS: Double) throws -> PlanMeasurement.Seed {
         let trace = try TraceBuilder.build(TraceOptions(files: traces, durationS: horizonS, seed: seed), deployment: Deployment(plan: plan))
         var options = SimOptions(replanEveryS: 0, windowS: horizonS, seed: seed)
-        options.core.dispatch = DispatchMode.default(forPolicy: plan.policy)
+        options.core.dispatch = plan.servingDispatch
         let run = try SimEngine(plan: plan, trace: trace, options: options).run()
         var arrivals: [String: Int] = [:], inSLO: [String: Int] = [:]
         for service in run.services {

@@ -57,7 +57,7 @@ struct HandlingOptions: ParsableArguments {
     /// Core settings of either engine: each policy's own dispatch unless --dispatch says otherwise.
     func coreConfig(for plan: Plan) -> CoreConfig {
         CoreConfig(
-            dispatch: dispatch ?? DispatchMode.default(forPolicy: plan.policy), maxOffload: maxOffload,
+            dispatch: dispatch ?? plan.servingDispatch, maxOffload: maxOffload,
             earlyDrop: earlyDrop, syncIntervalS: syncInterval.seconds, llmScheduler: llmScheduler,
             prefillTokenBudget: tokenBudget, serviceTimeCV: serviceTimeCv)
     }
