@@ -135,7 +135,7 @@ final class LiveEngineTests: XCTestCase {
         var arrivals: [Arrival] = []
         var k: Int32 = 0
         while var a = generator.next() {
-            a.origin = k % 2
+            a.origin = NodeIndex(raw: k % 2)
             k += 1
             arrivals.append(a)
         }

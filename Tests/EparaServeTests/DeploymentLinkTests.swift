@@ -14,7 +14,9 @@ final class DeploymentLinkTests: XCTestCase {
         XCTAssertGreaterThan(nodes.count, 2)
         func check(_ expected: (ClusterNode, ClusterNode) -> Link) {
             for (i, a) in nodes.enumerated() {
-                for (j, b) in nodes.enumerated() { XCTAssertEqual(deployment.link(i, j), expected(a, b), "\(a.name) → \(b.name)") }
+                for (j, b) in nodes.enumerated() {
+                    XCTAssertEqual(deployment.link(NodeIndex(i), NodeIndex(j)), expected(a, b), "\(a.name) → \(b.name)")
+                }
             }
         }
         check { workload.cluster.link(from: $0, to: $1) }

@@ -7,7 +7,7 @@ import XCTest
 /// Hand-computed scenarios on one device whose batch times are 10 ms (1), 15 ms (2), 20 ms (3,
 /// interpolated), 25 ms (4): each expected time below follows from those numbers.
 final class MicroScenarioTests: XCTestCase {
-    func a(_ t: Double, _ service: Int32 = 0, stream: Int32 = -1) -> Arrival {
+    func a(_ t: Double, _ service: ServiceIndex = 0, stream: Int32? = nil) -> Arrival {
         Arrival(time: t, service: service, stream: stream, origin: 0)
     }
 
@@ -195,7 +195,7 @@ final class MicroScenarioTests: XCTestCase {
             }
         }
         let frames = (0..<100).flatMap { tick in
-            (0..<12).map { k in Arrival(time: 0.5 + Double(tick) * 0.1, service: 0, stream: Int32(k), origin: Int32(k)) }
+            (0..<12).map { k in Arrival(time: 0.5 + Double(tick) * 0.1, service: 0, stream: Int32(k), origin: NodeIndex(k)) }
         }
         let (run, _) = try ServeFixtures.run(plan, arrivals: frames)
         XCTAssertEqual(run.summary.counts.arrivals, 1200)

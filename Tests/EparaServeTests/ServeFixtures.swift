@@ -9,7 +9,7 @@ import Foundation
 struct Ended: Equatable {
     var id: Int
     var service: String
-    var stream: Int32
+    var stream: Int32?
     var outcome: Outcome
     var reason: EndReason
     var arrival: Double

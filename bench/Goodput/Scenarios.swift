@@ -188,9 +188,9 @@ extension ScenarioFile {
         let random = SeededRandom(seed: seed)
         var sources: [any ArrivalSource] = []
         var covered = Set<String>()
-        func index(_ name: String) throws -> Int32 {
+        func index(_ name: String) throws -> ServiceIndex {
             guard let i = d.serviceIndex[name] else { throw ScenarioError("\(self.name): no service '\(name)' in the plan") }
-            return Int32(i)
+            return i
         }
         for (r, replay) in replays.enumerated() {
             for (k, name) in replay.services.enumerated() {
@@ -199,7 +199,7 @@ extension ScenarioFile {
                 let phase = (Double(k) / Double(replay.services.count) + Double(seed - 1) * 0.37).truncatingRemainder(dividingBy: 1)
                 sources.append(
                     PhasedReplay(
-                        rows: replay.rows, service: service, origins: d.services[Int(service)].origins, phase: phase,
+                        rows: replay.rows, service: service, origins: d.services[service].origins, phase: phase,
                         speedup: replay.speedup * load, endS: durationS,
                         random: random.derived(UInt64(10 + 90 * r + k))))
                 covered.insert(name)
@@ -209,7 +209,7 @@ extension ScenarioFile {
             for (client, windows) in c.windows.sorted(by: { $0.key < $1.key }) {
                 let name = c.services[c.serviceIndex(of: client)]
                 let service = try index(name)
-                let origins = d.services[Int(service)].origins
+                let origins = d.services[service].origins
                 let shifted = windows.map { ServeGenTrace.Window(startS: $0.startS - c.fromS, rate: $0.rate, cv: $0.cv) }.filter { $0.startS >= 0 }
                 sources.append(
                     ServeGenTrace.Client(
@@ -219,21 +219,21 @@ extension ScenarioFile {
             }
             covered.formUnion(c.services)
         }
-        for (s, service) in d.services.enumerated() where !covered.contains(service.name) {
+        for (s, service) in d.services.indexed() where !covered.contains(service.name) {
             if service.streams > 0 {
-                var phases = random.derived(UInt64(1000 + 7 * s))
+                var phases = random.derived(UInt64(1000 + 7 * s.offset))
                 for stream in 0..<service.streams {
                     sources.append(
                         StreamFrames(
-                            service: Int32(s), stream: Int32(stream), origin: service.origins[stream % service.origins.count],
+                            service: s, stream: Int32(stream), origin: service.origins[stream % service.origins.count],
                             fps: service.fps, phaseS: phases.unit() / service.fps, endS: durationS))
                 }
             } else if let spec = plan.services.first(where: { $0.name == service.name })?.spec, let demand = spec.demand {
                 sources.append(
                     GeneratedArrivals(
-                        service: Int32(s), ratePerS: demand.ratePerS, process: .poisson, endS: durationS,
+                        service: s, ratePerS: demand.ratePerS, process: .poisson, endS: durationS,
                         inputTokens: demand.inputTokens ?? 0, outputTokens: demand.outputTokens ?? 0,
-                        random: random.derived(UInt64(9 + 100_000 + s))))
+                        random: random.derived(UInt64(9 + 100_000 + s.offset))))
             }
         }
         let digest = JSONOutput.digest([

@@ -39,8 +39,8 @@ struct LiveBench {
         var arrivals: [Arrival] = []
         for k in set.sources.indices {
             while var arrival = try set.sources[k].next() {
-                if arrival.origin < 0 {
-                    let origins = deployment.services[Int(arrival.service)].origins
+                if arrival.origin == nil {
+                    let origins = deployment.services[arrival.service].origins
                     arrival.origin = origins[Int(random.next() % UInt64(origins.count))]
                 }
                 arrivals.append(arrival)
@@ -77,22 +77,22 @@ struct LiveBench {
         let names = deployment.services.map(\.name)
         let clock = ContinuousClock()
         let start = clock.now
-        let statuses = await withTaskGroup(of: (Int32, Int).self) { group in
+        let statuses = await withTaskGroup(of: (ServiceIndex, Int).self) { group in
             for arrival in arrivals {
                 group.addTask {
                     try? await clock.sleep(until: start + .nanoseconds(Int64(arrival.time * 1e9)))
                     var request = HTTPClientRequest(
-                        url: "http://127.0.0.1:\(basePort + Int(arrival.origin))/v1/services/\(names[Int(arrival.service)])/infer")
+                        url: "http://127.0.0.1:\(basePort + (arrival.origin?.offset ?? 0))/v1/services/\(names[arrival.service.offset])/infer")
                     request.method = .POST
                     var fields = "\"input_tokens\":\(arrival.inputTokens),\"output_tokens\":\(arrival.outputTokens)"
-                    if arrival.stream >= 0 { fields += ",\"stream_id\":\(arrival.stream)" }
+                    if let stream = arrival.stream { fields += ",\"stream_id\":\(stream)" }
                     request.body = .bytes(ByteBuffer(string: "{\(fields)}"))
                     guard let response = try? await client.execute(request, timeout: .seconds(60)) else { return (arrival.service, -1) }
                     _ = try? await response.body.collect(upTo: 1 << 20)
                     return (arrival.service, Int(response.status.code))
                 }
             }
-            var all: [(Int32, Int)] = []
+            var all: [(ServiceIndex, Int)] = []
             for await status in group { all.append(status) }
             return all
         }
@@ -106,8 +106,8 @@ struct LiveBench {
         var simTotal = 0, liveTotal = 0
         for (s, name) in names.enumerated() {
             let simInSLO = sim.services.first { $0.name == name }?.counts.completedInSlo ?? 0
-            let liveInSLO = statuses.filter { $0.0 == Int32(s) && $0.1 == 200 }.count
-            let count = arrivals.filter { $0.service == Int32(s) }.count
+            let liveInSLO = statuses.filter { $0.0 == ServiceIndex(s) && $0.1 == 200 }.count
+            let count = arrivals.filter { $0.service == ServiceIndex(s) }.count
             simTotal += simInSLO
             liveTotal += liveInSLO
             print(

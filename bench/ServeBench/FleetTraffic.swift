@@ -49,21 +49,21 @@ struct FleetTraffic {
         var sources: [any ArrivalSource] = []
         let llms = plan.services.filter { plan.catalog.model($0.spec.model)?.kind == .llm }.map(\.name)
         var visionRequests = 0
-        for (s, service) in d.services.enumerated() {
+        for (s, service) in d.services.indexed() {
             guard let spec = plan.services.first(where: { $0.name == service.name })?.spec else { continue }
             if let k = llms.firstIndex(of: service.name) {
                 let rows = replayed(k)
                 let rate = spec.demand?.ratePerS ?? 0
                 sources.append(
                     PhasedReplay(
-                        rows: rows, service: Int32(s), origins: service.origins, phase: Double(k) / Double(llms.count),
-                        speedup: rate / Self.meanRate(rows), endS: durationS, random: random.derived(UInt64(10 + s))))
+                        rows: rows, service: s, origins: service.origins, phase: Double(k) / Double(llms.count),
+                        speedup: rate / Self.meanRate(rows), endS: durationS, random: random.derived(UInt64(10 + s.offset))))
             } else if service.streams > 0 {
-                var phases = random.derived(UInt64(1_000_000 + s))
+                var phases = random.derived(UInt64(1_000_000 + s.offset))
                 for stream in 0..<service.streams {
                     sources.append(
                         StreamFrames(
-                            service: Int32(s), stream: Int32(stream), origin: service.origins[stream % service.origins.count],
+                            service: s, stream: Int32(stream), origin: service.origins[stream % service.origins.count],
                             fps: service.fps, phaseS: phases.unit() / service.fps, endS: durationS))
                 }
             } else if let demand = spec.demand, !clients.isEmpty {
@@ -72,8 +72,8 @@ struct FleetTraffic {
                 let mean = windows.reduce(0) { $0 + $1.rate } / Double(windows.count)
                 sources.append(
                     ServeGenTrace.Client(
-                        service: Int32(s), origin: service.origins[0], windows: windows, rateScale: demand.ratePerS / mean,
-                        endS: durationS, random: random.derived(UInt64(2_000_000 + s))))
+                        service: s, origin: service.origins[0], windows: windows, rateScale: demand.ratePerS / mean,
+                        endS: durationS, random: random.derived(UInt64(2_000_000 + s.offset))))
             }
         }
         return TraceSet(sources: sources, digest: "fleet-\(seed)-\(durationS)", durationS: durationS, description: [:])

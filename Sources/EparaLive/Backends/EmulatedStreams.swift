@@ -27,17 +27,17 @@ final class EmulatedStreamEnd: Sendable {
 // the backend's time_scale), the rest at once when the core says the answer is complete.
 extension LiveEngine {
     func emulatedFirstToken(_ s: EngineState, _ r: Request, paceS: Double) {
-        guard let payload = s.payloads[r.id], payload.stream, payload.api != .native, !s.fromPeers.contains(r.id),
+        guard let held = s.inFlight[r.id], let payload = held.payload, payload.stream, payload.api != .native, !held.fromPeer,
             let instance = r.instance, !target(s, instance: instance).isReal
         else { return }
         let completion = EmulatedCompletion(
-            id: "epara-\(r.id)", created: Int(Date().timeIntervalSince1970), model: s.deployment.services[r.service.offset].name,
+            id: "epara-\(r.id)", created: Int(Date().timeIntervalSince1970), model: s.deployment.services[r.service].name,
             api: payload.api, promptTokens: Int(r.inputTokens), tokens: Int(max(r.outputTokens, 1)),
             includeUsage: CompletionStream.wantsUsage(payload.body))
         let pace = paceS * target(s, instance: instance).timeScale
         let (out, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         let end = EmulatedStreamEnd()
-        s.emulatedStreams[r.id] = end
+        s.inFlight[r.id]?.emulatedStream = end
         answerEarly(s, r, Reply(status: 200, contentType: "text/event-stream", first: completion.tokenEvent(0), rest: out))
         spawn(
             s,

@@ -52,18 +52,13 @@ final class EngineState {
     let core: RequestCore<Outbox>
     var plan: Plan
     let recorder: Recorder
-    var waiting: [Int: CheckedContinuation<LiveAnswer, Never>] = [:]
-    /// Requests that ended before their submitter waited (work that takes no time).
-    var endedAtOnce: [Int: LiveAnswer] = [:]
-    var payloads: [Int: Payload] = [:]
-    var replies: [Int: Reply] = [:]
-    /// Requests another gateway forwarded here: their origin records them.
-    var fromPeers: Set<Int> = []
+    /// Every request this process holds, by id, from its admission until its answer is handed over.
+    var inFlight: [Int: InFlightRequest] = [:]
     var nextID = 0
     /// (time, node, up) as this process's handlers saw them: every node at the start, then
     /// each change of what they believe about a peer.
     var health: [(timeS: Double, node: NodeIndex, up: Bool)]
-    var believedUp: [Bool]
+    var believedUp: Table<NodeIndex, Bool>
     /// Requests this process sent to each peer's gateway.
     var sentToPeer: [NodeIndex: Int] = [:]
     /// Where each instance's requests go (the outbox's table, which the core asks).
@@ -85,11 +80,6 @@ final class EngineState {
     /// Calls to model servers started in this visit, made once the lock is released (a call that
     /// fails at once enters the engine again, from the same thread).
     var outgoing: [@Sendable () -> Void] = []
-    /// Requests whose client already has its answer streaming (from the server's first token):
-    /// their end is recorded, not answered again.
-    var answeredEarly: Set<Int> = []
-    /// Streaming answers the emulated backend is writing, told here when their request ends.
-    var emulatedStreams: [Int: EmulatedStreamEnd] = [:]
     var stopped = false
 
     init(plan: Plan, config: CoreConfig, windowS: Double, backends: BackendTable) {
@@ -101,11 +91,57 @@ final class EngineState {
         recorder = Recorder(
             services: deployment.services, nodeCount: deployment.nodes.count, windowS: windowS, keepOrigins: true,
             requestLog: nil)
-        believedUp = Array(repeating: true, count: deployment.nodes.count)
-        health = deployment.nodes.indices.map { (0, NodeIndex($0), true) }
+        believedUp = Table(repeating: true, count: deployment.nodes.count)
+        health = deployment.nodes.indices.map { (0, $0, true) }
     }
 
     var deployment: Deployment { core.deployment }
+
+    /// Hands `answer` to the request's submitter, now if it waits, else when it does; `ended`
+    /// says whether the request is over (its record goes once the answer is taken).
+    func deliver(_ id: Int, _ answer: LiveAnswer, ended: Bool) {
+        if let waiter = inFlight[id]?.waiter {
+            waiter.resume(returning: answer)
+            if ended { inFlight[id] = nil } else { inFlight[id]?.waiter = nil }
+        } else {
+            inFlight[id]?.answer = answer
+            inFlight[id]?.ended = ended
+        }
+    }
+
+    /// The answer of request `id` if it has come, taken (the record goes if the request is over).
+    func takeAnswer(_ id: Int) -> LiveAnswer? {
+        guard let answer = inFlight[id]?.answer else { return nil }
+        if inFlight[id]!.ended { inFlight[id] = nil } else { inFlight[id]?.answer = nil }
+        return answer
+    }
+}
+
+/// One request the live engine holds, from its admission (or its arrival from a peer) until its
+/// answer is handed over: what it carries, what came back, and who waits for it.
+struct InFlightRequest {
+    /// What the client sent, for the model server or a peer (nil: the native endpoint's).
+    var payload: Payload?
+    /// The model server's (or a peer's) answer, once there is one.
+    var reply: Reply?
+    /// Forwarded here by another gateway: its origin records it.
+    var fromPeer = false
+    /// The client has had its answer since the first token (streaming): the end is recorded,
+    /// not answered again.
+    var answeredEarly = false
+    /// The streaming answer the emulated backend is writing, told when the request ends.
+    var emulatedStream: EmulatedStreamEnd?
+    /// The submitter, once it waits for the answer.
+    var waiter: CheckedContinuation<LiveAnswer, Never>?
+    /// The answer, when it came before its submitter waited.
+    var answer: LiveAnswer?
+    /// The request is over: the record goes once its answer is taken.
+    var ended = false
+
+    init(payload: Payload? = nil, fromPeer: Bool = false) {
+        self.payload = payload
+        self.fromPeer = fromPeer
+    }
 }
 
 /// The engine's state behind its lock. Sendable because nothing reaches the state but through

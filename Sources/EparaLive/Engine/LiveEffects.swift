@@ -29,7 +29,7 @@ extension LiveEngine {
         case let .start(work, token, durationS):
             if let failed = startWork(s, work, token: token, durationS: durationS) { immediate.append((work, token, failed)) }
         case let .transfer(request, node, delayS):
-            if hosted[node.offset] {
+            if hosted[node] {
                 spawn(s, after: delayS) { $0.core.arrived(request, at: node) }
             } else {
                 forward(s, request, to: node)
@@ -43,25 +43,23 @@ extension LiveEngine {
         case let .firstToken(request, paceS):
             emulatedFirstToken(s, request, paceS: paceS)
         case let .finish(request, outcome, reason, at):
-            s.emulatedStreams.removeValue(forKey: request.id)?.end()
-            let reply = s.replies.removeValue(forKey: request.id)
-            s.payloads.removeValue(forKey: request.id)
-            if s.fromPeers.remove(request.id) == nil {
+            let held = s.inFlight[request.id] ?? InFlightRequest()
+            held.emulatedStream?.end()
+            if !held.fromPeer {
                 s.recorder.finish(request, outcome, reason, at: at)
                 if let observe = options.llmObserver, !request.firstToken.isNaN, outcome == .completedInSlo || outcome == .completedLate {
-                    observe(s.deployment.services[request.service.offset].name, request.timeToFirstTokenS, request.timePerOutputTokenS(endingAt: at))
+                    observe(s.deployment.services[request.service].name, request.timeToFirstTokenS, request.timePerOutputTokenS(endingAt: at))
                 }
             }
             // A streaming client has had its answer since the first token.
-            if s.answeredEarly.remove(request.id) != nil { return }
+            if held.answeredEarly {
+                s.inFlight[request.id] = nil
+                return
+            }
             let answer = LiveAnswer(
                 result: LiveResult(id: request.id, outcome: outcome, reason: reason, latencyS: at - request.arrival),
-                reply: reply)
-            if let continuation = s.waiting.removeValue(forKey: request.id) {
-                continuation.resume(returning: answer)
-            } else {
-                s.endedAtOnce[request.id] = answer
-            }
+                reply: held.reply)
+            s.deliver(request.id, answer, ended: true)
         }
     }
 
@@ -118,10 +116,10 @@ extension LiveEngine {
             return nil
         }
         if let until = s.backendDownUntil[i], until > s.outbox.now { return [request.id] }
-        let payload = s.payloads[request.id] ?? Payload(api: .native)
+        let payload = s.inFlight[request.id]?.payload ?? Payload(api: .native)
         // An LLM's answer is always asked for as a stream: the first token's time and the pace of
         // the rest are then measured, whatever the client asked for.
-        let streamed = target.kind == .openai && s.deployment.services[request.service.offset].isLLM
+        let streamed = target.kind == .openai && s.deployment.services[request.service].isLLM
         // Sent once the engine's lock is released: a call that fails at once comes straight back in.
         s.outgoing.append { [self] in
             http.call(target, payload: payload, streamed: streamed).whenComplete { result in
@@ -144,7 +142,7 @@ extension LiveEngine {
             enter { s in
                 if case let BackendFailure.badInput(message) = error {
                     // The client's mistake: answer it rather than retry elsewhere.
-                    s.replies[id] = Reply(status: 400, contentType: "application/json", first: ByteBuffer(string: Gateway.errorJSON(message)))
+                    s.inFlight[id]?.reply = Reply(status: 400, contentType: "application/json", first: ByteBuffer(string: Gateway.errorJSON(message)))
                     s.core.serverCallEnded(w, outputTokens: nil, failed: false)
                 } else {
                     logger.warning("model server call failed", metadata: ["url": "\(target.url ?? "")", "error": "\(error)"])
@@ -161,7 +159,7 @@ extension LiveEngine {
             // such); anything else — a KServe v2 answer, an error, a stream a client asked of a
             // server that is not an LLM's — goes back as it came.
             guard streamed, reply.status < 300, reply.contentType.contains("event-stream") else {
-                s.replies[id] = reply
+                s.inFlight[id]?.reply = reply
                 s.core.serverCallEnded(w, outputTokens: nil, failed: false)
                 return
             }
@@ -201,7 +199,7 @@ extension LiveEngine {
                             s.core.serverCallEnded(w, outputTokens: nil, failed: true)
                             return
                         }
-                        s.replies[id] = Reply(status: 200, contentType: "application/json", first: whole)
+                        s.inFlight[id]?.reply = Reply(status: 200, contentType: "application/json", first: whole)
                     }
                     s.core.serverCallEnded(w, outputTokens: ended.tokens, failed: false)
                 })
@@ -217,17 +215,12 @@ extension LiveEngine {
 
     func answerEarly(_ s: EngineState, _ r: Request, _ reply: Reply) {
         let id = r.id
-        s.answeredEarly.insert(id)
+        s.inFlight[id]?.answeredEarly = true
         // Judged so far on its first token; the Run and the state store get the final verdict.
         let firstAnswer = r.firstToken + r.returnS
         let result = LiveResult(
             id: id, outcome: firstAnswer <= r.deadline + 1e-12 ? .completedInSlo : .completedLate, reason: .none,
             latencyS: firstAnswer - r.arrival)
-        let answer = LiveAnswer(result: result, reply: reply)
-        if let continuation = s.waiting.removeValue(forKey: id) {
-            continuation.resume(returning: answer)
-        } else {
-            s.endedAtOnce[id] = answer
-        }
+        s.deliver(id, LiveAnswer(result: result, reply: reply), ended: false)
     }
 }

@@ -13,12 +13,12 @@ extension LiveEngine {
             let plan = s.plan
             let horizon = s.outbox.now
             let deployment = s.deployment
-            var downS = Array(repeating: 0.0, count: deployment.nodes.count)
+            var downS = Table<NodeIndex, Double>(repeating: 0, count: deployment.nodes.count)
             var since: [NodeIndex: Double] = [:]
             for h in s.health {
-                if !h.up { since[h.node] = h.timeS } else if let start = since.removeValue(forKey: h.node) { downS[h.node.offset] += h.timeS - start }
+                if !h.up { since[h.node] = h.timeS } else if let start = since.removeValue(forKey: h.node) { downS[h.node] += h.timeS - start }
             }
-            for (n, start) in since { downS[n.offset] += horizon - start }
+            for (n, start) in since { downS[n] += horizon - start }
             let settings = RunSettings(core: options.core, windowS: options.windowS)
             let hostedNames = deployment.nodes.indices.filter { hosted[$0] }.map { deployment.nodes[$0].name }
             return s.recorder.run(
@@ -35,7 +35,7 @@ extension LiveEngine {
         enter { s in
             let now = s.outbox.now
             return s.recorder.stateRows(
-                runId: runId, deployment: s.deployment, health: s.health.map { ($0.timeS, $0.node.offset, $0.up) },
+                runId: runId, deployment: s.deployment, health: s.health,
                 durationS: now, from: from, completeAt: final ? nil : now)
         }
     }

@@ -87,8 +87,8 @@ public final class LiveEngine: Sendable {
     let clock = ContinuousClock()
     let started: ContinuousClock.Instant
     let options: LiveOptions
-    /// Node indices hosted here.
-    let hosted: [Bool]
+    /// Whether each node's gateway runs in this process.
+    let hosted: Table<NodeIndex, Bool>
     let peerURLs: [NodeIndex: String]
     let http: HTTPBackends?
     let peers: PeerClient?
@@ -100,10 +100,10 @@ public final class LiveEngine: Sendable {
         box = LockedEngineState(EngineState(plan: plan, config: options.core, windowS: options.windowS, backends: table))
         self.options = options
         self.logger = logger
-        hosted = plan.cluster.nodes.map { options.hosted?.contains($0.name) ?? true }
+        hosted = Table(plan.cluster.nodes.map { options.hosted?.contains($0.name) ?? true })
         var urls: [NodeIndex: String] = [:]
-        for (n, node) in plan.cluster.nodes.enumerated() where !(options.hosted?.contains(node.name) ?? true) {
-            if let url = options.peers[node.name] ?? node.address { urls[NodeIndex(n)] = BackendURL.withoutTrailingSlashes(url) }
+        for (n, node) in Table<NodeIndex, ClusterNode>(plan.cluster.nodes).indexed() where !(options.hosted?.contains(node.name) ?? true) {
+            if let url = options.peers[node.name] ?? node.address { urls[n] = BackendURL.withoutTrailingSlashes(url) }
         }
         peerURLs = urls
         // A Backends document may bring real model servers with a later plan (it is re-read with
@@ -166,12 +166,12 @@ public final class LiveEngine: Sendable {
 
     /// (time, node, up) as this process's handlers saw them: every node at the start, then
     /// each change of what they believe about a peer.
-    public var health: [(timeS: Double, node: Int, up: Bool)] { enter { s in s.health.map { ($0.timeS, $0.node.offset, $0.up) } } }
+    public var health: [(timeS: Double, node: NodeIndex, up: Bool)] { enter { s in s.health } }
 
     /// Nodes without a gateway here or an address to reach one.
     public var unreachableNodes: [String] {
-        let nodes = plan.cluster.nodes
-        return nodes.indices.filter { !hosted[$0] && peerURLs[NodeIndex($0)] == nil }.map { nodes[$0].name }
+        let nodes = Table<NodeIndex, ClusterNode>(plan.cluster.nodes)
+        return nodes.indices.filter { !hosted[$0] && peerURLs[$0] == nil }.map { nodes[$0].name }
     }
 
     public var windowS: Double { options.windowS }
@@ -181,7 +181,7 @@ public final class LiveEngine: Sendable {
     /// A request arriving at `origin` (a node name; the service's first origin when nil). Returns
     /// when it has ended, however it ended, with the model server's answer if there was one.
     public func submit(
-        service: String, origin: String? = nil, stream: Int32 = -1, inputTokens: Int32 = 0, outputTokens: Int32 = 0,
+        service: String, origin: String? = nil, stream: Int32? = nil, inputTokens: Int32 = 0, outputTokens: Int32 = 0,
         payload: Payload? = nil
     ) async throws(LiveError) -> LiveAnswer {
         let (id, ended) = try enter(
@@ -193,7 +193,7 @@ public final class LiveEngine: Sendable {
     }
 
     func admit(
-        _ s: EngineState, service: String, origin: String?, stream: Int32, inputTokens: Int32, outputTokens: Int32,
+        _ s: EngineState, service: String, origin: String?, stream: Int32?, inputTokens: Int32, outputTokens: Int32,
         payload: Payload?
     ) throws(LiveError) -> Int {
         let deployment = s.deployment
@@ -202,18 +202,18 @@ public final class LiveEngine: Sendable {
         let node: NodeIndex
         if let origin {
             guard let n = deployment.nodeIndex[origin] else { throw .unknownNode(origin) }
-            node = NodeIndex(n)
+            node = n
         } else {
-            node = NodeIndex(raw: info.origins[0])
+            node = info.origins[0]
         }
         let now = s.outbox.now
         // Frames of one camera are packed together; a stream beyond the service's is refused.
-        guard stream < Int32(max(info.streams, 0)) else { throw .unknownStream(service, stream) }
+        if let stream, !(0..<Int32(max(info.streams, 0))).contains(stream) { throw .unknownStream(service, stream) }
         let request = Request(
-            id: s.nextID, service: ServiceIndex(index), stream: info.isFrequency ? max(stream, 0) : -1, origin: node,
+            id: s.nextID, service: index, stream: info.isFrequency ? stream ?? 0 : nil, origin: node,
             arrival: now, deadline: now + info.deadlineS, inputTokens: inputTokens, outputTokens: outputTokens)
         s.nextID += 1
-        if let payload { s.payloads[request.id] = payload }
+        s.inFlight[request.id] = InFlightRequest(payload: payload)
         s.recorder.arrival(request)
         s.core.admit(request)
         return request.id
@@ -237,29 +237,28 @@ public final class LiveEngine: Sendable {
         guard hosted[node] else { throw .unknownInstance(forwarded.instance) }
         let now = s.outbox.now
         var request = Request(
-            id: s.nextID, service: ServiceIndex(service), origin: NodeIndex(origin), arrival: now - forwarded.ageS,
+            id: s.nextID, service: service, origin: origin, arrival: now - forwarded.ageS,
             deadline: now + forwarded.deadlineInS, inputTokens: forwarded.inputTokens, outputTokens: forwarded.outputTokens)
         request.instance = i
         request.hops = Int16(forwarded.hops)
         request.returnS = forwarded.returnS
         s.nextID += 1
-        s.fromPeers.insert(request.id)
-        if let payload { s.payloads[request.id] = payload }
-        s.core.arrived(request, at: NodeIndex(node))
+        s.inFlight[request.id] = InFlightRequest(payload: payload, fromPeer: true)
+        s.core.arrived(request, at: node)
         return request.id
     }
 
     /// A request and its answer if it ended while it was admitted (work that takes no time).
-    static func endedAtOnce(_ s: EngineState, _ id: Int) -> (Int, LiveAnswer?) { (id, s.endedAtOnce.removeValue(forKey: id)) }
+    static func endedAtOnce(_ s: EngineState, _ id: Int) -> (Int, LiveAnswer?) { (id, s.takeAnswer(id)) }
 
     /// The end of request `id`, when it comes (or now, if it came since it was admitted).
     func answer(_ id: Int) async -> LiveAnswer {
         await withCheckedContinuation { continuation in
             enter { s in
-                if let answer = s.endedAtOnce.removeValue(forKey: id) {
+                if let answer = s.takeAnswer(id) {
                     continuation.resume(returning: answer)
                 } else {
-                    s.waiting[id] = continuation
+                    s.inFlight[id, default: InFlightRequest()].waiter = continuation
                 }
             }
         }

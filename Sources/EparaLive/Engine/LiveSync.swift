@@ -18,14 +18,14 @@ extension LiveEngine {
         let now = s.outbox.now
         let deployment = s.deployment
         let forwarded = ForwardedRequest(
-            service: deployment.services[request.service.offset].name,
-            origin: deployment.nodes[request.origin.offset].name,
+            service: deployment.services[request.service].name,
+            origin: deployment.nodes[request.origin].name,
             instance: s.core.info(instance).id, hops: Int(request.hops),
             ageS: now - request.arrival, deadlineInS: request.deadline - now,
             inputTokens: request.inputTokens, outputTokens: request.outputTokens, returnS: request.returnS)
-        let payload = s.payloads[request.id]
+        let payload = s.inFlight[request.id]?.payload
         let logger = logger
-        let nodeName = deployment.nodes[node.offset].name
+        let nodeName = deployment.nodes[node].name
         s.sentToPeer[node, default: 0] += 1
         spawn(
             s,
@@ -42,7 +42,7 @@ extension LiveEngine {
                     s.core.retry(request, failing: .nodeDown)
                     return
                 }
-                if let reply { s.replies[request.id] = reply }
+                if let reply { s.inFlight[request.id]?.reply = reply }
                 s.core.endedElsewhere(request, outcome, reason, at: s.outbox.now)
             })
     }
@@ -67,15 +67,15 @@ extension LiveEngine {
     public func syncRound(timeoutS: Double) {
         enter { s in
             let now = s.outbox.now
-            let n = s.deployment.nodes.count
-            for from in 0..<n where hosted[from] {
-                for to in 0..<n where to != from && hosted[to] { s.core.sync(from: NodeIndex(from), to: NodeIndex(to), now: now) }
+            let nodes = s.deployment.nodes.indices
+            for from in nodes where hosted[from] {
+                for to in nodes where to != from && hosted[to] { s.core.sync(from: from, to: to, now: now) }
             }
             if let peers {
-                for from in 0..<n where hosted[from] {
+                for from in nodes where hosted[from] {
                     let report = SyncReport(
                         node: s.deployment.nodes[from].name,
-                        instances: s.core.syncReport(from: NodeIndex(from)).map {
+                        instances: s.core.syncReport(from: from).map {
                             .init(id: s.core.info($0.instance).id, backlogS: $0.backlogS)
                         })
                     guard let body = try? JSONOutput.encoder(pretty: false).encode(report) else { continue }
@@ -98,7 +98,7 @@ extension LiveEngine {
             }
             let now = s.outbox.now
             for to in deployment.nodes.indices where hosted[to] && to != from {
-                s.core.acceptSync(from: NodeIndex(from), to: NodeIndex(to), report: entries, now: now)
+                s.core.acceptSync(from: from, to: to, report: entries, now: now)
             }
             noteHealth(s, now: now)
         }
@@ -108,11 +108,11 @@ extension LiveEngine {
     func noteHealth(_ s: EngineState, now: Double) {
         guard let observer = hosted.firstIndex(of: true) else { return }
         for node in peerURLs.keys.sorted() {
-            let up = s.core.heard(by: NodeIndex(observer), from: node, now: now).up
-            if up != s.believedUp[node.offset] {
-                s.believedUp[node.offset] = up
+            let up = s.core.heard(by: observer, from: node, now: now).up
+            if up != s.believedUp[node] {
+                s.believedUp[node] = up
                 s.health.append((now, node, up))
-                let name = s.deployment.nodes[node.offset].name
+                let name = s.deployment.nodes[node].name
                 if up {
                     logger.info("peer is back", metadata: ["node": "\(name)"])
                 } else {

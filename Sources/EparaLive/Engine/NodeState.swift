@@ -69,12 +69,12 @@ extension LiveEngine {
             }
             let now = s.outbox.now
             let peers = peerURLs.keys.sorted().map { m in
-                let heard = core.heard(by: NodeIndex(n), from: m, now: now)
+                let heard = core.heard(by: n, from: m, now: now)
                 return NodeState.PeerState(
-                    node: deployment.nodes[m.offset].name, url: peerURLs[m]!, lastHeardS: ((now - heard.at) * 1000).rounded() / 1000,
+                    node: deployment.nodes[m].name, url: peerURLs[m]!, lastHeardS: ((now - heard.at) * 1000).rounded() / 1000,
                     up: heard.up, forwarded: s.sentToPeer[m] ?? 0)
             }
-            return NodeState(node: node, up: core.isNodeUp(NodeIndex(n)), instances: instances, peers: peers)
+            return NodeState(node: node, up: core.isNodeUp(n), instances: instances, peers: peers)
         }
     }
 }

@@ -212,7 +212,7 @@ public enum Gateway {
 struct NativeRequest {
     var inputTokens: Int32 = 0
     var outputTokens: Int32 = 0
-    var streamID: Int32 = -1
+    var streamID: Int32?
     var input = ByteBuffer()
 
     static func parse(_ request: Request) async -> Result<NativeRequest, ResponseError> {

@@ -15,7 +15,7 @@ struct OpenInferenceRequest {
     /// Items in the request: the first input's first dimension (1 for a scalar).
     var batch: Int
     /// The camera a frame comes from (`parameters.stream_id`, frequency-sensitive services).
-    var streamID: Int32
+    var streamID: Int32?
     /// The request as JSON tensors.
     var body: ByteBuffer
 
@@ -56,7 +56,7 @@ struct OpenInferenceRequest {
         }
         request["inputs"] = converted
         // The answer is JSON: the binary-output requests go.
-        var streamID: Int32 = -1
+        var streamID: Int32?
         if var parameters = object["parameters"] as? [String: Any] {
             parameters["binary_data_output"] = nil
             if let raw = parameters["stream_id"] {

@@ -9,7 +9,7 @@ public struct ServiceSummary: Sendable, Equatable {
     /// Instances of it in the plan in force (0: not ready).
     public var instances: Int
 
-    init(_ deployment: Deployment, index: Int) {
+    init(_ deployment: Deployment, index: ServiceIndex) {
         let info = deployment.services[index]
         name = info.name
         isLLM = info.isLLM

@@ -11,7 +11,7 @@ extension RequestCore {
         if works[w].kind == .call { return serverCallEnded(w, outputTokens: nil, failed: false) }
         let i = works[w].instance
         let stage = works[w].stage
-        let d = stage == 0 ? hot[i].device : DeviceIndex(infos[i].stages[stage].device)
+        let d = stage == 0 ? hot[i].device : infos[i].stages[stage].device
         if devices[d].current == w {
             if works[w].steps > 1 { addRunBusyTime(w, on: d) }
             devices[d].finished(after: works[w].durationS)
@@ -67,13 +67,13 @@ extension RequestCore {
         let i = works[w].instance
         works[w].stage += 1
         let next = infos[i].stages[works[w].stage]
-        settleRun(on: DeviceIndex(next.device))
-        if works[w].cancelled || !isUp[NodeIndex(next.node)] {
+        settleRun(on: next.device)
+        if works[w].cancelled || !isUp[next.node] {
             for r in works[w].requests { fail(r, .nodeDown) }
             release(w)
             return
         }
-        let device = DeviceIndex(next.device)
+        let device = next.device
         devices[device].continuing.append(w)
         schedule(device: device)
     }

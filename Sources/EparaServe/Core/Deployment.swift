@@ -24,13 +24,13 @@ public struct ServiceInfo: Sendable {
     public var outputTokens: Double
     public var priority: Double
     /// Nodes where its requests arrive.
-    public var origins: [Int32]
+    public var origins: [NodeIndex]
 }
 
 /// One pipeline stage of an instance: the device it runs on and its batch times.
 public struct StageInfo: Sendable {
-    public var device: Int
-    public var node: Int
+    public var device: DeviceIndex
+    public var node: NodeIndex
     /// Vision: seconds for a batch of b items at index b (index 0 unused).
     public var batchS: [Double]
     /// Seconds to hand a batch of b items to the next stage (index 0 unused); empty for the last stage.
@@ -39,9 +39,9 @@ public struct StageInfo: Sendable {
 
 public struct InstanceInfo: Sendable {
     public var id: String
-    public var service: Int
+    public var service: ServiceIndex
     /// Node whose handler owns the instance's queue (its first stage's node).
-    public var node: Int
+    public var node: NodeIndex
     public var stages: [StageInfo]
     public var batch: Int
     public var framesPacked: Int
@@ -49,54 +49,53 @@ public struct InstanceInfo: Sendable {
     public var capacityPerS: Double
     public var loadS: Double
     /// Every node the instance occupies (a model-parallel group may span several).
-    public var nodes: [Int]
+    public var nodes: [NodeIndex]
     /// LLM iteration times (nil for vision models).
     public var llm: LLMTiming?
 }
 
-/// A plan turned into flat tables indexed by integers: what the request-handling core reads on
-/// every request, so that no string is hashed on the hot path.
+/// A plan turned into tables read through typed indices: what the request-handling core reads on
+/// every request, so that no string is hashed on the hot path and no node is taken for a service.
 public struct Deployment: Sendable {
     public var plan: Plan
-    public var services: [ServiceInfo]
-    public var serviceIndex: [String: Int]
-    public var nodes: [ClusterNode]
-    public var nodeIndex: [String: Int]
+    public var services: Table<ServiceIndex, ServiceInfo>
+    public var serviceIndex: [String: ServiceIndex]
+    public var nodes: Table<NodeIndex, ClusterNode>
+    public var nodeIndex: [String: NodeIndex]
     /// Every device of the cluster, in cluster order.
-    public var devices: [DeviceRef]
-    public var deviceIndex: [DeviceRef: Int]
-    public var instances: [InstanceInfo]
+    public var devices: Table<DeviceIndex, DeviceRef>
+    public var deviceIndex: [DeviceRef: DeviceIndex]
+    /// The plan's instances, in its order (the core adds those of later plans after them).
+    public var instances: Table<InstanceIndex, InstanceInfo>
     /// Instances of each service.
-    public var instancesOf: [[Int]]
-    /// Links between sites, row-major by site index; degraded by faults. Per site pair, not per
-    /// node pair: a 10,000-node fleet would need 100 million node pairs.
-    var siteLinks: [Link]
-    /// Site index of each node.
-    var siteOfNode: [Int]
-    var siteCount: Int
+    public var instancesOf: Table<ServiceIndex, [InstanceIndex]>
+    /// Links between sites, degraded by faults. Per site pair, not per node pair: a
+    /// 10,000-node fleet would need 100 million node pairs.
+    var siteLinks: Grid<SiteIndex, SiteIndex, Link>
+    /// Site of each node.
+    var siteOfNode: Table<NodeIndex, SiteIndex>
     public let latency: LatencyModel
 
     public init(plan: Plan) {
         self.plan = plan
         latency = LatencyModel(catalog: plan.catalog)
-        nodes = plan.cluster.nodes
-        nodeIndex = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1.name, $0) })
-        devices = []
+        nodes = Table(plan.cluster.nodes)
+        nodeIndex = Dictionary(uniqueKeysWithValues: nodes.indexed().map { ($1.name, $0) })
+        devices = Table()
         for node in nodes {
             for group in node.devices {
                 for index in 0..<group.count { devices.append(DeviceRef(node: node.name, device: group.type, index: index)) }
             }
         }
-        deviceIndex = Dictionary(uniqueKeysWithValues: devices.enumerated().map { ($1, $0) })
-        let sites = Array(Set(nodes.map(\.site))).sorted()
-        let siteIndex = Dictionary(uniqueKeysWithValues: sites.enumerated().map { ($1, $0) })
-        siteCount = sites.count
-        siteOfNode = nodes.map { siteIndex[$0.site]! }
-        siteLinks = sites.flatMap { a in sites.map { b in plan.cluster.network.link(a, b) } }
-        services = []
+        deviceIndex = Dictionary(uniqueKeysWithValues: devices.indexed().map { ($1, $0) })
+        let sites = Table<SiteIndex, String>(Array(Set(nodes.map(\.site))).sorted())
+        let siteIndex = Dictionary(uniqueKeysWithValues: sites.indexed().map { ($1, $0) })
+        siteOfNode = Table(nodes.map { siteIndex[$0.site]! })
+        siteLinks = Grid(rows: sites.count, columns: sites.count) { a, b in plan.cluster.network.link(sites[a], sites[b]) }
+        services = Table()
         serviceIndex = [:]
         let nodes = self.nodes
-        for (index, classified) in plan.services.enumerated() {
+        for classified in plan.services {
             let spec = classified.spec
             let model = plan.catalog.model(spec.model)!
             var origins =
@@ -106,30 +105,31 @@ public struct Deployment: Sendable {
                     spec.origin.contains(nodes[i].name) || spec.origin.contains(nodes[i].site)
                 }
             if origins.isEmpty { origins = Array(nodes.indices) }
+            let index = services.nextIndex
             services.append(
                 ServiceInfo(
                     name: spec.name, category: classified.category.label, isFrequency: classified.category.request == .frequency,
                     isLLM: model.kind == .llm, model: model, deadlineS: spec.deadlineMs / 1000, tpotS: spec.slo.tpotMs.map { $0 / 1000 },
                     streams: spec.stream?.streams ?? 0, fps: spec.stream?.fps ?? 0, ratePerS: spec.offeredRate,
                     cv: spec.demand?.cv, inputTokens: spec.demand?.inputTokens ?? 0, outputTokens: spec.demand?.outputTokens ?? 0,
-                    priority: spec.priority, origins: origins.map { Int32($0) }))
+                    priority: spec.priority, origins: origins))
             serviceIndex[spec.name] = index
         }
-        instances = []
-        instancesOf = Array(repeating: [], count: services.count)
+        instances = Table()
+        instancesOf = Table(repeating: [], count: services.count)
         for instance in plan.instances {
             guard let service = serviceIndex[instance.service] else { continue }
             let info = Self.instanceInfo(
                 instance, service: service, model: services[service].model, plan: plan, latency: latency,
                 nodeIndex: nodeIndex, deviceIndex: deviceIndex)
-            instancesOf[service].append(instances.count)
+            instancesOf[service].append(instances.nextIndex)
             instances.append(info)
         }
     }
 
     static func instanceInfo(
-        _ instance: Instance, service: Int, model: ModelSpec, plan: Plan, latency: LatencyModel,
-        nodeIndex: [String: Int], deviceIndex: [DeviceRef: Int]
+        _ instance: Instance, service: ServiceIndex, model: ModelSpec, plan: Plan, latency: LatencyModel,
+        nodeIndex: [String: NodeIndex], deviceIndex: [DeviceRef: DeviceIndex]
     ) -> InstanceInfo {
         let maxBatch = max(instance.batch, 1)
         var stages: [StageInfo] = []
@@ -173,14 +173,14 @@ public struct Deployment: Sendable {
     }
 
     /// The link from node a to node b: a node's own interconnect, else its site's link to the other's.
-    @inline(__always) public func link(_ a: Int, _ b: Int) -> Link {
-        a == b ? nodes[a].interconnect : siteLinks[siteOfNode[a] * siteCount + siteOfNode[b]]
+    @inline(__always) public func link(_ a: NodeIndex, _ b: NodeIndex) -> Link {
+        a == b ? nodes[a].interconnect : siteLinks[siteOfNode[a], siteOfNode[b]]
     }
 
     /// Seconds to move `bytes` from node a to node b (0 on the same node).
-    @inline(__always) public func transferS(bytes: Double, from a: Int, to b: Int) -> Double {
+    @inline(__always) public func transferS(bytes: Double, from a: NodeIndex, to b: NodeIndex) -> Double {
         if a == b { return 0 }
-        let link = siteLinks[siteOfNode[a] * siteCount + siteOfNode[b]]
+        let link = siteLinks[siteOfNode[a], siteOfNode[b]]
         return (link.latencyMs + bytes * 8 / (link.bandwidthMbps * 1000)) / 1000
     }
 
@@ -190,8 +190,8 @@ public struct Deployment: Sendable {
         guard let a = nodes.firstIndex(where: { $0.site == sites.0 }).map({ siteOfNode[$0] }),
             let b = nodes.firstIndex(where: { $0.site == sites.1 }).map({ siteOfNode[$0] })
         else { return }
-        siteLinks[a * siteCount + b] = link ?? plan.cluster.network.link(sites.0, sites.1)
-        siteLinks[b * siteCount + a] = link ?? plan.cluster.network.link(sites.1, sites.0)
+        siteLinks[a, b] = link ?? plan.cluster.network.link(sites.0, sites.1)
+        siteLinks[b, a] = link ?? plan.cluster.network.link(sites.1, sites.0)
     }
 }
 

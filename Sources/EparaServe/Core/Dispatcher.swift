@@ -24,15 +24,14 @@ extension RequestCore {
     /// The live instances node `n` may send a service's requests to: those that answer a typical
     /// request within its deadline, nearest first, at most 32.
     func candidates(_ service: ServiceIndex, from n: NodeIndex) -> [InstanceIndex] {
-        let slot = service.offset * deployment.nodes.count + n.offset
-        if let cached = reach[slot] { return cached }
-        let s = deployment.services[service.offset]
+        if let cached = reach[service, n] { return cached }
+        let s = deployment.services[service]
         let tokens = Int32(s.inputTokens.rounded())
         let ranked = liveOf[service].map { (i: $0, cost: reachCost(service, $0, from: n, inputTokens: tokens)) }
             .filter { $0.cost <= s.deadlineS || isServerRun($0.i) }
             .sorted { ($0.cost, $0.i) < ($1.cost, $1.i) }
         let list = ranked.prefix(32).map(\.i)
-        reach[slot] = list
+        reach[service, n] = list
         return list
     }
 
@@ -132,15 +131,14 @@ extension RequestCore {
 
     /// Smooth weighted round-robin over the plan's routing targets for (service, origin).
     func weightedChoice(_ service: ServiceIndex, from n: NodeIndex, excluding: InstanceIndex?, now: Double) -> InstanceIndex? {
-        let slot = service.offset * deployment.nodes.count + n.offset
-        if weighted[slot] == nil {
-            let name = deployment.services[service.offset].name, origin = deployment.nodes[n.offset].name
+        if weighted[service, n] == nil {
+            let name = deployment.services[service].name, origin = deployment.nodes[n].name
             let route = deployment.plan.routing.first { $0.service == name && $0.origin == origin }
-            weighted[slot] = (route?.targets ?? []).compactMap { target in
+            weighted[service, n] = (route?.targets ?? []).compactMap { target in
                 idIndex[target.instance].map { (instance: $0, weight: target.weight, current: 0) }
             }
         }
-        var entries = weighted[slot]!
+        var entries = weighted[service, n]!
         var total = 0.0
         var best: Int?
         for k in entries.indices {
@@ -152,7 +150,7 @@ extension RequestCore {
         }
         guard let best else { return nil }
         entries[best].current -= total
-        weighted[slot] = entries
+        weighted[service, n] = entries
         return entries[best].instance
     }
 

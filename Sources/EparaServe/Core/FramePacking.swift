@@ -29,7 +29,7 @@ extension RequestCore {
     /// Fills a batch with whole packs: frames in queue order, at most `framesPacked` per stream.
     func takePacks(_ i: InstanceIndex, size: Int, into w: WorkIndex) {
         let k = hot[i].framesPacked
-        var taken = [Int32: Int]()
+        var taken = [Int32?: Int]()
         var remaining = Deque<Request>()
         var total = 0
         for r in instances[i].fifo {

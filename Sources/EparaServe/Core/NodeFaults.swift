@@ -9,7 +9,7 @@ extension RequestCore {
         guard isUp[n] else { return }
         for d in devices.indices where deviceNode[d] == n { settleRun(on: d) }
         isUp[n] = false
-        failEverythingHeld(.nodeDown, instances: { self.infos[$0].nodes.contains(n.offset) }, devices: { self.deviceNode[$0] == n })
+        failEverythingHeld(.nodeDown, instances: { self.infos[$0].nodes.contains(n) }, devices: { self.deviceNode[$0] == n })
         // Model-parallel batches on other nodes whose group includes this one fail at handoff.
     }
 
@@ -18,7 +18,7 @@ extension RequestCore {
         guard !isUp[n] else { return }
         isUp[n] = true
         let now = executor.now
-        for i in infos.indices where infos[i].nodes.contains(n.offset) {
+        for i in infos.indices where infos[i].nodes.contains(n) {
             instances[i].readyAt = now + infos[i].loadS
             instances[i].worksInFlight = 0
             instances[i].inService = 0

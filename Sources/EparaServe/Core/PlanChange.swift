@@ -45,7 +45,7 @@ extension RequestCore {
                 var state = InstanceState()
                 state.readyAt = loadModels ? now + info.loadS : 0
                 instances.append(state)
-                devices[DeviceIndex(info.stages[0].device)].instances.append(index)
+                devices[info.stages[0].device].instances.append(index)
                 inPlan.insert(index)
             }
         }
@@ -74,17 +74,16 @@ extension RequestCore {
         var tail = stage.handoffS.isEmpty ? 0 : stage.handoffS[1]
         for later in info.stages.dropFirst() { tail += later.batchS[1] + (later.handoffS.isEmpty ? 0 : later.handoffS[1]) }
         return HotInstance(
-            node: NodeIndex(info.node), answerNode: NodeIndex(info.stages[info.stages.count - 1].node),
-            device: DeviceIndex(stage.device), service: ServiceIndex(info.service), batch: info.batch,
+            node: info.node, answerNode: info.stages[info.stages.count - 1].node,
+            device: stage.device, service: info.service, batch: info.batch,
             framesPacked: info.framesPacked, stageCount: info.stages.count, capacityPerS: info.capacityPerS,
             batchOffset: batchOffset, tailS: tail, loneS: stage.batchS[1] + tail, isLLM: info.llm != nil)
     }
 
     /// Recomputes reach after links or the plan change.
     public func resetRoutes() {
-        let slots = deployment.services.count * deployment.nodes.count
-        reach = Array(repeating: nil, count: slots)
-        weighted = Array(repeating: nil, count: slots)
+        reach = Grid(rows: deployment.services.count, columns: deployment.nodes.count, repeating: nil)
+        weighted = Grid(rows: deployment.services.count, columns: deployment.nodes.count, repeating: nil)
     }
 
     public func setLink(sites: (String, String), to link: Link?) {

@@ -4,8 +4,8 @@ public struct Request: Sendable {
     /// Sequence number in arrival order, unique within a run.
     public var id: Int
     public var service: ServiceIndex
-    /// Stream index within the service (frequency-sensitive services), -1 otherwise.
-    public var stream: Int32
+    /// Stream within the service (frequency-sensitive services); nil for a request of no stream.
+    public var stream: Int32?
     /// Node where the request arrived.
     public var origin: NodeIndex
     /// Instance it is queued at or heading to; nil before dispatch.
@@ -24,7 +24,7 @@ public struct Request: Sendable {
     public var firstToken: Double
 
     public init(
-        id: Int, service: ServiceIndex, stream: Int32 = -1, origin: NodeIndex, arrival: Double, deadline: Double,
+        id: Int, service: ServiceIndex, stream: Int32? = nil, origin: NodeIndex, arrival: Double, deadline: Double,
         inputTokens: Int32 = 0, outputTokens: Int32 = 0
     ) {
         self.id = id

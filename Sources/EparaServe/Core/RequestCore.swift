@@ -46,9 +46,9 @@ public final class RequestCore<Executor: ServeExecutor> {
     @exclusivity(unchecked) var isUp: Table<NodeIndex, Bool>
     @exclusivity(unchecked) var views: Table<NodeIndex, NodeView>
     /// Candidate instances per (service, node), nearest first; built on first use.
-    @exclusivity(unchecked) var reach: [[InstanceIndex]?]
+    @exclusivity(unchecked) var reach: Grid<ServiceIndex, NodeIndex, [InstanceIndex]?>
     /// Smooth weighted round-robin state per (service, origin) for plan-weight dispatch.
-    @exclusivity(unchecked) var weighted: [[(instance: InstanceIndex, weight: Double, current: Double)]?]
+    @exclusivity(unchecked) var weighted: Grid<ServiceIndex, NodeIndex, [(instance: InstanceIndex, weight: Double, current: Double)]?>
     /// Instances whose queue each node's handler owns.
     @exclusivity(unchecked) var onNode = Table<NodeIndex, [InstanceIndex]>()
     /// Scratch for `betterOfTwo`: instances that would answer a frame in time, with estimates.
@@ -75,14 +75,14 @@ public final class RequestCore<Executor: ServeExecutor> {
                     isFrequency: s.isFrequency, isLLM: s.isLLM, deadlineS: s.deadlineS, tpotS: s.tpotS ?? .nan, fps: s.fps,
                     inputBytesPerToken: s.model.inputBytes, answerBytes: s.model.outputBytes)
             })
-        deviceNode = Table(deployment.devices.map { NodeIndex(deployment.nodeIndex[$0.node]!) })
+        deviceNode = Table(deployment.devices.map { deployment.nodeIndex[$0.node]! })
         senders = Table(deployment.services.map { max($0.origins.count, 1) })
         liveOf = Table(repeating: [], count: deployment.services.count)
         // Every view starts as the same tables, shared until a node's own writes copy them.
         let heard = Table<NodeIndex, Double>(repeating: 0, count: n)
         views = Table(repeating: NodeView(heardAt: heard, queued: Table(), sent: Table(), credit: Table(), inFlight: Table()), count: n)
-        reach = []
-        weighted = []
+        reach = Grid(rows: 0, columns: 0, repeating: nil)
+        weighted = Grid(rows: 0, columns: 0, repeating: nil)
         forwardedBy = Table(repeating: 0, count: n)
         servedAt = Table(repeating: 0, count: n)
         _ = install(deployment, now: 0, loadModels: false)
@@ -102,7 +102,7 @@ public final class RequestCore<Executor: ServeExecutor> {
     /// Requests a node's instances completed.
     public func served(at node: NodeIndex) -> Int { servedAt[node] }
     /// Every instance the run has had, in index order.
-    public var instanceIndices: LazyMapSequence<Range<Int>, InstanceIndex> { infos.indices }
+    public var instanceIndices: Range<InstanceIndex> { infos.indices }
     public func info(_ instance: InstanceIndex) -> InstanceInfo { infos[instance] }
     /// Position of an instance by its plan id (stable across replans within a process).
     public func instanceIndex(id: String) -> InstanceIndex? { idIndex[id] }
@@ -129,7 +129,7 @@ public final class RequestCore<Executor: ServeExecutor> {
     }
 
     @inline(__always) func transferS(bytes: Double, from a: NodeIndex, to b: NodeIndex) -> Double {
-        deployment.transferS(bytes: bytes, from: a.offset, to: b.offset)
+        deployment.transferS(bytes: bytes, from: a, to: b)
     }
 
     /// Seconds of work queued or running on a device, over every instance sharing it.

@@ -6,75 +6,76 @@ import Histogram
 /// Accumulates how requests ended into counters and histograms as they end, so that memory
 /// depends on the numbers of services, nodes and windows, never on the number of requests.
 public final class Recorder {
-    let services: [ServiceInfo]
+    let services: Table<ServiceIndex, ServiceInfo>
     let nodeCount: Int
     public let windowS: Double
     /// Per service: arrivals and the four outcomes.
-    @exclusivity(unchecked) var counts: [Counts]
+    @exclusivity(unchecked) var counts: Table<ServiceIndex, Counts>
     /// Per service and reason: requests dropped, and requests failed.
-    @exclusivity(unchecked) var reasons: [[Int]]
-    @exclusivity(unchecked) var failures: [[Int]]
-    @exclusivity(unchecked) var latency: [Histogram<UInt64>]
-    @exclusivity(unchecked) var ttft: [Histogram<UInt64>]
-    @exclusivity(unchecked) var tpot: [Histogram<UInt64>]
-    @exclusivity(unchecked) var byOrigin: [Counts]
-    /// [window][service] counts, by the window the request arrived in.
-    @exclusivity(unchecked) var windows: [[Counts]] = []
+    @exclusivity(unchecked) var reasons: Table<ServiceIndex, [Int]>
+    @exclusivity(unchecked) var failures: Table<ServiceIndex, [Int]>
+    @exclusivity(unchecked) var latency: Table<ServiceIndex, Histogram<UInt64>>
+    @exclusivity(unchecked) var ttft: Table<ServiceIndex, Histogram<UInt64>>
+    @exclusivity(unchecked) var tpot: Table<ServiceIndex, Histogram<UInt64>>
+    @exclusivity(unchecked) var byOrigin: Table<NodeIndex, Counts>
+    /// Per window, per service: counts by the window the request arrived in.
+    @exclusivity(unchecked) var windows: [Table<ServiceIndex, Counts>] = []
     /// (window, service, origin) counts for the state store, only when one is written.
-    @exclusivity(unchecked) var windowOrigins: [Int: Counts]?
+    @exclusivity(unchecked) var windowOrigins: [OriginWindow: Counts]?
     /// (window, service): gaps between consecutive arrivals of the service at any node, for the
     /// state store's burstiness.
-    @exclusivity(unchecked) var windowGaps: [Int: ArrivalGaps] = [:]
+    @exclusivity(unchecked) var windowGaps: [OriginWindow: ArrivalGaps] = [:]
     /// Gaps between each service's consecutive arrivals since the run began: the burstiness
     /// in-run replanning sees.
-    @exclusivity(unchecked) public private(set) var gaps: [ArrivalGaps]
-    @exclusivity(unchecked) var lastArrival: [Double]
+    @exclusivity(unchecked) public private(set) var gaps: Table<ServiceIndex, ArrivalGaps>
+    @exclusivity(unchecked) var lastArrival: Table<ServiceIndex, Double>
     @exclusivity(unchecked) var requestLog: RequestLog?
     /// Sees every request as it ends (tests, and the live engine's metrics).
     public var observer: ((Request, Outcome, EndReason, Double) -> Void)?
     @exclusivity(unchecked) public private(set) var lastEnd = 0.0
 
-    public init(services: [ServiceInfo], nodeCount: Int, windowS: Double, keepOrigins: Bool, requestLog: RequestLog?) {
+    public init(services: Table<ServiceIndex, ServiceInfo>, nodeCount: Int, windowS: Double, keepOrigins: Bool, requestLog: RequestLog?) {
         self.services = services
         self.nodeCount = nodeCount
         self.windowS = windowS
-        counts = Array(repeating: Counts(), count: services.count)
-        reasons = Array(repeating: Array(repeating: 0, count: EndReason.allCases.count), count: services.count)
+        counts = Table(repeating: Counts(), count: services.count)
+        reasons = Table(repeating: Array(repeating: 0, count: EndReason.allCases.count), count: services.count)
         failures = reasons
-        latency = services.map { _ in Self.latencyHistogram() }
-        ttft = services.map {
-            $0.isLLM
-                ? Self.latencyHistogram()
-                : Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: .two)
-        }
+        latency = Table(services.map { _ in Self.latencyHistogram() })
+        ttft = Table(
+            services.map {
+                $0.isLLM
+                    ? Self.latencyHistogram()
+                    : Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: .two)
+            })
         tpot = ttft
-        byOrigin = Array(repeating: Counts(), count: nodeCount)
+        byOrigin = Table(repeating: Counts(), count: nodeCount)
         windowOrigins = keepOrigins ? [:] : nil
-        lastArrival = Array(repeating: -1, count: services.count)
-        gaps = Array(repeating: ArrivalGaps(), count: services.count)
+        lastArrival = Table(repeating: -1, count: services.count)
+        gaps = Table(repeating: ArrivalGaps(), count: services.count)
         self.requestLog = requestLog
     }
 
     @inline(__always) func window(_ time: Double) -> Int {
         let w = Int(time / windowS)
-        while windows.count <= w { windows.append(Array(repeating: Counts(), count: services.count)) }
+        while windows.count <= w { windows.append(Table(repeating: Counts(), count: services.count)) }
         return w
     }
 
     public func arrival(_ r: Request) {
-        let s = r.service.offset
+        let s = r.service
         counts[s].arrivals += 1
-        byOrigin[r.origin.offset].arrivals += 1
+        byOrigin[r.origin].arrivals += 1
         let w = window(r.arrival)
         windows[w][s].arrivals += 1
         if lastArrival[s] >= 0 {
             let gap = r.arrival - lastArrival[s]
             gaps[s].add(gap)
-            if windowOrigins != nil { windowGaps[w * services.count + s, default: ArrivalGaps()].add(gap) }
+            if windowOrigins != nil { windowGaps[OriginWindow(w, s), default: ArrivalGaps()].add(gap) }
         }
         lastArrival[s] = r.arrival
         if windowOrigins != nil {
-            windowOrigins![(w * services.count + s) * nodeCount + r.origin.offset, default: Counts()].arrivals += 1
+            windowOrigins![OriginWindow(w, s, r.origin), default: Counts()].arrivals += 1
         }
     }
 
@@ -88,9 +89,9 @@ public final class Recorder {
     }
 
     public func finish(_ r: Request, _ outcome: Outcome, _ reason: EndReason, at time: Double) {
-        let s = r.service.offset
+        let s = r.service
         Self.add(outcome, to: &counts[s])
-        Self.add(outcome, to: &byOrigin[r.origin.offset])
+        Self.add(outcome, to: &byOrigin[r.origin])
         // A reason is counted under the outcome it ended with (no_instance can end a request as
         // dropped or as failed), so that each outcome's reasons add up to its count.
         switch outcome {
@@ -100,7 +101,7 @@ public final class Recorder {
         }
         let w = Int(r.arrival / windowS)
         Self.add(outcome, to: &windows[w][s])
-        if windowOrigins != nil { Self.add(outcome, to: &windowOrigins![(w * services.count + s) * nodeCount + r.origin.offset, default: Counts()]) }
+        if windowOrigins != nil { Self.add(outcome, to: &windowOrigins![OriginWindow(w, s, r.origin), default: Counts()]) }
         if time > lastEnd { lastEnd = time }
         if outcome == .completedInSlo || outcome == .completedLate {
             _ = latency[s].record(UInt64(max(1, ((time - r.arrival) * 1e6).rounded())))
@@ -135,7 +136,7 @@ public final class Recorder {
     static func rate(_ n: Int, _ seconds: Double) -> Double { ServiceTotals.rate(n, seconds) }
     static func fraction(_ n: Int, _ d: Int) -> Double { ServiceTotals.fraction(n, d) }
 
-    func reasonMap(_ s: Int?, dropped: Bool) -> [String: Int] {
+    func reasonMap(_ s: ServiceIndex?, dropped: Bool) -> [String: Int] {
         var map: [String: Int] = [:]
         let table = dropped ? reasons : failures
         for reason in EndReason.allCases {
@@ -188,7 +189,7 @@ public final class Recorder {
     func windowRuns() -> [WindowRun] {
         windows.enumerated().map { w, perService in
             var byName: [String: Counts] = [:]
-            for (s, c) in perService.enumerated() where c.arrivals > 0 { byName[services[s].name] = c }
+            for (s, c) in perService.indexed() where c.arrivals > 0 { byName[services[s].name] = c }
             let total = perService.reduce(Counts(), +)
             return WindowRun(
                 startS: (Double(w) * windowS).rounded(places: 6), counts: total,
@@ -198,17 +199,17 @@ public final class Recorder {
 
     /// Per node: requests that arrived there and how they ended, what its instances served and
     /// its handler forwarded, the fraction of `horizon` it was up, its devices' utilization.
-    public func nodeRuns<Executor>(core: RequestCore<Executor>, horizon: Double, downS: [Double]) -> [NodeRun] {
+    public func nodeRuns<Executor>(core: RequestCore<Executor>, horizon: Double, downS: Table<NodeIndex, Double>) -> [NodeRun] {
         let deployment = core.deployment
-        return deployment.nodes.enumerated().map { n, node in
+        return deployment.nodes.indexed().map { n, node in
             let devices = deployment.devices.indices.filter { deployment.devices[$0].node == node.name }.map { d in
                 DeviceRun(
                     device: deployment.devices[d].id,
-                    utilization: min(1, core.busySeconds(device: DeviceIndex(d)) / max(horizon, 1e-9)).rounded(places: 4))
+                    utilization: min(1, core.busySeconds(device: d) / max(horizon, 1e-9)).rounded(places: 4))
             }
             return NodeRun(
-                name: node.name, site: node.site, counts: byOrigin[n], served: core.served(at: NodeIndex(n)),
-                forwarded: core.forwarded(by: NodeIndex(n)),
+                name: node.name, site: node.site, counts: byOrigin[n], served: core.served(at: n),
+                forwarded: core.forwarded(by: n),
                 upFraction: (1 - downS[n] / max(horizon, 1e-9)).rounded(places: 6), devices: devices)
         }
     }
@@ -228,22 +229,37 @@ public final class Recorder {
 
     /// (window start, service, origin node, counts) for the state store.
     /// Only windows starting at `from` or later (a live store's latest ones).
-    public func originWindows(from: Double = -.infinity) -> [(startS: Double, service: Int, node: Int, counts: Counts)] {
+    public func originWindows(from: Double = -.infinity) -> [(startS: Double, service: ServiceIndex, node: NodeIndex, counts: Counts)] {
         guard let windowOrigins else { return [] }
-        let first = from > 0 ? Int(from / windowS) * services.count * nodeCount : 0
-        return windowOrigins.keys.filter { $0 >= first }.sorted().map { key in
-            let node = key % nodeCount, rest = key / nodeCount
-            return (Double(rest / services.count) * windowS, rest % services.count, node, windowOrigins[key]!)
+        let first = from > 0 ? Int32(from / windowS) : 0
+        return windowOrigins.keys.filter { $0.window >= first }.sorted().map { key in
+            (Double(key.window) * windowS, key.service, key.node, windowOrigins[key]!)
         }
     }
 
     /// (window start, service, gaps between its arrivals) for the state store, from `from` on.
-    public func gapWindows(from: Double = -.infinity) -> [(startS: Double, service: Int, gaps: ArrivalGaps)] {
-        let first = from > 0 ? Int(from / windowS) * services.count : 0
-        return windowGaps.keys.filter { $0 >= first }.sorted().map { key in
-            (Double(key / services.count) * windowS, key % services.count, windowGaps[key]!)
+    public func gapWindows(from: Double = -.infinity) -> [(startS: Double, service: ServiceIndex, gaps: ArrivalGaps)] {
+        let first = from > 0 ? Int32(from / windowS) : 0
+        return windowGaps.keys.filter { $0.window >= first }.sorted().map { key in
+            (Double(key.window) * windowS, key.service, windowGaps[key]!)
         }
     }
+}
+
+/// A time window of one service's arrivals, at one origin node (or at any, for gaps): the key
+/// of the state store's rows, ordered by window, then service, then node.
+struct OriginWindow: Hashable, Comparable {
+    var window: Int32
+    var service: ServiceIndex
+    var node: NodeIndex
+
+    init(_ window: Int, _ service: ServiceIndex, _ node: NodeIndex = NodeIndex(raw: 0)) {
+        self.window = Int32(truncatingIfNeeded: window)
+        self.service = service
+        self.node = node
+    }
+
+    static func < (a: OriginWindow, b: OriginWindow) -> Bool { (a.window, a.service, a.node) < (b.window, b.service, b.node) }
 }
 
 /// Per-request records as JSON Lines, written as requests end (buffered).
@@ -262,9 +278,9 @@ public final class RequestLog {
         buffer.reserveCapacity(1 << 20)
     }
 
-    func write(_ r: Request, _ outcome: Outcome, _ reason: EndReason, end: Double, services: [ServiceInfo]) {
-        var line = "{\"id\":\(r.id),\"service\":\"\(services[r.service.offset].name)\""
-        if r.stream >= 0 { line += ",\"stream\":\(r.stream)" }
+    func write(_ r: Request, _ outcome: Outcome, _ reason: EndReason, end: Double, services: Table<ServiceIndex, ServiceInfo>) {
+        var line = "{\"id\":\(r.id),\"service\":\"\(services[r.service].name)\""
+        if let stream = r.stream { line += ",\"stream\":\(stream)" }
         line += ",\"origin\":\"\(nodeNames[r.origin.offset])\""
         if let instance = r.instance { line += ",\"instance\":\"\(instanceName(instance))\"" }
         line += ",\"hops\":\(r.hops)"

@@ -15,7 +15,7 @@ extension Recorder {
     /// or later (a live store's latest); `completeAt`: only windows ended by then (nil: all of
     /// them, at the end of a run).
     public func stateRows(
-        runId: String, deployment: Deployment, health: [(timeS: Double, node: Int, up: Bool)], durationS: Double,
+        runId: String, deployment: Deployment, health: [(timeS: Double, node: NodeIndex, up: Bool)], durationS: Double,
         from: Double = -.infinity, completeAt: Double? = nil
     ) -> StateRows {
         let complete = { (startS: Double) in completeAt.map { startS + self.windowS <= $0 } ?? true }

@@ -72,21 +72,21 @@ public final class SimEngine {
     @exclusivity(unchecked) var originRandom: SeededRandom
     @exclusivity(unchecked) var syncRandom: SeededRandom
     /// Arrivals per (service, origin) since the last replan: the demand the scheduler observes.
-    @exclusivity(unchecked) var observed: [Int]
+    @exclusivity(unchecked) var observed: Grid<ServiceIndex, NodeIndex, Int>
     /// Arrivals per (service, origin) and length of the last few replan periods, newest last.
-    var history: [(counts: [Int], seconds: Double)] = []
+    var history: [(counts: Grid<ServiceIndex, NodeIndex, Int>, seconds: Double)] = []
     static let historyPeriods = 5
     var lastReplan = 0.0
     /// Sync every ordered pair of nodes even when a round could be shared (NodeViews.swift);
     /// the test that the two agree sets it.
     var syncsPairByPair = false
-    var downSince: [Double?]
-    var downTotal: [Double]
+    var downSince: Table<NodeIndex, Double?>
+    var downTotal: Table<NodeIndex, Double>
     public private(set) var replans: [ReplanRecord] = []
     public private(set) var replannedPlans: [Plan] = []
     public private(set) var faultLog: [FaultRecord] = []
     /// (time, node, up) whenever a node's state changes, starting with every node up.
-    public private(set) var health: [(timeS: Double, node: Int, up: Bool)] = []
+    public private(set) var health: [(timeS: Double, node: NodeIndex, up: Bool)] = []
     /// Called now and then with (simulated seconds, horizon) for a progress bar.
     public var progress: ((Double, Double) -> Void)?
     /// Makes a new plan from the current one and the observed demand; nil keeps the current.
@@ -115,9 +115,9 @@ public final class SimEngine {
         let root = SeededRandom(seed: options.seed)
         originRandom = root.derived(0xA11)
         syncRandom = root.derived(0x5C)
-        observed = Array(repeating: 0, count: deployment.services.count * deployment.nodes.count)
-        downSince = Array(repeating: nil, count: deployment.nodes.count)
-        downTotal = Array(repeating: 0, count: deployment.nodes.count)
+        observed = Grid(rows: deployment.services.count, columns: deployment.nodes.count, repeating: 0)
+        downSince = Table(repeating: nil, count: deployment.nodes.count)
+        downTotal = Table(repeating: 0, count: deployment.nodes.count)
         replanner = { current, demand in
             let workload = ClassifiedWorkload(
                 inputDigest: current.workloadDigest, thresholds: Thresholds(), cluster: current.cluster,
@@ -150,7 +150,7 @@ public final class SimEngine {
     public func run() throws(InputError) -> Run {
         let horizon = trace.durationS
         let deployment = core.deployment
-        pending = Array(repeating: Arrival(time: 0, service: 0), count: sources.count)
+        pending = Array(repeating: Arrival(time: 0, service: ServiceIndex(raw: 0)), count: sources.count)
         for s in sources.indices { try nextArrival(from: s) }
         for n in deployment.nodes.indices { health.append((0, n, true)) }
         if options.core.syncIntervalS > 0, options.core.syncIntervalS < horizon { world.push(options.core.syncIntervalS, .sync, 0) }
@@ -192,18 +192,17 @@ public final class SimEngine {
     }
 
     func admit(_ arrival: Arrival) {
-        let service = core.deployment.services[Int(arrival.service)]
-        var origin = arrival.origin
-        if origin < 0 {
-            origin = service.origins.count == 1 ? service.origins[0] : service.origins[Int(originRandom.next() % UInt64(service.origins.count))]
-        }
+        let service = core.deployment.services[arrival.service]
+        let origin =
+            arrival.origin
+            ?? (service.origins.count == 1 ? service.origins[0] : service.origins[Int(originRandom.next() % UInt64(service.origins.count))])
         let request = Request(
-            id: nextID, service: ServiceIndex(raw: arrival.service), stream: arrival.stream, origin: NodeIndex(raw: origin),
+            id: nextID, service: arrival.service, stream: arrival.stream, origin: origin,
             arrival: arrival.time,
             deadline: arrival.time + service.deadlineS, inputTokens: arrival.inputTokens,
             outputTokens: arrival.outputTokens)
         nextID += 1
-        observed[Int(arrival.service) * core.deployment.nodes.count + Int(origin)] += 1
+        observed[arrival.service, origin] += 1
         recorder.arrival(request)
         core.admit(request)
     }
@@ -236,11 +235,11 @@ public final class SimEngine {
     func syncAll() {
         let loss = options.faults.syncLoss
         if loss == 0, !syncsPairByPair, core.syncEveryone(now: now) { return }
-        let n = core.deployment.nodes.count
-        for from in 0..<n {
-            for to in 0..<n where to != from {
+        let nodes = core.deployment.nodes.indices
+        for from in nodes {
+            for to in nodes where to != from {
                 if loss > 0, syncRandom.unit() <= loss { continue }
-                core.sync(from: NodeIndex(from), to: NodeIndex(to), now: now)
+                core.sync(from: from, to: to, now: now)
             }
         }
     }
@@ -251,14 +250,14 @@ public final class SimEngine {
         switch fault.event {
         case let .nodeDown(name):
             let n = deployment.nodeIndex[name]!
-            guard core.isNodeUp(NodeIndex(n)) else { return }
-            core.nodeWentDown(NodeIndex(n))
+            guard core.isNodeUp(n) else { return }
+            core.nodeWentDown(n)
             downSince[n] = now
             health.append((now, n, false))
         case let .nodeUp(name):
             let n = deployment.nodeIndex[name]!
-            guard !core.isNodeUp(NodeIndex(n)) else { return }
-            core.nodeCameUp(NodeIndex(n))
+            guard !core.isNodeUp(n) else { return }
+            core.nodeCameUp(n)
             if let since = downSince[n] { downTotal[n] += now - since }
             downSince[n] = nil
             health.append((now, n, true))
@@ -281,12 +280,11 @@ public final class SimEngine {
         let longSeconds = history.reduce(0) { $0 + $1.seconds }
         var perService: [String: Double] = [:]
         var byOrigin: [String: [String: Double]] = [:]
-        for (s, service) in deployment.services.enumerated() {
+        for (s, service) in deployment.services.indexed() {
             var total = 0.0
             for n in deployment.nodes.indices {
-                let slot = s * deployment.nodes.count + n
-                let recent = Double(history[history.count - 1].counts[slot]) / history[history.count - 1].seconds
-                let longer = Double(history.reduce(0) { $0 + $1.counts[slot] }) / longSeconds
+                let recent = Double(history[history.count - 1].counts[s, n]) / history[history.count - 1].seconds
+                let longer = Double(history.reduce(0) { $0 + $1.counts[s, n] }) / longSeconds
                 let rate = max(recent, longer)
                 guard rate > 0 else { continue }
                 total += rate
@@ -294,9 +292,9 @@ public final class SimEngine {
             }
             perService[service.name] = total
         }
-        observed = Array(repeating: 0, count: observed.count)
+        observed.reset(to: 0)
         lastReplan = now
-        let down = deployment.nodes.indices.filter { !core.isNodeUp(NodeIndex($0)) }.map { deployment.nodes[$0].name }
+        let down = deployment.nodes.indices.filter { !core.isNodeUp($0) }.map { deployment.nodes[$0].name }
         let cv = Dictionary(
             uniqueKeysWithValues: deployment.services.indices.compactMap { s -> (String, Double)? in
                 guard let value = recorder.gaps[s].cv else { return nil }
@@ -319,7 +317,7 @@ public final class SimEngine {
 
     func assemble(horizon: Double) -> Run {
         let deployment = core.deployment
-        let downS = deployment.nodes.indices.map { n in downTotal[n] + (downSince[n].map { max(0, horizon - $0) } ?? 0) }
+        let downS = Table<NodeIndex, Double>(deployment.nodes.indices.map { n in downTotal[n] + (downSince[n].map { max(0, horizon - $0) } ?? 0) })
         let nodes = recorder.nodeRuns(core: core, horizon: horizon, downS: downS)
         let settings = RunSettings(
             core: options.core, windowS: options.windowS, seed: options.seed, syncLoss: options.faults.syncLoss,

@@ -4,14 +4,17 @@ import Foundation
 /// One request (or frame) entering the cluster, as a trace or a generator produces it.
 public struct Arrival: Sendable, Equatable {
     public var time: Double
-    public var service: Int32
-    public var stream: Int32
-    /// Node index, or -1 to let the engine pick one of the service's origins.
-    public var origin: Int32
+    public var service: ServiceIndex
+    /// Stream within the service (frames of a camera); nil for a request of no stream.
+    public var stream: Int32?
+    /// Node where it arrives; nil lets the engine pick one of the service's origins.
+    public var origin: NodeIndex?
     public var inputTokens: Int32
     public var outputTokens: Int32
 
-    public init(time: Double, service: Int32, stream: Int32 = -1, origin: Int32 = -1, inputTokens: Int32 = 0, outputTokens: Int32 = 0) {
+    public init(
+        time: Double, service: ServiceIndex, stream: Int32? = nil, origin: NodeIndex? = nil, inputTokens: Int32 = 0, outputTokens: Int32 = 0
+    ) {
         self.time = time
         self.service = service
         self.stream = stream
@@ -46,7 +49,7 @@ public enum ArrivalProcess: Sendable, Equatable, CustomStringConvertible {
 
 /// Requests of one service at a mean rate, by a chosen process, until `endS`.
 public struct GeneratedArrivals: ArrivalSource {
-    let service: Int32
+    let service: ServiceIndex
     let rate: Double
     let process: ArrivalProcess
     let endS: Double
@@ -56,7 +59,7 @@ public struct GeneratedArrivals: ArrivalSource {
     var time = 0.0
 
     public init(
-        service: Int32, ratePerS: Double, process: ArrivalProcess, endS: Double, inputTokens: Double = 0,
+        service: ServiceIndex, ratePerS: Double, process: ArrivalProcess, endS: Double, inputTokens: Double = 0,
         outputTokens: Double = 0, random: SeededRandom
     ) {
         self.service = service
@@ -95,15 +98,15 @@ public struct GeneratedArrivals: ArrivalSource {
 
 /// The frames of one camera stream: one every 1/fps seconds from a phase, at a fixed origin.
 public struct StreamFrames: ArrivalSource {
-    let service: Int32
+    let service: ServiceIndex
     let stream: Int32
-    let origin: Int32
+    let origin: NodeIndex
     let interval: Double
     let endS: Double
     var index = 0.0
     let phase: Double
 
-    public init(service: Int32, stream: Int32, origin: Int32, fps: Double, phaseS: Double, endS: Double) {
+    public init(service: ServiceIndex, stream: Int32, origin: NodeIndex, fps: Double, phaseS: Double, endS: Double) {
         self.service = service
         self.stream = stream
         self.origin = origin

@@ -5,8 +5,8 @@ import EparaCore
 /// whole trace without their bursts lining up. Times are divided by `speedup`.
 public struct PhasedReplay: ArrivalSource {
     let rows: [AzureLLMTrace.Row]
-    let service: Int32
-    let origins: [Int32]
+    let service: ServiceIndex
+    let origins: [NodeIndex]
     let speedup: Double
     let endS: Double
     let span: Double
@@ -16,7 +16,7 @@ public struct PhasedReplay: ArrivalSource {
     var random: SeededRandom
 
     public init(
-        rows: [AzureLLMTrace.Row], service: Int32, origins: [Int32], phase: Double, speedup: Double, endS: Double,
+        rows: [AzureLLMTrace.Row], service: ServiceIndex, origins: [NodeIndex], phase: Double, speedup: Double, endS: Double,
         random: SeededRandom
     ) {
         self.rows = rows

@@ -4,15 +4,15 @@ import Foundation
 /// Deals the rows of a recorded LLM trace to its target services by smooth weighted round-robin
 /// on their demand (one service: every row), so a row's service depends only on its position.
 struct RowDealer {
-    let services: [(index: Int32, weight: Double)]
+    let services: [(index: ServiceIndex, weight: Double)]
     var credit: [Double]
 
-    init(_ services: [(index: Int32, weight: Double)]) {
+    init(_ services: [(index: ServiceIndex, weight: Double)]) {
         self.services = services
         credit = Array(repeating: 0, count: services.count)
     }
 
-    mutating func next() -> Int32 {
+    mutating func next() -> ServiceIndex {
         var best = 0
         let total = services.reduce(0) { $0 + $1.weight }
         for k in services.indices {
@@ -27,7 +27,7 @@ struct RowDealer {
 /// A reader of LLM request rows (Azure LLM, Mooncake, BurstGPT): made alike, for services that
 /// share the rows by weight.
 protocol LLMRequestTrace: ArrivalSource {
-    init(path: String, services: [(index: Int32, weight: Double)], rateScale: Double, endS: Double) throws(InputError)
+    init(path: String, services: [(index: ServiceIndex, weight: Double)], rateScale: Double, endS: Double) throws(InputError)
 }
 
 /// The format of an `LLMRequestTrace`: its rows are LLM requests, shared among the bound
@@ -53,7 +53,7 @@ struct RequestRows {
     let timeScale: Double
     let endS: Double
 
-    init(services: [(index: Int32, weight: Double)], rateScale: Double, endS: Double) {
+    init(services: [(index: ServiceIndex, weight: Double)], rateScale: Double, endS: Double) {
         dealer = RowDealer(services)
         timeScale = 1 / rateScale
         self.endS = endS

@@ -40,9 +40,9 @@ public struct TraceSet {
     /// Which services each file feeds, and which are generated (for the Run document).
     public var description: [String: String]
     /// Services the trace files feed (the others are generated).
-    public var traced: Set<Int>
+    public var traced: Set<ServiceIndex>
 
-    public init(sources: [any ArrivalSource], digest: String, durationS: Double, description: [String: String], traced: Set<Int> = []) {
+    public init(sources: [any ArrivalSource], digest: String, durationS: Double, description: [String: String], traced: Set<ServiceIndex> = []) {
         self.sources = sources
         self.digest = digest
         self.durationS = durationS
@@ -59,9 +59,9 @@ public enum TraceBuilder {
         hasher.update(data: Data("seed=\(options.seed);process=\(options.process ?? .poisson);scale=\(options.rateScale);".utf8))
         if options.traceSpeedup != 1 { hasher.update(data: Data("speedup=\(options.traceSpeedup);".utf8)) }
         let fileScale = options.rateScale * options.traceSpeedup
-        var covered = Set<Int>()
+        var covered = Set<ServiceIndex>()
         var described: [String: String] = [:]
-        var pending: [(file: TraceFile, format: any TraceFormat, targets: [Int32])] = []
+        var pending: [(file: TraceFile, format: any TraceFormat, targets: [ServiceIndex])] = []
         var spanS = 0.0
         for (k, file) in options.files.enumerated() {
             let format = try TraceFormats.recognize(path: file.path)
@@ -87,11 +87,11 @@ public enum TraceBuilder {
             covered.formUnion(try format.servicesCovered(reading))
             described[file.path] =
                 format.feeds == .servicesInRows
-                ? format.name : "\(format.name) → " + targets.map { deployment.services[Int($0)].name }.joined(separator: ", ")
+                ? format.name : "\(format.name) → " + targets.map { deployment.services[$0].name }.joined(separator: ", ")
         }
         let traced = covered
-        for (index, service) in deployment.services.enumerated() where !covered.contains(index) {
-            let random = root.derived(UInt64(index))
+        for (index, service) in deployment.services.indexed() where !covered.contains(index) {
+            let random = root.derived(UInt64(index.offset))
             if service.streams > 0 {
                 // Cameras start at random phases within one frame interval; each stays at one origin.
                 var phases = random
@@ -99,7 +99,7 @@ public enum TraceBuilder {
                     let origin = service.origins[stream % service.origins.count]
                     sources.append(
                         StreamFrames(
-                            service: Int32(index), stream: Int32(stream), origin: origin,
+                            service: index, stream: Int32(stream), origin: origin,
                             fps: service.fps * options.rateScale, phaseS: phases.unit() / (service.fps * options.rateScale),
                             endS: durationS))
                 }
@@ -109,7 +109,7 @@ public enum TraceBuilder {
                 if options.process == nil, let cv = service.cv { hasher.update(data: Data("cv[\(service.name)]=\(cv);".utf8)) }
                 sources.append(
                     GeneratedArrivals(
-                        service: Int32(index), ratePerS: service.ratePerS * options.rateScale,
+                        service: index, ratePerS: service.ratePerS * options.rateScale,
                         process: process, endS: durationS, inputTokens: service.inputTokens,
                         outputTokens: service.outputTokens, random: random))
                 described[service.name] = "\(process) at \(service.ratePerS * options.rateScale)/s"
@@ -140,8 +140,8 @@ public enum TraceBuilder {
     /// The services `file` feeds, by what its format's rows are: none named on the command
     /// line for epara's own formats (their rows name them), LLM services for LLM traces (every
     /// one when none is named), and the named services, not camera streams, for rates and counts.
-    static func targets(of file: TraceFile, feeds: TraceFeed, names: TraceNames, deployment: Deployment) throws(InputError) -> [Int32] {
-        var targets: [Int32] = []
+    static func targets(of file: TraceFile, feeds: TraceFeed, names: TraceNames, deployment: Deployment) throws(InputError) -> [ServiceIndex] {
+        var targets: [ServiceIndex] = []
         let argumentLocation = SourceLocation(file: "--trace", line: 1, column: 1)
         // SERVICE=FILE, or A,B,C=FILE to share an LLM trace's rows among several services.
         for name in file.service?.split(separator: ",") ?? [] {
@@ -154,12 +154,12 @@ public enum TraceBuilder {
             }
         case .llmRequests:
             if targets.isEmpty {
-                targets = deployment.services.indices.filter { deployment.services[$0].isLLM }.map { Int32($0) }
+                targets = deployment.services.indices.filter { deployment.services[$0].isLLM }
             }
-            if let bad = targets.first(where: { !deployment.services[Int($0)].isLLM }) {
+            if let bad = targets.first(where: { !deployment.services[$0].isLLM }) {
                 throw InputError(
                     .badData, at: argumentLocation,
-                    "\(file.path): an LLM trace cannot feed '\(deployment.services[Int(bad)].name)', which is not an LLM service")
+                    "\(file.path): an LLM trace cannot feed '\(deployment.services[bad].name)', which is not an LLM service")
             }
             if targets.isEmpty {
                 throw InputError(.badData, at: argumentLocation, "\(file.path): an LLM trace needs an LLM service; the plan has none")
@@ -168,10 +168,10 @@ public enum TraceBuilder {
             if targets.isEmpty {
                 throw InputError(.badData, at: argumentLocation, "\(file.path): say which service \(kind) feeds, as SERVICE=\(file.path)")
             }
-            if let bad = targets.first(where: { deployment.services[Int($0)].streams > 0 }) {
+            if let bad = targets.first(where: { deployment.services[$0].streams > 0 }) {
                 throw InputError(
                     .badData, at: argumentLocation,
-                    "\(file.path): '\(deployment.services[Int(bad)].name)' is a camera stream; its frames come from its streams, not a trace")
+                    "\(file.path): '\(deployment.services[bad].name)' is a camera stream; its frames come from its streams, not a trace")
             }
         }
         return targets

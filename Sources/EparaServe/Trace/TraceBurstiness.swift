@@ -11,14 +11,14 @@ public enum TraceBurstiness {
         var whole = options
         whole.durationS = whole.durationS ?? .infinity
         let set = try TraceBuilder.build(whole, deployment: deployment)
-        var last = [Double](repeating: -1, count: deployment.services.count)
-        var gaps = [ArrivalGaps](repeating: ArrivalGaps(), count: deployment.services.count)
+        var last = Table<ServiceIndex, Double>(repeating: -1, count: deployment.services.count)
+        var gaps = Table<ServiceIndex, ArrivalGaps>(repeating: ArrivalGaps(), count: deployment.services.count)
         // Each source is in time order; one service may be fed by several sources (ServeGen's
         // clients), so their arrivals are merged per service before taking gaps.
-        var times = [[Double]](repeating: [], count: deployment.services.count)
+        var times = Table<ServiceIndex, [Double]>(repeating: [], count: deployment.services.count)
         for var source in set.sources {
             while let arrival = try source.next() {
-                let s = Int(arrival.service)
+                let s = arrival.service
                 guard set.traced.contains(s) else { break }
                 times[s].append(arrival.time)
             }

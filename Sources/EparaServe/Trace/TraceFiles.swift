@@ -24,32 +24,32 @@ public struct TraceFile: Sendable, Equatable {
 
 /// Names the readers resolve: services and nodes (or sites) of the plan being served.
 public struct TraceNames: Sendable {
-    public var services: [String: Int]
-    public var nodes: [String: Int]
+    public var services: [String: ServiceIndex]
+    public var nodes: [String: NodeIndex]
     /// Site name → its nodes.
-    public var sites: [String: [Int]]
+    public var sites: [String: [NodeIndex]]
 
     public init(deployment: Deployment) {
         services = deployment.serviceIndex
         nodes = deployment.nodeIndex
-        var sites: [String: [Int]] = [:]
-        for (i, node) in deployment.nodes.enumerated() { sites[node.site, default: []].append(i) }
+        var sites: [String: [NodeIndex]] = [:]
+        for (i, node) in deployment.nodes.indexed() { sites[node.site, default: []].append(i) }
         self.sites = sites
     }
 
-    func service(_ name: Substring, at location: SourceLocation) throws(InputError) -> Int32 {
-        if let index = services[String(name)] { return Int32(index) }
+    func service(_ name: Substring, at location: SourceLocation) throws(InputError) -> ServiceIndex {
+        if let index = services[String(name)] { return index }
         let hint = Suggestion.closest(to: String(name), in: Array(services.keys)).map { " (did you mean '\($0)'?)" } ?? ""
         throw InputError(
             .badData, at: location, path: "service",
             "unknown service '\(name)'\(hint); the plan has \(services.keys.sorted().joined(separator: ", "))")
     }
 
-    /// A node index, or for a site the negative of (site number + 2) resolved later by the engine.
-    func origin(_ name: Substring, at location: SourceLocation, random: inout SeededRandom) throws(InputError) -> Int32 {
-        if let index = nodes[String(name)] { return Int32(index) }
+    /// The node named, or for a site one of its nodes drawn from the file's stream.
+    func origin(_ name: Substring, at location: SourceLocation, random: inout SeededRandom) throws(InputError) -> NodeIndex {
+        if let index = nodes[String(name)] { return index }
         if let members = sites[String(name)], !members.isEmpty {
-            return Int32(members[Int(random.next() % UInt64(members.count))])
+            return members[Int(random.next() % UInt64(members.count))]
         }
         let hint = Suggestion.closest(to: String(name), in: Array(nodes.keys) + Array(sites.keys)).map { " (did you mean '\($0)'?)" } ?? ""
         throw InputError(.badData, at: location, path: "origin", "unknown node or site '\(name)'\(hint)")

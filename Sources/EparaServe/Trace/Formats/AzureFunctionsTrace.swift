@@ -11,7 +11,7 @@ public struct AzureFunctionsTrace: ArrivalSource {
 
     /// Invocations per minute of each target service (index into `services`), summed over its functions.
     let perMinute: [[Int32]]
-    let services: [Int32]
+    let services: [ServiceIndex]
     let timeScale: Double
     let endS: Double
     var random: SeededRandom
@@ -19,7 +19,7 @@ public struct AzureFunctionsTrace: ArrivalSource {
     var pending: [Arrival] = []
     var cursor = 0
 
-    public init(path: String, services: [Int32], rateScale: Double = 1, endS: Double = .infinity, random: SeededRandom) throws(InputError) {
+    public init(path: String, services: [ServiceIndex], rateScale: Double = 1, endS: Double = .infinity, random: SeededRandom) throws(InputError) {
         self.services = services
         perMinute = try Self.read(path: path, services: services.count)
         timeScale = 1 / rateScale

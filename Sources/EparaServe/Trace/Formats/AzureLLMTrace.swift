@@ -10,7 +10,7 @@ public struct AzureLLMTrace: LLMRequestTrace {
     var rows: RequestRows
     var start: Double? = nil
 
-    public init(path: String, services: [(index: Int32, weight: Double)], rateScale: Double = 1, endS: Double = .infinity) throws(InputError) {
+    public init(path: String, services: [(index: ServiceIndex, weight: Double)], rateScale: Double = 1, endS: Double = .infinity) throws(InputError) {
         reader = try LineReader(path: path)
         rows = RequestRows(services: services, rateScale: rateScale, endS: endS)
         _ = reader.next()
@@ -58,7 +58,7 @@ extension AzureLLMTrace {
 
     /// Reads the whole trace (it is small: 19,366 rows for the conversation service).
     public static func rows(path: String) throws(InputError) -> [Row] {
-        var trace = try AzureLLMTrace(path: path, services: [(index: 0, weight: 1)])
+        var trace = try AzureLLMTrace(path: path, services: [(index: ServiceIndex(raw: 0), weight: 1)])
         var rows: [Row] = []
         while let a = try trace.next() { rows.append(Row(time: a.time, inputTokens: a.inputTokens, outputTokens: a.outputTokens)) }
         return rows

@@ -10,7 +10,7 @@ public struct BurstGPTTrace: LLMRequestTrace {
     let reader: LineReader
     var rows: RequestRows
 
-    public init(path: String, services: [(index: Int32, weight: Double)], rateScale: Double = 1, endS: Double = .infinity) throws(InputError) {
+    public init(path: String, services: [(index: ServiceIndex, weight: Double)], rateScale: Double = 1, endS: Double = .infinity) throws(InputError) {
         reader = try LineReader(path: path)
         rows = RequestRows(services: services, rateScale: rateScale, endS: endS)
         _ = reader.next()

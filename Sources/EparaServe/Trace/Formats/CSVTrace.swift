@@ -106,7 +106,7 @@ extension CSVTrace {
             [try CSVTrace(path: reading.path, names: reading.names, random: reading.random, rateScale: reading.rateScale, endS: reading.endS)]
         }
 
-        func servicesCovered(_ reading: TraceReading) throws(InputError) -> Set<Int> {
+        func servicesCovered(_ reading: TraceReading) throws(InputError) -> Set<ServiceIndex> {
             let reader = try LineReader(path: reading.path)
             guard let header = reader.next(),
                 let column = header.split(separator: ",").firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "service" })

@@ -93,7 +93,7 @@ extension JSONLinesTrace {
         }
 
         /// Lines that are no JSON object are left to the reader, which locates them.
-        func servicesCovered(_ reading: TraceReading) throws(InputError) -> Set<Int> {
+        func servicesCovered(_ reading: TraceReading) throws(InputError) -> Set<ServiceIndex> {
             reading.servicesNamed(by: try LineReader(path: reading.path)) { line in
                 (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["service"] as? String
             }

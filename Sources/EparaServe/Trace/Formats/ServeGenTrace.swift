@@ -40,8 +40,8 @@ public enum ServeGenTrace {
 
     /// One client's arrivals.
     public struct Client: ArrivalSource {
-        let service: Int32
-        let origin: Int32
+        let service: ServiceIndex
+        let origin: NodeIndex
         let windows: [Window]
         let rateScale: Double
         let endS: Double
@@ -49,7 +49,7 @@ public enum ServeGenTrace {
         var index = 0
         var time: Double
 
-        public init(service: Int32, origin: Int32, windows: [Window], rateScale: Double, endS: Double, random: SeededRandom) {
+        public init(service: ServiceIndex, origin: NodeIndex, windows: [Window], rateScale: Double, endS: Double, random: SeededRandom) {
             self.service = service
             self.origin = origin
             self.windows = windows.sorted { $0.startS < $1.startS }
@@ -100,7 +100,7 @@ extension ServeGenTrace {
             let targets = reading.targets
             return try ServeGenTrace.read(path: reading.path).sorted(by: { $0.key < $1.key }).map { client, windows in
                 let service = targets[client % targets.count]
-                let origins = reading.deployment.services[Int(service)].origins
+                let origins = reading.deployment.services[service].origins
                 return ServeGenTrace.Client(
                     service: service, origin: origins[client / targets.count % origins.count], windows: windows,
                     rateScale: reading.rateScale, endS: reading.endS, random: reading.random.derived(UInt64(client)))

@@ -18,11 +18,11 @@ protocol TraceFormat: Sendable {
     /// The arrival sources that read the file.
     func sources(_ reading: TraceReading) throws(InputError) -> [any ArrivalSource]
     /// The services the file covers (no traffic is generated for them).
-    func servicesCovered(_ reading: TraceReading) throws(InputError) -> Set<Int>
+    func servicesCovered(_ reading: TraceReading) throws(InputError) -> Set<ServiceIndex>
 }
 
 extension TraceFormat {
-    func servicesCovered(_ reading: TraceReading) throws(InputError) -> Set<Int> { Set(reading.targets.map(Int.init)) }
+    func servicesCovered(_ reading: TraceReading) throws(InputError) -> Set<ServiceIndex> { Set(reading.targets) }
 }
 
 /// How a format's rows reach services.
@@ -86,7 +86,7 @@ struct TraceReading {
     var deployment: Deployment
     /// The services the file feeds: bound with `SERVICE=`, or for an unbound LLM trace every
     /// LLM service; empty for epara's own formats.
-    var targets: [Int32]
+    var targets: [ServiceIndex]
     /// The file's own stream (sites' nodes, times within a minute, ServeGen's gaps).
     var random: SeededRandom
     /// Trace time is divided by it.
@@ -95,8 +95,8 @@ struct TraceReading {
 
     /// The services the rows `reader` has left name (`service` finds a row's), read once up
     /// front: a trace that names its services covers them. A trace names few services.
-    func servicesNamed(by reader: LineReader, service: (Substring) -> String?) -> Set<Int> {
-        var found = Set<Int>()
+    func servicesNamed(by reader: LineReader, service: (Substring) -> String?) -> Set<ServiceIndex> {
+        var found = Set<ServiceIndex>()
         while let line = reader.next() {
             if let name = service(line), let index = names.services[name] { found.insert(index) }
         }
@@ -104,8 +104,8 @@ struct TraceReading {
     }
 
     /// Targets weighted by their planned demand, for sharing an LLM trace's rows.
-    var weightedTargets: [(index: Int32, weight: Double)] {
-        targets.map { (index: $0, weight: max(deployment.services[Int($0)].ratePerS, 1e-9)) }
+    var weightedTargets: [(index: ServiceIndex, weight: Double)] {
+        targets.map { (index: $0, weight: max(deployment.services[$0].ratePerS, 1e-9)) }
     }
 }
 
