@@ -49,6 +49,12 @@ public struct SiteIndex: TableIndex {
     public init(raw: Int32) { self.raw = raw }
 }
 
+/// A request on the wire in the simulator (`SimWorld.transit`); slots are reused.
+public struct TransitSlot: TableIndex {
+    public let raw: Int32
+    public init(raw: Int32) { self.raw = raw }
+}
+
 /// A piece of work on a device (a batch, a prefill, a decode step); slots are reused.
 public struct WorkIndex: TableIndex {
     public let raw: Int32

@@ -10,40 +10,42 @@ public final class SimWorld: ServeExecutor {
     @exclusivity(unchecked) var events = Heap<Event>()
     @exclusivity(unchecked) var order: UInt64 = 0
     /// Requests being carried to a node, by slot (the `transfer` event's payload).
-    @exclusivity(unchecked) var transit: [Request] = []
-    @exclusivity(unchecked) var transitNode: [NodeIndex] = []
-    @exclusivity(unchecked) var freeTransit: [Int] = []
+    @exclusivity(unchecked) var transit = Table<TransitSlot, Request>()
+    @exclusivity(unchecked) var transitNode = Table<TransitSlot, NodeIndex>()
+    @exclusivity(unchecked) var freeTransit: [TransitSlot] = []
     let recorder: Recorder
 
     init(recorder: Recorder) { self.recorder = recorder }
 
-    @inline(__always) func push(_ time: Double, _ kind: Event.Kind, _ payload: Int) {
+    @inline(__always) func push(_ time: Double, _ what: Event.What) {
         order &+= 1
-        events.insert(Event(time: time, order: order, kind: kind, payload: payload))
+        events.insert(Event(time: time, order: order, what: what))
     }
 
-    public func start(work: WorkIndex, token: Int, durationS: Double) { push(now + durationS, .workDone, work.offset | token << 32) }
+    public func start(work: WorkIndex, token: Int, durationS: Double) {
+        push(now + durationS, .workDone(work, token: token))
+    }
 
     public var canPreempt: Bool { true }
     public var coalescesDecodeSteps: Bool { true }
 
     public func transfer(_ request: Request, to node: NodeIndex, delayS: Double) {
-        let slot: Int
+        let slot: TransitSlot
         if let free = freeTransit.popLast() {
             slot = free
             transit[slot] = request
             transitNode[slot] = node
         } else {
-            slot = transit.count
+            slot = transit.nextIndex
             transit.append(request)
             transitNode.append(node)
         }
-        push(now + delayS, .transfer, slot)
+        push(now + delayS, .transfer(slot))
     }
 
-    public func handOff(work: WorkIndex, delayS: Double) { push(now + delayS, .handOff, work.offset) }
+    public func handOff(work: WorkIndex, delayS: Double) { push(now + delayS, .handOff(work)) }
 
-    public func wake(instance: InstanceIndex, at time: Double) { push(max(time, now), .wake, instance.offset) }
+    public func wake(instance: InstanceIndex, at time: Double) { push(max(time, now), .wake(instance)) }
 
     public func finish(_ request: Request, _ outcome: Outcome, _ reason: EndReason, at time: Double) {
         recorder.finish(request, outcome, reason, at: time)
