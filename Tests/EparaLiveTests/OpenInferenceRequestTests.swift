@@ -36,7 +36,12 @@ final class OpenInferenceRequestTests: XCTestCase {
         XCTAssertEqual(request.outputNames, ["y"])
         let input = try XCTUnwrap((object["inputs"] as? [[String: Any]])?.first)
         XCTAssertEqual(input["data"] as? [[Int]], [[1, 2], [3, 4]])
-        XCTAssertEqual(request.emulatedAnswer(model: "m")["id"] as? String, "a")
+        let answer = request.emulatedAnswer(model: "m")
+        XCTAssertEqual(answer.id, "a")
+        XCTAssertEqual(answer.outputs.map(\.name), ["y"])
+        XCTAssertEqual(answer.outputs.first?.shape, [2, 1], "one value per item of the batch")
+        let written = try XCTUnwrap(JSONSerialization.jsonObject(with: Gateway.answerEncoder.encode(answer)) as? [String: Any])
+        XCTAssertEqual(Set(written.keys), ["id", "model_name", "outputs"], "the protocol's keys")
     }
 
     func testBinaryTensorsOfEveryKindBecomeJSON() throws {

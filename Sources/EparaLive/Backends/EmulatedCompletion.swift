@@ -40,35 +40,37 @@ struct EmulatedCompletion {
 
     var text: String { (0..<tokens).map(Self.word).joined() }
 
-    var usage: [String: Any] { ["prompt_tokens": promptTokens, "completion_tokens": tokens, "total_tokens": promptTokens + tokens] }
+    var usage: CompletionBody.Usage { CompletionBody.Usage(promptTokens: promptTokens, completionTokens: tokens) }
 
     var object: String { api == .chat ? "chat.completion" : "text_completion" }
 
     /// The whole answer.
-    func body() -> [String: Any] {
-        let choice: [String: Any] =
+    func body() -> CompletionBody {
+        let choice =
             api == .chat
-            ? ["index": 0, "message": ["role": "assistant", "content": text], "finish_reason": "stop"]
-            : ["index": 0, "text": text, "finish_reason": "stop"]
-        return ["id": id, "object": object, "created": created, "model": model, "choices": [choice], "usage": usage]
+            ? CompletionBody.Choice(index: 0, message: .init(role: "assistant", content: text), finishReason: "stop")
+            : CompletionBody.Choice(index: 0, text: text, finishReason: "stop")
+        return CompletionBody(id: id, object: object, created: created, model: model, choices: [choice], usage: usage)
     }
 
     /// The event carrying token `k` (counted from 0; the first also says the role, in a chat).
     func tokenEvent(_ k: Int) -> ByteBuffer {
-        var delta: [String: Any] = ["content": Self.word(k)]
-        if k == 0 { delta["role"] = "assistant" }
-        let choice: [String: Any] = api == .chat ? ["index": 0, "delta": delta] : ["index": 0, "text": Self.word(k)]
+        let choice =
+            api == .chat
+            ? CompletionBody.Choice(index: 0, delta: .init(role: k == 0 ? "assistant" : nil, content: Self.word(k)))
+            : CompletionBody.Choice(index: 0, text: Self.word(k))
         return event(chunk(choices: [choice]))
     }
 
     /// The events after the last token: the finish reason, the usage when asked, `[DONE]`.
     func closingEvents() -> ByteBuffer {
-        let choice: [String: Any] =
-            api == .chat ? ["index": 0, "delta": [String: Any](), "finish_reason": "stop"] : ["index": 0, "text": "", "finish_reason": "stop"]
+        let choice =
+            api == .chat
+            ? CompletionBody.Choice(index: 0, delta: .init(), finishReason: "stop") : CompletionBody.Choice(index: 0, text: "", finishReason: "stop")
         var out = event(chunk(choices: [choice]))
         if includeUsage {
             var last = chunk(choices: [])
-            last["usage"] = usage
+            last.usage = usage
             var usageEvent = event(last)
             out.writeBuffer(&usageEvent)
         }
@@ -88,16 +90,72 @@ struct EmulatedCompletion {
         return out
     }
 
-    private func chunk(choices: [[String: Any]]) -> [String: Any] {
-        ["id": id, "object": api == .chat ? "chat.completion.chunk" : "text_completion", "created": created, "model": model, "choices": choices]
+    private func chunk(choices: [CompletionBody.Choice]) -> CompletionBody {
+        CompletionBody(id: id, object: api == .chat ? "chat.completion.chunk" : "text_completion", created: created, model: model, choices: choices)
     }
 
-    private func event(_ fields: [String: Any]) -> ByteBuffer {
-        let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
+    private func event(_ body: CompletionBody) -> ByteBuffer {
+        let data = (try? Gateway.answerEncoder.encode(body)) ?? Data("{}".utf8)
         var out = ByteBuffer()
         out.writeString("data: ")
         out.writeBytes(data)
         out.writeString("\n\n")
         return out
     }
+}
+
+/// OpenAI's completion, whole (`chat.completion`, `text_completion`) or a stream's chunk: a
+/// chat's choices carry a message or a delta, a text completion's their text.
+struct CompletionBody: Encodable {
+    struct Message: Encodable {
+        var role: String?
+        var content: String?
+    }
+
+    struct Choice: Encodable {
+        var index: Int
+        var message: Message?
+        var delta: Message?
+        var text: String?
+        var finishReason: String?
+
+        init(index: Int, message: Message? = nil, delta: Message? = nil, text: String? = nil, finishReason: String? = nil) {
+            self.index = index
+            self.message = message
+            self.delta = delta
+            self.text = text
+            self.finishReason = finishReason
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case index, message, delta, text
+            case finishReason = "finish_reason"
+        }
+    }
+
+    struct Usage: Encodable {
+        var promptTokens: Int
+        var completionTokens: Int
+        var totalTokens: Int { promptTokens + completionTokens }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(promptTokens, forKey: .promptTokens)
+            try container.encode(completionTokens, forKey: .completionTokens)
+            try container.encode(totalTokens, forKey: .totalTokens)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case promptTokens = "prompt_tokens"
+            case completionTokens = "completion_tokens"
+            case totalTokens = "total_tokens"
+        }
+    }
+
+    var id: String
+    var object: String
+    var created: Int
+    var model: String
+    var choices: [Choice]
+    var usage: Usage?
 }

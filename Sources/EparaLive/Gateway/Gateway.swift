@@ -25,25 +25,25 @@ public enum Gateway {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.text())))
         }
         router.get("healthz") { _, _ -> Response in
-            json(.ok, ["status": "ok", "node": node])
+            json(.ok, HealthAnswer(node: node))
         }
         // Kubernetes' readiness probe: the gateway listens only once its plan is loaded, and a
         // reload never takes this node out of it, so answering says it can take requests now;
         // what it answers names the plan in force.
         router.get("readyz") { _, _ -> Response in
             let plan = engine.plan
-            return json(.ok, ["status": "ready", "node": node, "policy": plan.policyName, "instances": plan.instances.count])
+            return json(.ok, ReadinessAnswer(node: node, policy: plan.policyName, instances: plan.instances.count))
         }
         router.get("v1/state") { _, _ -> Response in
             guard let state = try? engine.state(node: node),
                 let data = try? JSONOutput.encoder(pretty: false).encode(state)
             else {
-                return json(.internalServerError, ["error": "no state for node '\(node)'"])
+                return errorAnswer(.internalServerError, "no state for node '\(node)'")
             }
             return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         }
         router.post("v1/services/:name/infer") { request, context -> Response in
-            guard let name = context.parameters.get("name") else { return json(.badRequest, ["error": "no service named in the path"]) }
+            guard let name = context.parameters.get("name") else { return errorAnswer(.badRequest, "no service named in the path") }
             let parsed: NativeRequest
             switch await NativeRequest.parse(request) {
             case let .success(value): parsed = value
@@ -56,7 +56,7 @@ public enum Gateway {
                     outputTokens: parsed.outputTokens,
                     payload: Payload(api: .native, body: parsed.input, outputTokens: parsed.outputTokens))
             } catch {
-                return notFound(error)
+                return refusal(for: error)
             }
             metrics.record(node: node, service: name, answer.result)
             return nativeResponse(answer, service: name)
@@ -64,35 +64,35 @@ public enum Gateway {
         addOpenAIRoutes(to: router, engine: engine, node: node, metrics: metrics)
         addOpenInferenceRoutes(to: router, engine: engine, node: node, metrics: metrics)
         router.post("v1/peer/requests") { request, _ -> Response in
-            guard let header = request.headers[HTTPField.Name(PeerWire.forwardHeader)!],
+            guard let header = request.headers[.eparaForward],
                 let forwarded = PeerWire.decode(ForwardedRequest.self, header)
             else {
-                return json(.badRequest, ["error": "missing or unreadable \(PeerWire.forwardHeader) header"])
+                return errorAnswer(.badRequest, "missing or unreadable \(PeerWire.forwardHeader) header")
             }
             if let problem = forwarded.problem {
-                return json(.badRequest, ["error": "\(PeerWire.forwardHeader) header: \(problem)"])
+                return errorAnswer(.badRequest, "\(PeerWire.forwardHeader) header: \(problem)")
             }
             var payload: Payload? = nil
-            if let apiName = request.headers[HTTPField.Name(PeerWire.apiHeader)!], let api = ClientAPI(rawValue: apiName) {
+            if let apiName = request.headers[.eparaAPI], let api = ClientAPI(rawValue: apiName) {
                 guard let body = try? await request.body.collect(upTo: bodyLimit) else {
-                    return json(.contentTooLarge, ["error": "request body over \(bodyLimit) bytes"])
+                    return errorAnswer(.contentTooLarge, "request body over \(bodyLimit) bytes")
                 }
                 payload = Payload(
-                    api: api, body: body, stream: request.headers[HTTPField.Name(PeerWire.streamHeader)!] == "1",
-                    outputTokens: Int32(request.headers[HTTPField.Name(PeerWire.tokensHeader)!] ?? "") ?? 0)
+                    api: api, body: body, stream: request.headers[.eparaStream] == "1",
+                    outputTokens: Int32(request.headers[.eparaOutputTokens] ?? "") ?? 0)
             }
             let answer: LiveAnswer
             do {
                 answer = try await engine.acceptForwarded(forwarded, payload: payload)
             } catch {
-                return notFound(error)
+                return refusal(for: error)
             }
             var headers: HTTPFields = [
-                HTTPField.Name(PeerWire.outcomeHeader)!: answer.result.outcome.name,
-                HTTPField.Name(PeerWire.reasonHeader)!: answer.result.reason.name,
+                .eparaOutcome: answer.result.outcome.name,
+                .eparaReason: answer.result.reason.name,
             ]
             guard let reply = answer.reply else { return Response(status: .ok, headers: headers) }
-            headers[HTTPField.Name(PeerWire.replyStatusHeader)!] = String(reply.status)
+            headers[.eparaReplyStatus] = String(reply.status)
             headers[.contentType] = reply.contentType
             return Response(status: .ok, headers: headers, body: body(reply))
         }
@@ -100,12 +100,12 @@ public enum Gateway {
             guard let body = try? await request.body.collect(upTo: bodyLimit),
                 let report = try? JSONOutput.decoder().decode(SyncReport.self, from: Data(body.readableBytesView))
             else {
-                return json(.badRequest, ["error": "expected a sync report: {\"node\": ..., \"instances\": [{\"id\": ..., \"backlog_s\": ...}]}"])
+                return errorAnswer(.badRequest, "expected a sync report: {\"node\": ..., \"instances\": [{\"id\": ..., \"backlog_s\": ...}]}")
             }
             do {
                 try engine.acceptSync(report)
             } catch {
-                return notFound(error)
+                return refusal(for: error)
             }
             return Response(status: .noContent)
         }
@@ -157,8 +157,8 @@ public enum Gateway {
     ) -> Response {
         let result = answer.result
         var headers: HTTPFields = [
-            HTTPField.Name(PeerWire.outcomeHeader)!: result.outcome.name,
-            HTTPField.Name("epara-latency-ms")!: String((result.latencyS * 1e6).rounded() / 1000),
+            .eparaOutcome: result.outcome.name,
+            .eparaLatencyMs: String((result.latencyS * 1e6).rounded() / 1000),
         ]
         switch result.outcome {
         case .dropped: return shed(headers)
@@ -170,14 +170,17 @@ public enum Gateway {
         return Response(status: HTTPResponse.Status(code: reply.status), headers: headers, body: body(reply))
     }
 
-    static func notFound(_ error: any Error) -> Response {
-        switch error as? LiveError {
-        case let .unknownService(service): json(.notFound, ["error": "unknown service '\(service)'"])
-        case let .unknownNode(node): json(.notFound, ["error": "unknown node '\(node)' (or not hosted by this gateway)"])
-        case let .unknownInstance(id): json(.notFound, ["error": "no instance '\(id)' on this gateway's node"])
-        case let .incompatiblePlan(why): json(.conflict, ["error": why])
-        case let .unknownStream(service, stream): json(.badRequest, ["error": "service '\(service)' has no stream \(stream)"])
-        case nil: json(.internalServerError, ["error": "\(error)"])
+    /// The answer to a request the engine refused: 404 for a service, node or instance it does
+    /// not know, 409 for a plan that does not fit, 400 for a stream the service does not have,
+    /// 500 for anything else.
+    static func refusal(for failure: any Error) -> Response {
+        switch failure as? LiveError {
+        case let .unknownService(service): errorAnswer(.notFound, "unknown service '\(service)'")
+        case let .unknownNode(node): errorAnswer(.notFound, "unknown node '\(node)' (or not hosted by this gateway)")
+        case let .unknownInstance(id): errorAnswer(.notFound, "no instance '\(id)' on this gateway's node")
+        case let .incompatiblePlan(why): errorAnswer(.conflict, why)
+        case let .unknownStream(service, stream): errorAnswer(.badRequest, "service '\(service)' has no stream \(stream)")
+        case nil: errorAnswer(.internalServerError, "\(failure)")
         }
     }
 
@@ -192,16 +195,9 @@ public enum Gateway {
         }
     }
 
-    static func json(_ status: HTTPResponse.Status, _ fields: [String: Any], headers: HTTPFields = [:]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
-        var headers = headers
-        headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
     /// `{"error": message}` as text, for answers built outside a route.
     static func errorJSON(_ message: String) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: ["error": message], options: [.sortedKeys])) ?? Data("{}".utf8)
+        let data = (try? answerEncoder.encode(ErrorAnswer(error: message))) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
 }
@@ -220,11 +216,11 @@ struct NativeRequest {
         do {
             body = try await request.body.collect(upTo: Gateway.bodyLimit)
         } catch {
-            return .failure(ResponseError(Gateway.json(.contentTooLarge, ["error": "request body over \(Gateway.bodyLimit) bytes"])))
+            return .failure(ResponseError(Gateway.errorAnswer(.contentTooLarge, "request body over \(Gateway.bodyLimit) bytes")))
         }
         var parsed = NativeRequest()
         guard body.readableBytes > 0 else { return .success(parsed) }
-        func bad(_ message: String) -> Result<NativeRequest, ResponseError> { .failure(ResponseError(Gateway.json(.badRequest, ["error": message]))) }
+        func bad(_ message: String) -> Result<NativeRequest, ResponseError> { .failure(ResponseError(Gateway.errorAnswer(.badRequest, message))) }
         guard let fields = JSONFields.scan(Array(body.readableBytesView)) else {
             return bad("the body must be a JSON object, such as {\"input_tokens\": 800, \"output_tokens\": 120, \"input\": \"a prompt\"}")
         }

@@ -32,19 +32,15 @@ extension Gateway {
         // Listed as created when this gateway started: the plan says nothing of a model's age.
         let created = Int(Date().timeIntervalSince1970)
         router.get("v1/models") { _, _ -> Response in
-            let models = engine.serviceSummaries.filter(\.isLLM).map { modelObject($0, created: created) }
-            return json(.ok, ["object": "list", "data": models])
+            let models = engine.serviceSummaries.filter(\.isLLM).map { OpenAIModel(id: $0.name, created: created) }
+            return json(.ok, OpenAIModelList(data: models))
         }
         router.get("v1/models/:model") { _, context -> Response in
             let name = context.parameters.get("model") ?? ""
             let summary = engine.serviceSummary(name)
             if let refusal = notALanguageModel(summary, named: name) { return refusal }
-            return json(.ok, modelObject(summary!, created: created))
+            return json(.ok, OpenAIModel(id: summary!.name, created: created))
         }
-    }
-
-    static func modelObject(_ service: ServiceSummary, created: Int) -> [String: Any] {
-        ["id": service.name, "object": "model", "created": created, "owned_by": "epara"]
     }
 
     /// 404 for a service the plan does not have, 400 for one that is not a language model.
@@ -99,8 +95,7 @@ extension Gateway {
         _ status: HTTPResponse.Status, _ message: String, type: String, param: String? = nil, code: String? = nil,
         headers: HTTPFields = [:]
     ) -> Response {
-        let error: [String: Any] = ["message": message, "type": type, "param": param ?? NSNull(), "code": code ?? NSNull()]
-        return json(status, ["error": error], headers: headers)
+        json(status, OpenAIErrorAnswer(error: .init(message: message, type: type, param: param, code: code)), headers: headers)
     }
 }
 

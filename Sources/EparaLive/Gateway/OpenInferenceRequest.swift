@@ -209,14 +209,11 @@ struct OpenInferenceRequest {
 
     /// What the emulated backend answers: it has no model, so one FP32 score of 0 per item for
     /// each output asked for (`output0` when none is), in the protocol's response shape.
-    func emulatedAnswer(model: String) -> [String: Any] {
+    func emulatedAnswer(model: String) -> InferenceAnswer {
         let names = outputNames.isEmpty ? ["output0"] : outputNames
-        var answer: [String: Any] = [
-            "model_name": model,
-            "outputs": names.map { ["name": $0, "datatype": "FP32", "shape": [batch, 1], "data": Array(repeating: 0.0, count: batch)] },
-        ]
-        if let id { answer["id"] = id }
-        return answer
+        return InferenceAnswer(
+            id: id, modelName: model,
+            outputs: names.map { InferenceAnswer.Output(name: $0, shape: [batch, 1], data: Array(repeating: 0.0, count: batch)) })
     }
 }
 

@@ -12,26 +12,25 @@ import Hummingbird
 extension Gateway {
     static func addOpenInferenceRoutes(to router: Router<BasicRequestContext>, engine: LiveEngine, node: String, metrics: GatewayMetrics) {
         router.get("v2") { _, _ -> Response in
-            json(.ok, ["name": "epara", "version": EparaBuild.version, "extensions": ["binary_tensor_data"]])
+            json(.ok, InferenceServerMetadata())
         }
-        router.get("v2/health/live") { _, _ -> Response in json(.ok, ["live": true]) }
+        router.get("v2/health/live") { _, _ -> Response in json(.ok, InferenceLiveness(live: true)) }
         // The gateway listens once its plan is loaded, and a reload never takes it out of service.
-        router.get("v2/health/ready") { _, _ -> Response in json(.ok, ["ready": true]) }
+        router.get("v2/health/ready") { _, _ -> Response in json(.ok, InferenceReadiness(ready: true)) }
         for prefix in ["v2/models/:service", "v2/models/:service/versions/:version"] {
             router.get(RouterPath(prefix)) { _, context -> Response in
                 let name = context.parameters.get("service") ?? ""
                 if let refusal = notAnInferenceModel(engine.serviceSummary(name), named: name) { return refusal }
-                // The gateway does not know the model's tensors; the model server it forwards to does.
-                return json(.ok, ["name": name, "platform": "epara", "inputs": [Any](), "outputs": [Any]()])
+                return json(.ok, InferenceModelMetadata(name: name))
             }
             router.get(RouterPath(prefix + "/ready")) { _, context -> Response in
                 let name = context.parameters.get("service") ?? ""
                 let summary = engine.serviceSummary(name)
                 if let refusal = notAnInferenceModel(summary, named: name) { return refusal }
                 guard let summary, summary.instances > 0 else {
-                    return json(.badRequest, ["error": "service '\(name)' has no instance in the plan in force"])
+                    return errorAnswer(.badRequest, "service '\(name)' has no instance in the plan in force")
                 }
-                return json(.ok, ["name": name, "ready": true])
+                return json(.ok, InferenceModelReadiness(name: name))
             }
             router.post(RouterPath(prefix + "/infer")) { request, context -> Response in
                 let name = context.parameters.get("service") ?? ""
@@ -40,19 +39,19 @@ extension Gateway {
                 do {
                     body = try await request.body.collect(upTo: bodyLimit)
                 } catch {
-                    return json(.contentTooLarge, ["error": "request body over \(bodyLimit) bytes"])
+                    return errorAnswer(.contentTooLarge, "request body over \(bodyLimit) bytes")
                 }
                 let parsed: OpenInferenceRequest
-                switch OpenInferenceRequest.parse(body, headerLength: request.headers[inferenceHeaderLength]) {
+                switch OpenInferenceRequest.parse(body, headerLength: request.headers[.inferenceHeaderContentLength]) {
                 case let .success(value): parsed = value
-                case let .failure(error): return json(.badRequest, ["error": error.message])
+                case let .failure(error): return errorAnswer(.badRequest, error.message)
                 }
                 let answer: LiveAnswer
                 do {
                     answer = try await engine.submit(
                         service: name, origin: node, stream: parsed.streamID, payload: Payload(api: .openInference, body: parsed.body))
                 } catch {
-                    return notFound(error)
+                    return refusal(for: error)
                 }
                 metrics.record(node: node, service: name, answer.result)
                 return inferenceResponse(answer, parsed: parsed, service: name)
@@ -60,15 +59,13 @@ extension Gateway {
         }
     }
 
-    static let inferenceHeaderLength = HTTPField.Name("Inference-Header-Content-Length")!
-
     /// 404 for a service the plan does not have, 400 for a language model (its clients speak OpenAI's API).
     static func notAnInferenceModel(_ summary: ServiceSummary?, named name: String) -> Response? {
         guard let summary else {
-            return json(.notFound, ["error": "no service named '\(name)' in the plan in force (a model here is a service)"])
+            return errorAnswer(.notFound, "no service named '\(name)' in the plan in force (a model here is a service)")
         }
         guard !summary.isLLM else {
-            return json(.badRequest, ["error": "service '\(name)' is a language model: send it POST /v1/chat/completions or /v1/completions"])
+            return errorAnswer(.badRequest, "service '\(name)' is a language model: send it POST /v1/chat/completions or /v1/completions")
         }
         return nil
     }
@@ -79,8 +76,8 @@ extension Gateway {
         let reason = answer.result.reason.name
         return clientAnswer(
             answer,
-            shed: { json(.tooManyRequests, ["error": "shed to keep the service's SLO (\(reason)); retry later"], headers: $0) },
-            failed: { json(.serviceUnavailable, ["error": "no healthy instance could serve the request (\(reason))"], headers: $0) },
+            shed: { errorAnswer(.tooManyRequests, "shed to keep the service's SLO (\(reason)); retry later", headers: $0) },
+            failed: { errorAnswer(.serviceUnavailable, "no healthy instance could serve the request (\(reason))", headers: $0) },
             emulated: { json(.ok, parsed.emulatedAnswer(model: service), headers: $0) })
     }
 }

@@ -30,7 +30,7 @@ public struct BearerAuth<Context: RequestContext>: RouterMiddleware {
             if ClientPaths.isOpenAI(path) {
                 return Gateway.openAIError(.unauthorized, message, type: "invalid_request_error", code: "invalid_api_key")
             }
-            return Gateway.json(.unauthorized, ["error": message])
+            return Gateway.errorAnswer(.unauthorized, message)
         }
         return try await next(request, context)
     }
