@@ -165,7 +165,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "goodput-eval",
-            dependencies: ["EparaCore", "EparaClassify", "EparaPlan", "EparaServe", "EparaReport", "EparaCapacity"],
+            dependencies: [
+                "EparaCore", "EparaClassify", "EparaPlan", "EparaServe", "EparaReport", "EparaCapacity",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "bench/Goodput",
             exclude: ["discussion.md"]
         ),
