@@ -28,6 +28,41 @@ final class EmulatedCompletionTests: XCTestCase {
         }
     }
 
+    /// With no time to wait (time_scale 0) a streaming request gets its first token, its
+    /// answer and its end in the visit that admits it, before its submitter waits: the answer
+    /// handed over early must still reach the submitter.
+    func testAStreamThatEndsBeforeItsSubmitterWaitsIsStillAnswered() async throws {
+        let plan = try SelfBatchingServerTests.chatPlan(ttftMs: 2000, tpotMs: 200)
+        let source = SourceText(
+            name: "backends.yaml",
+            text: """
+                apiVersion: epara/v1
+                kind: Backends
+                backends:
+                  - {service: chat, type: emulated, time_scale: 0}
+                """)
+        let backends = BackendTable(plan: plan, document: try BackendsDocument.read(source, plan: plan))
+        let engine = LiveEngine(plan: plan, options: LiveOptions(backends: backends))
+        let body = #"{"model": "chat", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 3, "stream": true}"#
+        // A lost answer would leave its submitter waiting forever: the test waits 30 s, then fails.
+        let answered = expectation(description: "every request answered")
+        Task {
+            for _ in 0..<20 {
+                let answer = try await engine.submit(
+                    service: "chat", inputTokens: 16, outputTokens: 3, payload: Payload(api: .chat, body: ByteBuffer(string: body), stream: true))
+                let reply = try XCTUnwrap(answer.reply)
+                var text = String(buffer: reply.first)
+                for try await chunk in try XCTUnwrap(reply.rest) { text += String(buffer: chunk) }
+                XCTAssertTrue(text.hasSuffix("data: [DONE]\n\n"), text)
+            }
+            answered.fulfill()
+        }
+        await fulfillment(of: [answered], timeout: 30)
+        let run = engine.run()
+        XCTAssertEqual(run.services.first?.counts.arrivals, 20)
+        XCTAssertEqual(run.services.first?.counts.completedInSlo, 20)
+    }
+
     func testAStreamHasOneChunkPerTokenAtTheDecodePaceThenTheUsageAndDone() async throws {
         let plan = try SelfBatchingServerTests.chatPlan(ttftMs: 2000, tpotMs: 200)
         let engine = LiveEngine(plan: plan)

@@ -51,9 +51,10 @@ extension LiveEngine {
                     observe(s.deployment.services[request.service].name, request.timeToFirstTokenS, request.timePerOutputTokenS(endingAt: at))
                 }
             }
-            // A streaming client has had its answer since the first token.
+            // A streaming client has had its answer since the first token; if its submitter has
+            // not taken that answer yet, the record stays until it does.
             if held.answeredEarly {
-                s.inFlight[request.id] = nil
+                if held.answer != nil { s.inFlight[request.id]?.ended = true } else { s.inFlight[request.id] = nil }
                 return
             }
             let answer = LiveAnswer(
