@@ -126,29 +126,17 @@ struct CompletionBody: Encodable {
             self.text = text
             self.finishReason = finishReason
         }
-
-        enum CodingKeys: String, CodingKey {
-            case index, message, delta, text
-            case finishReason = "finish_reason"
-        }
     }
 
     struct Usage: Encodable {
         var promptTokens: Int
         var completionTokens: Int
-        var totalTokens: Int { promptTokens + completionTokens }
+        var totalTokens: Int
 
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(promptTokens, forKey: .promptTokens)
-            try container.encode(completionTokens, forKey: .completionTokens)
-            try container.encode(totalTokens, forKey: .totalTokens)
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case promptTokens = "prompt_tokens"
-            case completionTokens = "completion_tokens"
-            case totalTokens = "total_tokens"
+        init(promptTokens: Int, completionTokens: Int) {
+            self.promptTokens = promptTokens
+            self.completionTokens = completionTokens
+            totalTokens = promptTokens + completionTokens
         }
     }
 

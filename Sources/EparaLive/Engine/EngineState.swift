@@ -97,16 +97,20 @@ final class EngineState {
 
     var deployment: Deployment { core.deployment }
 
-    /// Hands `answer` to the request's submitter, now if it waits, else when it does; `ended`
-    /// says whether the request is over (its record goes once the answer is taken).
-    func deliver(_ id: Int, _ answer: LiveAnswer, ended: Bool) {
+    /// Hands `answer` to the request's submitter, now if it waits, else when it does.
+    func deliver(_ id: Int, _ answer: LiveAnswer) {
         if let waiter = inFlight[id]?.waiter {
             waiter.resume(returning: answer)
-            if ended { inFlight[id] = nil } else { inFlight[id]?.waiter = nil }
+            inFlight[id]?.waiter = nil
         } else {
             inFlight[id]?.answer = answer
-            inFlight[id]?.ended = ended
         }
+    }
+
+    /// The request is over: its record goes now, or once its submitter has taken the answer
+    /// still waiting for it (an answer handed over early, at the first token, may be).
+    func end(_ id: Int) {
+        if inFlight[id]?.answer != nil { inFlight[id]?.ended = true } else { inFlight[id] = nil }
     }
 
     /// The answer of request `id` if it has come, taken (the record goes if the request is over).

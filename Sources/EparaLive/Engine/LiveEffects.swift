@@ -51,16 +51,14 @@ extension LiveEngine {
                     observe(s.deployment.services[request.service].name, request.timeToFirstTokenS, request.timePerOutputTokenS(endingAt: at))
                 }
             }
-            // A streaming client has had its answer since the first token; if its submitter has
-            // not taken that answer yet, the record stays until it does.
-            if held.answeredEarly {
-                if held.answer != nil { s.inFlight[request.id]?.ended = true } else { s.inFlight[request.id] = nil }
-                return
+            // A streaming client has had its answer since the first token.
+            if !held.answeredEarly {
+                let answer = LiveAnswer(
+                    result: LiveResult(id: request.id, outcome: outcome, reason: reason, latencyS: at - request.arrival),
+                    reply: held.reply)
+                s.deliver(request.id, answer)
             }
-            let answer = LiveAnswer(
-                result: LiveResult(id: request.id, outcome: outcome, reason: reason, latencyS: at - request.arrival),
-                reply: held.reply)
-            s.deliver(request.id, answer, ended: true)
+            s.end(request.id)
         }
     }
 
@@ -222,6 +220,6 @@ extension LiveEngine {
         let result = LiveResult(
             id: id, outcome: firstAnswer <= r.deadline + 1e-12 ? .completedInSlo : .completedLate, reason: .none,
             latencyS: firstAnswer - r.arrival)
-        s.deliver(id, LiveAnswer(result: result, reply: reply), ended: false)
+        s.deliver(id, LiveAnswer(result: result, reply: reply))
     }
 }

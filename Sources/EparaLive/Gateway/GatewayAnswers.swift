@@ -33,11 +33,6 @@ struct OpenAIModel: Encodable {
     var object = "model"
     var created: Int
     var ownedBy = "epara"
-
-    enum CodingKeys: String, CodingKey {
-        case id, object, created
-        case ownedBy = "owned_by"
-    }
 }
 
 struct OpenAIModelList: Encodable {
@@ -119,20 +114,11 @@ struct InferenceAnswer: Encodable {
     var id: String?
     var modelName: String
     var outputs: [Output]
-
-    enum CodingKeys: String, CodingKey {
-        case id, outputs
-        case modelName = "model_name"
-    }
 }
 
 extension Gateway {
-    /// Keys sorted (stable answers), slashes as they are (paths in messages stay readable).
-    static let answerEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
+    /// epara's JSON, compact: keys snake_case and sorted, slashes as they are.
+    static let answerEncoder = JSONOutput.encoder(pretty: false)
 
     static func json(_ status: HTTPResponse.Status, _ answer: some Encodable, headers: HTTPFields = [:]) -> Response {
         let data = (try? answerEncoder.encode(answer)) ?? Data("{}".utf8)

@@ -82,7 +82,8 @@ public struct Table<Index: TableIndex, Element>: RandomAccessCollection, Mutable
     @inline(__always) public var endIndex: Index { Index(elements.count) }
     @inline(__always) public var count: Int { elements.count }
     @inline(__always) public var indices: Range<Index> { startIndex..<endIndex }
-    var nextIndex: Index { Index(elements.count) }
+    /// The position the next `append` takes.
+    var nextIndex: Index { endIndex }
     /// Each element with its typed position, as `enumerated()` gives offsets.
     public func indexed() -> Zip2Sequence<Range<Index>, Self> { zip(indices, self) }
 
@@ -115,16 +116,9 @@ public struct Grid<Row: TableIndex, Column: TableIndex, Element> {
 
     /// Every entry back to `element`, keeping the shape.
     public mutating func reset(to element: Element) { elements = Array(repeating: element, count: elements.count) }
-
-    /// Every (row, column, entry), row by row.
-    public var entries: some Sequence<(row: Row, column: Column, element: Element)> {
-        let columns = columns
-        return elements.enumerated().lazy.map { (Row($0.offset / columns), Column($0.offset % columns), $0.element) }
-    }
 }
 
 extension Grid: Sendable where Element: Sendable {}
-extension Grid: Equatable where Element: Equatable {}
 
 // Equal tables that share storage compare in constant time (Array's own fast path): the node
 // views rely on it to keep sharing one copy (NodeViews.swift).

@@ -7,7 +7,6 @@ import Histogram
 /// depends on the numbers of services, nodes and windows, never on the number of requests.
 public final class Recorder {
     let services: Table<ServiceIndex, ServiceInfo>
-    let nodeCount: Int
     public let windowS: Double
     /// Per service: arrivals and the four outcomes.
     @exclusivity(unchecked) var counts: Table<ServiceIndex, Counts>
@@ -36,7 +35,6 @@ public final class Recorder {
 
     public init(services: Table<ServiceIndex, ServiceInfo>, nodeCount: Int, windowS: Double, keepOrigins: Bool, requestLog: RequestLog?) {
         self.services = services
-        self.nodeCount = nodeCount
         self.windowS = windowS
         counts = Table(repeating: Counts(), count: services.count)
         reasons = Table(repeating: Array(repeating: 0, count: EndReason.allCases.count), count: services.count)
